@@ -1,0 +1,33 @@
+# The entry points a person types. Everything installs itself into .venv on first use.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PROJECTS := shared services/survey-api services/callback-scheduler services/scoring services/complaints
+PYPROJECTS := $(addsuffix /pyproject.toml,$(PROJECTS))
+
+.PHONY: run test lint install migrate clean
+
+$(STAMP): $(PYPROJECTS) Makefile
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e 'shared[dev]' $(addprefix -e ,$(filter services/%,$(PROJECTS)))
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/csi run
+
+migrate: $(STAMP)
+	$(BIN)/csi db upgrade
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Callbacks: the rules, the worklist and the handling of closed ROs."""

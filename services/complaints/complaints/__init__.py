@@ -1,0 +1,1 @@
+"""complaints: Complaint cases, SLA timers, escalation, corrective actions and the audit trail."""

@@ -1,0 +1,1 @@
+"""scoring: CSI per dealer and period, factors, items, rankings, trends and exports."""

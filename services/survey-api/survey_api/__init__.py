@@ -1,0 +1,1 @@
+"""survey-api: dealers, repair orders from DMS systems, questionnaires, survey links and responses."""

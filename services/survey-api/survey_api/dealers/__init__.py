@@ -1,0 +1,1 @@
+"""Dealers and their DMS API keys."""

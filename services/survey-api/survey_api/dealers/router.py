@@ -1,0 +1,36 @@
+"""PUT/GET /v1/dealers/{dealer_code}."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
+
+from csi_shared.auth import OEM_ROLES, CurrentUser, require_role
+from csi_shared.errors import NotFound
+from csi_shared.web import DbSession
+from survey_api.dealers import repository, service
+from survey_api.dealers.schemas import DealerIn, DealerOut
+
+router = APIRouter(prefix="/v1/dealers", tags=["dealers"])
+
+DealerCode = Annotated[str, Path(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+@router.put("/{dealer_code}", response_model=DealerOut, summary="Create or update a dealer (admin, OEM)")
+async def put_dealer(
+    dealer_code: DealerCode, body: DealerIn, session: DbSession, user: CurrentUser, response: Response
+) -> DealerOut:
+    require_role(user, *OEM_ROLES)
+    dealer, created = await service.put_dealer(session=session, code=dealer_code, data=body)
+    await session.commit()
+    response.status_code = 201 if created else 200
+    return DealerOut.model_validate(dealer)
+
+
+@router.get("/{dealer_code}", response_model=DealerOut, summary="A dealer")
+async def get_dealer(dealer_code: DealerCode, session: DbSession, user: CurrentUser) -> DealerOut:
+    dealer = await repository.get_dealer(session=session, code=dealer_code)
+    if dealer is None or not user.may_access(dealer.code, dealer.region):
+        raise NotFound(f"dealer {dealer_code} not found")
+    return DealerOut.model_validate(dealer)

@@ -1,0 +1,28 @@
+"""A dealer on the wire."""
+
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+_ZONES = available_timezones()
+
+
+class DealerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: str = Field(min_length=1, max_length=200)
+    region: str | None = Field(default=None, max_length=50)
+    time_zone: str = "Asia/Shanghai"
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        if value not in _ZONES:
+            raise ValueError(f"unknown IANA time zone {value!r}")
+        return value
+
+
+class DealerOut(DealerIn):
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+    dealer_code: str = Field(validation_alias="code")

@@ -1,0 +1,1 @@
+"""Closed repair orders posted by DMS systems."""

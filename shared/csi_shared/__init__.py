@@ -1,0 +1,1 @@
+"""The common runtime and event schemas of the CSI platform services."""

@@ -1,0 +1,235 @@
+"""At-least-once consumption: handler writes and the inbox row commit together, the offset after."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka.structs import OffsetAndMetadata, TopicPartition
+from sqlalchemy import Table, insert, select
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from csi_shared import metrics
+from csi_shared.bus.kafka import ensure_topics, new_producer
+from csi_shared.bus.outbox import Outbox
+from csi_shared.clock import Clock
+from csi_shared.events import Envelope, MalformedEvent, Payload, UnknownEvent, dlq_topic, make_event, parse_event
+from csi_shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_S = 5.0
+
+
+@dataclass
+class EventContext:
+    """What a handler gets: the open transaction, the outbox, the clock and the event being handled."""
+
+    session: AsyncSession
+    outbox: Outbox
+    clock: Clock
+    producer: str
+    event: Envelope[Any]
+
+    async def publish(self, payload: Payload, *, dealer_code: str) -> None:
+        """Add an event to the outbox in the handler's transaction, carrying the cause's correlation id."""
+        await self.outbox.add(
+            self.session,
+            make_event(
+                payload,
+                producer=self.producer,
+                occurred_at=self.clock.now(),
+                dealer_code=dealer_code,
+                correlation_id=self.event.correlation_id,
+            ),
+        )
+
+
+Handler = Callable[[EventContext, Envelope[Any]], Awaitable[None]]
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Trouble with the database or network, not with the message: retry later, never dead-letter."""
+    return isinstance(exc, OperationalError | InterfaceError | ConnectionError | TimeoutError)
+
+
+class ConsumerRunner:
+    """Consumes the given topics in batches; each message is handled once, a failing one goes to its DLQ."""
+
+    def __init__(
+        self,
+        *,
+        settings: ServiceSettings,
+        sessions: async_sessionmaker[AsyncSession],
+        inbox: Table,
+        outbox: Outbox,
+        clock: Clock,
+        topics: Sequence[str],
+        handlers: Mapping[str, Handler],
+    ) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.inbox = inbox
+        self.outbox = outbox
+        self.clock = clock
+        self.topics = [settings.topic(t) for t in topics]
+        self.handlers = dict(handlers)
+        self._consumer: AIOKafkaConsumer | None = None
+        self._dlq: AIOKafkaProducer | None = None
+        self._stopping = False
+        self.connected = False
+
+    async def run(self) -> None:
+        backoff = 0.1
+        while not self._stopping:
+            try:
+                if self._consumer is None:
+                    await self._connect()
+                batch = await self._consumer.getmany(timeout_ms=500, max_records=self.settings.consumer_batch_size)  # type: ignore[union-attr]
+                if batch:
+                    await self.process_batch(batch)
+                backoff = 0.1
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                # Nothing of this batch is committed: after reconnecting, the group resumes at the last commit.
+                log.warning("consumer %s failed, reconnecting in %.1fs: %r", self.settings.consumer_group, backoff, exc)
+                metrics.CONSUMER_ERRORS.labels(self.settings.service_name).inc()
+                await self._disconnect()
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_S)
+
+    async def _connect(self) -> None:
+        await ensure_topics(self.settings)
+        consumer = AIOKafkaConsumer(
+            *self.topics,
+            bootstrap_servers=self.settings.kafka_bootstrap_servers,
+            group_id=self.settings.consumer_group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            request_timeout_ms=self.settings.kafka_request_timeout_ms + 5_000,
+            client_id=f"{self.settings.service_name}-consumer",
+        )
+        dlq = new_producer(self.settings)
+        await consumer.start()
+        try:
+            await dlq.start()
+        except Exception:
+            await consumer.stop()
+            raise
+        self._consumer, self._dlq = consumer, dlq
+        self.connected = True
+        log.info("consumer %s subscribed to %s", self.settings.consumer_group, self.topics)
+
+    async def _disconnect(self) -> None:
+        self.connected = False
+        consumer, self._consumer = self._consumer, None
+        dlq, self._dlq = self._dlq, None
+        for client in (consumer, dlq):
+            if client is not None:
+                try:
+                    await client.stop()
+                except Exception:
+                    log.debug("client stop failed", exc_info=True)
+
+    async def stop(self) -> None:
+        self._stopping = True
+        await self._disconnect()
+
+    async def process_batch(self, batch: Mapping[TopicPartition, list[ConsumerRecord]]) -> None:
+        """Handle a fetched batch and commit its offsets."""
+        todo: list[tuple[ConsumerRecord, Envelope[Any]]] = []
+        for records in batch.values():
+            for record in records:
+                event = await self._decode(record)
+                if event is not None:
+                    todo.append((record, event))
+        if todo:
+            await self._handle_all(todo)
+        assert self._consumer is not None
+        await self._consumer.commit(
+            {tp: OffsetAndMetadata(records[-1].offset + 1, "") for tp, records in batch.items() if records}
+        )
+
+    async def _decode(self, record: ConsumerRecord) -> Envelope[Any] | None:
+        try:
+            event = parse_event(record.value)
+        except UnknownEvent as exc:
+            if exc.event_type in self.handlers:
+                await self._dead_letter(record, exc)  # a version of our type that this code cannot read
+            return None  # a type this service does not handle, or a newer type: not its business
+        except MalformedEvent as exc:
+            await self._dead_letter(record, exc)
+            return None
+        return event if event.type in self.handlers else None
+
+    async def _handle_all(self, todo: list[tuple[ConsumerRecord, Envelope[Any]]]) -> None:
+        try:
+            await self._handle_in_one_transaction([event for _, event in todo])
+            return
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            log.info("batch of %d failed (%r); handling its events one by one", len(todo), exc)
+        for record, event in todo:
+            await self._handle_with_retries(record, event)
+
+    async def _handle_with_retries(self, record: ConsumerRecord, event: Envelope[Any]) -> None:
+        attempts = max(1, self.settings.consumer_max_retries)
+        for attempt in range(attempts):
+            try:
+                await self._handle_in_one_transaction([event])
+                return
+            except Exception as exc:
+                if is_transient(exc):
+                    raise
+                error = exc
+                log.warning(
+                    "event %s (%s) failed, attempt %d/%d: %r", event.event_id, event.type, attempt + 1, attempts, exc
+                )
+                if attempt + 1 < attempts:
+                    await asyncio.sleep(self.settings.consumer_retry_backoff_s * 2**attempt)
+        await self._dead_letter(record, error)
+
+    async def _handle_in_one_transaction(self, events: list[Envelope[Any]]) -> None:
+        async with self.sessions() as session, session.begin():
+            ids = [str(e.event_id) for e in events]
+            done = set(
+                (await session.execute(select(self.inbox.c.event_id).where(self.inbox.c.event_id.in_(ids)))).scalars()
+            )
+            handled = 0
+            for event in events:
+                event_id = str(event.event_id)
+                if event_id in done:
+                    continue
+                context = EventContext(
+                    session=session,
+                    outbox=self.outbox,
+                    clock=self.clock,
+                    producer=self.settings.service_name,
+                    event=event,
+                )
+                await self.handlers[event.type](context, event)
+                await session.execute(insert(self.inbox).values(event_id=event_id, event_type=event.type))
+                done.add(event_id)
+                handled += 1
+        metrics.EVENTS_CONSUMED.labels(self.settings.service_name).inc(handled)
+        metrics.EVENTS_DUPLICATE.labels(self.settings.service_name).inc(len(events) - handled)
+
+    async def _dead_letter(self, record: ConsumerRecord, error: BaseException) -> None:
+        assert self._dlq is not None
+        headers = [
+            ("error", repr(error)[:4000].encode()),
+            ("original_topic", record.topic.encode()),
+            ("original_partition", str(record.partition).encode()),
+            ("original_offset", str(record.offset).encode()),
+            ("consumer_group", self.settings.consumer_group.encode()),
+        ]
+        await self._dlq.send_and_wait(dlq_topic(record.topic), value=record.value, key=record.key, headers=headers)
+        metrics.EVENTS_DEAD_LETTERED.labels(self.settings.service_name).inc()
+        log.error("event at %s/%d@%d sent to the DLQ: %r", record.topic, record.partition, record.offset, error)

@@ -1,0 +1,36 @@
+"""Writing events into the outbox inside the caller's transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Table, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from csi_shared.events import Envelope, topic_of
+
+PENDING_FLAG = "outbox_pending"
+
+
+class Outbox:
+    """Adds events to the outbox table; the relay publishes them after the transaction commits."""
+
+    def __init__(self, table: Table, *, topic_prefix: str = "") -> None:
+        self.table = table
+        self.topic_prefix = topic_prefix
+
+    async def add(self, session: AsyncSession, *events: Envelope[Any]) -> None:
+        if not events:
+            return
+        rows = [
+            {
+                "event_id": str(event.event_id),
+                "topic": f"{self.topic_prefix}{topic_of(event).value}",
+                "key": event.dealer_code,
+                "event_type": event.type,
+                "body": event.model_dump_json(),
+            }
+            for event in events
+        ]
+        await session.execute(insert(self.table), rows)
+        session.info[PENDING_FLAG] = True

@@ -1,0 +1,96 @@
+"""What a running service owns: engine, sessions, outbox relay, consumer and periodic jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import MetaData, Table
+
+from csi_shared.bus.consumer import ConsumerRunner, Handler
+from csi_shared.bus.outbox import Outbox
+from csi_shared.bus.relay import OutboxRelay
+from csi_shared.clock import Clock, SystemClock
+from csi_shared.db import create_engine, create_session_factory
+from csi_shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    interval_s: float
+    run: Callable[[], Awaitable[object]]
+
+
+class Runtime:
+    """Built by create_app, started and stopped by its lifespan; nothing here exists at import time."""
+
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        *,
+        metadata: MetaData,
+        clock: Clock | None = None,
+        topics: Sequence[str] = (),
+        handlers: Mapping[str, Handler] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+        self.sessions = create_session_factory(self.engine)
+        outbox_table: Table = metadata.tables["outbox"]
+        self.inbox_table: Table = metadata.tables["processed_events"]
+        self.outbox = Outbox(outbox_table, topic_prefix=settings.kafka_topic_prefix)
+        self.relay = OutboxRelay(settings=settings, sessions=self.sessions, outbox=self.outbox)
+        self.consumer = (
+            ConsumerRunner(
+                settings=settings,
+                sessions=self.sessions,
+                inbox=self.inbox_table,
+                outbox=self.outbox,
+                clock=self.clock,
+                topics=topics,
+                handlers=handlers,
+            )
+            if handlers
+            else None
+        )
+        self.jobs: list[PeriodicJob] = []
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def add_job(self, job: PeriodicJob) -> None:
+        self.jobs.append(job)
+
+    async def start(self) -> None:
+        if not self.settings.run_background:
+            return
+        self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
+        if self.consumer is not None:
+            self._tasks.append(asyncio.create_task(self.consumer.run(), name="consumer"))
+        for job in self.jobs:
+            self._tasks.append(asyncio.create_task(self._every(job), name=f"job-{job.name}"))
+
+    async def _every(self, job: PeriodicJob) -> None:
+        while True:
+            try:
+                await job.run()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("job %s failed; it runs again in %ss", job.name, job.interval_s)
+            await asyncio.sleep(job.interval_s)
+
+    async def stop(self) -> None:
+        # The consumer stops first so its last batch commits before the connections go away.
+        if self.consumer is not None:
+            await self.consumer.stop()
+        await self.relay.stop()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        await self.engine.dispose()

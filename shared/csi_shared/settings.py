@@ -1,0 +1,94 @@
+"""Settings every service shares; each service subclasses with its own env prefix."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import ClassVar, Literal
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+COMMON_PREFIX = "CSI_"
+
+
+def env_file() -> Path:
+    """The dotenv file `make run` writes its dev secrets to; `CSI_ENV_FILE` overrides."""
+    return Path(os.environ.get("CSI_ENV_FILE", "var/csi.env"))
+
+
+class ServiceSettings(BaseSettings):
+    """A value is looked up as `CSI_<SERVICE>_<NAME>`, then `CSI_<NAME>`, then the default."""
+
+    model_config = SettingsConfigDict(env_prefix=COMMON_PREFIX, extra="ignore")
+    service_name: ClassVar[str] = "service"
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    db_pool_size: int = 10
+
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_topic_prefix: str = ""
+    kafka_topic_partitions: int = 6
+    kafka_idempotent_producer: bool = False
+    kafka_request_timeout_ms: int = 10_000
+    consumer_group: str = ""
+    consumer_batch_size: int = 500
+    consumer_max_retries: int = 3
+    consumer_retry_backoff_s: float = 0.2
+    relay_batch_size: int = 500
+    relay_poll_interval_s: float = 0.5
+    run_background: bool = True
+
+    jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
+    jwt_secret: SecretStr | None = None
+    jwt_public_key: str | None = None
+    jwt_jwks_url: str | None = None
+    jwt_issuer: str = "csi-dev"
+    jwt_audience: str = "csi"
+    api_key_pepper: SecretStr
+
+    cors_origins: list[str] = []
+    default_time_zone: str = "Asia/Shanghai"
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _derive_defaults(self) -> ServiceSettings:
+        if not self.database_url:
+            self.database_url = f"sqlite+aiosqlite:///{self.data_dir / (self.service_name + '.db')}"
+        if not self.consumer_group:
+            self.consumer_group = f"{self.kafka_topic_prefix}{self.service_name}"
+        if self.jwt_algorithm == "HS256" and self.jwt_secret is None:
+            raise ValueError("jwt_secret is required with HS256 (set CSI_JWT_SECRET)")
+        if self.jwt_algorithm == "RS256" and not (self.jwt_public_key or self.jwt_jwks_url):
+            raise ValueError("RS256 needs jwt_public_key or jwt_jwks_url")
+        return self
+
+    def topic(self, name: str) -> str:
+        """The broker-side name of a logical topic (a prefix isolates test runs and tenants)."""
+        return f"{self.kafka_topic_prefix}{name}"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if cls.model_config.get("env_prefix") != COMMON_PREFIX:
+            sources.append(EnvSettingsSource(settings_cls, env_prefix=COMMON_PREFIX))
+        if env_file().exists():
+            sources.append(DotEnvSettingsSource(settings_cls, env_file=env_file(), env_prefix=COMMON_PREFIX))
+        sources.append(file_secret_settings)
+        return tuple(sources)

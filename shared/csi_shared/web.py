@@ -1,0 +1,146 @@
+"""The FastAPI shell every service shares: lifespan, CORS, request ids, metrics, health and errors."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from csi_shared import metrics
+from csi_shared.auth import TokenVerifier
+from csi_shared.errors import install_error_handlers, problem
+from csi_shared.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+
+
+def build_app(*, title: str, runtime: Runtime, routers: Sequence[APIRouter], version: str = "0.1.0") -> FastAPI:
+    """A service's app around its runtime; the lifespan starts and stops the runtime."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=title, version=version, lifespan=lifespan)
+    app.state.runtime = runtime
+    app.state.settings = runtime.settings
+    app.state.token_verifier = TokenVerifier(runtime.settings)
+    install_error_handlers(app)
+    app.include_router(_health_router())
+    for router in routers:
+        app.include_router(router)
+    if runtime.settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=runtime.settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID", "Accept-Language"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+        )
+    app.add_middleware(RequestContextMiddleware, service=runtime.settings.service_name)
+    return app
+
+
+class RequestContextMiddleware:
+    """Gives every request an id (taken from X-Request-ID or new) and records its metrics."""
+
+    def __init__(self, app: Any, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        rid = incoming if 0 < len(incoming) <= 100 and incoming.isprintable() else uuid.uuid4().hex
+        token = request_id.set(rid)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Any) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", []).append((b"x-request-id", rid.encode()))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            route = scope.get("route")
+            path = getattr(route, "path", "unmatched")
+            method = scope.get("method", "")
+            metrics.HTTP_REQUESTS.labels(self.service, method, path, str(status)).inc()
+            metrics.HTTP_LATENCY.labels(self.service, method, path).observe(time.perf_counter() - started)
+            request_id.reset(token)
+
+
+async def _db_session(request: Request) -> AsyncIterator[AsyncSession]:
+    # The endpoint commits; leaving the block without a commit rolls back whatever it started.
+    async with request.app.state.runtime.sessions() as session:
+        yield session
+
+
+DbSession = Annotated[AsyncSession, Depends(_db_session)]
+
+
+def _health_router() -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz", summary="The process is alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz", summary="The database and the broker are reachable")
+    async def readyz(request: Request) -> Any:
+        runtime: Runtime = request.app.state.runtime
+        checks = {"database": await _database_ok(runtime), "broker": await _broker_ok(runtime)}
+        if all(checks.values()):
+            return {"status": "ready", "checks": checks}
+        return problem(503, "Not ready", "a dependency is unreachable", checks=checks)
+
+    @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
+    async def prometheus_metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+async def _database_ok(runtime: Runtime) -> bool:
+    try:
+        async with asyncio.timeout(2), runtime.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        return True
+    except Exception:
+        return False
+
+
+async def _broker_ok(runtime: Runtime) -> bool:
+    for server in runtime.settings.kafka_bootstrap_servers.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            async with asyncio.timeout(1):
+                _, writer = await asyncio.open_connection(host or "127.0.0.1", int(port))
+            writer.close()
+            return True
+        except (OSError, TimeoutError, ValueError):
+            continue
+    return False
