@@ -32,9 +32,9 @@ def ensure_dev_env() -> Path:
     return path.resolve()
 
 
-def _healthy(url: str) -> bool:
+def _ready(url: str) -> bool:
     try:
-        with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
+        with urllib.request.urlopen(url + "/readyz", timeout=1) as response:
             return bool(response.status == 200)
     except OSError:
         return False
@@ -87,11 +87,11 @@ def run_all() -> int:
                 if process.poll() is not None:
                     print(f"{name} exited with code {process.returncode}", file=sys.stderr)
                     return 1
-                if name in waiting and _healthy(url):
+                if name in waiting and _ready(url):
                     waiting.discard(name)
             time.sleep(0.1)
         if waiting and not stopping:
-            print(f"not healthy after 30s: {', '.join(sorted(waiting))}", file=sys.stderr)
+            print(f"not ready after 30s: {', '.join(sorted(waiting))}", file=sys.stderr)
             return 1
         print("\nCSI platform is running (Ctrl-C stops everything):")
         if broker is not None:

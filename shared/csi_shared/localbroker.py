@@ -7,6 +7,7 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 
 def free_port() -> int:
@@ -32,12 +33,19 @@ def broker_binary() -> str:
 
 
 class LocalBroker:
-    """A Tansu broker on 127.0.0.1:<port>; stop() and start() again on the same port simulate an outage."""
+    """A Tansu broker on 127.0.0.1:<port>.
 
-    def __init__(self, port: int | None = None, log_file: Path | None = None) -> None:
+    Tansu keeps everything in memory, so a restart forgets topics, logs and group offsets, which a real Kafka
+    never does. To simulate an outage, start it with `outage_proxy=True` and use cut()/restore(): clients lose
+    their connections while the broker keeps its state, as they would with a real broker going down.
+    """
+
+    def __init__(self, port: int | None = None, log_file: Path | None = None, *, outage_proxy: bool = False) -> None:
         self.port = port or free_port()
         self.log_file = log_file
         self._process: subprocess.Popen[bytes] | None = None
+        self._outage_proxy = outage_proxy
+        self._proxy: Any = None
 
     @property
     def bootstrap_servers(self) -> str:
@@ -46,7 +54,9 @@ class LocalBroker:
     def start(self, timeout_s: float = 15.0) -> None:
         if port_open(self.port):
             raise RuntimeError(f"port {self.port} is taken; set another broker port")
-        url = f"tcp://127.0.0.1:{self.port}"
+        advertised = f"tcp://127.0.0.1:{self.port}"
+        listen_port = free_port() if self._outage_proxy else self.port
+        url = f"tcp://127.0.0.1:{listen_port}"
         out = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
         self._process = subprocess.Popen(
             [
@@ -55,7 +65,7 @@ class LocalBroker:
                 "--listener-url",
                 url,
                 "--advertised-listener-url",
-                url,
+                advertised,
                 "--storage-engine",
                 "memory://tansu/",
             ],
@@ -64,15 +74,30 @@ class LocalBroker:
             env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
         )
         deadline = time.monotonic() + timeout_s
-        while not port_open(self.port):
+        while not port_open(listen_port):
             if self._process.poll() is not None:
                 raise RuntimeError(f"the broker exited with code {self._process.returncode}")
             if time.monotonic() > deadline:
                 self.stop()
-                raise RuntimeError(f"the broker did not listen on {self.port} within {timeout_s}s")
+                raise RuntimeError(f"the broker did not listen on {listen_port} within {timeout_s}s")
             time.sleep(0.05)
+        if self._outage_proxy:
+            from csi_shared.tcpproxy import TcpProxy
+
+            self._proxy = TcpProxy(listen_port, self.port)
+            self._proxy.restore()
+
+    def cut(self) -> None:
+        """The broker becomes unreachable: connections drop, new ones are refused."""
+        self._proxy.cut()
+
+    def restore(self) -> None:
+        self._proxy.restore()
 
     def stop(self) -> None:
+        if self._proxy is not None:
+            self._proxy.close()
+            self._proxy = None
         process, self._process = self._process, None
         if process is None:
             return

@@ -42,6 +42,8 @@ class ServiceSettings(BaseSettings):
     kafka_request_timeout_ms: int = 10_000
     consumer_group: str = ""
     consumer_batch_size: int = 500
+    consumer_session_timeout_ms: int = 10_000
+    consumer_heartbeat_interval_ms: int = 3_000
     consumer_max_retries: int = 3
     consumer_retry_backoff_s: float = 0.2
     relay_batch_size: int = 500

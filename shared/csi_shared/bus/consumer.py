@@ -113,6 +113,9 @@ class ConsumerRunner:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             request_timeout_ms=self.settings.kafka_request_timeout_ms + 5_000,
+            # Joining a group waits about half the session timeout on Tansu; tests shorten it.
+            session_timeout_ms=self.settings.consumer_session_timeout_ms,
+            heartbeat_interval_ms=self.settings.consumer_heartbeat_interval_ms,
             client_id=f"{self.settings.service_name}-consumer",
         )
         dlq = new_producer(self.settings)

@@ -1,0 +1,165 @@
+"""Pytest fixtures for every service: the real local broker, migrated databases (SQLite and PostgreSQL), apps."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from csi_shared.auth import Role, mint_token
+from csi_shared.localbroker import LocalBroker
+from csi_shared.migrations import upgrade
+from csi_shared.settings import ServiceSettings
+
+PG_HOST, PG_PORT = "127.0.0.1", 5432
+JWT_SECRET = "test-secret-that-is-long-enough-for-hs256"
+PEPPER = "test-pepper"
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+def postgres_available() -> bool:
+    try:
+        with socket.create_connection((PG_HOST, PG_PORT), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+async def _pg_execute(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user="postgres", database="postgres")
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+class Databases:
+    """Migrates each service's schema once per backend, then hands every test a fresh copy of it."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.run_id = uuid.uuid4().hex[:8]
+        self._templates: dict[tuple[str, str], str] = {}
+        self._created: list[str] = []
+
+    def _template(self, backend: str, service: str, migrations_dir: Path) -> str:
+        key = (backend, service)
+        if key not in self._templates:
+            name = f"csi_tpl_{self.run_id}_{service.replace('-', '_')}"
+            if backend == "sqlite":
+                path = self.tmp / f"{name}.db"
+                upgrade(migrations_dir, f"sqlite+aiosqlite:///{path}")
+                self._templates[key] = str(path)
+            else:
+                asyncio.run(_pg_execute(f'CREATE DATABASE "{name}"'))
+                self._created.append(name)
+                upgrade(migrations_dir, f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/{name}")
+                self._templates[key] = name
+        return self._templates[key]
+
+    def url(self, backend: str, service: str, migrations_dir: Path) -> str:
+        """A new database at the head of a service's migrations."""
+        template = self._template(backend, service, migrations_dir)
+        name = f"csi_t_{self.run_id}_{uuid.uuid4().hex[:10]}"
+        if backend == "sqlite":
+            path = self.tmp / f"{name}.db"
+            shutil.copyfile(template, path)
+            return f"sqlite+aiosqlite:///{path}"
+        asyncio.run(_pg_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        self._created.append(name)
+        return f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/{name}"
+
+    def drop_all(self) -> None:
+        for name in reversed(self._created):
+            asyncio.run(_pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def broker() -> Iterator[LocalBroker]:
+    """One real Kafka-protocol broker for the session; tests isolate themselves by topic prefix."""
+    with LocalBroker() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    dbs = Databases(tmp_path_factory.mktemp("db"))
+    yield dbs
+    dbs.drop_all()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Runs a test on SQLite and, where 127.0.0.1:5432 answers, on PostgreSQL."""
+    if request.param == "postgres" and not postgres_available():
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    return str(request.param)
+
+
+@pytest.fixture
+def topic_prefix() -> str:
+    return f"t{uuid.uuid4().hex[:10]}."
+
+
+def make_settings(
+    settings_cls: type[S], *, database_url: str, broker: LocalBroker, topic_prefix: str, **extra: Any
+) -> S:
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "kafka_bootstrap_servers": broker.bootstrap_servers,
+        "kafka_topic_prefix": topic_prefix,
+        "kafka_topic_partitions": 2,
+        "kafka_request_timeout_ms": 3000,
+        "relay_poll_interval_s": 0.05,
+        "consumer_retry_backoff_s": 0.01,
+        "consumer_session_timeout_ms": 2000,
+        "consumer_heartbeat_interval_ms": 300,
+        "jwt_secret": JWT_SECRET,
+        "api_key_pepper": PEPPER,
+        **extra,
+    }
+    return settings_cls(**values)
+
+
+@asynccontextmanager
+async def serve(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Run an app's lifespan (relay, consumer, jobs) and give a client that talks to it in-process."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client
+
+
+def bearer(
+    role: Role | str, *, dealers: list[str] | None = None, region: str | None = None, settings: ServiceSettings
+) -> dict[str, str]:
+    token = mint_token(
+        settings, subject=f"test-{role}", role=Role(role), dealers=dealers, region=region, now=datetime.now(UTC)
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def eventually(check: Callable[[], Awaitable[Any]], *, timeout: float = 15.0, interval: float = 0.05) -> Any:
+    """Poll until check() returns something truthy: waits for asynchronous delivery, never for time to pass."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    last: Any = None
+    while loop.time() < deadline:
+        last = await check()
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")

@@ -1,0 +1,117 @@
+"""Cross-service fixtures: survey-api and callback-scheduler running against one real broker."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from callback_scheduler.app import create_app as create_callbacks_app
+from callback_scheduler.config import Settings as CallbackSettings
+from callback_scheduler.spec import SERVICE as CALLBACK_SERVICE
+from csi_shared.auth import Role
+from csi_shared.localbroker import LocalBroker
+from csi_shared.testing import Databases, bearer, make_settings, serve
+from survey_api.app import create_app as create_survey_app
+from survey_api.config import Settings as SurveySettings
+from survey_api.dealers.service import create_api_key
+from survey_api.spec import SERVICE as SURVEY_SERVICE
+
+
+@dataclass
+class Platform:
+    survey: httpx.AsyncClient
+    callbacks: httpx.AsyncClient
+    survey_app: Any
+    callbacks_app: Any
+    survey_settings: SurveySettings
+    callback_settings: CallbackSettings
+
+    def auth(self, role: str, *, dealers: list[str] | None = None, region: str | None = None) -> dict[str, str]:
+        return bearer(Role(role), dealers=dealers, region=region, settings=self.survey_settings)
+
+    async def add_dealer(self, code: str, *, region: str = "east", tz: str = "Asia/Shanghai") -> str:
+        """Register a dealer through the API and return a new DMS key for it."""
+        response = await self.survey.put(
+            f"/v1/dealers/{code}",
+            json={"name": f"Dealer {code}", "region": region, "time_zone": tz},
+            headers=self.auth("admin"),
+        )
+        assert response.status_code in (200, 201), response.text
+        async with self.survey_app.state.runtime.sessions() as session:
+            key = await create_api_key(
+                session=session, dealer_code=code, pepper=self.survey_settings.api_key_pepper.get_secret_value()
+            )
+            await session.commit()
+        return key
+
+
+def make_platform_settings(
+    backend: str, databases: Databases, broker: LocalBroker, topic_prefix: str
+) -> tuple[SurveySettings, CallbackSettings]:
+    survey = make_settings(
+        SurveySettings,
+        database_url=databases.url(backend, "survey-api", SURVEY_SERVICE.migrations_dir),
+        broker=broker,
+        topic_prefix=topic_prefix,
+    )
+    callbacks = make_settings(
+        CallbackSettings,
+        database_url=databases.url(backend, "callback-scheduler", CALLBACK_SERVICE.migrations_dir),
+        broker=broker,
+        topic_prefix=topic_prefix,
+    )
+    return survey, callbacks
+
+
+@pytest.fixture
+def platform_settings(
+    backend: str, databases: Databases, broker: LocalBroker, topic_prefix: str
+) -> tuple[SurveySettings, CallbackSettings]:
+    return make_platform_settings(backend, databases, broker, topic_prefix)
+
+
+@pytest.fixture
+async def platform(platform_settings: tuple[SurveySettings, CallbackSettings]) -> AsyncIterator[Platform]:
+    survey_settings, callback_settings = platform_settings
+    survey_app = create_survey_app(survey_settings)
+    callbacks_app = create_callbacks_app(callback_settings)
+    async with AsyncExitStack() as stack:
+        survey = await stack.enter_async_context(serve(survey_app))
+        callbacks = await stack.enter_async_context(serve(callbacks_app))
+        yield Platform(survey, callbacks, survey_app, callbacks_app, survey_settings, callback_settings)
+
+
+def repair_order(dealer_code: str = "D001", ro_number: str = "RO-2026-000123", **overrides: Any) -> dict[str, Any]:
+    """The RO of DESIGN.md, as a DMS posts it."""
+    body: dict[str, Any] = {
+        "dealer_code": dealer_code,
+        "ro_number": ro_number,
+        "vin": "LSVAU218XN2183294",
+        "plate": "沪A12345",
+        "mileage_km": 23110,
+        "opened_at": "2026-11-02T09:10:00+08:00",
+        "promised_at": "2026-11-02T17:00:00+08:00",
+        "settled_at": "2026-11-02T16:40:00+08:00",
+        "delivered_at": "2026-11-02T17:05:00+08:00",
+        "service_advisor": {"id": "SA07", "name": "王芳"},
+        "customer": {
+            "name": "李雷",
+            "phone": "+8613800138000",
+            "is_owner": True,
+            "callback_consent": True,
+            "preferred_callback_time": {"from": "18:00", "to": "20:00"},
+        },
+        "jobs": [
+            {"op_code": "MAINT-10K", "description": "10,000 km service", "kind": "maintenance", "comeback": False}
+        ],
+        "estimate_amount": "680.00",
+        "invoice_amount": "702.50",
+        "currency": "CNY",
+    }
+    body.update(overrides)
+    return body
