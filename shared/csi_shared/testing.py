@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import shutil
 import socket
 import uuid
@@ -36,14 +37,19 @@ def postgres_available() -> bool:
         return False
 
 
-async def _pg_execute(sql: str) -> None:
+def _pg_execute(sql: str) -> None:
+    """Run one statement on the server; in a thread of its own, so async fixtures may call it too."""
     import asyncpg
 
-    conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user="postgres", database="postgres")
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
+    async def execute() -> None:
+        conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user="postgres", database="postgres")
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, execute()).result()
 
 
 class Databases:
@@ -64,7 +70,7 @@ class Databases:
                 upgrade(migrations_dir, f"sqlite+aiosqlite:///{path}")
                 self._templates[key] = str(path)
             else:
-                asyncio.run(_pg_execute(f'CREATE DATABASE "{name}"'))
+                _pg_execute(f'CREATE DATABASE "{name}"')
                 self._created.append(name)
                 upgrade(migrations_dir, f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/{name}")
                 self._templates[key] = name
@@ -78,13 +84,13 @@ class Databases:
             path = self.tmp / f"{name}.db"
             shutil.copyfile(template, path)
             return f"sqlite+aiosqlite:///{path}"
-        asyncio.run(_pg_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        _pg_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         self._created.append(name)
         return f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/{name}"
 
     def drop_all(self) -> None:
         for name in reversed(self._created):
-            asyncio.run(_pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            _pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

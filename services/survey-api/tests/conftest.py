@@ -1,0 +1,44 @@
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from csi_shared.auth import Role
+from csi_shared.localbroker import LocalBroker
+from csi_shared.testing import Databases, bearer, make_settings, serve
+from survey_api.app import create_app
+from survey_api.config import Settings
+from survey_api.dealers.service import create_api_key
+from survey_api.spec import SERVICE
+
+
+@dataclass
+class Survey:
+    client: httpx.AsyncClient
+    app: object
+    settings: Settings
+    key: str  # a DMS key of dealer D001
+
+    def auth(self, role: str, **scope: object) -> dict[str, str]:
+        return bearer(Role(role), settings=self.settings, **scope)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def survey(backend: str, databases: Databases, broker: LocalBroker, topic_prefix: str) -> AsyncIterator[Survey]:
+    settings = make_settings(
+        Settings,
+        database_url=databases.url(backend, "survey-api", SERVICE.migrations_dir),
+        broker=broker,
+        topic_prefix=topic_prefix,
+    )
+    app = create_app(settings)
+    async with serve(app) as client:
+        for code in ("D001", "D002"):
+            body = {"name": f"Dealer {code}", "region": "east"}
+            response = await client.put(f"/v1/dealers/{code}", json=body, headers=bearer(Role.ADMIN, settings=settings))
+            assert response.status_code == 201
+        async with app.state.runtime.sessions() as session:
+            key = await create_api_key(session=session, dealer_code="D001", pepper="test-pepper")
+            await session.commit()
+        yield Survey(client, app, settings, key)
