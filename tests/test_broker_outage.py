@@ -47,7 +47,8 @@ async def test_ros_posted_while_the_broker_is_down_all_arrive_once_it_is_back(
             "/v1/repair-orders", json=repair_order("D001", f"RO-{n}"), headers=headers
         )
         assert response.status_code == 201, response.text
-    assert await _count(platform.survey_app, outbox) == 10  # kept until the broker acknowledges them
+    # Kept until the broker acknowledges them: an RO closed and a survey invitation per RO.
+    assert await _count(platform.survey_app, outbox) == 20
     own_broker.restore()
 
     async def all_arrived() -> bool:

@@ -48,6 +48,11 @@ class Unauthorized(DomainError):
     title = "Unauthorized"
 
 
+class PayloadTooLarge(DomainError):
+    status = 413
+    title = "Payload too large"
+
+
 class InvalidInput(DomainError):
     """Input that passed the schema but breaks a business rule; `errors` names the fields."""
 

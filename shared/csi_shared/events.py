@@ -151,6 +151,7 @@ class SurveyResponseSubmitted(Payload):
     answers: list[Answer]
     overall: int | None = Field(default=None, ge=1, le=10)
     recommend: int | None = Field(default=None, ge=1, le=10)
+    return_intent: int | None = Field(default=None, ge=1, le=10)
     comment: str | None = None
     submitted_at: AwareDatetime
 

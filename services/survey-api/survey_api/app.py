@@ -8,12 +8,21 @@ from csi_shared.clock import Clock
 from csi_shared.runtime import Runtime
 from csi_shared.web import build_app
 from survey_api.config import Settings
+from survey_api.consumers import TOPICS, handlers
 from survey_api.dealers.router import router as dealers_router
 from survey_api.models import Base
+from survey_api.questionnaires.router import router as questionnaires_router
 from survey_api.repair_orders.router import router as repair_orders_router
+from survey_api.surveys.notifier import LogNotifier, Notifier
+from survey_api.surveys.router import router as surveys_router
 
 
-def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, clock: Clock | None = None, notifier: Notifier | None = None
+) -> FastAPI:
     settings = settings or Settings()
-    runtime = Runtime(settings, metadata=Base.metadata, clock=clock)
-    return build_app(title="CSI survey-api", runtime=runtime, routers=[dealers_router, repair_orders_router])
+    runtime = Runtime(
+        settings, metadata=Base.metadata, clock=clock, topics=TOPICS, handlers=handlers(notifier or LogNotifier())
+    )
+    routers = [dealers_router, repair_orders_router, questionnaires_router, surveys_router]
+    return build_app(title="CSI survey-api", runtime=runtime, routers=routers)

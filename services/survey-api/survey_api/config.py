@@ -11,3 +11,4 @@ class Settings(ServiceSettings):
 
     port: int = 8001
     max_batch_size: int = 1000
+    survey_url_template: str = "http://127.0.0.1:8001/v1/surveys/{token}"

@@ -59,6 +59,84 @@ class RepairOrder(Base):
     customer_phone: Mapped[str | None] = mapped_column(String(20), index=True)
     settled_at: Mapped[datetime] = mapped_column(UtcDateTime)
     delivered_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    customer_id: Mapped[str | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    previous_visit_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Customer(Base):
+    """A person recognised across ROs and dealers by normalised phone, else by the car's VIN."""
+
+    __tablename__ = "customers"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Vehicle(Base):
+    __tablename__ = "vehicles"
+
+    vin: Mapped[str] = mapped_column(String(17), primary_key=True)
+    plate: Mapped[str | None] = mapped_column(String(20))
+    customer_id: Mapped[str | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    last_mileage_km: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CustomerVisit(Base):
+    """A customer's latest delivery at a dealer: the dormant-customer rule reads it through the RO events."""
+
+    __tablename__ = "customer_visits"
+
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), primary_key=True)
+    dealer_code: Mapped[str] = mapped_column(ForeignKey("dealers.code"), primary_key=True)
+    last_visit_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    visits: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Survey(Base):
+    """A single-use survey link for one RO; only the token's hash is kept."""
+
+    __tablename__ = "surveys"
+    __table_args__ = (UniqueConstraint("dealer_code", "ro_number", name="uq_surveys_dealer_ro"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    dealer_code: Mapped[str] = mapped_column(ForeignKey("dealers.code"))
+    ro_number: Mapped[str] = mapped_column(String(50))
+    questionnaire: Mapped[str] = mapped_column(String(30))
+    questionnaire_version: Mapped[int] = mapped_column(Integer)
+    language: Mapped[str] = mapped_column(String(10))
+    settlement_month: Mapped[str] = mapped_column(String(7))
+    visit_date: Mapped[str] = mapped_column(String(10))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    responded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class SurveyResponse(Base):
+    """A customer's answers: one per RO, whatever the channel."""
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (UniqueConstraint("dealer_code", "ro_number", name="uq_survey_responses_dealer_ro"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    survey_id: Mapped[str | None] = mapped_column(ForeignKey("surveys.id"), unique=True)
+    dealer_code: Mapped[str] = mapped_column(ForeignKey("dealers.code"))
+    ro_number: Mapped[str] = mapped_column(String(50))
+    channel: Mapped[str] = mapped_column(String(10))
+    questionnaire: Mapped[str] = mapped_column(String(30))
+    questionnaire_version: Mapped[int] = mapped_column(Integer)
+    settlement_month: Mapped[str] = mapped_column(String(7))
+    answers: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    overall: Mapped[int] = mapped_column(Integer)
+    recommend: Mapped[int] = mapped_column(Integer)
+    return_intent: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(String(2000))
+    taken_by: Mapped[str | None] = mapped_column(String(100))
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)

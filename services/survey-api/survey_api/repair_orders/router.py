@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from pydantic import ValidationError
 
 from csi_shared.auth import CurrentUser
-from csi_shared.errors import NotFound
+from csi_shared.errors import DomainError, NotFound, PayloadTooLarge, field_errors
 from csi_shared.web import DbSession, request_id
 from survey_api.dealers.dms_auth import DmsDealer
 from survey_api.dealers.repository import get_dealer
 from survey_api.repair_orders import repository, service
-from survey_api.repair_orders.schemas import RepairOrderIn, RepairOrderOut
+from survey_api.repair_orders.schemas import BatchIn, BatchOut, ItemResult, RepairOrderIn, RepairOrderOut
 
 router = APIRouter(prefix="/v1/repair-orders", tags=["repair orders"])
 
@@ -34,12 +36,66 @@ async def post_repair_order(
         data=body,
         caller_dealer=dealer_code,
         now=runtime.clock.now(),
+        survey_url_template=request.app.state.settings.survey_url_template,
         correlation_id=request_id.get(),
     )
     await session.commit()
     if accepted.outcome is not service.Outcome.CREATED:
         response.status_code = 200
     return service.view(accepted.repair_order)
+
+
+@router.post(
+    "/batch",
+    response_model=BatchOut,
+    summary="Post up to 1000 closed ROs (DMS); a result per item",
+    responses={413: {"description": "More items than the batch limit"}},
+)
+async def post_repair_order_batch(
+    body: BatchIn, request: Request, session: DbSession, dealer_code: DmsDealer
+) -> BatchOut:
+    runtime = request.app.state.runtime
+    settings = request.app.state.settings
+    if len(body.items) > settings.max_batch_size:
+        raise PayloadTooLarge(
+            f"a batch holds at most {settings.max_batch_size} repair orders; this one has {len(body.items)}"
+        )
+    dealer = await get_dealer(session=session, code=dealer_code)
+    now = runtime.clock.now()
+    results: list[ItemResult] = []
+    for index, raw in enumerate(body.items):
+        ro_number = raw.get("ro_number") if isinstance(raw.get("ro_number"), str) else None
+        try:
+            data = RepairOrderIn.model_validate(raw)
+        except ValidationError as exc:
+            results.append(
+                ItemResult(index=index, ro_number=ro_number, status="rejected", errors=field_errors(exc.errors()))
+            )
+            continue
+        try:
+            # A savepoint per item: a rejected item leaves the others' work in the transaction.
+            async with session.begin_nested():
+                accepted = await service.accept_repair_order(
+                    session=session, outbox=runtime.outbox, data=data, caller_dealer=dealer_code, now=now,
+                    survey_url_template=settings.survey_url_template, correlation_id=request_id.get(), dealer=dealer,
+                )  # fmt: skip
+        except DomainError as exc:
+            errors = exc.extra.get("errors") or [{"field": "dealer_code", "reason": exc.detail}]
+            results.append(ItemResult(index=index, ro_number=ro_number, status="rejected", errors=errors))
+            continue
+        results.append(
+            ItemResult(
+                index=index,
+                ro_number=data.ro_number,
+                status=accepted.outcome.value,
+                revision=accepted.repair_order.revision,
+            )
+        )
+    await session.commit()
+    counts = Counter(r.status for r in results)
+    return BatchOut(
+        results=results, summary={s: counts.get(s, 0) for s in ("created", "unchanged", "corrected", "rejected")}
+    )
 
 
 @router.get("/{dealer_code}/{ro_number}", response_model=RepairOrderOut, summary="One RO")

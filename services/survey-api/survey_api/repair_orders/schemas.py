@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -116,3 +116,22 @@ class RepairOrderOut(BaseModel):
     revision: int
     received_at: datetime
     updated_at: datetime
+
+
+class BatchIn(BaseModel):
+    """Each item is checked on its own, so one bad RO never rejects the others."""
+
+    items: list[dict[str, Any]] = Field(min_length=1)
+
+
+class ItemResult(BaseModel):
+    index: int
+    ro_number: str | None
+    status: Literal["created", "unchanged", "corrected", "rejected"]
+    revision: int | None = None
+    errors: list[dict[str, str]] = []
+
+
+class BatchOut(BaseModel):
+    results: list[ItemResult]
+    summary: dict[str, int]

@@ -15,7 +15,6 @@ from csi_shared.bus.outbox import Outbox
 from csi_shared.errors import Forbidden, InvalidInput
 from csi_shared.events import (
     Customer,
-    DealerRef,
     Job,
     Person,
     RepairOrderClosed,
@@ -23,10 +22,12 @@ from csi_shared.events import (
     TimeWindow,
     make_event,
 )
+from survey_api.customers import recognise
 from survey_api.dealers.repository import get_dealer
 from survey_api.models import Dealer, RepairOrder
 from survey_api.repair_orders import repository
 from survey_api.repair_orders.schemas import RepairOrderIn
+from survey_api.surveys.service import dealer_ref, invite
 
 PRODUCER = "survey-api"
 
@@ -59,12 +60,14 @@ async def accept_repair_order(
     data: RepairOrderIn,
     caller_dealer: str,
     now: datetime,
+    survey_url_template: str,
     correlation_id: str | None = None,
+    dealer: Dealer | None = None,
 ) -> Accepted:
     """Store a posted RO. Same dealer + RO number never makes a second RO: a replay is a no-op, a change a correction."""
     if data.dealer_code != caller_dealer:
         raise Forbidden(f"this API key belongs to dealer {caller_dealer}, not {data.dealer_code}")
-    dealer = await get_dealer(session=session, code=data.dealer_code)
+    dealer = dealer or await get_dealer(session=session, code=data.dealer_code)
     if dealer is None:
         raise InvalidInput(
             "unknown dealer", [{"field": "dealer_code", "reason": f"dealer {data.dealer_code} is not registered"}]
@@ -76,36 +79,46 @@ async def accept_repair_order(
         session=session, dealer_code=data.dealer_code, ro_number=data.ro_number, for_update=True
     )
     if existing is None:
-        ro = RepairOrder(
-            dealer_code=data.dealer_code,
-            ro_number=data.ro_number,
-            revision=1,
-            content_hash=digest,
-            vin=data.vin,
-            customer_phone=data.customer.phone,
-            settled_at=data.settled_at,
-            delivered_at=data.delivered_at,
-            body=canonical,
-            created_at=now,
-            updated_at=now,
-        )
         try:
             async with session.begin_nested():
+                recognised = await recognise(session=session, ro=data, now=now, new_visit=True)
+                ro = RepairOrder(
+                    dealer_code=data.dealer_code,
+                    ro_number=data.ro_number,
+                    revision=1,
+                    content_hash=digest,
+                    vin=data.vin,
+                    customer_phone=data.customer.phone,
+                    customer_id=recognised.customer.id,
+                    previous_visit_at=recognised.previous_visit_at,
+                    settled_at=data.settled_at,
+                    delivered_at=data.delivered_at,
+                    body=canonical,
+                    created_at=now,
+                    updated_at=now,
+                )
                 session.add(ro)
         except IntegrityError:
-            # The same RO arrived on another connection a moment ago: treat this one as its replay.
+            # The same RO (or its new customer) arrived on another connection a moment ago: this one is its replay.
             existing = await repository.get(session=session, dealer_code=data.dealer_code, ro_number=data.ro_number)
-            assert existing is not None
+            if existing is None:
+                raise
         else:
             await _publish(session, outbox, dealer, data, ro, now, correlation_id, corrected=False)
+            await invite(
+                session=session, outbox=outbox, dealer=dealer, ro=ro, customer_name=data.customer.name,
+                customer_phone=data.customer.phone, url_template=survey_url_template, now=now, correlation_id=correlation_id,
+            )  # fmt: skip
             return Accepted(Outcome.CREATED, ro)
 
     if existing.content_hash == digest:
         return Accepted(Outcome.UNCHANGED, existing)
+    recognised = await recognise(session=session, ro=data, now=now, new_visit=False)
     existing.revision += 1
     existing.content_hash = digest
     existing.vin = data.vin
     existing.customer_phone = data.customer.phone
+    existing.customer_id = recognised.customer.id
     existing.settled_at = data.settled_at
     existing.delivered_at = data.delivered_at
     existing.body = canonical
@@ -126,18 +139,10 @@ async def _publish(
     *,
     corrected: bool,
 ) -> None:
-    previous = await repository.previous_visit(
-        session=session,
-        dealer_code=data.dealer_code,
-        vin=data.vin,
-        phone=data.customer.phone,
-        before=data.delivered_at,
-        ro_number=data.ro_number,
-    )
     window = data.customer.preferred_callback_time
     payload_class = RepairOrderCorrected if corrected else RepairOrderClosed
     payload = payload_class(
-        dealer=DealerRef(dealer_code=dealer.code, name=dealer.name, region=dealer.region, time_zone=dealer.time_zone),
+        dealer=dealer_ref(dealer),
         ro_number=data.ro_number,
         revision=ro.revision,
         vin=data.vin,
@@ -149,6 +154,7 @@ async def _publish(
         delivered_at=data.delivered_at,
         service_advisor=Person(**data.service_advisor.model_dump()) if data.service_advisor else None,
         customer=Customer(
+            customer_id=ro.customer_id,
             name=data.customer.name,
             phone=data.customer.phone,
             is_owner=data.customer.is_owner,
@@ -159,7 +165,7 @@ async def _publish(
         estimate_amount=data.estimate_amount,
         invoice_amount=data.invoice_amount,
         currency=data.currency,
-        previous_visit_at=previous,
+        previous_visit_at=ro.previous_visit_at,
     )
     event = make_event(
         payload, producer=PRODUCER, occurred_at=now, dealer_code=dealer.code, correlation_id=correlation_id

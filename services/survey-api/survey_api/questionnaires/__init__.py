@@ -1,0 +1,1 @@
+"""Questionnaires: the default CSI questionnaire and its versions."""

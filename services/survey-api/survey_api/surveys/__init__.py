@@ -1,0 +1,1 @@
+"""Survey links, what a survey page needs, and the customers' answers."""
