@@ -1,10 +1,14 @@
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
 
 from csi_shared.auth import Role
+from csi_shared.clock import FrozenClock
+from csi_shared.events import SurveyInvitationCreated
 from csi_shared.localbroker import LocalBroker
 from csi_shared.testing import Databases, bearer, make_settings, serve
 from survey_api.app import create_app
@@ -13,12 +17,24 @@ from survey_api.dealers.service import create_api_key
 from survey_api.spec import SERVICE
 
 
+class RecordingNotifier:
+    """Stands in for the SMS gateway, the one thing outside the platform; it keeps what it was asked to send."""
+
+    def __init__(self) -> None:
+        self.sent: list[SurveyInvitationCreated] = []
+
+    async def send_invitation(self, invitation: SurveyInvitationCreated) -> None:
+        self.sent.append(invitation)
+
+
 @dataclass
 class Survey:
     client: httpx.AsyncClient
-    app: object
+    app: Any
     settings: Settings
     key: str  # a DMS key of dealer D001
+    clock: FrozenClock
+    notifier: RecordingNotifier
 
     def auth(self, role: str, **scope: object) -> dict[str, str]:
         return bearer(Role(role), settings=self.settings, **scope)  # type: ignore[arg-type]
@@ -32,7 +48,9 @@ async def survey(backend: str, databases: Databases, broker: LocalBroker, topic_
         broker=broker,
         topic_prefix=topic_prefix,
     )
-    app = create_app(settings)
+    clock = FrozenClock(datetime(2026, 11, 3, 9, 0, tzinfo=UTC))
+    notifier = RecordingNotifier()
+    app = create_app(settings, clock=clock, notifier=notifier)
     async with serve(app) as client:
         for code in ("D001", "D002"):
             body = {"name": f"Dealer {code}", "region": "east"}
@@ -41,4 +59,4 @@ async def survey(backend: str, databases: Databases, broker: LocalBroker, topic_
         async with app.state.runtime.sessions() as session:
             key = await create_api_key(session=session, dealer_code="D001", pepper="test-pepper")
             await session.commit()
-        yield Survey(client, app, settings, key)
+        yield Survey(client, app, settings, key, clock, notifier)

@@ -1,0 +1,83 @@
+"""Batch intake with mixed items, customers recognised across ROs, the questionnaire."""
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from survey_api.models import Customer, CustomerVisit, RepairOrder, Vehicle
+from tests.conftest import repair_order
+
+from .conftest import Survey
+
+
+async def _count(survey: Survey, model: Any) -> int:
+    async with survey.app.state.runtime.sessions() as session:
+        return int((await session.execute(select(func.count()).select_from(model))).scalar_one())
+
+
+async def test_one_bad_item_never_rejects_the_others(survey: Survey) -> None:
+    items = [
+        repair_order(ro_number="RO-1"),
+        repair_order(ro_number="RO-2", vin="LSVAU2180N2183294"),  # wrong check digit
+        repair_order("D002", "RO-3"),  # another dealer's RO with this dealer's key
+        repair_order(ro_number="RO-1"),  # a replay inside the batch
+        repair_order(ro_number="RO-1", mileage_km=30000),  # and a correction
+        {"ro_number": 5},
+    ]
+    response = await survey.client.post(
+        "/v1/repair-orders/batch", json={"items": items}, headers={"X-API-Key": survey.key}
+    )
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == ["created", "rejected", "rejected", "unchanged", "corrected", "rejected"]
+    assert results[1]["errors"] == [{"field": "vin", "reason": "Value error, check digit (9th character) should be X"}]
+    assert "D001, not D002" in results[2]["errors"][0]["reason"]
+    assert results[4]["revision"] == 2
+    assert results[5]["ro_number"] is None
+    assert response.json()["summary"] == {"created": 1, "unchanged": 1, "corrected": 1, "rejected": 3}
+    assert await _count(survey, RepairOrder) == 1
+
+
+async def test_a_batch_over_the_limit_is_413(survey: Survey) -> None:
+    items = [repair_order(ro_number=f"RO-{n}") for n in range(1001)]
+    response = await survey.client.post(
+        "/v1/repair-orders/batch", json={"items": items}, headers={"X-API-Key": survey.key}
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_customer_is_recognised_by_phone_and_by_car(survey: Survey) -> None:
+    headers = {"X-API-Key": survey.key}
+    first = repair_order(ro_number="RO-1", delivered_at="2026-05-02T17:05:00+08:00", settled_at="2026-05-02T16:40:00+08:00",
+                         opened_at="2026-05-02T09:00:00+08:00", promised_at=None)  # fmt: skip
+    await survey.client.post("/v1/repair-orders", json=first, headers=headers)
+    # Same phone, written differently, another car: the same customer.
+    other_car = repair_order(ro_number="RO-2", vin="1M8GDM9AXKP042788",
+                             customer={**repair_order()["customer"], "phone": "138 0013 8000"})  # fmt: skip
+    await survey.client.post("/v1/repair-orders", json=other_car, headers=headers)
+    # No phone this time, the first car: recognised through the car.
+    no_phone = repair_order(ro_number="RO-3", customer={"name": "李雷"})
+    await survey.client.post("/v1/repair-orders", json=no_phone, headers=headers)
+
+    assert await _count(survey, Customer) == 1
+    assert await _count(survey, Vehicle) == 2
+    async with survey.app.state.runtime.sessions() as session:
+        visit = (await session.execute(select(CustomerVisit))).scalar_one()
+        second = (await session.execute(select(RepairOrder).where(RepairOrder.ro_number == "RO-2"))).scalar_one()
+    assert visit.visits == 3
+    assert visit.last_visit_at.isoformat() == "2026-11-02T09:05:00+00:00"
+    assert second.previous_visit_at is not None and second.previous_visit_at.isoformat() == "2026-05-02T09:05:00+00:00"
+
+
+async def test_the_default_questionnaire(survey: Survey) -> None:
+    response = await survey.client.get("/v1/questionnaires/csi-v1")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["version"] == 1
+    assert [f["code"] for f in body["factors"]] == [
+        "service_initiation", "service_advisor", "service_facility", "vehicle_pickup", "service_quality"
+    ]  # fmt: skip
+    assert body["items"][0]["text"] == {"zh-CN": "预约服务是否方便", "en": "How easy it was to book the visit"}
+    assert {o["code"] for o in body["outcomes"]} == {"overall", "recommend", "return_intent"}
+    assert (await survey.client.get("/v1/questionnaires/nope")).status_code == 404

@@ -1,0 +1,170 @@
+"""Survey links from ROs through the real broker: the page, the answers, the token's life, phone answers."""
+
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer
+
+from csi_shared.events import Topic, parse_event
+from csi_shared.localbroker import LocalBroker
+from csi_shared.testing import eventually
+from tests.conftest import repair_order
+
+from .conftest import Survey
+
+ANSWERS = [
+    {"item": "sa_courtesy", "score": 9},
+    {"item": "sf_lounge", "score": None},
+    {"item": "sq_first_time", "score": 4},
+]
+
+
+async def _post_ro(survey: Survey, **overrides: Any) -> Any:
+    response = await survey.client.post(
+        "/v1/repair-orders", json=repair_order(**overrides), headers={"X-API-Key": survey.key}
+    )
+    assert response.status_code in (200, 201), response.text
+    return response
+
+
+async def _token(survey: Survey, ro_number: str = "RO-2026-000123") -> str:
+    async def sent() -> str | None:
+        return next((i.token for i in survey.notifier.sent if i.ro_number == ro_number), None)
+
+    return str(await eventually(sent))
+
+
+async def test_a_closed_ro_gets_a_survey_link_that_renders_in_the_asked_language(survey: Survey) -> None:
+    await _post_ro(survey)
+    invitation = (await eventually(lambda: _sent(survey)))[0]
+    assert invitation.customer_phone == "+8613800138000"
+    assert invitation.settlement_month == "2026-11"
+    assert invitation.expires_at.isoformat() == "2026-12-15T16:00:00+00:00"  # 16 Dec 00:00 Shanghai
+    assert invitation.survey_url.endswith(invitation.token)
+
+    page = await survey.client.get(f"/v1/surveys/{invitation.token}", params={"lang": "en"})
+    assert page.status_code == 200
+    body = page.json()
+    assert body["dealer_name"] == "Dealer D001" and body["visit_date"] == "2026-11-02"
+    assert len(body["items"]) == 22 and len(body["factors"]) == 5
+    assert body["items"][0]["text"] == "How easy it was to book the visit"
+    chinese = await survey.client.get(f"/v1/surveys/{invitation.token}", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    assert chinese.json()["items"][0]["text"] == "预约服务是否方便"
+
+
+async def _sent(survey: Survey) -> list[Any]:
+    return survey.notifier.sent
+
+
+async def test_a_token_is_answered_once_and_then_says_so(survey: Survey) -> None:
+    await _post_ro(survey)
+    token = await _token(survey)
+    answer = {"answers": ANSWERS, "overall": 8, "recommend": 9, "return_intent": 9, "comment": "快"}
+    first = await survey.client.post(f"/v1/surveys/{token}/responses", json=answer)
+    assert first.status_code == 201, first.text
+    assert first.json()["settlement_month"] == "2026-11"
+    again = await survey.client.post(f"/v1/surveys/{token}/responses", json=answer)
+    page = await survey.client.get(f"/v1/surveys/{token}")
+    assert again.status_code == page.status_code == 409
+    assert again.json()["title"] == "Survey already answered"
+
+
+async def test_unknown_and_expired_tokens_answer_distinctly(survey: Survey) -> None:
+    unknown = await survey.client.get("/v1/surveys/" + "x" * 32)
+    assert unknown.status_code == 404
+    await _post_ro(survey)
+    token = await _token(survey)
+    survey.clock.set(survey.clock.now().replace(month=12, day=15, hour=15, minute=59))  # 23:59 on 15 Dec, Shanghai
+    assert (await survey.client.get(f"/v1/surveys/{token}")).status_code == 200
+    survey.clock.set(survey.clock.now().replace(hour=16, minute=0))  # 16 Dec 00:00 Shanghai: the window has closed
+    expired = await survey.client.get(f"/v1/surveys/{token}")
+    assert expired.status_code == 410
+    assert "closed" in expired.json()["detail"]
+
+
+async def test_answers_are_checked_item_by_item(survey: Survey) -> None:
+    await _post_ro(survey)
+    token = await _token(survey)
+    bad = {
+        "answers": [
+            {"item": "nope", "score": 5},
+            {"item": "sa_courtesy", "score": None},
+            {"item": "sq_first_time", "score": 11},
+        ],
+        "overall": 8,
+        "recommend": 9,
+    }
+    response = await survey.client.post(f"/v1/surveys/{token}/responses", json=bad)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "answers[2].score"  # the schema's own check comes first
+    bad["answers"] = bad["answers"][:2]
+    response = await survey.client.post(f"/v1/surveys/{token}/responses", json=bad)
+    fields = {e["field"] for e in response.json()["errors"]}
+    assert fields == {"answers[0].item", "answers[1].score"}
+    # Nothing was recorded: the link still works.
+    assert (await survey.client.get(f"/v1/surveys/{token}")).status_code == 200
+
+
+async def test_a_response_reaches_the_wire_with_factors_month_region_and_comment(
+    survey: Survey, broker: LocalBroker
+) -> None:
+    await _post_ro(survey)
+    token = await _token(survey)
+    answer = {"answers": ANSWERS, "overall": 8, "recommend": 9, "comment": "交车很快"}
+    assert (await survey.client.post(f"/v1/surveys/{token}/responses", json=answer)).status_code == 201
+
+    consumer = AIOKafkaConsumer(
+        survey.settings.topic(Topic.SURVEYS), bootstrap_servers=broker.bootstrap_servers, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    try:
+        events: list[Any] = []
+
+        async def submitted() -> Any:
+            for records in (await consumer.getmany(timeout_ms=200)).values():
+                events.extend(parse_event(r.value) for r in records)
+            return next((e for e in events if e.type == "survey.response_submitted"), None)
+
+        event = await eventually(submitted)
+    finally:
+        await consumer.stop()
+    payload = event.payload
+    assert (payload.dealer.dealer_code, payload.dealer.region, payload.settlement_month) == ("D001", "east", "2026-11")
+    assert payload.channel == "web" and payload.comment == "交车很快"
+    assert [(a.item, a.factor, a.score) for a in payload.answers] == [
+        ("sa_courtesy", "service_advisor", 9), ("sf_lounge", "service_facility", None), ("sq_first_time", "service_quality", 4)
+    ]  # fmt: skip
+
+
+async def test_a_cra_records_phone_answers_for_own_dealers_only(survey: Survey) -> None:
+    await _post_ro(survey)
+    body = {
+        "dealer_code": "D001",
+        "ro_number": "RO-2026-000123",
+        "channel": "phone",
+        "answers": ANSWERS,
+        "overall": 7,
+        "recommend": 6,
+    }
+    other = await survey.client.post("/v1/survey-responses", json=body, headers=survey.auth("cra", dealers=["D002"]))
+    assert other.status_code == 403
+    advisor = await survey.client.post(
+        "/v1/survey-responses", json=body, headers=survey.auth("service_advisor", dealers=["D001"])
+    )
+    assert advisor.status_code == 403
+    missing = await survey.client.post(
+        "/v1/survey-responses", json={**body, "ro_number": "NOPE"}, headers=survey.auth("cra", dealers=["D001"])
+    )
+    assert missing.status_code == 404
+    ok = await survey.client.post("/v1/survey-responses", json=body, headers=survey.auth("cra", dealers=["D001"]))
+    assert ok.status_code == 201 and ok.json()["channel"] == "phone"
+    # The customer's link is now used up: one response per RO, whatever the channel.
+    token = await _token(survey)
+    assert (await survey.client.get(f"/v1/surveys/{token}")).status_code == 409
+
+
+async def test_corrections_do_not_send_a_second_survey(survey: Survey) -> None:
+    await _post_ro(survey)
+    await _post_ro(survey, mileage_km=23111)
+    await _post_ro(survey, ro_number="RO-2")  # a later RO, to know the first ones were all handled
+    await _token(survey, "RO-2")
+    assert [i.ro_number for i in survey.notifier.sent] == ["RO-2026-000123", "RO-2"]
