@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from csi_shared import metrics
 from csi_shared.auth import TokenVerifier
+from csi_shared.bus.outbox import Work
 from csi_shared.errors import install_error_handlers, problem
 from csi_shared.runtime import Runtime
 
@@ -100,6 +101,15 @@ async def _db_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 DbSession = Annotated[AsyncSession, Depends(_db_session)]
+
+
+def _work(request: Request, session: DbSession) -> Work:
+    runtime: Runtime = request.app.state.runtime
+    return Work(session, runtime.outbox, runtime.clock, runtime.settings.service_name, request_id.get())
+
+
+RequestWork = Annotated[Work, Depends(_work)]
+"""The request's transaction with its outbox; the endpoint commits `work.session`."""
 
 
 def _health_router() -> APIRouter:

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from callback_scheduler.callbacks.service import schedule_post_service
+from callback_scheduler.callbacks.service import on_complaint_closed, on_repair_order
 from callback_scheduler.config import Settings
 from csi_shared.bus.consumer import EventContext, Handler
 from csi_shared.events import Envelope, Topic
 
-TOPICS = [Topic.REPAIR_ORDERS.value]
+TOPICS = [Topic.REPAIR_ORDERS.value, Topic.COMPLAINTS.value]
 
 
 def handlers(settings: Settings) -> dict[str, Handler]:
-    async def on_repair_order(ctx: EventContext, event: Envelope[Any]) -> None:
-        await schedule_post_service(
-            ctx, event.payload, days=settings.callback_days, default_call_time=settings.default_call_time
-        )
+    async def repair_order(ctx: EventContext, event: Envelope[Any]) -> None:
+        await on_repair_order(ctx, event.payload, settings)
 
-    return {"repair_order.closed": on_repair_order, "repair_order.corrected": on_repair_order}
+    async def complaint_closed(ctx: EventContext, event: Envelope[Any]) -> None:
+        await on_complaint_closed(ctx, event.payload, settings)
+
+    return {
+        "repair_order.closed": repair_order,
+        "repair_order.corrected": repair_order,
+        "complaint.closed": complaint_closed,
+    }

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Index, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from csi_shared.bus.tables import inbox_table, outbox_table
+from csi_shared.bus.tables import BigId, inbox_table, outbox_table
 from csi_shared.db import UtcDateTime
 
 
@@ -48,5 +49,73 @@ class Callback(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)
     planned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    customer_id: Mapped[str | None] = mapped_column(String(36))
+    related_ro_number: Mapped[str | None] = mapped_column(String(50))
+    """The earlier RO of a comeback."""
+    source_ref: Mapped[str | None] = mapped_column(String(100))
+    """What caused a special callback: a complaint id, a last-visit date, the person who asked."""
+    note: Mapped[str | None] = mapped_column(String(1000))
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    on_time: Mapped[bool | None] = mapped_column(Boolean)
+    answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    issue: Mapped[str | None] = mapped_column(String(2000))
+    dissatisfied: Mapped[bool] = mapped_column(Boolean, default=False)
+    overdue_notified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CallbackAttempt(Base):
+    """One call in the callback register (回访登记表)."""
+
+    __tablename__ = "callback_attempts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    callback_id: Mapped[str] = mapped_column(ForeignKey("callbacks.id"), index=True)
+    outcome: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(String(2000))
+    reschedule_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    issue: Mapped[str | None] = mapped_column(String(2000))
+    made_by: Mapped[str] = mapped_column(String(100))
+    made_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RepairOrderSeen(Base):
+    """The ROs this service was told about: compliance counts them, comeback detection compares them."""
+
+    __tablename__ = "repair_orders"
+    __table_args__ = (
+        Index("ix_repair_orders_dealer_delivered", "dealer_code", "delivered_at"),
+        Index("ix_repair_orders_dealer_vin", "dealer_code", "vin"),
+    )
+
+    dealer_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    ro_number: Mapped[str] = mapped_column(String(50), primary_key=True)
+    vin: Mapped[str] = mapped_column(String(17))
+    customer_id: Mapped[str | None] = mapped_column(String(36))
+    customer_name: Mapped[str] = mapped_column(String(100))
+    customer_phone: Mapped[str | None] = mapped_column(String(20))
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    settled_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    delivered_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    repair_op_codes: Mapped[list[str]] = mapped_column(JSON)
+    """Operation codes of the repair and warranty jobs: a later RO repeating one is a comeback."""
+
+
+class CustomerLastVisit(Base):
+    """A customer's latest visit at a dealer; the dormant scan reads it."""
+
+    __tablename__ = "customer_last_visits"
+    __table_args__ = (Index("ix_customer_last_visits_last_visit", "last_visit_at"),)
+
+    customer_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    dealer_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    last_visit_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ro_number: Mapped[str] = mapped_column(String(50))
+    vin: Mapped[str] = mapped_column(String(17))
+    customer_name: Mapped[str] = mapped_column(String(100))
+    customer_phone: Mapped[str | None] = mapped_column(String(20))
+    dormant_callback_for: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    """The last visit a dormant callback was already planned for."""

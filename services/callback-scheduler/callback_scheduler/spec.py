@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from callback_scheduler.cli import register
 from callback_scheduler.config import Settings
 from csi_shared.service import ServiceSpec
 
@@ -10,4 +11,5 @@ SERVICE = ServiceSpec(
     settings_cls=Settings,
     app_factory="callback_scheduler.app:create_app",
     migrations_dir=Path(__file__).resolve().parent.parent / "migrations",
+    register_cli=register,
 )

@@ -1,11 +1,23 @@
 """The 5-day callback deadline and planning, on hand-computed cases."""
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from callback_scheduler.callbacks.rules import callback_deadline, is_on_time, plan_callback
+from callback_scheduler.callbacks.rules import (
+    AfterAttempt,
+    EarlierVisit,
+    Outcome,
+    after_attempt,
+    callback_deadline,
+    comeback_of,
+    is_dissatisfied,
+    is_dormant,
+    is_on_time,
+    months_before,
+    plan_callback,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -54,3 +66,87 @@ def test_a_callback_is_planned_the_next_day_in_the_customers_window() -> None:
     without_window = plan_callback(delivered, SHANGHAI, None, default_time=time(10, 0))
     assert without_window == datetime.fromisoformat("2026-11-03T10:00:00+08:00")
     assert planned < callback_deadline(delivered, SHANGHAI)
+
+
+# --- attempts ------------------------------------------------------------------------------------
+
+NOW = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)
+PLANNED = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
+
+
+def _after(outcome: Outcome, failed: int = 0, reschedule_at: datetime | None = None) -> AfterAttempt:
+    return after_attempt(
+        outcome=outcome, failed_attempts=failed, max_attempts=3, planned_at=PLANNED,
+        reschedule_at=reschedule_at, now=NOW, retry_after=timedelta(hours=4),
+    )  # fmt: skip
+
+
+def test_every_outcome_of_an_attempt() -> None:
+    assert _after(Outcome.REACHED) == AfterAttempt("completed", 0, PLANNED)
+    assert _after(Outcome.DECLINED) == AfterAttempt("declined", 0, PLANNED)
+    assert _after(Outcome.WRONG_NUMBER) == AfterAttempt("unreachable", 0, PLANNED)
+    later = datetime(2026, 11, 4, 11, 0, tzinfo=UTC)
+    assert _after(Outcome.BUSY_RESCHEDULE, failed=2, reschedule_at=later) == AfterAttempt("open", 2, later)
+    assert _after(Outcome.NO_ANSWER) == AfterAttempt("open", 1, NOW + timedelta(hours=4))
+    assert _after(Outcome.NOT_OWNER, failed=1) == AfterAttempt("open", 2, NOW + timedelta(hours=4))
+
+
+def test_the_third_failed_attempt_makes_the_callback_unreachable() -> None:
+    assert _after(Outcome.NO_ANSWER, failed=2) == AfterAttempt("unreachable", 3, PLANNED)
+    assert _after(Outcome.NOT_OWNER, failed=2).status == "unreachable"
+
+
+def test_dissatisfaction() -> None:
+    assert not is_dissatisfied({"visit_satisfaction": 9, "reception": 5}, threshold=4)
+    assert is_dissatisfied({"visit_satisfaction": 9, "repair_quality": 4}, threshold=4)
+    assert is_dissatisfied({"visit_satisfaction": 10, "earlier_issues_resolved": False}, threshold=4)
+    assert not is_dissatisfied({}, threshold=4)
+
+
+# --- special callbacks ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [(date(2026, 11, 22), date(2026, 5, 22)), (date(2026, 8, 31), date(2026, 2, 28)),
+     (date(2028, 8, 31), date(2028, 2, 29)), (date(2026, 3, 15), date(2025, 9, 15))],
+)  # fmt: skip
+def test_months_before(day: date, expected: date) -> None:
+    assert months_before(day, 6) == expected
+
+
+def test_dormant_after_six_calendar_months_on_the_dealers_calendar() -> None:
+    now = datetime.fromisoformat("2026-11-22T09:00:00+08:00")
+    assert is_dormant(datetime.fromisoformat("2026-05-22T20:00:00+08:00"), now, SHANGHAI)
+    assert not is_dormant(datetime.fromisoformat("2026-05-23T00:30:00+08:00"), now, SHANGHAI)
+    # 22 May 16:30 UTC is already 23 May in Shanghai: not dormant yet
+    assert not is_dormant(datetime.fromisoformat("2026-05-22T16:30:00+00:00"), now, SHANGHAI)
+
+
+def test_a_comeback_repeats_a_repair_operation_within_the_window() -> None:
+    opened = datetime.fromisoformat("2026-11-20T09:00:00+08:00")
+    earlier = [
+        EarlierVisit("RO-OLD", datetime.fromisoformat("2026-10-01T17:00:00+08:00"), frozenset({"BRAKE-01"})),
+        EarlierVisit("RO-1", datetime.fromisoformat("2026-11-01T17:00:00+08:00"), frozenset({"BRAKE-01", "AC-02"})),
+        EarlierVisit("RO-2", datetime.fromisoformat("2026-11-10T17:00:00+08:00"), frozenset({"MAINT-10K"})),
+    ]
+    found = comeback_of(
+        opened_at=opened, repair_op_codes=frozenset({"BRAKE-01"}), earlier=earlier, window=timedelta(days=30)
+    )
+    assert found is not None and found.ro_number == "RO-1"
+    assert (
+        comeback_of(
+            opened_at=opened, repair_op_codes=frozenset({"EXHAUST-9"}), earlier=earlier, window=timedelta(days=30)
+        )
+        is None
+    )
+    # RO-1 was delivered 19 days before: outside a 14-day window
+    assert (
+        comeback_of(
+            opened_at=opened, repair_op_codes=frozenset({"BRAKE-01"}), earlier=earlier, window=timedelta(days=14)
+        )
+        is None
+    )
+    assert (
+        comeback_of(opened_at=opened, repair_op_codes=frozenset(), earlier=earlier, window=timedelta(days=30)) is None
+    )

@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from csi_shared import metrics
 from csi_shared.bus.kafka import ensure_topics, new_producer
-from csi_shared.bus.outbox import Outbox
+from csi_shared.bus.outbox import Outbox, Work
 from csi_shared.clock import Clock
-from csi_shared.events import Envelope, MalformedEvent, Payload, UnknownEvent, dlq_topic, make_event, parse_event
+from csi_shared.events import Envelope, MalformedEvent, UnknownEvent, dlq_topic, parse_event
 from csi_shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -27,27 +27,10 @@ MAX_BACKOFF_S = 5.0
 
 
 @dataclass
-class EventContext:
-    """What a handler gets: the open transaction, the outbox, the clock and the event being handled."""
+class EventContext(Work):
+    """What a handler gets: the open transaction, the outbox, the clock, and the event being handled."""
 
-    session: AsyncSession
-    outbox: Outbox
-    clock: Clock
-    producer: str
-    event: Envelope[Any]
-
-    async def publish(self, payload: Payload, *, dealer_code: str) -> None:
-        """Add an event to the outbox in the handler's transaction, carrying the cause's correlation id."""
-        await self.outbox.add(
-            self.session,
-            make_event(
-                payload,
-                producer=self.producer,
-                occurred_at=self.clock.now(),
-                dealer_code=dealer_code,
-                correlation_id=self.event.correlation_id,
-            ),
-        )
+    event: Envelope[Any] | None = None
 
 
 Handler = Callable[[EventContext, Envelope[Any]], Awaitable[None]]
@@ -215,6 +198,7 @@ class ConsumerRunner:
                     outbox=self.outbox,
                     clock=self.clock,
                     producer=self.settings.service_name,
+                    correlation_id=event.correlation_id,
                     event=event,
                 )
                 await self.handlers[event.type](context, event)

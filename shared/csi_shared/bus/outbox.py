@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from csi_shared.events import Envelope, topic_of
+from csi_shared.clock import Clock
+from csi_shared.events import Envelope, Payload, make_event, topic_of
 
 PENDING_FLAG = "outbox_pending"
 
@@ -34,3 +36,25 @@ class Outbox:
         ]
         await session.execute(insert(self.table), rows)
         session.info[PENDING_FLAG] = True
+
+
+@dataclass
+class Work:
+    """One transaction's worth of business: its session, its clock, and the outbox its events go to."""
+
+    session: AsyncSession
+    outbox: Outbox
+    clock: Clock
+    producer: str
+    correlation_id: str | None = None
+
+    async def publish(self, payload: Payload, *, dealer_code: str) -> None:
+        """Add an event to the outbox in this transaction; it is published once the transaction commits."""
+        event = make_event(
+            payload,
+            producer=self.producer,
+            occurred_at=self.clock.now(),
+            dealer_code=dealer_code,
+            correlation_id=self.correlation_id,
+        )
+        await self.outbox.add(self.session, event)

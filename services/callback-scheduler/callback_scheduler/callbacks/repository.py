@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callback_scheduler.models import Callback, Dealer
+from callback_scheduler.models import Callback, CallbackAttempt, Dealer
 
 
 async def by_occasion(*, session: AsyncSession, occasion: str) -> Callback | None:
@@ -52,3 +52,14 @@ async def worklist(
         query = query.where((Callback.due_at > due) | ((Callback.due_at == due) & (Callback.id > callback_id)))
     query = query.order_by(Callback.due_at, Callback.id).limit(limit)
     return list((await session.execute(query)).scalars())
+
+
+async def attempts_of(*, session: AsyncSession, callback_ids: Sequence[str]) -> dict[str, list[CallbackAttempt]]:
+    """The attempts of several callbacks in one query, oldest first."""
+    if not callback_ids:
+        return {}
+    query = select(CallbackAttempt).where(CallbackAttempt.callback_id.in_(callback_ids)).order_by(CallbackAttempt.id)
+    found: dict[str, list[CallbackAttempt]] = {}
+    for attempt in (await session.execute(query)).scalars():
+        found.setdefault(attempt.callback_id, []).append(attempt)
+    return found

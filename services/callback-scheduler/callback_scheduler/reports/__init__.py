@@ -1,0 +1,1 @@
+"""Callback compliance and the monthly callback report."""
