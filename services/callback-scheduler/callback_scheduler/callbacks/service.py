@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -258,6 +258,7 @@ async def request_quality_tracking(
         return open_one, False
     tz = ZoneInfo(dealer.time_zone)
     now = work.clock.now()
+    due_at = due_at.astimezone(UTC) if due_at else None
     default_due, planned_at = _due_and_planned(now, tz, None, settings)
     callback = await plan(
         work,
@@ -295,6 +296,7 @@ async def record_attempt(
 ) -> CallbackAttempt:
     """Write a call to the register and move the callback on; terminal states are published."""
     now = work.clock.now()
+    reschedule_at = reschedule_at.astimezone(UTC) if reschedule_at else None
     if callback.status != "open":
         raise CallbackClosed(
             f"this callback is {callback.status}; no more attempts are recorded", current_status=callback.status

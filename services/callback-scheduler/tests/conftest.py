@@ -1,0 +1,104 @@
+"""callback-scheduler on a real database with a frozen clock; events are read from its outbox.
+
+The relay, consumer and jobs are not started here (run_background=False), so each test decides when a job runs
+and sees exactly the events it caused. Delivery through the broker is covered by the cross-service tests.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from callback_scheduler.app import create_app
+from callback_scheduler.callbacks.service import on_complaint_closed, on_repair_order
+from callback_scheduler.config import Settings
+from callback_scheduler.jobs import Jobs
+from callback_scheduler.models import outbox
+from callback_scheduler.spec import SERVICE
+from csi_shared.auth import Role
+from csi_shared.bus.outbox import Work
+from csi_shared.clock import FrozenClock
+from csi_shared.events import ComplaintClosed, RepairOrderClosed
+from csi_shared.localbroker import LocalBroker
+from csi_shared.testing import Databases, bearer, make_settings, serve
+
+DEALER = {"dealer_code": "D001", "name": "Dealer D001", "region": "east", "time_zone": "Asia/Shanghai"}
+
+
+def ro_payload(ro_number: str = "RO-1", **overrides: Any) -> RepairOrderClosed:
+    body: dict[str, Any] = {
+        "dealer": DEALER,
+        "ro_number": ro_number,
+        "vin": "LSVAU218XN2183294",
+        "opened_at": "2026-11-02T09:10:00+08:00",
+        "settled_at": "2026-11-02T16:40:00+08:00",
+        "delivered_at": "2026-11-02T17:05:00+08:00",
+        "customer": {"customer_id": "C1", "name": "李雷", "phone": "+8613800138000"},
+        "jobs": [{"op_code": "MAINT-10K", "kind": "maintenance"}],
+    }
+    body.update(overrides)
+    return RepairOrderClosed.model_validate(body)
+
+
+@dataclass
+class Scheduler:
+    client: httpx.AsyncClient
+    app: Any
+    settings: Settings
+    clock: FrozenClock
+
+    def auth(self, role: str, **scope: Any) -> dict[str, str]:
+        return bearer(Role(role), settings=self.settings, **scope)
+
+    def cra(self, dealer: str = "D001") -> dict[str, str]:
+        return self.auth("cra", dealers=[dealer])
+
+    def work(self, session: Any) -> Work:
+        runtime = self.app.state.runtime
+        return Work(session, runtime.outbox, self.clock, "test")
+
+    async def feed(self, payload: RepairOrderClosed) -> None:
+        """Hand an RO to the scheduler as its consumer would."""
+        async with self.app.state.runtime.sessions() as session, session.begin():
+            await on_repair_order(self.work(session), payload, self.settings)
+
+    async def feed_complaint(self, payload: ComplaintClosed) -> None:
+        async with self.app.state.runtime.sessions() as session, session.begin():
+            await on_complaint_closed(self.work(session), payload, self.settings)
+
+    def jobs(self) -> Jobs:
+        return self.app.state.jobs
+
+    async def events(self, event_type: str | None = None) -> list[dict[str, Any]]:
+        async with self.app.state.runtime.sessions() as session:
+            rows = (await session.execute(select(outbox.c.event_type, outbox.c.body).order_by(outbox.c.id))).all()
+        return [json.loads(body) for kind, body in rows if event_type in (None, kind)]
+
+    async def callbacks(self, **params: Any) -> list[dict[str, Any]]:
+        response = await self.client.get("/v1/callbacks", params={"dealer_code": "D001", **params}, headers=self.cra())
+        assert response.status_code == 200, response.text
+        return response.json()["items"]
+
+
+@pytest.fixture
+async def scheduler(
+    backend: str, databases: Databases, broker: LocalBroker, topic_prefix: str
+) -> AsyncIterator[Scheduler]:
+    settings = make_settings(
+        Settings,
+        database_url=databases.url(backend, "callback-scheduler", SERVICE.migrations_dir),
+        broker=broker,
+        topic_prefix=topic_prefix,
+        run_background=False,
+    )
+    clock = FrozenClock(datetime(2026, 11, 3, 1, 0, tzinfo=UTC))  # 3 Nov 09:00 Shanghai
+    app = create_app(settings, clock=clock)
+    async with serve(app) as client:
+        yield Scheduler(client, app, settings, clock)

@@ -1,0 +1,113 @@
+"""Recording calls: every outcome through the API, the attempt limit, answers, scope, what is published."""
+
+from datetime import timedelta
+from typing import Any
+
+from .conftest import Scheduler, ro_payload
+
+
+async def _attempt(s: Scheduler, callback_id: str, headers: dict[str, str] | None = None, **body: Any) -> Any:
+    return await s.client.post(f"/v1/callbacks/{callback_id}/attempts", json=body, headers=headers or s.cra())
+
+
+async def _one(s: Scheduler) -> dict[str, Any]:
+    await s.feed(ro_payload())
+    (callback,) = await s.callbacks()
+    return callback
+
+
+async def test_a_reached_customer_completes_the_callback_on_time(scheduler: Scheduler) -> None:
+    callback = await _one(scheduler)
+    answers = {"visit_satisfaction": 9, "reception": 8, "repair_quality": 9, "delivery": 10, "appointment": None}
+    response = await _attempt(scheduler, callback["id"], outcome="reached", answers=answers, note="happy")
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert (body["status"], body["on_time"]) == ("completed", True)
+    assert body["attempts"][0]["outcome"] == "reached" and body["attempts"][0]["made_by"] == "test-cra"
+    (completed,) = await scheduler.events("callback.completed")
+    assert completed["payload"]["dissatisfied"] is False
+    (scored,) = await scheduler.events("survey.response_submitted")
+    assert scored["payload"]["channel"] == "callback" and scored["payload"]["settlement_month"] == "2026-11"
+    assert {(a["item"], a["factor"], a["score"]) for a in scored["payload"]["answers"]} == {
+        ("callback.reception", "service_advisor", 8), ("callback.repair_quality", "service_quality", 9),
+        ("callback.delivery", "vehicle_pickup", 10),
+    }  # fmt: skip
+    again = await _attempt(scheduler, callback["id"], outcome="no_answer")
+    assert again.status_code == 409 and again.json()["current_status"] == "completed"
+
+
+async def test_a_low_score_or_a_raised_issue_is_a_dissatisfied_callback(scheduler: Scheduler) -> None:
+    callback = await _one(scheduler)
+    response = await _attempt(
+        scheduler, callback["id"], outcome="reached", answers={"visit_satisfaction": 8, "repair_quality": 3}
+    )
+    assert response.status_code == 201
+    (completed,) = await scheduler.events("callback.completed")
+    assert completed["payload"]["dissatisfied"] is True
+    assert completed["payload"]["customer_phone"] == "+8613800138000"  # the complaint case needs to call back
+
+
+async def test_three_failed_attempts_make_it_unreachable(scheduler: Scheduler) -> None:
+    callback = await _one(scheduler)
+    for outcome in ("no_answer", "not_owner"):
+        body = (await _attempt(scheduler, callback["id"], outcome=outcome)).json()
+        assert body["status"] == "open"
+        scheduler.clock.advance(timedelta(hours=5))
+    busy = await _attempt(
+        scheduler, callback["id"], outcome="busy_reschedule", reschedule_at="2026-11-04T19:00:00+08:00"
+    )
+    assert busy.json()["status"] == "open" and busy.json()["planned_at"] == "2026-11-04T11:00:00Z"
+    last = await _attempt(scheduler, callback["id"], outcome="no_answer")
+    assert last.json()["status"] == "unreachable" and len(last.json()["attempts"]) == 4
+    (completed,) = await scheduler.events("callback.completed")
+    assert completed["payload"]["status"] == "unreachable"
+
+
+async def test_declined_and_wrong_number_close_at_once(scheduler: Scheduler) -> None:
+    await scheduler.feed(ro_payload("RO-1"))
+    await scheduler.feed(ro_payload("RO-2"))
+    first, second = await scheduler.callbacks()
+    assert (await _attempt(scheduler, first["id"], outcome="declined")).json()["status"] == "declined"
+    assert (await _attempt(scheduler, second["id"], outcome="wrong_number")).json()["status"] == "unreachable"
+    assert len(await scheduler.events("survey.response_submitted")) == 0
+
+
+async def test_bad_attempts_name_the_field(scheduler: Scheduler) -> None:
+    callback = await _one(scheduler)
+    no_time = await _attempt(scheduler, callback["id"], outcome="busy_reschedule")
+    assert no_time.status_code == 422 and no_time.json()["errors"][0]["field"] == "reschedule_at"
+    past = await _attempt(
+        scheduler, callback["id"], outcome="busy_reschedule", reschedule_at="2026-11-01T10:00:00+08:00"
+    )
+    assert past.status_code == 422
+    answers_without_reach = await _attempt(
+        scheduler, callback["id"], outcome="no_answer", answers={"visit_satisfaction": 5}
+    )
+    assert answers_without_reach.status_code == 422 and answers_without_reach.json()["errors"][0]["field"] == "answers"
+    bad_score = await _attempt(scheduler, callback["id"], outcome="reached", answers={"visit_satisfaction": 11})
+    assert bad_score.status_code == 422 and bad_score.json()["errors"][0]["field"] == "answers.visit_satisfaction"
+    unknown = await _attempt(scheduler, callback["id"], outcome="hung_up")
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "outcome"
+
+
+async def test_only_the_dealers_own_callers_record_attempts(scheduler: Scheduler) -> None:
+    callback = await _one(scheduler)
+    other = await _attempt(scheduler, callback["id"], headers=scheduler.cra("D002"), outcome="no_answer")
+    assert other.status_code == 404
+    manager = await _attempt(
+        scheduler, callback["id"], headers=scheduler.auth("service_manager", dealers=["D001"]), outcome="no_answer"
+    )
+    assert manager.status_code == 403
+    oem = await _attempt(scheduler, callback["id"], headers=scheduler.auth("oem_analyst"), outcome="no_answer")
+    assert oem.status_code == 403
+
+
+async def test_overdue_is_shown_and_phone_numbers_masked_for_managers(scheduler: Scheduler) -> None:
+    await scheduler.feed(ro_payload())
+    scheduler.clock.advance(timedelta(days=6))
+    (callback,) = await scheduler.callbacks()
+    assert callback["overdue"] is True
+    manager = await scheduler.client.get(
+        "/v1/callbacks", params={"dealer_code": "D001"}, headers=scheduler.auth("service_manager", dealers=["D001"])
+    )
+    assert manager.json()["items"][0]["customer"]["phone"] == "+86138****8000"

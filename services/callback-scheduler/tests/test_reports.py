@@ -1,0 +1,114 @@
+"""Compliance and the monthly callback report on a data set computed by hand."""
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from .conftest import Scheduler, ro_payload
+
+
+def _delivered(ro: str, local: str, consent: bool = True, **extra: Any) -> Any:
+    day = local[:10]
+    customer = {"customer_id": f"C-{ro}", "name": "客户", "phone": "+8613800138000", "callback_consent": consent}
+    return ro_payload(
+        ro, opened_at=f"{day}T00:00:00+08:00", settled_at=local, delivered_at=local, customer=customer, **extra
+    )
+
+
+async def _month(s: Scheduler) -> dict[str, str]:
+    """November at D001 (Shanghai): 5 ROs delivered in the month, 1 in October, 1 just after midnight on 1 Dec."""
+    await s.feed(_delivered("RO-A", "2026-11-02T17:00:00+08:00"))  # completed on time
+    await s.feed(_delivered("RO-B", "2026-11-03T17:00:00+08:00", consent=False))  # declined at reception
+    await s.feed(_delivered("RO-C", "2026-11-04T17:00:00+08:00"))  # never called: overdue
+    await s.feed(_delivered("RO-D", "2026-11-05T17:00:00+08:00"))  # unreachable
+    await s.feed(_delivered("RO-E", "2026-11-30T23:30:00+08:00"))  # late on the last day: November, completed late
+    await s.feed(_delivered("RO-OCT", "2026-10-31T23:30:00+08:00"))
+    await s.feed(_delivered("RO-DEC", "2026-12-01T00:30:00+08:00"))
+    return {c["ro_number"]: c["id"] for c in await s.callbacks(limit=100)}
+
+
+async def _call(s: Scheduler, callback_id: str, **body: Any) -> None:
+    response = await s.client.post(f"/v1/callbacks/{callback_id}/attempts", json=body, headers=s.cra())
+    assert response.status_code == 201, response.text
+
+
+async def test_compliance_and_the_monthly_report(scheduler: Scheduler) -> None:
+    ids = await _month(scheduler)
+    scheduler.clock.set(datetime(2026, 11, 4, 2, 0, tzinfo=UTC))
+    await _call(scheduler, ids["RO-A"], outcome="reached", answers={"visit_satisfaction": 9, "repair_quality": 3, "delivery": 8},
+                issue="squeak from the front brakes")  # fmt: skip
+    for _ in range(3):
+        await _call(scheduler, ids["RO-D"], outcome="no_answer")
+    scheduler.clock.set(datetime(2026, 12, 8, 2, 0, tzinfo=UTC))  # RO-E was due by the end of 5 Dec
+    await _call(
+        scheduler, ids["RO-E"], outcome="reached", answers={"visit_satisfaction": 7, "repair_quality": 6, "delivery": 9}
+    )
+    scheduler.clock.set(datetime(2026, 12, 10, 2, 0, tzinfo=UTC))
+
+    response = await scheduler.client.get(
+        "/v1/compliance", params={"dealer_code": "D001", "month": "2026-11"}, headers=scheduler.cra()
+    )
+    assert response.status_code == 200, response.text
+    (row,) = response.json()["dealers"]
+    assert row == {
+        "dealer_code": "D001", "month": "2026-11", "ros": 5, "callbacks_created": 5, "coverage_pct": 100.0,
+        "completed": 2, "completed_on_time": 1, "completed_within_5_days_pct": 25.0,  # 1 of the 4 that could be called
+        "overdue": 1, "declined": 1, "unreachable": 1, "open": 1,
+    }  # fmt: skip
+
+    report = await scheduler.client.get(
+        "/v1/reports/monthly", params={"dealer_code": "D001", "month": "2026-11"}, headers=scheduler.cra()
+    )
+    body = report.json()
+    assert {k: body[k] for k in ("ros", "callbacks_due", "callbacks_made", "reached", "on_time", "declined", "unreachable",
+                                 "overdue", "issues_raised", "complaints_opened")} == {
+        "ros": 5, "callbacks_due": 5, "callbacks_made": 3, "reached": 2, "on_time": 1, "declined": 1, "unreachable": 1,
+        "overdue": 1, "issues_raised": 1, "complaints_opened": 1,
+    }  # fmt: skip
+    assert body["low_scoring_questions"][0] == {
+        "question": "repair_quality",
+        "answered": 2,
+        "average": 4.5,
+        "low_answers": 1,
+    }
+    assert [q["question"] for q in body["low_scoring_questions"]] == [
+        "repair_quality",
+        "visit_satisfaction",
+        "delivery",
+    ]
+
+    as_csv = await scheduler.client.get("/v1/reports/monthly", params={"dealer_code": "D001", "month": "2026-11", "format": "csv"},
+                                        headers=scheduler.cra())  # fmt: skip
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(as_csv.text)))
+    assert ["summary", "ros", "5", "", "", ""] in rows
+    assert ["low_scoring_questions", "repair_quality", "", "2", "4.5", "1"] in rows
+
+
+async def test_compliance_scope(scheduler: Scheduler) -> None:
+    await _month(scheduler)
+    params = {"month": "2026-11"}
+    other = await scheduler.client.get(
+        "/v1/compliance", params={**params, "dealer_code": "D001"}, headers=scheduler.cra("D002")
+    )
+    assert other.status_code == 403
+    dealer_user_region = await scheduler.client.get("/v1/compliance", params=params, headers=scheduler.cra())
+    assert dealer_user_region.status_code == 422
+    east = await scheduler.client.get(
+        "/v1/compliance", params=params, headers=scheduler.auth("oem_analyst", region="east")
+    )
+    assert [d["dealer_code"] for d in east.json()["dealers"]] == ["D001"] and east.json()["total"]["ros"] == 5
+    west = await scheduler.client.get(
+        "/v1/compliance", params={**params, "region": "east"}, headers=scheduler.auth("oem_analyst", region="west")
+    )
+    assert west.status_code == 403
+    bad_month = await scheduler.client.get(
+        "/v1/compliance", params={"month": "2026-13", "dealer_code": "D001"}, headers=scheduler.cra()
+    )
+    assert bad_month.status_code == 422 and bad_month.json()["errors"][0]["field"] == "month"
+    report = await scheduler.client.get(
+        "/v1/reports/monthly", params={**params, "dealer_code": "D001"}, headers=scheduler.cra("D002")
+    )
+    assert report.status_code == 404
+    scheduler.clock.advance(timedelta(days=1))

@@ -1,0 +1,120 @@
+"""Comeback, major-complaint, quality-tracking and dormant callbacks: each once per occasion."""
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from csi_shared.events import ComplaintClosed
+
+from .conftest import DEALER, Scheduler, ro_payload
+
+BRAKES = [{"op_code": "BRAKE-01", "kind": "repair"}]
+
+
+async def _reasons(s: Scheduler) -> list[tuple[str, str | None, str | None]]:
+    return sorted((c["reason"], c["ro_number"], c["related_ro_number"]) for c in await s.callbacks(limit=100))
+
+
+async def test_a_repeated_repair_within_30_days_is_a_comeback_linked_to_the_first_ro(scheduler: Scheduler) -> None:
+    await scheduler.feed(ro_payload("RO-1", jobs=BRAKES))
+    later = ro_payload("RO-2", jobs=BRAKES, opened_at="2026-11-20T09:00:00+08:00", settled_at="2026-11-20T15:00:00+08:00",
+                       delivered_at="2026-11-20T16:00:00+08:00")  # fmt: skip
+    await scheduler.feed(later)
+    await scheduler.feed(later)  # redelivered: still one comeback callback
+    assert await _reasons(scheduler) == [
+        ("comeback", "RO-2", "RO-1"), ("post_service", "RO-1", None), ("post_service", "RO-2", None)
+    ]  # fmt: skip
+
+
+async def test_no_comeback_for_maintenance_other_repairs_or_after_the_window(scheduler: Scheduler) -> None:
+    await scheduler.feed(ro_payload("RO-1", jobs=BRAKES))
+    await scheduler.feed(ro_payload("RO-2", opened_at="2026-11-10T09:00:00+08:00", settled_at="2026-11-10T10:00:00+08:00",
+                                    delivered_at="2026-11-10T11:00:00+08:00"))  # maintenance only  # fmt: skip
+    await scheduler.feed(ro_payload("RO-3", jobs=[{"op_code": "AC-02", "kind": "repair"}], opened_at="2026-11-11T09:00:00+08:00",
+                                    settled_at="2026-11-11T10:00:00+08:00", delivered_at="2026-11-11T11:00:00+08:00"))  # fmt: skip
+    await scheduler.feed(ro_payload("RO-4", jobs=BRAKES, opened_at="2026-12-03T09:00:00+08:00",
+                                    settled_at="2026-12-03T10:00:00+08:00", delivered_at="2026-12-03T11:00:00+08:00"))  # fmt: skip
+    assert [r for r in await _reasons(scheduler) if r[0] == "comeback"] == []
+
+
+async def test_a_dms_comeback_flag_is_enough(scheduler: Scheduler) -> None:
+    await scheduler.feed(ro_payload("RO-9", jobs=[{"op_code": "X-1", "kind": "repair", "comeback": True}]))
+    assert ("comeback", "RO-9", None) in await _reasons(scheduler)
+
+
+def _closed(complaint_id: str, severity: str) -> ComplaintClosed:
+    return ComplaintClosed.model_validate({
+        "complaint_id": complaint_id, "dealer": DEALER, "ro_number": "RO-1", "vin": "LSVAU218XN2183294",
+        "severity": severity, "category": "repair_quality", "opened_at": "2026-11-03T10:00:00+08:00",
+        "closed_at": "2026-11-06T10:00:00+08:00", "customer_name": "李雷", "customer_phone": "+8613800138000",
+    })  # fmt: skip
+
+
+async def test_a_major_complaint_closed_gets_one_follow_up(scheduler: Scheduler) -> None:
+    await scheduler.feed_complaint(_closed("K1", "major"))
+    await scheduler.feed_complaint(_closed("K1", "major"))
+    await scheduler.feed_complaint(_closed("K2", "normal"))
+    items = await scheduler.callbacks()
+    assert [(c["reason"], c["ro_number"]) for c in items] == [("major_complaint", "RO-1")]
+    assert items[0]["due_at"] == "2026-11-11T15:59:59Z"  # 5 days after closing, Shanghai
+    assert len(await scheduler.events("callback.scheduled")) == 1
+
+
+async def test_quality_tracking_on_request_once_while_open(scheduler: Scheduler) -> None:
+    await scheduler.feed(ro_payload("RO-1"))
+    body = {"dealer_code": "D001", "ro_number": "RO-1", "note": "check the brake noise in a week"}
+    advisor = scheduler.auth("service_advisor", dealers=["D001"])
+    first = await scheduler.client.post("/v1/callbacks", json=body, headers=advisor)
+    assert first.status_code == 201 and first.json()["reason"] == "quality_tracking"
+    assert first.json()["note"] == "check the brake noise in a week"
+    again = await scheduler.client.post(
+        "/v1/callbacks", json=body, headers=scheduler.auth("service_manager", dealers=["D001"])
+    )
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    cra = await scheduler.client.post("/v1/callbacks", json=body, headers=scheduler.cra())
+    other = await scheduler.client.post(
+        "/v1/callbacks", json=body, headers=scheduler.auth("service_advisor", dealers=["D002"])
+    )
+    unknown = await scheduler.client.post("/v1/callbacks", json={**body, "ro_number": "NOPE"}, headers=advisor)
+    assert (cra.status_code, other.status_code, unknown.status_code) == (403, 403, 404)
+
+
+async def test_dormant_customers_get_one_callback_per_last_visit(scheduler: Scheduler) -> None:
+    await scheduler.feed(ro_payload("RO-1", opened_at="2026-05-01T09:00:00+08:00", settled_at="2026-05-01T10:00:00+08:00",
+                                    delivered_at="2026-05-01T11:00:00+08:00"))  # fmt: skip
+    await scheduler.feed(ro_payload("RO-2", customer={"customer_id": "C2", "name": "韩梅梅", "phone": "+8613900139000"},
+                                    vin="1M8GDM9AXKP042788", opened_at="2026-06-01T09:00:00+08:00",
+                                    settled_at="2026-06-01T10:00:00+08:00", delivered_at="2026-06-01T11:00:00+08:00"))  # fmt: skip
+    scheduler.clock.set(datetime(2026, 11, 1, 2, 0, tzinfo=UTC))  # 1 Nov Shanghai: C1 last came 1 May
+    assert await scheduler.jobs().dormant_scan() == 1
+    assert await scheduler.jobs().dormant_scan() == 0  # rerun
+    dormant = [c for c in await scheduler.callbacks(reason="dormant_6m")]
+    assert [(c["customer"]["name"], c["ro_number"]) for c in dormant] == [("李雷", "RO-1")]
+    assert dormant[0]["due_at"] == "2026-11-06T15:59:59Z"
+
+    # C1 comes back, then stays away again: a new occasion.
+    await scheduler.feed(ro_payload("RO-3", opened_at="2026-11-02T09:00:00+08:00", settled_at="2026-11-02T10:00:00+08:00",
+                                    delivered_at="2026-11-02T11:00:00+08:00"))  # fmt: skip
+    scheduler.clock.set(datetime(2027, 5, 3, 2, 0, tzinfo=UTC))
+    assert await scheduler.jobs().dormant_scan() == 2  # C2 (June) and C1 again (November)
+
+
+async def test_two_replicas_running_the_jobs_at_once_plan_and_announce_once(scheduler: Scheduler) -> None:
+    for n in range(5):
+        await scheduler.feed(ro_payload(f"RO-{n}", customer={"customer_id": f"C{n}", "name": f"客户{n}", "phone": None},
+                                        opened_at="2026-04-01T09:00:00+08:00", settled_at="2026-04-01T10:00:00+08:00",
+                                        delivered_at="2026-04-01T11:00:00+08:00"))  # fmt: skip
+    scheduler.clock.set(datetime(2026, 11, 1, 2, 0, tzinfo=UTC))
+    from callback_scheduler.jobs import Jobs
+
+    runtime = scheduler.app.state.runtime
+    other = Jobs(settings=scheduler.settings, sessions=runtime.sessions, outbox=runtime.outbox, clock=scheduler.clock)
+    planned = await asyncio.gather(scheduler.jobs().dormant_scan(), other.dormant_scan())
+    assert sum(planned) == 5
+    assert len(await scheduler.events("callback.scheduled")) == 10  # 5 post-service + 5 dormant
+
+    announced = await asyncio.gather(scheduler.jobs().overdue_check(), other.overdue_check())
+    assert sum(announced) == 5  # the 5 April post-service callbacks, long overdue
+    assert await scheduler.jobs().overdue_check() == 0
+    scheduler.clock.advance(timedelta(days=6))
+    assert await other.overdue_check() == 5  # the dormant ones, now past their own deadline
+    assert len(await scheduler.events("callback.overdue")) == 10
