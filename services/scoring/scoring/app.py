@@ -5,13 +5,21 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from csi_shared.clock import Clock
-from csi_shared.runtime import Runtime
+from csi_shared.runtime import PeriodicJob, Runtime
 from csi_shared.web import build_app
 from scoring.config import Settings
+from scoring.consumers import TOPICS, handlers
+from scoring.jobs import Jobs
 from scoring.models import Base
+from scoring.router import router
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
-    runtime = Runtime(settings, metadata=Base.metadata, clock=clock)
-    return build_app(title="CSI scoring", runtime=runtime, routers=[])
+    runtime = Runtime(settings, metadata=Base.metadata, clock=clock, topics=TOPICS, handlers=handlers(settings))
+    jobs = Jobs(settings=settings, sessions=runtime.sessions, outbox=runtime.outbox, clock=runtime.clock)
+    runtime.add_job(PeriodicJob("publish-scores", settings.publish_interval_s, jobs.publish_scores))
+    runtime.add_job(PeriodicJob("refresh-importance", settings.importance_refresh_interval_s, jobs.refresh_importance))
+    app = build_app(title="CSI scoring", runtime=runtime, routers=[router])
+    app.state.jobs = jobs
+    return app

@@ -1,0 +1,109 @@
+"""The CSI method as pure functions (the service README works one example through them).
+
+Items are on 1-10; a response's factor score is the mean of its answered items of that factor; a dealer's factor
+index is (mean factor score - 1) / 9 x 1000; the CSI index is the weighted mean of the factor indices, the weights
+renormalised over the factors that have answers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+FACTORS = ("service_initiation", "service_advisor", "service_facility", "vehicle_pickup", "service_quality")
+
+# J.D. Power 2023 U.S. Customer Service Index (after-sales) factor weights.
+JD_POWER_2023_WEIGHTS: dict[str, float] = {
+    "service_quality": 0.32,
+    "service_advisor": 0.19,
+    "vehicle_pickup": 0.19,
+    "service_facility": 0.15,
+    "service_initiation": 0.15,
+}
+
+LEVELS = ("very_dissatisfied", "dissatisfied", "neutral", "satisfied", "very_satisfied")
+
+
+def to_index(mean_score: float) -> float:
+    """A mean on the 1-10 scale as a 0-1000 index."""
+    return (mean_score - 1.0) / 9.0 * 1000.0
+
+
+def level(score: int) -> int:
+    """10-point score → satisfaction level 0..4: 1-2 very dissatisfied … 9-10 very satisfied."""
+    return (score - 1) // 2
+
+
+def factor_scores(answers: Iterable[tuple[str, int | None]]) -> dict[str, float]:
+    """A response's factor scores: the mean of its answered items per factor; N/A (None) is left out."""
+    sums: dict[str, list[int]] = {}
+    for factor, score in answers:
+        if score is not None:
+            sums.setdefault(factor, []).append(score)
+    return {factor: sum(scores) / len(scores) for factor, scores in sums.items()}
+
+
+@dataclass(frozen=True)
+class Index:
+    value: float | None
+    weights_used: dict[str, float]
+    missing_factors: tuple[str, ...]
+
+
+def csi_index(factor_indices: Mapping[str, float | None], weights: Mapping[str, float]) -> Index:
+    """The weighted mean of the factor indices; factors without answers drop out and the rest are renormalised."""
+    present = {f: w for f, w in weights.items() if factor_indices.get(f) is not None}
+    missing = tuple(f for f in weights if f not in present)
+    total = sum(present.values())
+    if not total:
+        return Index(None, {}, missing)
+    used = {f: w / total for f, w in present.items()}
+    return Index(sum(used[f] * factor_indices[f] for f in used), used, missing)  # type: ignore[operator]
+
+
+def response_csi(scores: Mapping[str, float], weights: Mapping[str, float]) -> float | None:
+    """One response's own CSI (0-1000): the same weighting over the factors it answered. Feeds the interval."""
+    return csi_index({f: to_index(s) for f, s in scores.items()}, weights).value
+
+
+def interval_95(n: int, total: float, total_sq: float, centre: float | None) -> tuple[float, float] | None:
+    """Normal-approximation 95% interval around the index, from the spread of the responses' own CSI scores."""
+    if centre is None or n < 2:
+        return None
+    mean = total / n
+    variance = max(total_sq / n - mean * mean, 0.0) * n / (n - 1)
+    half = 1.96 * math.sqrt(variance / n)
+    return (max(0.0, centre - half), min(1000.0, centre + half))
+
+
+def is_strength(level_counts: list[int], very_satisfied_share: float) -> bool:
+    """优势项目: nobody (very) dissatisfied and a high enough share very satisfied."""
+    answered = sum(level_counts)
+    if not answered or level_counts[0] or level_counts[1]:
+        return False
+    return level_counts[4] / answered >= very_satisfied_share
+
+
+def pearson(n: int, sx: float, sy: float, sxx: float, syy: float, sxy: float) -> float | None:
+    """The correlation of item scores with overall satisfaction, from running sums."""
+    if n < 3:
+        return None
+    cov = sxy - sx * sy / n
+    vx = sxx - sx * sx / n
+    vy = syy - sy * sy / n
+    if vx <= 0 or vy <= 0:
+        return None
+    return cov / math.sqrt(vx * vy)
+
+
+def priorities(item_means: Mapping[str, float], importance: Mapping[str, float], limit: int = 3) -> list[str]:
+    """Items to improve first: importance (correlation with overall satisfaction, ≥ 0) × shortfall from the top of
+    the scale, highest first; items nobody finds important, or already at the top, are not priorities."""
+    ranked = []
+    for item, mean in item_means.items():
+        weight = max(importance.get(item) or 0.0, 0.0)
+        shortfall = (10.0 - mean) / 9.0
+        if weight > 0 and shortfall > 0:
+            ranked.append((weight * shortfall, item))
+    return [item for _, item in sorted(ranked, key=lambda p: (-p[0], p[1]))[:limit]]

@@ -1,0 +1,178 @@
+"""Reading the CSI: a dealer's card, the OEM ranking, trends. Every read uses the aggregates, never raw responses."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from scoring import periods
+from scoring.config import Settings
+from scoring.method import csi_index, is_strength, priorities
+from scoring.models import Dealer, DealerPeriod, ItemAggregate, ItemImportance
+
+
+def brand_scope() -> str:
+    return "brand"
+
+
+def region_scope(region: str) -> str:
+    return f"region:{region}"
+
+
+async def importance_for(
+    session: AsyncSession, *, period: str, region: str | None, settings: Settings
+) -> dict[str, float]:
+    """Item importance for a dealer: its region's where the region has enough answers, else the brand's."""
+    scopes = [brand_scope()]
+    if settings.importance_scope == "region" and region:
+        scopes.insert(0, region_scope(region))
+    rows = (
+        await session.execute(
+            select(ItemImportance).where(ItemImportance.period == period, ItemImportance.scope.in_(scopes))
+        )
+    ).scalars()
+    found: dict[str, dict[str, ItemImportance]] = {}
+    for row in rows:
+        found.setdefault(row.item, {})[row.scope] = row
+    importance: dict[str, float] = {}
+    for item, by_scope in found.items():
+        for scope in scopes:
+            row = by_scope.get(scope)
+            if row is not None and row.importance is not None and row.pairs >= settings.min_importance_responses:
+                importance[item] = row.importance
+                break
+    return importance
+
+
+def card(dealer: Dealer, period: str, row: DealerPeriod | None, items: Sequence[ItemAggregate], importance: dict[str, float],
+         settings: Settings, now: datetime) -> dict[str, Any]:  # fmt: skip
+    """A dealer's CSI card for a period."""
+    tz = ZoneInfo(dealer.time_zone)
+    factors = (row.factors if row else {}) or {}
+    weights = csi_index({f: v.get("index") for f, v in factors.items()}, settings.factor_weights)
+    responses = row.responses if row else 0
+    item_means = {i.item: i.total / i.n for i in items if i.n > 0}
+    return {
+        "dealer_code": dealer.code,
+        "dealer_name": dealer.name,
+        "region": dealer.region,
+        "period": period,
+        "status": periods.status(period, tz, now),
+        "index": _round(row.csi_index if row else None),
+        "responses": responses,
+        "interval": [_round(row.interval_low), _round(row.interval_high)]
+        if row and row.interval_low is not None
+        else None,
+        "factors": {
+            f: {"index": _round(v.get("index")), "responses": v.get("responses", 0)} for f, v in factors.items()
+        },
+        "weights_used": {f: round(w, 4) for f, w in weights.weights_used.items()},
+        "missing_factors": list(weights.missing_factors) if responses else [],
+        "strengths": sorted(
+            i.item for i in items if i.n > 0 and is_strength(list(i.levels), settings.strength_very_satisfied_share)
+        ),
+        "priorities": priorities(item_means, importance, settings.priority_items),
+        "items": {
+            i.item: {"factor": i.factor, "mean": round(i.total / i.n, 2), "answers": i.n} for i in items if i.n > 0
+        },
+        "loyalty": round(row.loyalty_top / row.loyalty_n, 3) if row and row.loyalty_n else None,
+        "overall": round(row.overall_sum / row.overall_n, 2) if row and row.overall_n else None,
+        "ros": row.ros if row else 0,
+        "complaints": row.complaints if row else 0,
+        "complaints_per_100_ros": round(100.0 * row.complaints / row.ros, 2) if row and row.ros else None,
+        "small_sample": responses < settings.min_sample,
+    }
+
+
+async def dealer_card(
+    session: AsyncSession, dealer: Dealer, period: str, settings: Settings, now: datetime
+) -> dict[str, Any]:
+    row = await session.get(DealerPeriod, (dealer.code, period))
+    items = list(
+        (await session.execute(select(ItemAggregate).where(ItemAggregate.dealer_code == dealer.code, ItemAggregate.period == period).order_by(ItemAggregate.item))).scalars()
+    )  # fmt: skip
+    importance = await importance_for(session, period=period, region=dealer.region, settings=settings)
+    return card(dealer, period, row, items, importance, settings, now)
+
+
+async def ranking(
+    session: AsyncSession, *, period: str, region: str | None, settings: Settings, now: datetime
+) -> dict[str, Any]:
+    """Every dealer of the period with a score, ranked; dealers under the minimum sample are listed apart."""
+    query = (
+        select(DealerPeriod, Dealer)
+        .join(Dealer, Dealer.code == DealerPeriod.dealer_code)
+        .where(DealerPeriod.period == period, DealerPeriod.csi_index.is_not(None))
+        .order_by(DealerPeriod.csi_index.desc(), DealerPeriod.dealer_code)
+    )
+    rows = (await session.execute(query)).all()
+    ranked = [(r, d) for r, d in rows if r.responses >= settings.min_sample]
+    small = [(r, d) for r, d in rows if r.responses < settings.min_sample]
+    national = _mean([r.csi_index for r, _ in ranked])
+    by_region: dict[str, list[float]] = {}
+    for r, d in ranked:
+        by_region.setdefault(d.region or "", []).append(r.csi_index)  # type: ignore[arg-type]
+    in_scope = [(r, d) for r, d in ranked if region is None or d.region == region]
+
+    def entry(r: DealerPeriod, d: Dealer, rank: int | None, percentile: float | None) -> dict[str, Any]:
+        return {
+            "dealer_code": d.code, "dealer_name": d.name, "region": d.region, "rank": rank, "percentile": percentile,
+            "index": _round(r.csi_index), "responses": r.responses,
+            "interval": [_round(r.interval_low), _round(r.interval_high)] if r.interval_low is not None else None,
+            "factors": {f: _round(v.get("index")) for f, v in (r.factors or {}).items()},
+            "status": periods.status(period, ZoneInfo(d.time_zone), now),
+            "complaints_per_100_ros": round(100.0 * r.complaints / r.ros, 2) if r.ros else None,
+        }  # fmt: skip
+
+    entries = []
+    total = len(in_scope)
+    rank = 0
+    previous: float | None = None
+    for position, (r, d) in enumerate(in_scope, start=1):
+        if r.csi_index != previous:
+            rank, previous = position, r.csi_index
+        # Share of the other dealers in scope scoring below this one.
+        below = sum(1 for other, _ in in_scope if (other.csi_index or 0) < (r.csi_index or 0))
+        entries.append(entry(r, d, rank, round(100.0 * below / (total - 1), 1) if total > 1 else 100.0))
+    return {
+        "period": period,
+        "region": region,
+        "min_sample": settings.min_sample,
+        "national_average": _round(national),
+        "regional_averages": {k or "(none)": _round(_mean(v)) for k, v in sorted(by_region.items())},
+        "ranked": entries,
+        "small_sample": [entry(r, d, None, None) for r, d in small if region is None or d.region == region],
+    }
+
+
+async def trend(
+    session: AsyncSession, dealer: Dealer, start: str, end: str, settings: Settings, now: datetime
+) -> list[dict[str, Any]]:
+    rows = {
+        r.period: r
+        for r in (await session.execute(select(DealerPeriod).where(DealerPeriod.dealer_code == dealer.code, DealerPeriod.period >= start, DealerPeriod.period <= end))).scalars()
+    }  # fmt: skip
+    tz = ZoneInfo(dealer.time_zone)
+    out = []
+    for period in periods.months(start, end):
+        r = rows.get(period)
+        out.append({
+            "period": period, "status": periods.status(period, tz, now), "index": _round(r.csi_index if r else None),
+            "responses": r.responses if r else 0, "small_sample": (r.responses if r else 0) < settings.min_sample,
+            "factors": {f: _round(v.get("index")) for f, v in ((r.factors if r else {}) or {}).items()},
+        })  # fmt: skip
+    return out
+
+
+def _mean(values: Sequence[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return sum(present) / len(present) if present else None
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
