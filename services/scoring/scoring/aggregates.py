@@ -66,12 +66,16 @@ async def record_response(
     aside, and a second response for the same RO (another channel) is kept but not counted."""
     dealer = await remember_dealer(session, response.dealer)
     tz = ZoneInfo(dealer.time_zone)
-    late = response.submitted_at >= period_closes_at(response.settlement_month, tz)
+    closes_at = period_closes_at(response.settlement_month, tz)
+    # An answer given before the window closed counts even if it reaches us a little later (consumer lag);
+    # a change to an answer already counted is judged by now: once a period is final it never changes.
+    late = response.submitted_at >= closes_at
     new = contribution(response, settings)
     existing = await session.get(ResponseReceived, response.response_id)
     if existing is not None:
-        if existing.contribution == new or existing.late or late:
-            return  # nothing new, or the period is final: a final period never changes
+        final = now >= closes_at or now >= period_closes_at(existing.period, tz)
+        if existing.contribution == new or existing.late or late or final:
+            return
         if existing.counted:
             await _apply(session, existing.dealer_code, existing.period, existing.contribution, -1, settings, now)
             await _apply(session, dealer.code, response.settlement_month, new, +1, settings, now)

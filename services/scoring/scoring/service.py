@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -131,13 +132,14 @@ async def ranking(
 
     entries = []
     total = len(in_scope)
+    ascending = sorted(r.csi_index or 0.0 for r, _ in in_scope)
     rank = 0
     previous: float | None = None
     for position, (r, d) in enumerate(in_scope, start=1):
         if r.csi_index != previous:
             rank, previous = position, r.csi_index
         # Share of the other dealers in scope scoring below this one.
-        below = sum(1 for other, _ in in_scope if (other.csi_index or 0) < (r.csi_index or 0))
+        below = bisect_left(ascending, r.csi_index or 0.0)
         entries.append(entry(r, d, rank, round(100.0 * below / (total - 1), 1) if total > 1 else 100.0))
     return {
         "period": period,

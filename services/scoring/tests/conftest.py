@@ -1,0 +1,87 @@
+"""scoring on a real database with a frozen clock; handlers are fed directly, events read from the outbox."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from csi_shared.auth import Role
+from csi_shared.clock import FrozenClock
+from csi_shared.events import DealerRef, SurveyResponseSubmitted
+from csi_shared.localbroker import LocalBroker
+from csi_shared.testing import Databases, bearer, make_settings, serve
+from scoring.aggregates import count_complaint, count_ro, record_response
+from scoring.app import create_app
+from scoring.config import Settings
+from scoring.models import outbox
+from scoring.spec import SERVICE
+
+
+def dealer_ref(code: str = "D001", region: str = "east", tz: str = "Asia/Shanghai") -> DealerRef:
+    return DealerRef(dealer_code=code, name=f"Dealer {code}", region=region, time_zone=tz)
+
+
+def response(
+    response_id: str, answers: dict[str, tuple[str, int | None]], *, dealer: DealerRef | None = None, ro: str | None = None,
+    period: str = "2026-11", overall: int | None = 8, recommend: int | None = 9, return_intent: int | None = None,
+    submitted_at: str = "2026-11-20T10:00:00+08:00", channel: str = "web",
+) -> SurveyResponseSubmitted:  # fmt: skip
+    return SurveyResponseSubmitted.model_validate({
+        "response_id": response_id, "dealer": (dealer or dealer_ref()).model_dump(), "ro_number": ro or f"RO-{response_id}",
+        "settlement_month": period, "channel": channel, "questionnaire": "csi-v1", "questionnaire_version": 1,
+        "answers": [{"item": item, "factor": factor, "score": score} for item, (factor, score) in answers.items()],
+        "overall": overall, "recommend": recommend, "return_intent": return_intent, "submitted_at": submitted_at,
+    })  # fmt: skip
+
+
+@dataclass
+class Scoring:
+    client: httpx.AsyncClient
+    app: Any
+    settings: Settings
+    clock: FrozenClock
+
+    def auth(self, role: str, **scope: Any) -> dict[str, str]:
+        return bearer(Role(role), settings=self.settings, **scope)
+
+    async def feed(self, *responses: SurveyResponseSubmitted) -> None:
+        async with self.app.state.runtime.sessions() as session, session.begin():
+            for r in responses:
+                await record_response(session, r, self.settings, self.clock.now())
+
+    async def feed_ros(self, dealer: DealerRef, count: int, settled_at: str = "2026-11-10T10:00:00+08:00") -> None:
+        async with self.app.state.runtime.sessions() as session, session.begin():
+            for _ in range(count):
+                await count_ro(session, dealer, datetime.fromisoformat(settled_at))
+
+    async def feed_complaint(self, dealer: DealerRef, opened_at: str = "2026-11-12T10:00:00+08:00") -> None:
+        async with self.app.state.runtime.sessions() as session, session.begin():
+            await count_complaint(session, dealer, datetime.fromisoformat(opened_at))
+
+    async def card(self, dealer: str = "D001", period: str = "2026-11", **scope: Any) -> Any:
+        headers = self.auth("service_manager", dealers=[dealer]) if not scope else self.auth(**scope)
+        return await self.client.get(f"/v1/dealers/{dealer}/csi", params={"period": period}, headers=headers)
+
+    async def events(self, event_type: str) -> list[dict[str, Any]]:
+        async with self.app.state.runtime.sessions() as session:
+            rows = (await session.execute(select(outbox.c.event_type, outbox.c.body).order_by(outbox.c.id))).all()
+        return [json.loads(body) for kind, body in rows if kind == event_type]
+
+
+@pytest.fixture
+async def scoring(backend: str, databases: Databases, broker: LocalBroker, topic_prefix: str) -> AsyncIterator[Scoring]:
+    settings = make_settings(
+        Settings, database_url=databases.url(backend, "scoring", SERVICE.migrations_dir), broker=broker,
+        topic_prefix=topic_prefix, run_background=False, min_sample=2, min_importance_responses=3,
+    )  # fmt: skip
+    clock = FrozenClock(datetime(2026, 11, 25, 2, 0, tzinfo=UTC))
+    app = create_app(settings, clock=clock)
+    async with serve(app) as client:
+        yield Scoring(client, app, settings, clock)
