@@ -10,3 +10,9 @@ class Settings(ServiceSettings):
     service_name = "complaints"
 
     port: int = 8004
+    survey_overall_at_or_below: int = 6
+    survey_item_at_or_below: int = 4
+    first_response_hours: float = 24.0
+    resolution_target_days: float = 7.0
+    major_categories: list[str] = ["safety"]
+    escalation_check_interval_s: float = 60.0

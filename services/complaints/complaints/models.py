@@ -1,8 +1,14 @@
-"""complaints's tables."""
+"""complaints' tables."""
 
-from sqlalchemy.orm import DeclarativeBase
+from __future__ import annotations
 
-from csi_shared.bus.tables import inbox_table, outbox_table
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from csi_shared.bus.tables import BigId, inbox_table, outbox_table
+from csi_shared.db import UtcDateTime
 
 
 class Base(DeclarativeBase):
@@ -11,3 +17,75 @@ class Base(DeclarativeBase):
 
 outbox = outbox_table(Base.metadata)
 inbox = inbox_table(Base.metadata)
+
+
+class Dealer(Base):
+    __tablename__ = "dealers"
+
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    region: Mapped[str | None] = mapped_column(String(50), index=True)
+    time_zone: Mapped[str] = mapped_column(String(64))
+
+
+class RepairOrderSeen(Base):
+    """Whom to call about an RO, and its car: kept from `repair_order.closed`."""
+
+    __tablename__ = "repair_orders"
+
+    dealer_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    ro_number: Mapped[str] = mapped_column(String(50), primary_key=True)
+    vin: Mapped[str] = mapped_column(String(17), index=True)
+    customer_name: Mapped[str] = mapped_column(String(100))
+    customer_phone: Mapped[str | None] = mapped_column(String(20))
+    comeback: Mapped[bool] = mapped_column(default=False)
+
+
+class Complaint(Base):
+    __tablename__ = "complaints"
+    __table_args__ = (Index("ix_complaints_dealer_status", "dealer_code", "status", "opened_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    source_ref: Mapped[str] = mapped_column(String(120), unique=True)
+    """The event or request that opened it: one case per source, whatever the redelivery."""
+    dealer_code: Mapped[str] = mapped_column(String(20))
+    ro_number: Mapped[str | None] = mapped_column(String(50))
+    vin: Mapped[str | None] = mapped_column(String(17))
+    source: Mapped[str] = mapped_column(String(10))
+    channel: Mapped[str | None] = mapped_column(String(20))
+    severity: Mapped[str] = mapped_column(String(10))
+    category: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str | None] = mapped_column(String(4000))
+    status: Mapped[str] = mapped_column(String(20))
+    customer_name: Mapped[str | None] = mapped_column(String(100))
+    customer_phone: Mapped[str | None] = mapped_column(String(20))
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    opened_by: Mapped[str] = mapped_column(String(100))
+    first_response_due: Mapped[datetime] = mapped_column(UtcDateTime)
+    first_response_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolution_due: Mapped[datetime] = mapped_column(UtcDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    reopened: Mapped[int] = mapped_column(Integer, default=0)
+    cause: Mapped[str | None] = mapped_column(String(2000))
+    corrective_action: Mapped[str | None] = mapped_column(String(2000))
+    preventive_action: Mapped[str | None] = mapped_column(String(2000))
+    supervisor: Mapped[str | None] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class HistoryEntry(Base):
+    """The audit trail: every step with who, when and why. Rows are only ever added."""
+
+    __tablename__ = "complaint_history"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    complaint_id: Mapped[str] = mapped_column(ForeignKey("complaints.id"), index=True)
+    action: Mapped[str] = mapped_column(String(30))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(30))
+    note: Mapped[str | None] = mapped_column(String(4000))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -40,6 +40,8 @@ def test_the_worked_example_of_the_readme() -> None:
     assert indices["service_initiation"] == pytest.approx(600.0)
     # 0.32×800 + 0.19×900 + 0.19×700 + 0.15×850 + 0.15×600 = 256 + 171 + 133 + 127.5 + 90 = 777.5
     assert csi_index(indices, JD_POWER_2023_WEIGHTS).value == pytest.approx(777.5)
+    without_initiation = {f: v for f, v in indices.items() if f != "service_initiation"}
+    assert csi_index(without_initiation, JD_POWER_2023_WEIGHTS).value == pytest.approx(687.5 / 0.85)  # 808.8
 
 
 def test_missing_factors_renormalise_the_weights() -> None:

@@ -1,0 +1,186 @@
+"""The complaints API: open, list, read, take a step, read the history, and the monthly figures."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from complaints import cases, reports
+from complaints.models import Complaint, Dealer, HistoryEntry
+from complaints.schemas import ComplaintIn, ComplaintOut, ComplaintPage, CustomerOut, HistoryOut, StepIn
+from complaints.workflow import allowed_actions
+from csi_shared.auth import DEALER_ROLES, OEM_ROLES, CurrentUser, Principal, mask_phone
+from csi_shared.errors import Forbidden, InvalidInput, NotFound
+from csi_shared.web import DbSession, RequestWork
+
+router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
+
+Month = Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+
+
+def to_out(c: Complaint, user: Principal, now: datetime) -> ComplaintOut:
+    phone = c.customer_phone if user.sees_phone_numbers_of(c.dealer_code) else mask_phone(c.customer_phone)
+    return ComplaintOut(
+        id=c.id, dealer_code=c.dealer_code, ro_number=c.ro_number, source=c.source, channel=c.channel, severity=c.severity,
+        category=c.category, description=c.description, status=c.status, customer=CustomerOut(name=c.customer_name, phone=phone),
+        opened_at=c.opened_at, first_response_due=c.first_response_due, first_response_at=c.first_response_at,
+        first_response_overdue=c.first_response_at is None and now > c.first_response_due,
+        resolution_due=c.resolution_due, resolved_at=c.resolved_at, closed_at=c.closed_at, escalation_level=c.escalation_level,
+        reopened=c.reopened, cause=c.cause, corrective_action=c.corrective_action, preventive_action=c.preventive_action,
+        supervisor=c.supervisor, allowed_actions=allowed_actions(c.status, user.role, c.resolved_at, now),
+    )  # fmt: skip
+
+
+async def _visible(session: AsyncSession, user: Principal, complaint_id: str) -> tuple[Complaint, Dealer]:
+    complaint = await session.get(Complaint, complaint_id)
+    dealer = await session.get(Dealer, complaint.dealer_code) if complaint else None
+    if complaint is None or dealer is None or not user.may_access(dealer.code, dealer.region):
+        raise NotFound(f"complaint {complaint_id} not found")
+    return complaint, dealer
+
+
+async def _scope(
+    session: AsyncSession, user: Principal, dealer_code: str | None, region: str | None = None
+) -> Sequence[str] | None:
+    """The dealer codes a list may show; None for everything."""
+    if dealer_code is not None:
+        dealer = await session.get(Dealer, dealer_code)
+        if not user.may_access(dealer_code, dealer.region if dealer else None):
+            raise Forbidden(f"dealer {dealer_code} is outside your scope")
+        return [dealer_code]
+    if user.region is not None and region not in (None, user.region):
+        raise Forbidden(f"region {region} is outside your scope")
+    wanted = user.region or region
+    if wanted is not None and user.role in OEM_ROLES:
+        return list((await session.execute(select(Dealer.code).where(Dealer.region == wanted))).scalars())
+    return None if user.all_dealers else sorted(user.dealers)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=ComplaintOut,
+    summary="Open a complaint (dealer staff, or the OEM hotline)",
+    responses={200: {"description": "The same Idempotency-Key was used before: that case"}},
+)
+async def open_complaint(
+    body: ComplaintIn, request: Request, response: Response, work: RequestWork, user: CurrentUser,
+    idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
+) -> ComplaintOut:  # fmt: skip
+    dealer = await work.session.get(Dealer, body.dealer_code)
+    if user.role in DEALER_ROLES and body.dealer_code not in user.dealers:
+        raise Forbidden(f"dealer {body.dealer_code} is outside your scope")
+    if dealer is None or not user.may_access(dealer.code, dealer.region):
+        raise InvalidInput(
+            "unknown dealer", [{"field": "dealer_code", "reason": f"no dealer {body.dealer_code} in your scope"}]
+        )
+    source = "hotline" if user.role in OEM_ROLES else "manual"
+    source_ref = f"{source}:{dealer.code}:{idempotency_key or uuid.uuid4()}"
+    complaint = await cases.open_case(
+        work,
+        cases.NewCase(source_ref=source_ref, dealer=dealer, source=source, ro_number=body.ro_number, channel=body.channel,
+                      category=body.category, severity=body.severity, description=body.description, opened_by=user.subject,
+                      customer_name=body.customer.name if body.customer else None,
+                      customer_phone=body.customer.phone if body.customer else None),
+        request.app.state.settings,
+    )  # fmt: skip
+    if complaint is None:  # a retry with the same key
+        complaint = (
+            await work.session.execute(select(Complaint).where(Complaint.source_ref == source_ref))
+        ).scalar_one()
+        response.status_code = 200
+    await work.session.commit()
+    return to_out(complaint, user, work.clock.now())
+
+
+@router.get("", response_model=ComplaintPage, summary="Complaints in your scope, oldest first")
+async def list_complaints(
+    request: Request, session: DbSession, user: CurrentUser, dealer_code: str | None = None,
+    status: str | None = None, severity: Literal["normal", "major"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50, cursor: str | None = None,
+) -> ComplaintPage:  # fmt: skip
+    codes = await _scope(session, user, dealer_code)
+    query = select(Complaint)
+    if codes is not None:
+        query = query.where(Complaint.dealer_code.in_(codes))
+    if status:
+        query = query.where(Complaint.status == status)
+    if severity:
+        query = query.where(Complaint.severity == severity)
+    if cursor:
+        try:
+            at, last_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+            after = datetime.fromisoformat(at)
+        except Exception as exc:
+            raise InvalidInput("bad cursor", [{"field": "cursor", "reason": "not a cursor this API returned"}]) from exc
+        query = query.where((Complaint.opened_at > after) | ((Complaint.opened_at == after) & (Complaint.id > last_id)))
+    rows = list((await session.execute(query.order_by(Complaint.opened_at, Complaint.id).limit(limit + 1))).scalars())
+    page = rows[:limit]
+    now = request.app.state.runtime.clock.now()
+    next_cursor = (
+        base64.urlsafe_b64encode(json.dumps([page[-1].opened_at.isoformat(), page[-1].id]).encode()).decode()
+        if len(rows) > limit
+        else None
+    )
+    return ComplaintPage(items=[to_out(c, user, now) for c in page], next_cursor=next_cursor)
+
+
+@router.get("/report", summary="Monthly complaint figures for a dealer, or a region's dealers (OEM)")
+async def report(
+    request: Request,
+    session: DbSession,
+    user: CurrentUser,
+    month: Month,
+    dealer_code: str | None = None,
+    region: str | None = None,
+) -> dict[str, object]:
+    if dealer_code is None and user.role not in OEM_ROLES:
+        raise InvalidInput(
+            "dealer_code is required", [{"field": "dealer_code", "reason": "dealer users ask for one dealer"}]
+        )
+    codes = await _scope(session, user, dealer_code, region)
+    query = select(Dealer).order_by(Dealer.code)
+    if codes is not None:
+        query = query.where(Dealer.code.in_(codes))
+    dealers = list((await session.execute(query)).scalars())
+    hours = request.app.state.settings.first_response_hours
+    return await reports.monthly(session, dealers, month, timedelta(hours=hours))
+
+
+@router.get("/{complaint_id}", response_model=ComplaintOut, summary="One complaint with the steps you may take now")
+async def get_complaint(complaint_id: str, request: Request, session: DbSession, user: CurrentUser) -> ComplaintOut:
+    complaint, _ = await _visible(session, user, complaint_id)
+    return to_out(complaint, user, request.app.state.runtime.clock.now())
+
+
+@router.post(
+    "/{complaint_id}/transitions",
+    response_model=ComplaintOut,
+    summary="Take a workflow step",
+    responses={409: {"description": "Not allowed from the current status; the body lists allowed_actions"}},
+)
+async def transition(complaint_id: str, body: StepIn, work: RequestWork, user: CurrentUser) -> ComplaintOut:
+    complaint, dealer = await _visible(work.session, user, complaint_id)
+    fields = body.model_dump(exclude={"action"})
+    await cases.take_step(work, complaint, dealer, action=body.action, user=user, fields=fields)
+    await work.session.commit()
+    return to_out(complaint, user, work.clock.now())
+
+
+@router.get("/{complaint_id}/history", response_model=list[HistoryOut], summary="Every step: who, when, why")
+async def history(complaint_id: str, session: DbSession, user: CurrentUser) -> list[HistoryOut]:
+    complaint, _ = await _visible(session, user, complaint_id)
+    rows = (
+        await session.execute(
+            select(HistoryEntry).where(HistoryEntry.complaint_id == complaint.id).order_by(HistoryEntry.id)
+        )
+    ).scalars()
+    return [HistoryOut.model_validate(r) for r in rows]

@@ -1,0 +1,66 @@
+"""Every legal and illegal step per role, the reopen window, escalation levels."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from complaints.workflow import STATES, STEPS, allowed_actions, escalation_level, may, possible
+from csi_shared.auth import Role
+
+NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
+
+LEGAL = {
+    ("open", "acknowledge"): "acknowledged",
+    ("acknowledged", "investigate"): "investigating",
+    ("investigating", "propose_action"): "action_proposed",
+    ("action_proposed", "approve_action"): "action_approved",
+    ("action_approved", "resolve"): "resolved",
+    ("resolved", "confirm"): "confirmed",
+    ("confirmed", "close"): "closed",
+    ("resolved", "reopen"): "investigating",
+    ("confirmed", "reopen"): "investigating",
+    ("closed", "reopen"): "investigating",
+}
+WHO = {
+    "acknowledge": {Role.SERVICE_ADVISOR, Role.CRA, Role.SERVICE_MANAGER, Role.GENERAL_MANAGER, Role.ADMIN},
+    "investigate": {Role.SERVICE_ADVISOR, Role.SERVICE_MANAGER, Role.GENERAL_MANAGER, Role.ADMIN},
+    "propose_action": {Role.SERVICE_MANAGER, Role.ADMIN},
+    "approve_action": {Role.GENERAL_MANAGER, Role.ADMIN},
+    "resolve": {Role.SERVICE_ADVISOR, Role.SERVICE_MANAGER, Role.GENERAL_MANAGER, Role.ADMIN},
+    "confirm": {Role.CRA, Role.ADMIN},
+    "close": {Role.CRA, Role.SERVICE_MANAGER, Role.GENERAL_MANAGER, Role.ADMIN},
+    "reopen": {Role.CRA, Role.SERVICE_MANAGER, Role.GENERAL_MANAGER, Role.ADMIN},
+}
+
+
+@pytest.mark.parametrize("status", STATES)
+@pytest.mark.parametrize("action", list(STEPS))
+def test_each_step_from_each_state(status: str, action: str) -> None:
+    resolved_at = NOW - timedelta(days=1)
+    assert possible(action, status, resolved_at, NOW) == ((status, action) in LEGAL)
+    if (status, action) in LEGAL:
+        assert STEPS[action].to_state == LEGAL[(status, action)]
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("action", list(STEPS))
+def test_who_may_take_each_step(role: Role, action: str) -> None:
+    assert may(role, action) == (role in WHO[action])
+
+
+def test_reopen_only_within_30_days_of_resolving() -> None:
+    assert possible("reopen", "closed", NOW - timedelta(days=30), NOW)
+    assert not possible("reopen", "closed", NOW - timedelta(days=30, seconds=1), NOW)
+
+
+def test_allowed_actions_for_the_caller() -> None:
+    assert allowed_actions("open", Role.CRA, None, NOW) == ["acknowledge"]
+    assert allowed_actions("investigating", Role.CRA, None, NOW) == []
+    assert allowed_actions("investigating", Role.SERVICE_MANAGER, None, NOW) == ["propose_action"]
+    assert allowed_actions("resolved", Role.CRA, NOW, NOW) == ["confirm", "reopen"]
+    assert allowed_actions("open", Role.OEM_ANALYST, None, NOW) == []
+
+
+@pytest.mark.parametrize(("hours", "level"), [(0, 0), (23.99, 0), (24, 1), (47.9, 1), (48, 2), (72, 3), (500, 3)])
+def test_escalation_levels(hours: float, level: int) -> None:
+    assert escalation_level(NOW, NOW + timedelta(hours=hours)) == level
