@@ -37,7 +37,7 @@ async def test_a_dissatisfied_callback_or_a_raised_issue_opens_a_case(complaints
     )
     cases = await complaints.list(role="cra")
     assert sorted(c["category"] for c in cases) == ["callback_dissatisfied", "callback_issue"]
-    assert cases[0]["customer"]["phone"] == "+8613800138000"  # the CRA calls
+    assert {c["customer"]["phone"] for c in cases} == {"+8613800138000"}
     masked = await complaints.list(role="service_manager")
     assert masked[0]["customer"]["phone"] == "+86138****8000"
 
