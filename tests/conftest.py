@@ -30,6 +30,8 @@ class Platform:
     callbacks_app: Any
     survey_settings: SurveySettings
     callback_settings: CallbackSettings
+    scoring: httpx.AsyncClient | None = None
+    complaints: httpx.AsyncClient | None = None
 
     def auth(self, role: str, *, dealers: list[str] | None = None, region: str | None = None) -> dict[str, str]:
         return bearer(Role(role), dealers=dealers, region=region, settings=self.survey_settings)
@@ -115,3 +117,33 @@ def repair_order(dealer_code: str = "D001", ro_number: str = "RO-2026-000123", *
     }
     body.update(overrides)
     return body
+
+
+@pytest.fixture
+async def whole_platform(
+    backend: str, databases: Databases, broker: LocalBroker, topic_prefix: str
+) -> AsyncIterator[Platform]:
+    """All four services on one broker, as `make run` starts them (in one process here)."""
+    from complaints.app import create_app as create_complaints_app
+    from complaints.config import Settings as ComplaintSettings
+    from complaints.spec import SERVICE as COMPLAINTS_SERVICE
+    from scoring.app import create_app as create_scoring_app
+    from scoring.config import Settings as ScoringSettings
+    from scoring.spec import SERVICE as SCORING_SERVICE
+
+    survey_settings, callback_settings = make_platform_settings(backend, databases, broker, topic_prefix)
+    scoring_settings = make_settings(
+        ScoringSettings, database_url=databases.url(backend, "scoring", SCORING_SERVICE.migrations_dir), broker=broker,
+        topic_prefix=topic_prefix, min_sample=1, publish_interval_s=0.2,
+    )  # fmt: skip
+    complaint_settings = make_settings(
+        ComplaintSettings, database_url=databases.url(backend, "complaints", COMPLAINTS_SERVICE.migrations_dir),
+        broker=broker, topic_prefix=topic_prefix,
+    )  # fmt: skip
+    apps = [create_survey_app(survey_settings), create_callbacks_app(callback_settings),
+            create_scoring_app(scoring_settings), create_complaints_app(complaint_settings)]  # fmt: skip
+    async with AsyncExitStack() as stack:
+        clients = [await stack.enter_async_context(serve(app)) for app in apps]
+        yield Platform(
+            clients[0], clients[1], apps[0], apps[1], survey_settings, callback_settings, clients[2], clients[3]
+        )

@@ -137,6 +137,8 @@ async def on_comeback_detected(work: Work, dealer_code: str, ro_number: str | No
 
 async def on_survey_response(work: Work, response: SurveyResponseSubmitted, settings: Settings) -> Complaint | None:
     """A low score opens a case by itself: each complaint heard stands for many unheard."""
+    if response.channel == "callback":
+        return None  # the callback's own `callback.completed` already speaks for this customer: one case, not two
     low_items = [a for a in response.answers if a.score is not None and a.score <= settings.survey_item_at_or_below]
     low_overall = response.overall is not None and response.overall <= settings.survey_overall_at_or_below
     if not low_items and not low_overall:

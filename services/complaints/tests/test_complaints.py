@@ -25,6 +25,11 @@ async def test_low_survey_scores_open_one_case_each(complaints: Complaints) -> N
 
 
 async def test_a_dissatisfied_callback_or_a_raised_issue_opens_a_case(complaints: Complaints) -> None:
+    # The scores a callback publishes for the CSI do not open a second case for the same call.
+    callback_scores = survey("callback:cb-low", 3, {"callback.repair_quality": 2}).model_copy(
+        update={"channel": "callback"}
+    )
+    assert await complaints.feed("survey", callback_scores) is None
     assert await complaints.feed("callback", callback("cb-fine", dissatisfied=False)) is None
     assert await complaints.feed("callback", callback("cb-low", dissatisfied=True)) is not None
     assert (
