@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PROJECTS := shared services/survey-api services/callback-scheduler services/scoring services/complaints
 PYPROJECTS := $(addsuffix /pyproject.toml,$(PROJECTS))
 
-.PHONY: run test lint install migrate clean
+.PHONY: run test lint install migrate clean kubectl
 
 $(STAMP): $(PYPROJECTS) Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,12 @@ run: $(STAMP)
 migrate: $(STAMP)
 	$(BIN)/csi db upgrade
 
-test: $(STAMP)
+test: $(STAMP) kubectl
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The deploy tests build the kustomize overlays with Debian's kubectl.
+kubectl:
+	@command -v kubectl >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubectl; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

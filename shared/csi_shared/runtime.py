@@ -66,13 +66,22 @@ class Runtime:
         self.jobs.append(job)
 
     async def start(self) -> None:
-        if not self.settings.run_background:
+        settings = self.settings
+        if not settings.run_background:
             return
-        self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
-        if self.consumer is not None:
+        if settings.run_relay:
+            self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
+        if self.consumer is not None and settings.run_consumers:
             self._tasks.append(asyncio.create_task(self.consumer.run(), name="consumer"))
-        for job in self.jobs:
-            self._tasks.append(asyncio.create_task(self._every(job), name=f"job-{job.name}"))
+        if settings.run_jobs:
+            for job in self.jobs:
+                self._tasks.append(asyncio.create_task(self._every(job), name=f"job-{job.name}"))
+
+    @property
+    def consuming(self) -> bool:
+        """Whether this process runs a consumer (and so is not ready until it has joined its group)."""
+        s = self.settings
+        return self.consumer is not None and s.run_background and s.run_consumers
 
     async def _every(self, job: PeriodicJob) -> None:
         while True:

@@ -49,6 +49,11 @@ class ServiceSettings(BaseSettings):
     relay_batch_size: int = 500
     relay_poll_interval_s: float = 0.5
     run_background: bool = True
+    """Master switch for the relay, consumer and jobs below (off in tests that drive them by hand)."""
+    run_relay: bool = True
+    run_consumers: bool = True
+    run_jobs: bool = True
+    """In Kubernetes the API pods run only the relay; a worker Deployment runs consumers and jobs (see deploy/k8s)."""
 
     jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
     jwt_secret: SecretStr | None = None

@@ -144,7 +144,7 @@ async def _database_ok(runtime: Runtime) -> bool:
 
 
 async def _broker_ok(runtime: Runtime) -> bool:
-    if runtime.consumer is not None and runtime.settings.run_background and not runtime.consumer.connected:
+    if runtime.consuming and runtime.consumer is not None and not runtime.consumer.connected:
         return False  # the service cannot do its job until its consumer has joined the group
     for server in runtime.settings.kafka_bootstrap_servers.split(","):
         host, _, port = server.strip().rpartition(":")

@@ -9,5 +9,5 @@ SERVICE = ServiceSpec(
     name="complaints",
     settings_cls=Settings,
     app_factory="complaints.app:create_app",
-    migrations_dir=Path(__file__).resolve().parent.parent / "migrations",
+    migrations_dir=Path(__file__).resolve().parent / "migrations",
 )

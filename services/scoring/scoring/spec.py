@@ -9,5 +9,5 @@ SERVICE = ServiceSpec(
     name="scoring",
     settings_cls=Settings,
     app_factory="scoring.app:create_app",
-    migrations_dir=Path(__file__).resolve().parent.parent / "migrations",
+    migrations_dir=Path(__file__).resolve().parent / "migrations",
 )

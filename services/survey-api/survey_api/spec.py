@@ -10,6 +10,6 @@ SERVICE = ServiceSpec(
     name="survey-api",
     settings_cls=Settings,
     app_factory="survey_api.app:create_app",
-    migrations_dir=Path(__file__).resolve().parent.parent / "migrations",
+    migrations_dir=Path(__file__).resolve().parent / "migrations",
     register_cli=register,
 )

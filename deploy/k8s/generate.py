@@ -1,0 +1,240 @@
+"""Writes deploy/k8s/base from the service list and the topic list in csi_shared, so manifests and code agree.
+
+Run `python deploy/k8s/generate.py` after changing a service, a port or a topic; `make test` fails while the
+committed base differs from what this writes.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from csi_shared.events import ALL_TOPICS, dlq_topic
+
+BASE = Path(__file__).resolve().parent / "base"
+UID = 10001
+PART_OF = "csi-platform"
+
+
+@dataclass(frozen=True)
+class Svc:
+    name: str
+    module: str
+    port: int
+    env_prefix: str
+    paths: tuple[str, ...]
+    """Public paths of DESIGN.md this service answers, as ingress regexes."""
+
+
+SERVICES = (
+    Svc("survey-api", "survey_api", 8001, "CSI_SURVEY_API_",
+        ("/v1/dealers", "/v1/repair-orders", "/v1/questionnaires", "/v1/surveys", "/v1/survey-responses")),
+    Svc("callback-scheduler", "callback_scheduler", 8002, "CSI_CALLBACK_SCHEDULER_",
+        ("/v1/callbacks", "/v1/compliance", "/v1/reports")),
+    # A dealer's card lives under /v1/dealers/{code}/csi: the longer regex wins over survey-api's /v1/dealers.
+    Svc("scoring", "scoring", 8003, "CSI_SCORING_", ("/v1/dealers/[^/]+/csi", "/v1/csi")),
+    Svc("complaints", "complaints", 8004, "CSI_COMPLAINTS_", ("/v1/complaints",)),
+)  # fmt: skip
+
+SECURITY_CONTEXT = {
+    "runAsNonRoot": True,
+    "runAsUser": UID,
+    "runAsGroup": UID,
+    "allowPrivilegeEscalation": False,
+    "readOnlyRootFilesystem": True,
+    "capabilities": {"drop": ["ALL"]},
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+
+
+def labels(svc: Svc, component: str) -> dict[str, str]:
+    return {
+        "app.kubernetes.io/name": svc.name,
+        "app.kubernetes.io/component": component,
+        "app.kubernetes.io/part-of": PART_OF,
+    }
+
+
+def env(svc: Svc) -> list[dict[str, Any]]:
+    """Secrets by reference only: the values live in Secrets the operator creates (see README)."""
+    return [
+        {
+            "name": f"{svc.env_prefix}DATABASE_URL",
+            "valueFrom": {"secretKeyRef": {"name": f"csi-{svc.name}-db", "key": "url"}},
+        },
+        {"name": "CSI_API_KEY_PEPPER", "valueFrom": {"secretKeyRef": {"name": "csi-auth", "key": "api-key-pepper"}}},
+        {
+            "name": "CSI_JWT_SECRET",
+            "valueFrom": {"secretKeyRef": {"name": "csi-auth", "key": "jwt-secret", "optional": True}},
+        },
+    ]
+
+
+def container(svc: Svc, component: str, command: list[str] | None = None) -> dict[str, Any]:
+    c: dict[str, Any] = {
+        "name": svc.name,
+        "image": f"csi/{svc.name}:latest",
+        "imagePullPolicy": "IfNotPresent",
+        "envFrom": [
+            {"configMapRef": {"name": "csi-common"}},
+            {"configMapRef": {"name": f"csi-{svc.name}-{component}"}},
+        ],
+        "env": env(svc),
+        "ports": [{"name": "http", "containerPort": svc.port}],
+        "resources": {"requests": {"cpu": "100m", "memory": "192Mi"}, "limits": {"cpu": "1", "memory": "384Mi"}},
+        "securityContext": SECURITY_CONTEXT,
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+    }
+    if command:
+        c["command"] = command
+        c.pop("ports")
+        return c
+    c["livenessProbe"] = {"httpGet": {"path": "/healthz", "port": "http"}, "periodSeconds": 10, "failureThreshold": 3}
+    c["readinessProbe"] = {"httpGet": {"path": "/readyz", "port": "http"}, "periodSeconds": 5, "failureThreshold": 3}
+    c["startupProbe"] = {"httpGet": {"path": "/healthz", "port": "http"}, "periodSeconds": 2, "failureThreshold": 30}
+    # Endpoints drop the pod before it gets SIGTERM; then uvicorn drains and the consumer commits its batch.
+    c["lifecycle"] = {"preStop": {"exec": {"command": ["python", "-c", "import time; time.sleep(5)"]}}}
+    return c
+
+
+def pod_spec(containers: list[dict[str, Any]], restart: str | None = None) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "securityContext": {"runAsNonRoot": True, "runAsUser": UID, "runAsGroup": UID, "fsGroup": UID,
+                            "seccompProfile": {"type": "RuntimeDefault"}},
+        "automountServiceAccountToken": False,
+        "terminationGracePeriodSeconds": 30,
+        "containers": containers,
+        "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}],
+    }  # fmt: skip
+    if restart:
+        spec["restartPolicy"] = restart
+        spec.pop("terminationGracePeriodSeconds")
+    return spec
+
+
+def deployment(svc: Svc, component: str, replicas: int) -> dict[str, Any]:
+    name = svc.name if component == "api" else f"{svc.name}-worker"
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "labels": labels(svc, component)},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app.kubernetes.io/name": svc.name, "app.kubernetes.io/component": component}},
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
+            "template": {"metadata": {"labels": labels(svc, component)}, "spec": pod_spec([container(svc, component)])},
+        },
+    }
+
+
+def documents(svc: Svc) -> list[dict[str, Any]]:
+    api_labels = labels(svc, "api")
+    return [
+        # API pods serve requests and relay their outbox; worker pods consume and run the periodic jobs,
+        # so consumers scale with partitions and the API with traffic.
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"csi-{svc.name}-api", "labels": api_labels},
+         "data": {f"{svc.env_prefix}HOST": "0.0.0.0", f"{svc.env_prefix}PORT": str(svc.port),
+                  f"{svc.env_prefix}RUN_CONSUMERS": "false", f"{svc.env_prefix}RUN_JOBS": "false"}},
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"csi-{svc.name}-worker", "labels": labels(svc, "worker")},
+         "data": {f"{svc.env_prefix}HOST": "0.0.0.0", f"{svc.env_prefix}PORT": str(svc.port)}},
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"csi-{svc.name}-migrate", "labels": labels(svc, "migrate")},
+         "data": {}},
+        deployment(svc, "api", 2),
+        deployment(svc, "worker", 2),
+        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": svc.name, "labels": api_labels},
+         "spec": {"selector": {"app.kubernetes.io/name": svc.name, "app.kubernetes.io/component": "api"},
+                  "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}},
+        {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": svc.name, "labels": api_labels},
+         "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": svc.name},
+                  "minReplicas": 2, "maxReplicas": 10,
+                  "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}}}]}},
+        {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": svc.name, "labels": api_labels},
+         "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app.kubernetes.io/name": svc.name, "app.kubernetes.io/component": "api"}}}},
+        {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": f"{svc.name}-migrate", "labels": labels(svc, "migrate")},
+         "spec": {"backoffLimit": 3, "ttlSecondsAfterFinished": 86400,
+                  "template": {"metadata": {"labels": labels(svc, "migrate")},
+                               "spec": pod_spec([container(svc, "migrate", ["csi", "db", "upgrade", "--service", svc.name])], restart="Never")}}},
+    ]  # fmt: skip
+
+
+def common() -> list[dict[str, Any]]:
+    meta = {"labels": {"app.kubernetes.io/part-of": PART_OF}}
+    return [
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "csi-common", **meta},
+         "data": {"CSI_KAFKA_BOOTSTRAP_SERVERS": "csi-kafka-kafka-bootstrap.kafka:9092", "CSI_KAFKA_IDEMPOTENT_PRODUCER": "true",
+                  "CSI_KAFKA_TOPIC_PARTITIONS": "12", "CSI_JWT_ALGORITHM": "HS256", "CSI_JWT_ISSUER": "csi-dev",
+                  "CSI_JWT_AUDIENCE": "csi", "CSI_CORS_ORIGINS": "[]", "CSI_LOG_LEVEL": "INFO"}},
+        # Nothing reaches a pod unless a policy below lets it.
+        {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "default-deny-ingress", **meta},
+         "spec": {"podSelector": {}, "policyTypes": ["Ingress"]}},
+        {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "apis-from-ingress", **meta},
+         "spec": {"podSelector": {"matchLabels": {"app.kubernetes.io/component": "api", "app.kubernetes.io/part-of": PART_OF}},
+                  "policyTypes": ["Ingress"],
+                  "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}],
+                               "ports": [{"protocol": "TCP", "port": "http"}]}]}},
+        {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "metrics-from-monitoring", **meta},
+         "spec": {"podSelector": {"matchLabels": {"app.kubernetes.io/part-of": PART_OF}}, "policyTypes": ["Ingress"],
+                  "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}],
+                               "ports": [{"protocol": "TCP", "port": "http"}]}]}},
+    ]  # fmt: skip
+
+
+def ingress() -> dict[str, Any]:
+    paths = [
+        {"path": f"{path}(/|$)", "pathType": "ImplementationSpecific",
+         "backend": {"service": {"name": svc.name, "port": {"name": "http"}}}}
+        for svc in SERVICES for path in svc.paths
+    ]  # fmt: skip
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": "csi", "labels": {"app.kubernetes.io/part-of": PART_OF},
+                     "annotations": {"nginx.ingress.kubernetes.io/use-regex": "true",
+                                     "nginx.ingress.kubernetes.io/proxy-body-size": "16m"}},
+        "spec": {"ingressClassName": "nginx", "rules": [{"host": "csi.example.com", "http": {"paths": paths}}]},
+    }  # fmt: skip
+
+
+def topics() -> list[dict[str, Any]]:
+    """Strimzi KafkaTopics: 12 partitions bound how many consumer pods share a topic; DLQs are small and kept longer."""
+    docs = []
+    for topic in ALL_TOPICS:
+        for name, partitions, retention_days in ((topic, 12, 7), (dlq_topic(topic), 3, 30)):
+            docs.append({
+                "apiVersion": "kafka.strimzi.io/v1beta2", "kind": "KafkaTopic",
+                "metadata": {"name": name.replace(".", "-"), "labels": {"strimzi.io/cluster": "csi-kafka", "app.kubernetes.io/part-of": PART_OF}},
+                "spec": {"topicName": name, "partitions": partitions, "replicas": 3,
+                         "config": {"min.insync.replicas": 2, "retention.ms": retention_days * 86_400_000}},
+            })  # fmt: skip
+    return docs
+
+
+def render() -> dict[str, str]:
+    """File name → content of the base."""
+    files = {f"{svc.name}.yaml": yaml.safe_dump_all(documents(svc), sort_keys=False) for svc in SERVICES}
+    files["common.yaml"] = yaml.safe_dump_all(common(), sort_keys=False)
+    files["ingress.yaml"] = yaml.safe_dump(ingress(), sort_keys=False)
+    files["kafka-topics.yaml"] = yaml.safe_dump_all(topics(), sort_keys=False)
+    resources = ["common.yaml", "kafka-topics.yaml", "ingress.yaml", *[f"{s.name}.yaml" for s in SERVICES]]
+    files["kustomization.yaml"] = yaml.safe_dump(
+        {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "resources": resources,
+         "images": [{"name": f"csi/{s.name}", "newTag": "latest"} for s in SERVICES]}, sort_keys=False,
+    )  # fmt: skip
+    header = "# Generated by deploy/k8s/generate.py; edit that file and run it, not this one.\n"
+    return {name: header + content for name, content in files.items()}
+
+
+def main() -> int:
+    BASE.mkdir(parents=True, exist_ok=True)
+    for name, content in render().items():
+        (BASE / name).write_text(content)
+    print(f"wrote {len(render())} files to {BASE}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

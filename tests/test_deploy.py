@@ -1,0 +1,165 @@
+"""Kubernetes manifests and images, checked without a cluster or a Docker engine (neither runs here)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from csi_shared.events import ALL_TOPICS, dlq_topic
+
+ROOT = Path(__file__).resolve().parent.parent
+K8S = ROOT / "deploy" / "k8s"
+sys.path.insert(0, str(K8S))
+import generate  # noqa: E402
+
+KUBERNETES_VERSION = "1.30.0"
+CRDS = {("kafka.strimzi.io/v1beta2", "KafkaTopic")}  # no schema bundled: checked by the topic tests below
+
+
+def build(overlay: str) -> list[dict[str, Any]]:
+    kubectl = shutil.which("kubectl")
+    assert kubectl, "kubectl is missing: `make test` installs Debian's kubectl"
+    out = subprocess.run(
+        [kubectl, "kustomize", str(K8S / "overlays" / overlay)], check=True, capture_output=True, text=True
+    ).stdout
+    return [doc for doc in yaml.safe_load_all(out) if doc]
+
+
+@pytest.fixture(scope="module", params=["dev", "prod"])
+def objects(request: pytest.FixtureRequest) -> list[dict[str, Any]]:
+    return build(request.param)
+
+
+def of_kind(objects: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [o for o in objects if o["kind"] == kind]
+
+
+def test_the_committed_base_is_what_the_generator_writes() -> None:
+    for name, content in generate.render().items():
+        assert (K8S / "base" / name).read_text() == content, f"run: python deploy/k8s/generate.py ({name} is stale)"
+
+
+def test_every_object_validates_against_the_kubernetes_schemas(objects: list[dict[str, Any]]) -> None:
+    checked = 0
+    for obj in objects:
+        if (obj["apiVersion"], obj["kind"]) in CRDS:
+            continue
+        kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
+        checked += 1
+    assert checked >= 40
+
+
+def test_every_deployment_has_probes_resources_and_runs_locked_down(objects: list[dict[str, Any]]) -> None:
+    deployments = of_kind(objects, "Deployment")
+    assert {d["metadata"]["name"] for d in deployments} == {
+        n for s in generate.SERVICES for n in (s.name, f"{s.name}-worker")
+    }
+    for d in deployments:
+        pod = d["spec"]["template"]["spec"]
+        assert pod["securityContext"]["runAsNonRoot"] is True and pod["automountServiceAccountToken"] is False
+        for c in pod["containers"]:
+            assert c["livenessProbe"]["httpGet"]["path"] == "/healthz"
+            assert c["readinessProbe"]["httpGet"]["path"] == "/readyz"
+            assert c["resources"]["requests"] and c["resources"]["limits"]
+            sc = c["securityContext"]
+            assert sc["runAsNonRoot"] and sc["readOnlyRootFilesystem"] and sc["allowPrivilegeEscalation"] is False
+            assert all("value" not in e for e in c["env"]), "secrets by reference only"
+        assert pod["terminationGracePeriodSeconds"] >= 25  # preStop 5 s + uvicorn's 20 s drain
+
+
+def test_every_api_has_a_service_an_autoscaler_a_disruption_budget_and_a_migration_job(
+    objects: list[dict[str, Any]],
+) -> None:
+    for svc in generate.SERVICES:
+        for kind in ("Service", "HorizontalPodAutoscaler", "PodDisruptionBudget"):
+            assert any(o["metadata"]["name"] == svc.name for o in of_kind(objects, kind)), (kind, svc.name)
+        (job,) = [j for j in of_kind(objects, "Job") if j["metadata"]["name"] == f"{svc.name}-migrate"]
+        assert job["spec"]["template"]["spec"]["containers"][0]["command"] == [
+            "csi",
+            "db",
+            "upgrade",
+            "--service",
+            svc.name,
+        ]
+
+
+def test_only_the_ingress_controller_reaches_the_apis(objects: list[dict[str, Any]]) -> None:
+    policies = {p["metadata"]["name"]: p["spec"] for p in of_kind(objects, "NetworkPolicy")}
+    assert policies["default-deny-ingress"] == {"podSelector": {}, "policyTypes": ["Ingress"]}
+    allowed = policies["apis-from-ingress"]["ingress"][0]["from"][0]["namespaceSelector"]["matchLabels"]
+    assert allowed == {"kubernetes.io/metadata.name": "ingress-nginx"}
+
+
+def test_every_topic_in_code_has_a_kafka_topic_and_a_dlq(objects: list[dict[str, Any]]) -> None:
+    topics = {t["spec"]["topicName"]: t["spec"] for t in of_kind(objects, "KafkaTopic")}
+    assert set(topics) == {name for topic in ALL_TOPICS for name in (topic, dlq_topic(topic))}
+    for spec in topics.values():
+        assert spec["partitions"] >= 3 and spec["config"]["retention.ms"] > 0
+
+
+def test_prod_topics_survive_a_broker_loss() -> None:
+    for topic in of_kind(build("prod"), "KafkaTopic"):
+        assert topic["spec"]["replicas"] == 3 and topic["spec"]["config"]["min.insync.replicas"] == 2
+
+
+def _public_paths() -> dict[str, str]:
+    """A concrete example of every public path, with the service whose app answers it."""
+    from callback_scheduler.app import create_app as callbacks
+    from complaints.app import create_app as complaints
+    from csi_shared.testing import JWT_SECRET, PEPPER
+    from scoring.app import create_app as scoring
+    from survey_api.app import create_app as survey
+
+    examples: dict[str, str] = {}
+    for name, factory, module in (("survey-api", survey, "survey_api"), ("callback-scheduler", callbacks, "callback_scheduler"),
+                                  ("scoring", scoring, "scoring"), ("complaints", complaints, "complaints")):  # fmt: skip
+        settings_cls = __import__(f"{module}.config", fromlist=["Settings"]).Settings
+        app = factory(
+            settings_cls(jwt_secret=JWT_SECRET, api_key_pepper=PEPPER, database_url="sqlite+aiosqlite:///:memory:")
+        )
+        for path in app.openapi()["paths"]:
+            if path.startswith("/v1/"):
+                examples[re.sub(r"\{[^}]+\}", "X1", path)] = name
+    return examples
+
+
+def test_the_ingress_sends_every_public_path_to_the_service_that_answers_it() -> None:
+    (ingress,) = of_kind(build("prod"), "Ingress")
+    rules = sorted(((p["path"], p["backend"]["service"]["name"]) for p in ingress["spec"]["rules"][0]["http"]["paths"]),
+                   key=lambda r: -len(r[0]))  # nginx tries longer regex locations first  # fmt: skip
+    examples = _public_paths()
+    assert len(examples) >= 20
+    for path, service in examples.items():
+        routed = next((svc for pattern, svc in rules if re.match(pattern, path, re.IGNORECASE)), None)
+        assert routed == service, f"{path} goes to {routed}, but {service} answers it"
+
+
+@pytest.mark.parametrize("service", [s.name for s in generate.SERVICES])
+def test_each_dockerfile_follows_the_rules(service: str) -> None:
+    text = (ROOT / "services" / service / "Dockerfile").read_text()
+    instructions = [
+        line.split(None, 1)
+        for line in re.sub(r"\\\n", " ", text).splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    froms = [args for op, args in instructions if op == "FROM"]
+    assert len(froms) >= 2, "multi-stage"
+    assert all("-slim" in f for f in froms), "slim base images"
+    users = [args.strip() for op, args in instructions if op == "USER"]
+    assert users and users[-1].split(":")[0] not in ("0", "root"), "runs as a non-root user"
+    assert any(op == "HEALTHCHECK" for op, _ in instructions)
+    run_command = " ".join(args for op, args in instructions if op in ("CMD", "ENTRYPOINT"))
+    assert "upgrade" not in run_command and "alembic" not in run_command, "migrations only when asked"
+    port = next(s.port for s in generate.SERVICES if s.name == service)
+    assert f"EXPOSE {port}" in text
+    assert all("--no-cache-dir" in args for op, args in instructions if op == "RUN" and "pip " in args)
+    assert not any(op == "ADD" for op, _ in instructions)
+    assert "COPY --from=build" in text and "build-essential" not in text
