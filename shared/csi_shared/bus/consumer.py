@@ -65,9 +65,17 @@ class ConsumerRunner:
         self._consumer: AIOKafkaConsumer | None = None
         self._dlq: AIOKafkaProducer | None = None
         self._stopping = False
+        self._busy = False
+        self._finished = asyncio.Event()
         self.connected = False
 
     async def run(self) -> None:
+        try:
+            await self._loop()
+        finally:
+            self._finished.set()
+
+    async def _loop(self) -> None:
         backoff = 0.1
         while not self._stopping:
             try:
@@ -75,7 +83,11 @@ class ConsumerRunner:
                     await self._connect()
                 batch = await self._consumer.getmany(timeout_ms=500, max_records=self.settings.consumer_batch_size)  # type: ignore[union-attr]
                 if batch:
-                    await self.process_batch(batch)
+                    self._busy = True
+                    try:
+                        await self.process_batch(batch)
+                    finally:
+                        self._busy = False
                 backoff = 0.1
             except asyncio.CancelledError:
                 raise
@@ -123,8 +135,14 @@ class ConsumerRunner:
                 except Exception:
                     log.debug("client stop failed", exc_info=True)
 
-    async def stop(self) -> None:
+    async def stop(self, grace_s: float = 15.0) -> None:
+        """Let the batch in hand finish and commit, then leave the group."""
         self._stopping = True
+        if self._busy:
+            try:
+                await asyncio.wait_for(self._finished.wait(), grace_s)
+            except TimeoutError:
+                log.warning("consumer %s did not finish its batch within %.0fs", self.settings.consumer_group, grace_s)
         await self._disconnect()
 
     async def process_batch(self, batch: Mapping[TopicPartition, list[ConsumerRecord]]) -> None:
