@@ -3,21 +3,25 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-PROJECTS := shared services/survey-api services/callback-scheduler services/scoring services/complaints
+PROJECTS := shared services/survey-api services/callback-scheduler services/scoring services/complaints sim
 PYPROJECTS := $(addsuffix /pyproject.toml,$(PROJECTS))
 
-.PHONY: run test lint install migrate clean kubectl
+.PHONY: run test lint install migrate clean kubectl demo
 
 $(STAMP): $(PYPROJECTS) Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e 'shared[dev]' $(addprefix -e ,$(filter services/%,$(PROJECTS)))
+	$(BIN)/python -m pip install --quiet -e 'shared[dev]' $(addprefix -e ,$(filter-out shared,$(PROJECTS)))
 	@touch $(STAMP)
 
 install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/csi run
+
+# Against a running `make run`: a simulated month of a 20-dealer network, then what its users look at.
+demo: $(STAMP)
+	$(BIN)/python -m csi_sim.demo
 
 migrate: $(STAMP)
 	$(BIN)/csi db upgrade

@@ -43,6 +43,10 @@ def _ready(url: str) -> bool:
 def run_all() -> int:
     env_path = ensure_dev_env()
     os.environ["CSI_ENV_FILE"] = str(env_path)
+    # Survey invitations land in var/sms-outbox.jsonl, a dev SMS inbox that `make demo` reads like the customers' phones.
+    os.environ.setdefault("CSI_SURVEY_API_NOTIFIER", "file")
+    # A person trying things wants to see priorities and score events within seconds, not a minute.
+    os.environ.setdefault("CSI_SCORING_IMPORTANCE_REFRESH_INTERVAL_S", "5")
     broker: LocalBroker | None = None
     if "CSI_KAFKA_BOOTSTRAP_SERVERS" not in os.environ:
         port = int(os.environ.get("CSI_BROKER_PORT", "9092"))

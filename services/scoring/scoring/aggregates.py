@@ -63,7 +63,8 @@ async def record_response(
     session: AsyncSession, response: SurveyResponseSubmitted, settings: Settings, now: datetime
 ) -> None:
     """Count a response once: a redelivery changes nothing, a correction replaces what it added, a late one is kept
-    aside, and a second response for the same RO (another channel) is kept but not counted."""
+    aside. One response counts per RO: a survey (web or phone) replaces answers taken on a callback; any other second
+    response is kept but not counted."""
     dealer = await remember_dealer(session, response.dealer)
     tz = ZoneInfo(dealer.time_zone)
     closes_at = period_closes_at(response.settlement_month, tz)
@@ -93,6 +94,14 @@ async def record_response(
                 CountedRo(dealer_code=dealer.code, ro_number=response.ro_number, response_id=response.response_id)
             )
             counted = True
+        elif response.channel != "callback":
+            # The full questionnaire outranks the few CSI questions asked on a callback: it takes the RO's place.
+            current = await session.get(ResponseReceived, claim.response_id)
+            if current is not None and current.channel == "callback" and current.counted:
+                await _apply(session, current.dealer_code, current.period, current.contribution, -1, settings, now)
+                current.counted = False
+                claim.response_id = response.response_id
+                counted = True
     session.add(
         ResponseReceived(
             response_id=response.response_id, dealer_code=dealer.code, ro_number=response.ro_number,

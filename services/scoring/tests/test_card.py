@@ -102,6 +102,17 @@ async def test_redelivery_corrections_and_a_second_channel_never_count_twice(sco
     assert (await scoring.card()).json()["responses"] == 1
 
 
+async def test_a_survey_replaces_the_callback_answers_of_its_ro(scoring: Scoring) -> None:
+    await scoring.feed(response("callback:y", {"callback.reception": (ADVISOR, 3)}, ro="RO-7", channel="callback"))
+    assert (await scoring.card()).json()["factors"][ADVISOR]["index"] == round(idx(3), 1)
+    await scoring.feed(response("web-7", {"sa_courtesy": (ADVISOR, 9)}, ro="RO-7"))
+    card = (await scoring.card()).json()
+    assert card["responses"] == 1 and card["factors"][ADVISOR]["index"] == round(idx(9), 1)
+    # A callback after the survey changes nothing.
+    await scoring.feed(response("callback:z", {"callback.reception": (ADVISOR, 1)}, ro="RO-7", channel="callback"))
+    assert (await scoring.card()).json()["factors"][ADVISOR]["index"] == round(idx(9), 1)
+
+
 async def test_scope(scoring: Scoring) -> None:
     await scoring.feed(R1)
     other = await scoring.client.get(

@@ -13,7 +13,7 @@ from survey_api.dealers.router import router as dealers_router
 from survey_api.models import Base
 from survey_api.questionnaires.router import router as questionnaires_router
 from survey_api.repair_orders.router import router as repair_orders_router
-from survey_api.surveys.notifier import LogNotifier, Notifier
+from survey_api.surveys.notifier import Notifier, notifier_from
 from survey_api.surveys.router import router as surveys_router
 
 
@@ -22,7 +22,11 @@ def create_app(
 ) -> FastAPI:
     settings = settings or Settings()
     runtime = Runtime(
-        settings, metadata=Base.metadata, clock=clock, topics=TOPICS, handlers=handlers(notifier or LogNotifier())
+        settings,
+        metadata=Base.metadata,
+        clock=clock,
+        topics=TOPICS,
+        handlers=handlers(notifier or notifier_from(settings.notifier, settings.data_dir)),
     )
     routers = [dealers_router, repair_orders_router, questionnaires_router, surveys_router]
     return build_app(title="CSI survey-api", runtime=runtime, routers=routers)

@@ -1,5 +1,7 @@
 """survey-api settings: `CSI_SURVEY_API_<NAME>`, falling back to `CSI_<NAME>`."""
 
+from typing import Literal
+
 from pydantic_settings import SettingsConfigDict
 
 from csi_shared.settings import ServiceSettings
@@ -12,3 +14,5 @@ class Settings(ServiceSettings):
     port: int = 8001
     max_batch_size: int = 1000
     survey_url_template: str = "http://127.0.0.1:8001/v1/surveys/{token}"
+    notifier: Literal["log", "file"] = "log"
+    """How invitations are sent: `log`, or `file` (a dev SMS inbox at <data_dir>/sms-outbox.jsonl)."""

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Request, Response
 
-from csi_shared.auth import OEM_ROLES, CurrentUser, require_role
+from csi_shared.auth import OEM_ROLES, CurrentUser, Role, require_role
 from csi_shared.errors import NotFound
 from csi_shared.web import DbSession
 from survey_api.dealers import repository, service
@@ -34,3 +34,14 @@ async def get_dealer(dealer_code: DealerCode, session: DbSession, user: CurrentU
     if dealer is None or not user.may_access(dealer.code, dealer.region):
         raise NotFound(f"dealer {dealer_code} not found")
     return DealerOut.model_validate(dealer)
+
+
+@router.post("/{dealer_code}/api-keys", status_code=201, summary="Issue a DMS API key for a dealer (admin); shown once")
+async def create_api_key(
+    dealer_code: DealerCode, request: Request, session: DbSession, user: CurrentUser
+) -> dict[str, str]:
+    require_role(user, Role.ADMIN)
+    pepper = request.app.state.settings.api_key_pepper.get_secret_value()
+    key = await service.create_api_key(session=session, dealer_code=dealer_code, pepper=pepper)
+    await session.commit()
+    return {"dealer_code": dealer_code, "api_key": key, "prefix": key[:12]}

@@ -1,0 +1,1 @@
+"""A simulated dealer network: DMS systems posting ROs, customers answering surveys, CRAs calling, staff handling complaints."""
