@@ -78,15 +78,23 @@ def field_errors(errors: Any) -> list[dict[str, str]]:
         field = ""
         for part in loc:
             field += f"[{part}]" if isinstance(part, int) else (f".{part}" if field else str(part))
-        out.append({"field": field or "body", "reason": err.get("msg", "invalid")})
+        reason = err.get("msg", "invalid")
+        if "control characters are not allowed (field " in reason:
+            # Raised for the whole body, but it knows which field: name it.
+            inner = reason.rsplit("(field ", 1)[1].rstrip(")")
+            field = f"{field}.{inner}" if field else inner
+            reason = "control characters are not allowed"
+        out.append({"field": field or "body", "reason": reason})
     return out
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return problem(exc.status, exc.title, exc.detail, headers=headers, **exc.extra)
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
+        if "retry_after" in exc.extra:
+            headers["Retry-After"] = str(exc.extra["retry_after"])
+        return problem(exc.status, exc.title, exc.detail, headers=headers or None, **exc.extra)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -64,6 +64,9 @@ class ServiceSettings(BaseSettings):
     api_key_pepper: SecretStr
 
     cors_origins: list[str] = []
+    max_body_bytes: int = 1_000_000
+    dms_requests_per_s: float = 20.0
+    dms_burst: int = 40
     default_time_zone: str = "Asia/Shanghai"
     log_level: str = "INFO"
 

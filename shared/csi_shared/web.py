@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
 import time
 import uuid
@@ -21,11 +20,11 @@ from csi_shared import metrics
 from csi_shared.auth import TokenVerifier
 from csi_shared.bus.outbox import Work
 from csi_shared.errors import install_error_handlers, problem
+from csi_shared.limits import BodySizeLimit
+from csi_shared.logs import configure_logging, request_id
 from csi_shared.runtime import Runtime
 
 log = logging.getLogger(__name__)
-
-request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
 
 def build_app(*, title: str, runtime: Runtime, routers: Sequence[APIRouter], version: str = "0.1.0") -> FastAPI:
@@ -39,6 +38,7 @@ def build_app(*, title: str, runtime: Runtime, routers: Sequence[APIRouter], ver
         finally:
             await runtime.stop()
 
+    configure_logging(runtime.settings.log_level)
     app = FastAPI(title=title, version=version, lifespan=lifespan)
     app.state.runtime = runtime
     app.state.settings = runtime.settings
@@ -55,6 +55,7 @@ def build_app(*, title: str, runtime: Runtime, routers: Sequence[APIRouter], ver
             allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID", "Accept-Language"],
             expose_headers=["X-Request-ID", "Retry-After"],
         )
+    app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, service=runtime.settings.service_name)
     return app
 
@@ -89,8 +90,22 @@ class RequestContextMiddleware:
             route = scope.get("route")
             path = getattr(route, "path", "unmatched")
             method = scope.get("method", "")
+            elapsed = time.perf_counter() - started
             metrics.HTTP_REQUESTS.labels(self.service, method, path, str(status)).inc()
-            metrics.HTTP_LATENCY.labels(self.service, method, path).observe(time.perf_counter() - started)
+            metrics.HTTP_LATENCY.labels(self.service, method, path).observe(elapsed)
+            log.info(
+                "%s %s %s",
+                method,
+                path,
+                status,
+                extra={
+                    "service": self.service,
+                    "method": method,
+                    "route": path,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 1),
+                },
+            )
             request_id.reset(token)
 
 

@@ -7,20 +7,20 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from csi_shared.limits import Input
+
 CATEGORIES = (
     "service_quality", "service_advisor", "vehicle_pickup", "service_facility", "service_initiation",
     "price", "parts", "waiting_time", "safety", "other",
 )  # fmt: skip
 
 
-class CustomerIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class CustomerIn(Input):
     name: str = Field(min_length=1, max_length=100)
     phone: str | None = Field(default=None, pattern=r"^\+?[0-9][0-9 -]{5,19}$")
 
 
-class ComplaintIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class ComplaintIn(Input):
     dealer_code: str = Field(min_length=1, max_length=20)
     ro_number: str | None = Field(default=None, max_length=50)
     channel: Literal["phone", "walk_in", "email", "wechat", "hotline", "other"] = "phone"
@@ -30,8 +30,7 @@ class ComplaintIn(BaseModel):
     customer: CustomerIn | None = None
 
 
-class StepIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class StepIn(Input):
     action: Literal[
         "acknowledge", "investigate", "propose_action", "approve_action", "resolve", "confirm", "reopen", "close"
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from csi_shared.clock import Clock
+from csi_shared.limits import RateLimiter
 from csi_shared.runtime import Runtime
 from csi_shared.web import build_app
 from survey_api.config import Settings
@@ -29,4 +30,6 @@ def create_app(
         handlers=handlers(notifier or notifier_from(settings.notifier, settings.data_dir)),
     )
     routers = [dealers_router, repair_orders_router, questionnaires_router, surveys_router]
-    return build_app(title="CSI survey-api", runtime=runtime, routers=routers)
+    app = build_app(title="CSI survey-api", runtime=runtime, routers=routers)
+    app.state.dms_rate_limiter = RateLimiter(settings.dms_requests_per_s, settings.dms_burst)
+    return app

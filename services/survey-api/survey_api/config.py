@@ -13,6 +13,8 @@ class Settings(ServiceSettings):
 
     port: int = 8001
     max_batch_size: int = 1000
+    max_body_bytes: int = 8_000_000
+    """A batch of 1000 ROs is about 1.5 MB."""
     survey_url_template: str = "http://127.0.0.1:8001/v1/surveys/{token}"
     notifier: Literal["log", "file"] = "log"
     """How invitations are sent: `log`, or `file` (a dev SMS inbox at <data_dir>/sms-outbox.jsonl)."""

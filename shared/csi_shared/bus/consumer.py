@@ -19,6 +19,7 @@ from csi_shared.bus.kafka import ensure_topics, new_producer
 from csi_shared.bus.outbox import Outbox, Work
 from csi_shared.clock import Clock
 from csi_shared.events import Envelope, MalformedEvent, UnknownEvent, dlq_topic, parse_event
+from csi_shared.logs import request_id
 from csi_shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -219,7 +220,12 @@ class ConsumerRunner:
                     correlation_id=event.correlation_id,
                     event=event,
                 )
-                await self.handlers[event.type](context, event)
+                # Logs written while handling carry the id of the request that caused the event.
+                token = request_id.set(event.correlation_id)
+                try:
+                    await self.handlers[event.type](context, event)
+                finally:
+                    request_id.reset(token)
                 await session.execute(insert(self.inbox).values(event_id=event_id, event_type=event.type))
                 done.add(event_id)
                 handled += 1

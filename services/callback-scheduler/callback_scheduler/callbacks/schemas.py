@@ -7,13 +7,14 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from csi_shared.limits import Input
+
 Score = int | None
 
 
-class CallbackAnswers(BaseModel):
+class CallbackAnswers(Input):
     """The callback questionnaire (DOMAIN.md "What a callback asks"): 1-10, null when not asked or not applicable."""
 
-    model_config = ConfigDict(extra="forbid")
     visit_satisfaction: int | None = Field(
         default=None, ge=1, le=10, description="how the car runs, satisfied with the visit"
     )
@@ -31,8 +32,7 @@ class CallbackAnswers(BaseModel):
     comment: str | None = Field(default=None, max_length=2000)
 
 
-class AttemptIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class AttemptIn(Input):
     outcome: Literal["reached", "no_answer", "busy_reschedule", "wrong_number", "not_owner", "declined"]
     note: str | None = Field(default=None, max_length=2000)
     reschedule_at: AwareDatetime | None = None
@@ -51,8 +51,7 @@ class AttemptOut(BaseModel):
     made_at: datetime
 
 
-class QualityTrackingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class QualityTrackingIn(Input):
     dealer_code: str = Field(min_length=1, max_length=20)
     ro_number: str = Field(min_length=1, max_length=50)
     note: str | None = Field(default=None, max_length=1000)

@@ -20,6 +20,7 @@ async def dms_dealer(request: Request, session: DbSession) -> str:
     dealer_code = await repository.dealer_of_key(session=session, key_hash=hash_api_key(key, pepper))
     if dealer_code is None:
         raise Unauthorized("unknown or revoked API key")
+    request.app.state.dms_rate_limiter.take(dealer_code)
     return dealer_code
 
 

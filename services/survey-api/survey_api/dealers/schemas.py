@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
+
+from csi_shared.limits import Input
 
 _ZONES = available_timezones()
 
 
-class DealerIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class DealerIn(Input):
     name: str = Field(min_length=1, max_length=200)
     region: str | None = Field(default=None, max_length=50)
     time_zone: str = "Asia/Shanghai"

@@ -10,7 +10,8 @@ from pydantic import ValidationError
 
 from csi_shared.auth import CurrentUser
 from csi_shared.errors import DomainError, NotFound, PayloadTooLarge, field_errors
-from csi_shared.web import DbSession, request_id
+from csi_shared.logs import request_id
+from csi_shared.web import DbSession
 from survey_api.dealers.dms_auth import DmsDealer
 from survey_api.dealers.repository import get_dealer
 from survey_api.repair_orders import repository, service

@@ -17,14 +17,15 @@ from pydantic import (
 )
 
 from csi_shared.events import JobKind
+from csi_shared.limits import Input
 from survey_api.repair_orders.rules import normalise_phone, vin_problem
 
 Code = Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_-]+$")]
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 
 
-class In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class In(Input):
+    pass
 
 
 class CallbackWindowIn(In):

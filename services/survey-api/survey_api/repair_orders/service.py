@@ -75,10 +75,12 @@ async def accept_repair_order(
     canonical = data.canonical()
     digest = content_hash(canonical)
 
-    existing = await repository.get(
-        session=session, dealer_code=data.dealer_code, ro_number=data.ro_number, for_update=True
-    )
-    if existing is None:
+    for attempt in range(3):
+        existing = await repository.get(
+            session=session, dealer_code=data.dealer_code, ro_number=data.ro_number, for_update=True
+        )
+        if existing is not None:
+            break
         try:
             async with session.begin_nested():
                 recognised = await recognise(session=session, ro=data, now=now, new_visit=True)
@@ -99,17 +101,18 @@ async def accept_repair_order(
                 )
                 session.add(ro)
         except IntegrityError:
-            # The same RO (or its new customer) arrived on another connection a moment ago: this one is its replay.
-            existing = await repository.get(session=session, dealer_code=data.dealer_code, ro_number=data.ro_number)
-            if existing is None:
+            # Another connection created this RO, or its customer or car, a moment ago: look again and carry on
+            # (this is then a replay of that RO, or a new RO of a customer who now exists).
+            if attempt == 2:
                 raise
-        else:
-            await _publish(session, outbox, dealer, data, ro, now, correlation_id, corrected=False)
-            await invite(
-                session=session, outbox=outbox, dealer=dealer, ro=ro, customer_name=data.customer.name,
-                customer_phone=data.customer.phone, url_template=survey_url_template, now=now, correlation_id=correlation_id,
-            )  # fmt: skip
-            return Accepted(Outcome.CREATED, ro)
+            continue
+        await _publish(session, outbox, dealer, data, ro, now, correlation_id, corrected=False)
+        await invite(
+            session=session, outbox=outbox, dealer=dealer, ro=ro, customer_name=data.customer.name,
+            customer_phone=data.customer.phone, url_template=survey_url_template, now=now, correlation_id=correlation_id,
+        )  # fmt: skip
+        return Accepted(Outcome.CREATED, ro)
+    assert existing is not None
 
     if existing.content_hash == digest:
         return Accepted(Outcome.UNCHANGED, existing)

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Header, Path, Request
 
 from csi_shared.auth import CurrentUser, Role, require_role
 from csi_shared.errors import Forbidden, NotFound
-from csi_shared.web import DbSession, request_id
+from csi_shared.logs import request_id
+from csi_shared.web import DbSession
 from survey_api.dealers.repository import get_dealer
 from survey_api.repair_orders import repository as repair_orders
 from survey_api.surveys import service

@@ -5,19 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from csi_shared.limits import Input
 
 Score = Field(ge=1, le=10)
 
 
-class AnswerIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AnswerIn(Input):
     item: str = Field(min_length=1, max_length=50)
     score: int | None = Field(default=None, ge=1, le=10, description="1-10, or null for N/A where the item allows it")
 
 
-class ResponseIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class ResponseIn(Input):
     answers: list[AnswerIn] = Field(max_length=100)
     overall: int = Field(ge=1, le=10)
     recommend: int = Field(ge=1, le=10)

@@ -1,0 +1,123 @@
+"""Guards against abuse: request body size, per-key request rates, control characters in text."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import OrderedDict
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from csi_shared.errors import DomainError, problem
+
+ALLOWED_CONTROL = {"\n", "\r", "\t"}
+
+
+class TooManyRequests(DomainError):
+    status = 429
+    title = "Too many requests"
+
+
+def control_character_in(value: Any) -> str | None:
+    """The path of the first string (nested in dicts and lists) holding a control character, or None."""
+
+    def walk(node: Any, path: str) -> str | None:
+        if isinstance(node, str):
+            return path if any((ord(ch) < 32 and ch not in ALLOWED_CONTROL) or ord(ch) == 127 for ch in node) else None
+        if isinstance(node, dict):
+            return next((p for k, v in node.items() if (p := walk(v, f"{path}.{k}" if path else str(k)))), None)
+        if isinstance(node, list):
+            return next((p for i, v in enumerate(node) if (p := walk(v, f"{path}[{i}]"))), None)
+        return None
+
+    return walk(value, "")
+
+
+class RateLimiter:
+    """A token bucket per key: `rate` requests a second on average, bursts up to `burst`. Per process."""
+
+    def __init__(self, rate: float, burst: int, max_keys: int = 10_000) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.max_keys = max_keys
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+
+    def take(self, key: str, now: float | None = None) -> None:
+        """Spend one token, or raise TooManyRequests saying when to come back."""
+        now = time.monotonic() if now is None else now
+        tokens, last = self._buckets.pop(key, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+        if tokens < 1.0:
+            self._buckets[key] = (tokens, now)
+            wait = math.ceil((1.0 - tokens) / self.rate)
+            raise TooManyRequests(
+                f"more than {self.rate:g} requests a second for this key; retry in {wait}s", retry_after=wait
+            )
+        self._buckets[key] = (tokens - 1.0, now)
+        while len(self._buckets) > self.max_keys:
+            self._buckets.popitem(last=False)
+
+
+class BodySizeLimit:
+    """Refuses request bodies over a limit with 413, whether or not the client announced the length."""
+
+    def __init__(self, app: Any, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._reject(scope, receive, send)
+            return
+        seen = 0
+        rejected = False
+
+        async def counting_receive() -> Any:
+            nonlocal seen, rejected
+            if rejected:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    # Answer now; the app sees the client gone and whatever it sends is dropped.
+                    rejected = True
+                    await self._reject(scope, receive, send)
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message: Any) -> None:
+            if not rejected:
+                await send(message)
+
+        try:
+            await self.app(scope, counting_receive, guarded_send)
+        except Exception:
+            if not rejected:
+                raise
+
+    async def _reject(self, scope: Any, receive: Any, send: Any) -> None:
+        response = problem(413, "Payload too large", f"request bodies are limited to {self.max_bytes} bytes")
+        await response(scope, receive, send)
+
+
+CONTROL_CHARACTER = "control characters are not allowed"
+
+
+class Input(BaseModel):
+    """Base of every request body: unknown fields and control characters (other than tab and newlines) are refused."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_control_characters(cls, data: Any) -> Any:
+        path = control_character_in(data)
+        if path is not None:
+            raise ValueError(f"{CONTROL_CHARACTER} (field {path})")
+        return data

@@ -1,0 +1,59 @@
+"""Structured JSON logs with the request id, and a last line of defence that keeps personal data and secrets out."""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import re
+import sys
+from datetime import UTC, datetime
+
+request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+"""The id of the request being served, or of the request that caused the event being handled."""
+
+# Phone numbers (E.164 or 11-digit Chinese mobiles), bearer tokens / JWTs, DMS keys, survey tokens in URLs.
+_REDACTIONS = [
+    (re.compile(r"(?<![\w*])\+?\d[\d \-]{9,17}\d(?!\w)"), "[phone]"),
+    (re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]+"), "[jwt]"),
+    (re.compile(r"csi_[\w-]{20,}"), "[api-key]"),
+    (re.compile(r"(?i)(bearer\s+)[\w.\-]+"), r"\1[token]"),
+    (re.compile(r"(/v1/surveys/)[\w-]{16,}"), r"\1[token]"),
+]
+
+
+def redact(text: str) -> str:
+    for pattern, replacement in _REDACTIONS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": redact(record.getMessage()),
+            "request_id": request_id.get(),
+        }
+        for key in ("service", "method", "route", "status", "duration_ms"):
+            if hasattr(record, key):
+                entry[key] = getattr(record, key)
+        if record.exc_info:
+            entry["error"] = redact(self.formatException(record.exc_info))
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """JSON lines on stderr for the whole process; safe to call more than once."""
+    root = logging.getLogger()
+    handler = next((h for h in root.handlers if getattr(h, "_csi", False)), None)
+    if handler is None:
+        handler = logging.StreamHandler(sys.stderr)
+        handler._csi = True  # type: ignore[attr-defined]
+        handler.setFormatter(JsonFormatter())
+        root.addHandler(handler)
+    root.setLevel(level.upper())
+    for noisy in ("aiokafka", "uvicorn.access"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
