@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 
 from csi_shared.auth import OEM_ROLES, CurrentUser, Role, require_role
-from csi_shared.errors import NotFound
+from csi_shared.errors import Forbidden, NotFound
 from csi_shared.web import DbSession
 from survey_api.dealers import repository, service
 from survey_api.dealers.schemas import DealerIn, DealerOut
@@ -22,6 +22,12 @@ async def put_dealer(
     dealer_code: DealerCode, body: DealerIn, session: DbSession, user: CurrentUser, response: Response
 ) -> DealerOut:
     require_role(user, *OEM_ROLES)
+    existing = await repository.get_dealer(session=session, code=dealer_code)
+    # A regional analyst manages the dealers of their region only, and cannot move one out of it.
+    if (existing is not None and not user.may_access(existing.code, existing.region)) or not user.may_access(
+        dealer_code, body.region
+    ):
+        raise Forbidden(f"dealer {dealer_code} is outside your scope")
     dealer, created = await service.put_dealer(session=session, code=dealer_code, data=body)
     await session.commit()
     response.status_code = 201 if created else 200

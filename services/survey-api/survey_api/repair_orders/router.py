@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 
-from csi_shared.auth import CurrentUser
+from csi_shared.auth import CurrentUser, mask_phone
 from csi_shared.errors import DomainError, NotFound, PayloadTooLarge, field_errors
 from csi_shared.logs import request_id
 from csi_shared.web import DbSession
@@ -106,4 +106,7 @@ async def get_repair_order(dealer_code: str, ro_number: str, session: DbSession,
     # Out of scope and absent answer alike, so nobody learns what exists at another dealer.
     if dealer is None or ro is None or not user.may_access(dealer.code, dealer.region):
         raise NotFound(f"repair order {dealer_code}/{ro_number} not found")
-    return service.view(ro)
+    body = service.view(ro)
+    if not user.sees_phone_numbers_of(dealer.code):
+        body["customer"] = {**body["customer"], "phone": mask_phone(body["customer"].get("phone"))}
+    return body

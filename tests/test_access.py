@@ -1,0 +1,191 @@
+"""Who may call what, generated from the four apps' route tables: every role, own and other dealer or region.
+
+A new endpoint without a rule in ACCESS fails `test_every_endpoint_has_an_access_rule` (OWASP API1: object-level
+authorization is decided per endpoint, on purpose, not by accident).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from csi_shared.auth import DEALER_ROLES, Role
+from csi_shared.testing import eventually
+from tests.conftest import Platform, repair_order
+
+PHONE = "+8613800138000"
+
+# kind → who may: public (anyone), token (the survey link is the credential), dms (an API key of the dealer),
+# dealer_read / dealer_write (people with the dealer in scope; writes by role), oem (OEM roles only), admin.
+ACCESS: dict[tuple[str, str, str], str] = {
+    ("survey", "PUT", "/v1/dealers/{dealer_code}"): "oem",
+    ("survey", "GET", "/v1/dealers/{dealer_code}"): "dealer_read",
+    ("survey", "POST", "/v1/dealers/{dealer_code}/api-keys"): "admin",
+    ("survey", "POST", "/v1/repair-orders"): "dms",
+    ("survey", "POST", "/v1/repair-orders/batch"): "dms",
+    ("survey", "GET", "/v1/repair-orders/{dealer_code}/{ro_number}"): "dealer_read",
+    ("survey", "GET", "/v1/questionnaires/{code}"): "public",
+    ("survey", "GET", "/v1/surveys/{token}"): "token",
+    ("survey", "POST", "/v1/surveys/{token}/responses"): "token",
+    ("survey", "POST", "/v1/survey-responses"): "dealer_write",
+    ("callbacks", "GET", "/v1/callbacks"): "dealer_read",
+    ("callbacks", "POST", "/v1/callbacks"): "dealer_write",
+    ("callbacks", "GET", "/v1/callbacks/{callback_id}"): "dealer_read",
+    ("callbacks", "POST", "/v1/callbacks/{callback_id}/attempts"): "dealer_write",
+    ("callbacks", "GET", "/v1/compliance"): "dealer_read",
+    ("callbacks", "GET", "/v1/reports/monthly"): "dealer_read",
+    ("scoring", "GET", "/v1/dealers/{dealer_code}/csi"): "dealer_read",
+    ("scoring", "GET", "/v1/dealers/{dealer_code}/csi/trend"): "dealer_read",
+    ("scoring", "GET", "/v1/csi"): "oem",
+    ("scoring", "GET", "/v1/csi/export"): "oem",
+    ("complaints", "POST", "/v1/complaints"): "dealer_write",
+    ("complaints", "GET", "/v1/complaints"): "dealer_read",
+    ("complaints", "GET", "/v1/complaints/report"): "dealer_read",
+    ("complaints", "GET", "/v1/complaints/{complaint_id}"): "dealer_read",
+    ("complaints", "POST", "/v1/complaints/{complaint_id}/transitions"): "dealer_write",
+    ("complaints", "GET", "/v1/complaints/{complaint_id}/history"): "dealer_read",
+}
+PUBLIC_INFRA = {"/healthz", "/readyz"}
+
+
+def _clients(p: Platform) -> dict[str, Any]:
+    return {"survey": p.survey, "callbacks": p.callbacks, "scoring": p.scoring, "complaints": p.complaints}
+
+
+def _apps(p: Platform) -> dict[str, Any]:
+    return {name: client._transport.app for name, client in _clients(p).items()}  # noqa: SLF001
+
+
+async def _seed(p: Platform) -> dict[str, str]:
+    """Objects of dealer D001 (region east) and a dealer D002 (region west) beside it."""
+    key_a = await p.add_dealer("D001", region="east")
+    await p.add_dealer("D002", region="west")
+    assert (
+        await p.survey.post("/v1/repair-orders", json=repair_order(), headers={"X-API-Key": key_a})
+    ).status_code == 201
+    cra = p.auth("cra", dealers=["D001"])
+
+    async def callback() -> Any:
+        items = (await p.callbacks.get("/v1/callbacks", params={"dealer_code": "D001"}, headers=cra)).json()["items"]
+        return items[0]["id"] if items else None
+
+    callback_id = await eventually(callback)
+    assert p.complaints is not None
+    complaint = await p.complaints.post("/v1/complaints", headers=cra,
+                                        json={"dealer_code": "D001", "ro_number": "RO-2026-000123", "category": "price", "description": "x"})  # fmt: skip
+    assert complaint.status_code == 201, complaint.text
+    return {"key_a": key_a, "callback_id": callback_id, "complaint_id": complaint.json()["id"]}
+
+
+def _request(service: str, method: str, path: str, ids: dict[str, str]) -> dict[str, Any]:
+    """A request at D001's objects for every endpoint."""
+    concrete = (path.replace("{dealer_code}", "D001").replace("{ro_number}", "RO-2026-000123").replace("{code}", "csi-v1")
+                .replace("{token}", "t" * 32).replace("{callback_id}", ids["callback_id"]).replace("{complaint_id}", ids["complaint_id"]))  # fmt: skip
+    params: dict[str, str] = {}
+    body: Any = None
+    if path in ("/v1/callbacks", "/v1/complaints") and method == "GET":
+        params = {"dealer_code": "D001"}
+    if path in ("/v1/compliance", "/v1/reports/monthly", "/v1/complaints/report"):
+        params = {"dealer_code": "D001", "month": "2026-11"}
+    if path.startswith("/v1/dealers/{dealer_code}/csi") or path.startswith("/v1/csi"):
+        params = {"period": "2026-11", "from": "2026-10", "to": "2026-11"}
+    bodies = {
+        "/v1/dealers/{dealer_code}": {"name": "Renamed", "region": "east"},
+        "/v1/repair-orders": repair_order(),
+        "/v1/repair-orders/batch": {"items": [repair_order()]},
+        "/v1/survey-responses": {
+            "dealer_code": "D001",
+            "ro_number": "RO-2026-000123",
+            "answers": [],
+            "overall": 8,
+            "recommend": 8,
+        },
+        "/v1/callbacks": {"dealer_code": "D001", "ro_number": "RO-2026-000123"},
+        "/v1/callbacks/{callback_id}/attempts": {"outcome": "no_answer"},
+        "/v1/complaints": {"dealer_code": "D001", "category": "price", "description": "x"},
+        "/v1/complaints/{complaint_id}/transitions": {"action": "acknowledge"},
+        "/v1/surveys/{token}/responses": {"answers": [], "overall": 8, "recommend": 8},
+    }
+    if method in ("POST", "PUT"):
+        body = bodies.get(path, {})
+    return {"method": method, "url": concrete, "params": params, "json": body}
+
+
+@pytest.fixture
+async def seeded(whole_platform: Platform) -> tuple[Platform, dict[str, str]]:
+    return whole_platform, await _seed(whole_platform)
+
+
+def _operations(p: Platform) -> list[tuple[str, str, str]]:
+    ops = []
+    for service, app in _apps(p).items():
+        for path, methods in app.openapi()["paths"].items():
+            ops += [(service, method.upper(), path) for method in methods if path not in PUBLIC_INFRA]
+    return ops
+
+
+async def test_every_endpoint_has_an_access_rule(whole_platform: Platform) -> None:
+    assert sorted(_operations(whole_platform)) == sorted(ACCESS)
+
+
+async def test_nobody_reaches_what_is_not_theirs(seeded: tuple[Platform, dict[str, str]]) -> None:
+    p, ids = seeded
+    clients = _clients(p)
+    others = [p.auth(role.value, dealers=["D002"]) for role in DEALER_ROLES] + [p.auth("oem_analyst", region="west")]
+    own_dealer_users = {role: p.auth(role.value, dealers=["D001"]) for role in DEALER_ROLES}
+    problems = []
+    for (service, method, path), kind in ACCESS.items():
+        request = _request(service, method, path, ids)
+        client = clients[service]
+
+        async def send(headers: dict[str, str], request: dict[str, Any] = request, client: Any = client) -> Any:
+            return await client.request(**request, headers=headers)
+
+        def check(
+            response: Any, allowed: set[int], who: str, kind: str = kind, path: str = path, method: str = method
+        ) -> None:
+            if response.status_code >= 500 or response.status_code not in allowed:
+                problems.append(f"{method} {path} ({kind}) as {who}: {response.status_code} {response.text[:120]}")
+            elif (
+                response.status_code < 300
+                and PHONE in response.text
+                and "cra" not in who
+                and "service_advisor" not in who
+            ):
+                problems.append(f"{method} {path} as {who}: shows the full phone number")
+
+        if kind in ("public", "token"):
+            check(await send({}), {200, 404, 409, 410, 422}, "anonymous")
+            continue
+        if kind == "dms":
+            check(await send({}), {401}, "no key")
+            check(await send(p.auth("admin")), {401}, "a person's token instead of a key")
+            key_b = await p.add_dealer("D003", region="west")
+            response = await send({"X-API-Key": key_b})
+            if path.endswith("/batch"):  # a result per item: the item is refused, the batch answered
+                check(response, {200}, "D003's key")
+                assert response.json()["results"][0]["status"] == "rejected"
+            else:
+                check(response, {403}, "D003's key")
+            continue
+        check(await send({}), {401}, "anonymous")
+        for headers in others[:-1]:
+            check(await send(headers), {403, 404, 422}, "another dealer's user")
+        regional = await send(others[-1])
+        if kind == "oem" and method == "GET":  # their own region's figures, none of D001's
+            check(regional, {200}, "oem_analyst of west")
+            if "D001" in regional.text:
+                problems.append(f"{method} {path}: an analyst of west sees D001")
+        else:
+            check(regional, {403, 404, 422}, "oem_analyst of west")
+        if kind in ("oem", "admin"):
+            for role, headers in own_dealer_users.items():
+                check(await send(headers), {403}, f"{role.value} of D001")
+        if kind == "admin":
+            check(await send(p.auth("oem_analyst")), {403}, "oem_analyst")
+        if kind == "dealer_read" and method == "GET":
+            manager = await send(own_dealer_users[Role.SERVICE_MANAGER])
+            check(manager, {200}, "service_manager of D001")
+            check(await send(p.auth("oem_analyst", region="east")), {200}, "oem_analyst of east")
+    assert not problems, "\n".join(problems)
