@@ -54,7 +54,7 @@ def _clients(p: Platform) -> dict[str, Any]:
 
 
 def _apps(p: Platform) -> dict[str, Any]:
-    return {name: client._transport.app for name, client in _clients(p).items()}  # noqa: SLF001
+    return {name: client._transport.app for name, client in _clients(p).items()}
 
 
 async def _seed(p: Platform) -> dict[str, str]:

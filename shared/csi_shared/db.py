@@ -90,3 +90,12 @@ async def insert_unless_exists(session: AsyncSession, table: Table, values: dict
     statement = dialect_insert(table).values(**values).on_conflict_do_nothing(index_elements=key)
     result = await session.execute(statement)
     return bool(result.rowcount)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether an error means the database went away (retry later), not that the statement was wrong."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)

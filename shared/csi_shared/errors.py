@@ -8,8 +8,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from csi_shared.db import database_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -106,16 +108,15 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return problem(exc.status_code, _reason(exc.status_code), str(exc.detail), headers=exc.headers)
 
-    @app.exception_handler(OperationalError)
-    @app.exception_handler(InterfaceError)
-    async def _database_down(_: Request, exc: Exception) -> JSONResponse:
-        log.error("database unavailable: %r", exc)
-        return problem(
-            503,
-            "Service unavailable",
-            "the database is unavailable; nothing was saved, retry later",
-            headers={"Retry-After": "5"},
-        )
+    @app.exception_handler(DBAPIError)
+    async def _database_error(_: Request, exc: DBAPIError) -> JSONResponse:
+        if database_unavailable(exc):
+            # Only the type: a database error's text can carry the customer data of the statement.
+            log.error("database unavailable: %s", type(exc.orig).__name__)
+            detail = "the database is unavailable; nothing was saved, retry later"
+            return problem(503, "Service unavailable", detail, headers={"Retry-After": "5"})
+        log.error("database error: %s", type(exc.orig).__name__)
+        return problem(500, "Internal server error", "an unexpected error occurred; it has been logged")
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -11,13 +11,13 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from aiokafka.structs import OffsetAndMetadata, TopicPartition
 from sqlalchemy import Table, insert, select
-from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from csi_shared import metrics
 from csi_shared.bus.kafka import ensure_topics, new_producer
 from csi_shared.bus.outbox import Outbox, Work
 from csi_shared.clock import Clock
+from csi_shared.db import database_unavailable
 from csi_shared.events import Envelope, MalformedEvent, UnknownEvent, dlq_topic, parse_event
 from csi_shared.logs import request_id
 from csi_shared.settings import ServiceSettings
@@ -39,7 +39,7 @@ Handler = Callable[[EventContext, Envelope[Any]], Awaitable[None]]
 
 def is_transient(exc: BaseException) -> bool:
     """Trouble with the database or network, not with the message: retry later, never dead-letter."""
-    return isinstance(exc, OperationalError | InterfaceError | ConnectionError | TimeoutError)
+    return database_unavailable(exc) or isinstance(exc, ConnectionError | TimeoutError)
 
 
 class ConsumerRunner:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -37,6 +38,8 @@ from csi_shared.events import (
     SurveyResponseSubmitted,
     month_of,
 )
+
+log = logging.getLogger(__name__)
 
 
 async def remember_dealer(work: Work, ref: DealerRef) -> Dealer:
@@ -86,6 +89,14 @@ async def plan(work: Work, p: Plan) -> Callback | None:
     }  # fmt: skip
     if not await insert_unless_exists(work.session, Callback.__table__, values, key=["occasion"]):
         return None
+    log.info(
+        "planned %s callback %s for %s/%s, due %s",
+        p.reason.value,
+        callback_id,
+        p.dealer_code,
+        p.ro_number,
+        p.due_at.isoformat(),
+    )
     await work.publish(
         CallbackScheduled(
             callback_id=callback_id, dealer_code=p.dealer_code, ro_number=p.ro_number, reason=p.reason,

@@ -1,0 +1,229 @@
+"""Faults against the real broker and databases, with exact counts afterwards: nothing lost, nothing twice."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from callback_scheduler.models import Callback, inbox
+from callback_scheduler.spec import SERVICE as CALLBACKS
+from csi_shared.db import create_engine
+from csi_shared.events import ALL_TOPICS, RepairOrderClosed, Topic, dlq_topic, make_event
+from csi_shared.localbroker import LocalBroker, free_port
+from csi_shared.tcpproxy import TcpProxy
+from csi_shared.testing import JWT_SECRET, PEPPER, Databases, eventually, make_settings, serve
+from survey_api.app import create_app as create_survey_app
+from survey_api.config import Settings as SurveySettings
+from survey_api.models import RepairOrder, outbox
+from survey_api.spec import SERVICE as SURVEY
+from tests.conftest import Platform, repair_order
+
+DEALER = {"dealer_code": "D001", "name": "Dealer D001", "region": "east", "time_zone": "Asia/Shanghai"}
+
+
+def _event(n: int) -> bytes:
+    body = {**repair_order("D001", f"RO-K{n:05d}"), "dealer": DEALER}
+    payload = RepairOrderClosed.model_validate(body)
+    return (
+        make_event(payload, producer="test", occurred_at=payload.delivered_at, dealer_code="D001")
+        .model_dump_json()
+        .encode()
+    )
+
+
+async def _count(url: str, table: Any) -> int:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return int((await conn.execute(select(func.count()).select_from(table))).scalar_one())
+    finally:
+        await engine.dispose()
+
+
+def _start_scheduler(url: str, broker: LocalBroker, prefix: str, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "CSI_ENV_FILE": "/nonexistent", "CSI_JWT_SECRET": JWT_SECRET, "CSI_API_KEY_PEPPER": PEPPER,
+           "CSI_CALLBACK_SCHEDULER_DATABASE_URL": url, "CSI_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
+           "CSI_KAFKA_TOPIC_PREFIX": prefix, "CSI_KAFKA_TOPIC_PARTITIONS": "2", "CSI_CONSUMER_SESSION_TIMEOUT_MS": "2000",
+           "CSI_CONSUMER_HEARTBEAT_INTERVAL_MS": "300", "CSI_CONSUMER_BATCH_SIZE": "100", "CSI_RUN_JOBS": "false",
+           "CSI_LOG_LEVEL": "WARNING"}  # fmt: skip
+    return subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", CALLBACKS.app_factory, "--port", str(port)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+
+
+async def test_a_consumer_killed_mid_batch_loses_and_doubles_nothing(
+    backend: str, databases: Databases, broker: LocalBroker, topic_prefix: str
+) -> None:
+    url = databases.url(backend, "callback-scheduler", CALLBACKS.migrations_dir)
+    total = 1500
+    producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap_servers, acks="all", linger_ms=20)
+    await producer.start()
+    try:
+        futures = [
+            await producer.send(f"{topic_prefix}{Topic.REPAIR_ORDERS}", _event(n), key=b"D001") for n in range(total)
+        ]
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+
+    port = free_port()
+    process = _start_scheduler(url, broker, topic_prefix, port)
+    try:
+        await eventually(lambda: _count(url, Callback), timeout=60)  # it has started handling batches
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        killed_at = await _count(url, Callback)
+        assert 0 < killed_at < total, "the kill should land mid-stream"
+        process = _start_scheduler(url, broker, topic_prefix, port)
+
+        async def all_done() -> bool:
+            return await _count(url, Callback) >= total
+
+        await eventually(all_done, timeout=120)
+        await asyncio.sleep(1)  # anything redelivered after the restart has had time to be skipped
+    finally:
+        process.terminate()
+        process.wait()
+    assert await _count(url, Callback) == total
+    assert await _count(url, inbox) == total
+
+
+@pytest.mark.postgres
+async def test_database_connections_dropped_mid_request_fail_cleanly_and_leave_nothing(
+    databases: Databases, broker: LocalBroker, topic_prefix: str
+) -> None:
+    from csi_shared.testing import postgres_available
+
+    if not postgres_available():
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    url = make_url(databases.url("postgres", "survey-api", SURVEY.migrations_dir))
+    proxy = TcpProxy(5432)
+    proxy.restore()
+    proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    settings = make_settings(
+        SurveySettings, database_url=proxied, broker=broker, topic_prefix=topic_prefix, run_background=False
+    )
+    app = create_survey_app(settings)
+    try:
+        async with serve(app) as client:
+            from csi_shared.auth import Role
+            from csi_shared.testing import bearer
+
+            await client.put(
+                "/v1/dealers/D001", json={"name": "D", "region": "east"}, headers=bearer(Role.ADMIN, settings=settings)
+            )
+            async with app.state.runtime.sessions() as session:
+                from survey_api.dealers.service import create_api_key
+
+                key = await create_api_key(session=session, dealer_code="D001", pepper=PEPPER)
+                await session.commit()
+            batch = {"items": [repair_order(ro_number=f"RO-{n}") for n in range(600)]}
+            request = asyncio.create_task(
+                client.post("/v1/repair-orders/batch", json=batch, headers={"X-API-Key": key})
+            )
+            await asyncio.sleep(0.4)
+            proxy.cut()
+            response = await request
+            assert response.status_code == 503, response.text[:200]
+            assert response.headers["content-type"] == "application/problem+json" and response.headers["Retry-After"]
+            proxy.restore()
+            direct = url.render_as_string(hide_password=False)
+            assert await _count(direct, RepairOrder) == 0 and await _count(direct, outbox) == 0  # nothing half-written
+            retried = await client.post("/v1/repair-orders/batch", json=batch, headers={"X-API-Key": key})
+            assert retried.status_code == 200 and retried.json()["summary"]["created"] == 600
+            assert await _count(direct, RepairOrder) == 600 and await _count(direct, outbox) == 1200
+    finally:
+        proxy.close()
+
+
+async def test_the_same_ro_from_two_connections_at_once_is_one_ro(platform: Platform) -> None:
+    key = await platform.add_dealer("D001")
+    responses = await asyncio.gather(
+        *(platform.survey.post("/v1/repair-orders", json=repair_order(), headers={"X-API-Key": key}) for _ in range(4))
+    )
+    assert sorted(r.status_code for r in responses) == [200, 200, 200, 201]
+    assert len({r.json()["received_at"] for r in responses}) == 1
+    assert await _count(platform.survey_settings.database_url, RepairOrder) == 1
+
+    async def one_callback() -> bool:
+        return await _count(platform.callback_settings.database_url, Callback) == 1
+
+    await eventually(one_callback)
+
+
+async def test_a_batch_retried_after_a_client_timeout_counts_once(platform: Platform) -> None:
+    key = await platform.add_dealer("D001")
+    batch = {"items": [repair_order(ro_number=f"RO-{n}") for n in range(300)]}
+    try:
+        await asyncio.wait_for(
+            platform.survey.post("/v1/repair-orders/batch", json=batch, headers={"X-API-Key": key}), 0.05
+        )
+    except TimeoutError:
+        pass  # the client gave up; the server may or may not have finished
+    retry = await platform.survey.post("/v1/repair-orders/batch", json=batch, headers={"X-API-Key": key})
+    assert retry.status_code == 200
+    assert retry.json()["summary"]["rejected"] == 0
+    assert await _count(platform.survey_settings.database_url, RepairOrder) == 300
+
+    async def all_callbacks() -> bool:
+        return await _count(platform.callback_settings.database_url, Callback) >= 300
+
+    await eventually(all_callbacks, timeout=60)
+    assert await _count(platform.callback_settings.database_url, Callback) == 300
+
+
+async def test_a_poison_message_in_each_topic_reaches_its_dlq_and_consumers_go_on(
+    whole_platform: Platform, broker: LocalBroker
+) -> None:
+    p = whole_platform
+    prefix = p.survey_settings.kafka_topic_prefix
+    producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap_servers, acks="all")
+    await producer.start()
+    try:
+        for topic in ALL_TOPICS:
+            await producer.send_and_wait(f"{prefix}{topic}", b"\x00not an event", key=b"D001")
+    finally:
+        await producer.stop()
+    key = await p.add_dealer("D001")
+    assert (
+        await p.survey.post("/v1/repair-orders", json=repair_order(), headers={"X-API-Key": key})
+    ).status_code == 201
+
+    async def scheduled() -> bool:
+        return await _count(p.callback_settings.database_url, Callback) == 1
+
+    await eventually(scheduled)
+    # Every consumer group reading a topic dead-letters the poison once, with its error and where it came from.
+    readers = {Topic.REPAIR_ORDERS: {"callback-scheduler", "scoring", "complaints"}, Topic.SURVEYS: {"survey-api", "scoring", "complaints"},
+               Topic.CALLBACKS: {"complaints"}, Topic.COMPLAINTS: {"callback-scheduler", "scoring"}}  # fmt: skip
+    for topic, groups in readers.items():
+        consumer = AIOKafkaConsumer(
+            f"{prefix}{dlq_topic(topic)}", bootstrap_servers=broker.bootstrap_servers, auto_offset_reset="earliest"
+        )
+        await consumer.start()
+        try:
+            seen: list[Any] = []
+
+            async def all_dead(
+                seen: list[Any] = seen, consumer: AIOKafkaConsumer = consumer, groups: set[str] = groups
+            ) -> bool:
+                for records in (await consumer.getmany(timeout_ms=200)).values():
+                    seen.extend(records)
+                return len(seen) >= len(groups)
+
+            await eventually(all_dead, timeout=30)
+        finally:
+            await consumer.stop()
+        assert {dict(r.headers)["consumer_group"].decode().removeprefix(prefix) for r in seen} == groups
+        assert all(
+            r.value == b"\x00not an event" and b"not a valid event envelope" in dict(r.headers)["error"] for r in seen
+        )

@@ -1,0 +1,59 @@
+"""Logs are JSON lines with a request id that follows the request into other services' work, and never carry a
+phone number, a token or a key."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from csi_shared.logs import JsonFormatter, redact
+from csi_shared.testing import eventually
+from tests.conftest import Platform, repair_order
+
+
+@pytest.fixture
+def captured() -> Iterator[io.StringIO]:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    previous = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    yield stream
+    root.removeHandler(handler)
+    root.setLevel(previous)
+
+
+async def test_a_request_id_follows_the_ro_and_secrets_stay_out(whole_platform: Platform, captured: io.StringIO) -> None:
+    p = whole_platform
+    key = await p.add_dealer("D001")
+    posted = await p.survey.post("/v1/repair-orders", json=repair_order(), headers={"X-API-Key": key, "X-Request-ID": "req-ro-42"})
+    assert posted.status_code == 201 and posted.headers["x-request-id"] == "req-ro-42"
+    cra = p.auth("cra", dealers=["D001"])
+
+    async def callback() -> Any:
+        items = (await p.callbacks.get("/v1/callbacks", params={"dealer_code": "D001"}, headers=cra)).json()["items"]
+        return items[0] if items else None
+
+    item = await eventually(callback)
+    await p.callbacks.post(f"/v1/callbacks/{item['id']}/attempts", json={"outcome": "reached", "issue": "call me on 13800138000"}, headers=cra)
+    lines = [json.loads(line) for line in captured.getvalue().splitlines()]
+    assert lines and all({"time", "level", "logger", "message", "request_id"} <= set(line) for line in lines)
+    followed = [line for line in lines if line["request_id"] == "req-ro-42"]
+    assert any(line["logger"].startswith("callback_scheduler") for line in followed), "the scheduler's work carries the RO's request id"
+    text = captured.getvalue()
+    for secret in ("+8613800138000", "13800138000", key, cra["Authorization"].split()[1]):
+        assert secret not in text
+
+
+def test_redaction() -> None:
+    assert redact("call +86 138 0013 8000 now") == "call [phone] now"
+    assert redact("token eyJhbGciOi.eyJzdWIi.c2lnbmF0dXJl") == "token [jwt]"
+    assert redact("GET /v1/surveys/AbCdEfGhIjKlMnOpQrSt") == "GET /v1/surveys/[token]"
+    assert redact("at 2026-11-22T10:00:00+08:00, 23110 km") == "at 2026-11-22T10:00:00+08:00, 23110 km"
