@@ -30,10 +30,14 @@ def captured() -> Iterator[io.StringIO]:
     root.setLevel(previous)
 
 
-async def test_a_request_id_follows_the_ro_and_secrets_stay_out(whole_platform: Platform, captured: io.StringIO) -> None:
+async def test_a_request_id_follows_the_ro_and_secrets_stay_out(
+    whole_platform: Platform, captured: io.StringIO
+) -> None:
     p = whole_platform
     key = await p.add_dealer("D001")
-    posted = await p.survey.post("/v1/repair-orders", json=repair_order(), headers={"X-API-Key": key, "X-Request-ID": "req-ro-42"})
+    posted = await p.survey.post(
+        "/v1/repair-orders", json=repair_order(), headers={"X-API-Key": key, "X-Request-ID": "req-ro-42"}
+    )
     assert posted.status_code == 201 and posted.headers["x-request-id"] == "req-ro-42"
     cra = p.auth("cra", dealers=["D001"])
 
@@ -42,11 +46,17 @@ async def test_a_request_id_follows_the_ro_and_secrets_stay_out(whole_platform: 
         return items[0] if items else None
 
     item = await eventually(callback)
-    await p.callbacks.post(f"/v1/callbacks/{item['id']}/attempts", json={"outcome": "reached", "issue": "call me on 13800138000"}, headers=cra)
+    await p.callbacks.post(
+        f"/v1/callbacks/{item['id']}/attempts",
+        json={"outcome": "reached", "issue": "call me on 13800138000"},
+        headers=cra,
+    )
     lines = [json.loads(line) for line in captured.getvalue().splitlines()]
     assert lines and all({"time", "level", "logger", "message", "request_id"} <= set(line) for line in lines)
     followed = [line for line in lines if line["request_id"] == "req-ro-42"]
-    assert any(line["logger"].startswith("callback_scheduler") for line in followed), "the scheduler's work carries the RO's request id"
+    assert any(line["logger"].startswith("callback_scheduler") for line in followed), (
+        "the scheduler's work carries the RO's request id"
+    )
     text = captured.getvalue()
     for secret in ("+8613800138000", "13800138000", key, cra["Authorization"].split()[1]):
         assert secret not in text

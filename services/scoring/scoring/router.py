@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -107,7 +108,8 @@ async def export(
             rows.append([e["rank"], e["percentile"], e["dealer_code"], e["dealer_name"], e["region"], e["index"], interval[0],
                          interval[1], e["responses"], small, *(e["factors"].get(f) for f in FACTORS),
                          e["complaints_per_100_ros"], e["status"]])  # fmt: skip
-    name = f"csi-{period}{'-' + scope if scope else ''}"
+    # A header is Latin-1: keep the file name to safe ASCII whatever the region is called.
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", f"csi-{period}{'-' + scope if scope else ''}")
     if format == "csv":
         out = io.StringIO()
         writer = csv.writer(out)
