@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PROJECTS := shared services/survey-api services/callback-scheduler services/scoring services/complaints sim
 PYPROJECTS := $(addsuffix /pyproject.toml,$(PROJECTS))
 
-.PHONY: run test lint install migrate clean kubectl demo
+.PHONY: run test lint install migrate clean kubectl demo bench
 
 $(STAMP): $(PYPROJECTS) Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ run: $(STAMP)
 # Against a running `make run`: a simulated month of a 20-dealer network, then what its users look at.
 demo: $(STAMP)
 	$(BIN)/python -m csi_sim.demo
+
+# Throughput, latency, OEM pull and memory beside baselines measured in the same run (not part of `make test`).
+bench: $(STAMP)
+	$(BIN)/python -m csi_sim.bench
 
 migrate: $(STAMP)
 	$(BIN)/csi db upgrade

@@ -54,7 +54,7 @@ def _start_scheduler(url: str, broker: LocalBroker, prefix: str, port: int) -> s
     env = {**os.environ, "CSI_ENV_FILE": "/nonexistent", "CSI_JWT_SECRET": JWT_SECRET, "CSI_API_KEY_PEPPER": PEPPER,
            "CSI_CALLBACK_SCHEDULER_DATABASE_URL": url, "CSI_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
            "CSI_KAFKA_TOPIC_PREFIX": prefix, "CSI_KAFKA_TOPIC_PARTITIONS": "2", "CSI_CONSUMER_SESSION_TIMEOUT_MS": "2000",
-           "CSI_CONSUMER_HEARTBEAT_INTERVAL_MS": "300", "CSI_CONSUMER_BATCH_SIZE": "100", "CSI_RUN_JOBS": "false",
+           "CSI_CONSUMER_HEARTBEAT_INTERVAL_MS": "300", "CSI_CONSUMER_BATCH_SIZE": "50", "CSI_RUN_JOBS": "false",
            "CSI_LOG_LEVEL": "WARNING"}  # fmt: skip
     return subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", CALLBACKS.app_factory, "--port", str(port)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
@@ -64,7 +64,7 @@ async def test_a_consumer_killed_mid_batch_loses_and_doubles_nothing(
     backend: str, databases: Databases, broker: LocalBroker, topic_prefix: str
 ) -> None:
     url = databases.url(backend, "callback-scheduler", CALLBACKS.migrations_dir)
-    total = 1500
+    total = 6000
     producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap_servers, acks="all", linger_ms=20)
     await producer.start()
     try:

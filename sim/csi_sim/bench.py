@@ -1,0 +1,424 @@
+"""`make bench`: throughput, latency, OEM pull and memory, each beside a limit measured in the same run.
+
+Starts its own broker and services (as processes, like `make run`) on fresh databases, so it never touches var/.
+Sizes come from the environment: BENCH_ROS (default 5000), BENCH_BACKENDS (sqlite,postgres), BENCH_LATENCY_S (20),
+BENCH_DEALERS (3000), BENCH_MONTHS (12).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, func, insert, select, text
+
+from csi_shared.auth import Role, mint_token
+from csi_shared.db import create_engine
+from csi_shared.localbroker import LocalBroker, free_port
+from csi_shared.migrations import upgrade
+from csi_shared.service import discover
+from csi_shared.testing import postgres_available
+from csi_sim.client import _Settings as BenchSettings
+from csi_sim.network import build_network, repair_orders
+
+SECRET = "bench-secret-that-is-long-enough-for-hs256"
+PEPPER = "bench-pepper"
+RESULTS: dict[str, Any] = {"machine": {}, "runs": []}
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+async def _pg(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(host="127.0.0.1", port=5432, user="postgres", database="postgres")
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+class Stack:
+    """A broker and some services as real processes, on fresh databases of one backend."""
+
+    def __init__(self, backend: str, services: list[str]) -> None:
+        self.backend = backend
+        self.wanted = services
+        self.tmp = Path(tempfile.mkdtemp(prefix="csi-bench-"))
+        self.broker = LocalBroker()
+        self.urls: dict[str, str] = {}
+        self.db: dict[str, str] = {}
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self._pg_names: list[str] = []
+
+    async def start(self) -> None:
+        self.broker.start()
+        for spec in discover():
+            if spec.name not in self.wanted:
+                continue
+            if self.backend == "sqlite":
+                url = f"sqlite+aiosqlite:///{self.tmp / (spec.name + '.db')}"
+            else:
+                name = f"csi_bench_{spec.name.replace('-', '_')}_{uuid.uuid4().hex[:6]}"
+                await _pg(f'CREATE DATABASE "{name}"')
+                self._pg_names.append(name)
+                url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+            await asyncio.to_thread(upgrade, spec.migrations_dir, url)
+            port = free_port()
+            prefix = "CSI_" + spec.name.upper().replace("-", "_") + "_"
+            env = {**os.environ, "CSI_ENV_FILE": "/nonexistent", "CSI_JWT_SECRET": SECRET, "CSI_API_KEY_PEPPER": PEPPER,
+                   f"{prefix}DATABASE_URL": url, "CSI_KAFKA_BOOTSTRAP_SERVERS": self.broker.bootstrap_servers,
+                   "CSI_LOG_LEVEL": "WARNING", "CSI_DMS_REQUESTS_PER_S": "100000", "CSI_DMS_BURST": "100000",
+                   "CSI_RELAY_POLL_INTERVAL_S": "0.05"}  # fmt: skip
+            command = [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                spec.app_factory,
+                "--port",
+                str(port),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ]
+            self.processes[spec.name] = subprocess.Popen(
+                command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+            self.urls[spec.name] = f"http://127.0.0.1:{port}"
+            self.db[spec.name] = url
+        async with httpx.AsyncClient() as client:
+            for name, url in self.urls.items():
+                for _ in range(300):
+                    try:
+                        if (await client.get(url + "/readyz", timeout=1)).status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        pass
+                    await asyncio.sleep(0.1)
+                else:
+                    raise RuntimeError(f"{name} did not become ready")
+
+    def peak_rss_mb(self) -> dict[str, float]:
+        out = {}
+        for name, process in self.processes.items():
+            status = Path(f"/proc/{process.pid}/status").read_text()
+            kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM"))
+            out[name] = round(kb / 1024, 1)
+        return out
+
+    async def stop(self) -> None:
+        for process in self.processes.values():
+            process.terminate()
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.broker.stop()
+        for name in self._pg_names:
+            await _pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@asynccontextmanager
+async def stack(backend: str, services: list[str]) -> Any:
+    s = Stack(backend, services)
+    try:
+        await s.start()
+        yield s
+    finally:
+        await s.stop()
+
+
+def token(role: Role, **scope: Any) -> dict[str, str]:
+    settings = BenchSettings(jwt_secret=SECRET, api_key_pepper=PEPPER)
+    return {
+        "Authorization": "Bearer " + mint_token(settings, subject="bench", role=role, now=datetime.now(UTC), **scope)
+    }
+
+
+async def count(url: str, sql: str) -> int:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return int((await conn.execute(text(sql))).scalar_one())
+    finally:
+        await engine.dispose()
+
+
+async def register(client: httpx.AsyncClient, dealers: list[Any]) -> dict[str, str]:
+    keys = {}
+    admin = token(Role.ADMIN)
+    for d in dealers:
+        (
+            await client.put(
+                f"/v1/dealers/{d.code}",
+                json={"name": d.name, "region": d.region, "time_zone": d.time_zone},
+                headers=admin,
+            )
+        ).raise_for_status()
+        keys[d.code] = (await client.post(f"/v1/dealers/{d.code}/api-keys", headers=admin)).json()["api_key"]
+    return keys
+
+
+def workload(n: int, seed: int = 7) -> tuple[list[Any], dict[str, list[dict[str, Any]]]]:
+    """n closed ROs over 20 dealers, each dealer's in 500-RO batches."""
+    rng = random.Random(seed)
+    dealers = build_network(rng, 20, 400)
+    for d in dealers:
+        d.daily_ros = n / 20 / 28
+    now = datetime.now(UTC)
+    per_dealer = {d.code: repair_orders(rng, d, (now - timedelta(days=29)).date(), 29, now) for d in dealers}
+    flat = [(code, ro) for code, ros in per_dealer.items() for ro in ros][:n]
+    trimmed: dict[str, list[dict[str, Any]]] = {}
+    for code, ro in flat:
+        trimmed.setdefault(code, []).append(ro)
+    return dealers, trimmed
+
+
+async def throughput(backend: str, n: int) -> dict[str, Any]:
+    dealers, ros = workload(n)
+    total = sum(len(v) for v in ros.values())
+    async with stack(backend, ["survey-api", "callback-scheduler"]) as s:
+        async with httpx.AsyncClient(base_url=s.urls["survey-api"], timeout=300) as client:
+            keys = await register(client, dealers)
+            batches = [(code, chunk[i : i + 500]) for code, chunk in ros.items() for i in range(0, len(chunk), 500)]
+            started = time.perf_counter()
+
+            async def post(code: str, items: list[dict[str, Any]]) -> None:
+                (
+                    await client.post(
+                        "/v1/repair-orders/batch", json={"items": items}, headers={"X-API-Key": keys[code]}
+                    )
+                ).raise_for_status()
+
+            semaphore = asyncio.Semaphore(4)  # a few DMS end-of-day batches at once
+
+            async def bounded(code: str, items: list[dict[str, Any]]) -> None:
+                async with semaphore:
+                    await post(code, items)
+
+            await asyncio.gather(*(bounded(c, b) for c, b in batches))
+            accepted = time.perf_counter() - started
+            while True:
+                callbacks = await count(s.db["callback-scheduler"], "SELECT count(*) FROM callbacks")
+                surveys = await count(s.db["survey-api"], "SELECT count(*) FROM surveys")
+                if callbacks >= total and surveys >= total:
+                    break
+                await asyncio.sleep(0.5)
+            end_to_end = time.perf_counter() - started
+            rss = s.peak_rss_mb()
+        baseline_db = await bulk_insert_baseline(backend, ros)
+        baseline_kafka = await kafka_baseline(total)
+    return {"backend": backend, "ros": total, "accepted_s": round(accepted, 1), "end_to_end_s": round(end_to_end, 1),
+            "ro_per_s": round(total / end_to_end, 1), "bulk_insert_ro_per_s": round(baseline_db, 1),
+            "kafka_msgs_per_s": round(baseline_kafka, 1), "fraction_of_bulk_insert": round(total / end_to_end / baseline_db, 4),
+            "fraction_of_kafka": round(total / end_to_end / baseline_kafka, 4), "peak_rss_mb": rss}  # fmt: skip
+
+
+async def bulk_insert_baseline(backend: str, ros: dict[str, list[dict[str, Any]]]) -> float:
+    """The same rows, one table, one transaction, the same driver: what the database alone can take."""
+    metadata = MetaData()
+    table = Table("bench_ro", metadata, Column("id", Integer, primary_key=True), Column("dealer_code", String(20)),
+                  Column("ro_number", String(50)), Column("vin", String(17)), Column("delivered_at", DateTime(timezone=True)),
+                  Column("body", Text))  # fmt: skip
+    rows = [{"dealer_code": c, "ro_number": r["ro_number"], "vin": r["vin"], "delivered_at": datetime.fromisoformat(r["delivered_at"]),
+             "body": json.dumps(r, ensure_ascii=False)} for c, rs in ros.items() for r in rs]  # fmt: skip
+    if backend == "sqlite":
+        url = f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bulk.db"
+    else:
+        name = f"csi_bench_bulk_{uuid.uuid4().hex[:6]}"
+        await _pg(f'CREATE DATABASE "{name}"')
+        url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        started = time.perf_counter()
+        async with engine.begin() as conn:
+            await conn.execute(insert(table), rows)
+        elapsed = time.perf_counter() - started
+        async with engine.connect() as conn:
+            assert (await conn.execute(select(func.count()).select_from(table))).scalar_one() == len(rows)
+    finally:
+        await engine.dispose()
+        if backend != "sqlite":
+            await _pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return len(rows) / elapsed
+
+
+async def kafka_baseline(n: int) -> float:
+    """n RO-sized messages produced (acks=all) and consumed by a group with plain aiokafka on the same broker."""
+    body = json.dumps(workload(50)[1]["D001"][0]).encode() * 2
+    with LocalBroker() as broker:
+        producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap_servers, acks="all", linger_ms=5)
+        consumer = AIOKafkaConsumer("bench", bootstrap_servers=broker.bootstrap_servers, group_id="bench", auto_offset_reset="earliest",
+                                    enable_auto_commit=False, session_timeout_ms=2000, heartbeat_interval_ms=300)  # fmt: skip
+        await producer.start()
+        await producer.send_and_wait("bench", b"warm-up")
+        await consumer.start()
+        started = time.perf_counter()
+        futures = [await producer.send("bench", body, key=f"D{i % 20:03d}".encode()) for i in range(n)]
+        await asyncio.gather(*futures)
+        seen = 0
+        while seen < n + 1:
+            batch = await consumer.getmany(timeout_ms=500, max_records=500)
+            for tp, records in batch.items():
+                seen += len(records)
+                await consumer.commit({tp: records[-1].offset + 1})
+        elapsed = time.perf_counter() - started
+        await producer.stop()
+        await consumer.stop()
+    return n / elapsed
+
+
+async def latency(backend: str, seconds: float, rate: float = 50.0) -> dict[str, Any]:
+    """ROs posted one by one at a steady rate; the time from each POST's response to its callback existing."""
+    dealers, ros = workload(int(seconds * rate) + 50, seed=11)
+    flat = [ro for chunk in ros.values() for ro in chunk][: int(seconds * rate)]
+    async with stack(backend, ["survey-api", "callback-scheduler"]) as s:  # noqa: SIM117 - the engine outlives the client
+        async with httpx.AsyncClient(base_url=s.urls["survey-api"], timeout=30) as client:
+            keys = await register(client, dealers)
+            answered: dict[str, float] = {}
+            started = time.perf_counter()
+            tasks = []
+            for i, ro in enumerate(flat):
+                await asyncio.sleep(max(0.0, started + i / rate - time.perf_counter()))
+
+                async def one(ro: dict[str, Any] = ro) -> None:
+                    r = await client.post("/v1/repair-orders", json=ro, headers={"X-API-Key": keys[ro["dealer_code"]]})
+                    r.raise_for_status()
+                    answered[ro["ro_number"]] = time.time()
+
+                tasks.append(asyncio.create_task(one()))
+            await asyncio.gather(*tasks)
+            listed: dict[str, float] = {}
+            engine = create_engine(s.db["callback-scheduler"])
+            try:
+                deadline = time.time() + 120
+                while len(listed) < len(flat) and time.time() < deadline:
+                    async with engine.connect() as conn:
+                        rows = (await conn.execute(text("SELECT ro_number, created_at FROM callbacks"))).all()
+                    for ro_number, created_at in rows:
+                        if isinstance(created_at, str):
+                            created_at = datetime.fromisoformat(created_at)
+                        if created_at.tzinfo is None:
+                            created_at = created_at.replace(tzinfo=UTC)
+                        listed.setdefault(ro_number, created_at.timestamp())
+                    await asyncio.sleep(0.2)
+            finally:
+                await engine.dispose()
+    delays = [max(0.0, listed[k] - answered[k]) * 1000 for k in answered if k in listed]
+    return {"backend": backend, "rate": rate, "ros": len(flat), "reached": len(delays),
+            "p50_ms": round(pct(delays, 0.5), 1), "p95_ms": round(pct(delays, 0.95), 1), "p99_ms": round(pct(delays, 0.99), 1)}  # fmt: skip
+
+
+async def oem_pull(backend: str, dealers: int, months: int, requests: int = 200) -> dict[str, Any]:
+    """Ranking and one card with `dealers` dealers and `months` months of aggregates in place."""
+    async with stack(backend, ["scoring"]) as s:
+        engine = create_engine(s.db["scoring"])
+        now = datetime.now(UTC)
+        periods = [
+            f"{(now.year * 12 + now.month - 1 - k) // 12:04d}-{(now.year * 12 + now.month - 1 - k) % 12 + 1:02d}"
+            for k in range(months)
+        ]
+        rng = random.Random(3)
+        items = [f"item{i:02d}" for i in range(22)]
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO dealers (code, name, region, time_zone) VALUES (:c, :n, :r, 'Asia/Shanghai')"),
+                               [{"c": f"X{n:04d}", "n": f"Dealer {n}", "r": f"r{n % 8}"} for n in range(dealers)])  # fmt: skip
+            for period in periods:
+                await conn.execute(text(
+                    "INSERT INTO dealer_periods (dealer_code, period, responses, csi_sum, csi_sumsq, overall_n, overall_sum, loyalty_n, "
+                    "loyalty_top, ros, complaints, csi_index, interval_low, interval_high, factors, dirty) VALUES "
+                    "(:d, :p, 40, 32000, 25700000, 40, 320, 80, 50, 420, 3, :i, :lo, :hi, :f, false)"),
+                    [{"d": f"X{n:04d}", "p": period, "i": (i := rng.uniform(600, 950)), "lo": i - 20, "hi": i + 20,
+                      "f": json.dumps({"service_quality": {"index": i, "responses": 40}})} for n in range(dealers)])  # fmt: skip
+                await conn.execute(text(
+                    "INSERT INTO item_aggregates (dealer_code, period, item, factor, n, total, levels, pairs, sx, sy, sxx, syy, sxy) VALUES "
+                    "(:d, :p, :it, 'service_quality', 40, 320, '[0,1,5,14,20]', 40, 320, 330, 2700, 2800, 2720)"),
+                    [{"d": f"X{n:04d}", "p": period, "it": it} for n in range(0, dealers, 10) for it in items])  # fmt: skip
+        await engine.dispose()
+        oem = token(Role.OEM_ANALYST)
+        async with httpx.AsyncClient(base_url=s.urls["scoring"], timeout=30) as client:
+
+            async def timed(path: str, params: dict[str, str]) -> list[float]:
+                out = []
+                for _ in range(requests):
+                    t = time.perf_counter()
+                    (await client.get(path, params=params, headers=oem)).raise_for_status()
+                    out.append((time.perf_counter() - t) * 1000)
+                return out
+
+            await timed("/v1/csi", {"period": periods[0]})  # warm-up
+            ranking = await timed("/v1/csi", {"period": periods[1]})
+            card = await timed("/v1/dealers/X0010/csi", {"period": periods[1]})
+            rss = s.peak_rss_mb()
+    return {"backend": backend, "dealers": dealers, "months": months, "ranking_p50_ms": round(pct(ranking, 0.5), 1),
+            "ranking_p95_ms": round(pct(ranking, 0.95), 1), "card_p50_ms": round(pct(card, 0.5), 1),
+            "card_p95_ms": round(pct(card, 0.95), 1), "peak_rss_mb": rss}  # fmt: skip
+
+
+async def main() -> int:
+    n = int(os.environ.get("BENCH_ROS", "5000"))
+    backends = [b for b in os.environ.get("BENCH_BACKENDS", "sqlite,postgres").split(",") if b]
+    if "postgres" in backends and not postgres_available():
+        say("PostgreSQL is not reachable on 127.0.0.1:5432: skipping it")
+        backends.remove("postgres")
+    RESULTS["machine"] = {
+        "cpus": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    for backend in backends:
+        say(
+            f"\n[{backend}] 1. throughput: {n} ROs through POST /v1/repair-orders/batch until every callback and invitation exists"
+        )
+        result = await throughput(backend, n)
+        RESULTS["runs"].append({"bench": "throughput", **result})
+        say(f"  {result['ro_per_s']} RO/s end to end ({result['end_to_end_s']} s; accepted in {result['accepted_s']} s); "
+            f"bulk insert {result['bulk_insert_ro_per_s']} rows/s → {result['fraction_of_bulk_insert']:.1%}; "
+            f"plain aiokafka {result['kafka_msgs_per_s']} msg/s → {result['fraction_of_kafka']:.1%}; peak RSS {result['peak_rss_mb']} MB")  # fmt: skip
+        seconds = float(os.environ.get("BENCH_LATENCY_S", "20"))
+        say(f"[{backend}] 2. latency at 50 RO/s for {seconds:g} s: POST answered → callback exists")
+        result = await latency(backend, seconds)
+        RESULTS["runs"].append({"bench": "latency", **result})
+        say(
+            f"  p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, p99 {result['p99_ms']} ms ({result['reached']}/{result['ros']} ROs)"
+        )
+        dealers, months = int(os.environ.get("BENCH_DEALERS", "3000")), int(os.environ.get("BENCH_MONTHS", "12"))
+        say(f"[{backend}] 3. OEM pull: {dealers} dealers × {months} months of aggregates")
+        result = await oem_pull(backend, dealers, months)
+        RESULTS["runs"].append({"bench": "oem_pull", **result})
+        say(
+            f"  ranking p50 {result['ranking_p50_ms']} ms p95 {result['ranking_p95_ms']} ms; card p50 {result['card_p50_ms']} ms p95 {result['card_p95_ms']} ms"
+        )
+    out = Path("var/bench-results.json")
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(RESULTS, indent=2))
+    say(f"\nresults in {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
