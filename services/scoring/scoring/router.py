@@ -8,7 +8,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from csi_shared.auth import OEM_ROLES, CurrentUser, Principal, require_role
 from csi_shared.errors import Forbidden, InvalidInput, NotFound
@@ -66,17 +66,20 @@ def _oem_region(user: Principal, region: str | None) -> str | None:
     return region
 
 
-@router.get("/v1/csi", summary="All dealers ranked for a period (OEM)")
+@router.get("/v1/csi", summary="All dealers ranked for a period (OEM)", response_model=dict[str, Any])
 async def get_ranking(
     period: Period, request: Request, session: DbSession, user: CurrentUser, region: str | None = None
-) -> dict[str, Any]:
+) -> JSONResponse:
     scope = _oem_region(user, region)
-    return await service.ranking(
-        session,
-        period=period,
-        region=scope,
-        settings=request.app.state.settings,
-        now=request.app.state.runtime.clock.now(),
+    # Plain JSON types already: skip the generic encoder, which costs more than the query for 3,000 dealers.
+    return JSONResponse(
+        await service.ranking(
+            session,
+            period=period,
+            region=scope,
+            settings=request.app.state.settings,
+            now=request.app.state.runtime.clock.now(),
+        )
     )
 
 

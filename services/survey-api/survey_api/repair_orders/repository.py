@@ -15,3 +15,10 @@ async def get(
     if for_update:
         query = query.with_for_update()
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def many(*, session: AsyncSession, dealer_code: str, ro_numbers: set[str]) -> list[RepairOrder]:
+    if not ro_numbers:
+        return []
+    query = select(RepairOrder).where(RepairOrder.dealer_code == dealer_code, RepairOrder.ro_number.in_(ro_numbers))
+    return list((await session.execute(query)).scalars())

@@ -31,15 +31,17 @@ async def post_repair_order(
     body: RepairOrderIn, request: Request, response: Response, session: DbSession, dealer_code: DmsDealer
 ) -> Any:
     runtime = request.app.state.runtime
-    accepted = await service.accept_repair_order(
+    (accepted,) = await service.accept(
         session=session,
         outbox=runtime.outbox,
-        data=body,
+        items=[body],
         caller_dealer=dealer_code,
         now=runtime.clock.now(),
         survey_url_template=request.app.state.settings.survey_url_template,
         correlation_id=request_id.get(),
     )
+    if isinstance(accepted, DomainError):
+        raise accepted
     await session.commit()
     if accepted.outcome is not service.Outcome.CREATED:
         response.status_code = 200
@@ -61,37 +63,27 @@ async def post_repair_order_batch(
         raise PayloadTooLarge(
             f"a batch holds at most {settings.max_batch_size} repair orders; this one has {len(body.items)}"
         )
-    dealer = await get_dealer(session=session, code=dealer_code)
-    now = runtime.clock.now()
-    results: list[ItemResult] = []
+    results: list[ItemResult | None] = [None] * len(body.items)
+    valid: list[tuple[int, RepairOrderIn]] = []
     for index, raw in enumerate(body.items):
-        ro_number = raw.get("ro_number") if isinstance(raw.get("ro_number"), str) else None
         try:
-            data = RepairOrderIn.model_validate(raw)
+            valid.append((index, RepairOrderIn.model_validate(raw)))
         except ValidationError as exc:
-            results.append(
-                ItemResult(index=index, ro_number=ro_number, status="rejected", errors=field_errors(exc.errors()))
+            ro_number = raw.get("ro_number") if isinstance(raw.get("ro_number"), str) else None
+            results[index] = ItemResult(
+                index=index, ro_number=ro_number, status="rejected", errors=field_errors(exc.errors())
             )
-            continue
-        try:
-            # A savepoint per item: a rejected item leaves the others' work in the transaction.
-            async with session.begin_nested():
-                accepted = await service.accept_repair_order(
-                    session=session, outbox=runtime.outbox, data=data, caller_dealer=dealer_code, now=now,
-                    survey_url_template=settings.survey_url_template, correlation_id=request_id.get(), dealer=dealer,
-                )  # fmt: skip
-        except DomainError as exc:
-            errors = exc.extra.get("errors") or [{"field": "dealer_code", "reason": exc.detail}]
-            results.append(ItemResult(index=index, ro_number=ro_number, status="rejected", errors=errors))
-            continue
-        results.append(
-            ItemResult(
-                index=index,
-                ro_number=data.ro_number,
-                status=accepted.outcome.value,
-                revision=accepted.repair_order.revision,
-            )
-        )
+    outcomes = await service.accept(
+        session=session, outbox=runtime.outbox, items=[data for _, data in valid], caller_dealer=dealer_code,
+        now=runtime.clock.now(), survey_url_template=settings.survey_url_template, correlation_id=request_id.get(),
+    )  # fmt: skip
+    for (index, data), outcome in zip(valid, outcomes, strict=True):
+        if isinstance(outcome, DomainError):
+            errors = outcome.extra.get("errors") or [{"field": "dealer_code", "reason": outcome.detail}]
+            results[index] = ItemResult(index=index, ro_number=data.ro_number, status="rejected", errors=errors)
+        else:
+            results[index] = ItemResult(index=index, ro_number=data.ro_number, status=outcome.outcome.value,
+                                        revision=outcome.repair_order.revision)  # fmt: skip
     await session.commit()
     counts = Counter(r.status for r in results)
     return BatchOut(

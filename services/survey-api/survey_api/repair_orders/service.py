@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from csi_shared.bus.outbox import Outbox
-from csi_shared.errors import Forbidden, InvalidInput
+from csi_shared.errors import DomainError, Forbidden, InvalidInput
 from csi_shared.events import (
     Customer,
+    Envelope,
     Job,
     Person,
     RepairOrderClosed,
@@ -22,7 +25,7 @@ from csi_shared.events import (
     TimeWindow,
     make_event,
 )
-from survey_api.customers import recognise
+from survey_api.customers import load_known, recognise
 from survey_api.dealers.repository import get_dealer
 from survey_api.models import Dealer, RepairOrder
 from survey_api.repair_orders import repository
@@ -53,95 +56,107 @@ def view(ro: RepairOrder) -> dict[str, object]:
     return {**ro.body, "revision": ro.revision, "received_at": ro.created_at, "updated_at": ro.updated_at}
 
 
-async def accept_repair_order(
+async def accept(
     *,
     session: AsyncSession,
     outbox: Outbox,
-    data: RepairOrderIn,
+    items: Sequence[RepairOrderIn],
     caller_dealer: str,
     now: datetime,
     survey_url_template: str,
     correlation_id: str | None = None,
-    dealer: Dealer | None = None,
-) -> Accepted:
-    """Store a posted RO. Same dealer + RO number never makes a second RO: a replay is a no-op, a change a correction."""
-    if data.dealer_code != caller_dealer:
-        raise Forbidden(f"this API key belongs to dealer {caller_dealer}, not {data.dealer_code}")
-    dealer = dealer or await get_dealer(session=session, code=data.dealer_code)
+) -> list[Accepted | DomainError]:
+    """Store posted ROs, a result per item in order. Same dealer + RO number never makes a second RO: an identical
+    replay changes nothing, a changed one is a correction. All items go in one pass; if another connection created
+    one of the same ROs, customers or cars meanwhile, the items are taken again one at a time."""
+    dealer = await get_dealer(session=session, code=caller_dealer)
     if dealer is None:
         raise InvalidInput(
-            "unknown dealer", [{"field": "dealer_code", "reason": f"dealer {data.dealer_code} is not registered"}]
+            "unknown dealer", [{"field": "dealer_code", "reason": f"dealer {caller_dealer} is not registered"}]
         )
-    canonical = data.canonical()
-    digest = content_hash(canonical)
-
-    for attempt in range(3):
-        existing = await repository.get(
-            session=session, dealer_code=data.dealer_code, ro_number=data.ro_number, for_update=True
-        )
-        if existing is not None:
-            break
-        try:
-            async with session.begin_nested():
-                recognised = await recognise(session=session, ro=data, now=now, new_visit=True)
-                ro = RepairOrder(
-                    dealer_code=data.dealer_code,
-                    ro_number=data.ro_number,
-                    revision=1,
-                    content_hash=digest,
-                    vin=data.vin,
-                    customer_phone=data.customer.phone,
-                    customer_id=recognised.customer.id,
-                    previous_visit_at=recognised.previous_visit_at,
-                    settled_at=data.settled_at,
-                    delivered_at=data.delivered_at,
-                    body=canonical,
-                    created_at=now,
-                    updated_at=now,
-                )
-                session.add(ro)
-        except IntegrityError:
-            # Another connection created this RO, or its customer or car, a moment ago: look again and carry on
-            # (this is then a replay of that RO, or a new RO of a customer who now exists).
-            if attempt == 2:
-                raise
-            continue
-        await _publish(session, outbox, dealer, data, ro, now, correlation_id, corrected=False)
-        await invite(
-            session=session, outbox=outbox, dealer=dealer, ro=ro, customer_name=data.customer.name,
-            customer_phone=data.customer.phone, url_template=survey_url_template, now=now, correlation_id=correlation_id,
-        )  # fmt: skip
-        return Accepted(Outcome.CREATED, ro)
-    assert existing is not None
-
-    if existing.content_hash == digest:
-        return Accepted(Outcome.UNCHANGED, existing)
-    recognised = await recognise(session=session, ro=data, now=now, new_visit=False)
-    existing.revision += 1
-    existing.content_hash = digest
-    existing.vin = data.vin
-    existing.customer_phone = data.customer.phone
-    existing.customer_id = recognised.customer.id
-    existing.settled_at = data.settled_at
-    existing.delivered_at = data.delivered_at
-    existing.body = canonical
-    existing.updated_at = now
-    await session.flush()
-    await _publish(session, outbox, dealer, data, existing, now, correlation_id, corrected=True)
-    return Accepted(Outcome.CORRECTED, existing)
+    args = {
+        "session": session,
+        "outbox": outbox,
+        "dealer": dealer,
+        "now": now,
+        "url": survey_url_template,
+        "correlation_id": correlation_id,
+    }
+    try:
+        async with session.begin_nested():
+            return await _accept_all(items=items, **args)
+    except IntegrityError:
+        pass
+    results: list[Accepted | DomainError] = []
+    for item in items:
+        for attempt in range(3):
+            try:
+                async with session.begin_nested():
+                    results += await _accept_all(items=[item], **args)
+                break
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+    return results
 
 
-async def _publish(
-    session: AsyncSession,
-    outbox: Outbox,
-    dealer: Dealer,
-    data: RepairOrderIn,
-    ro: RepairOrder,
-    now: datetime,
+async def _accept_all(
+    *, session: AsyncSession, outbox: Outbox, items: Sequence[RepairOrderIn], dealer: Dealer, now: datetime, url: str,
     correlation_id: str | None,
-    *,
-    corrected: bool,
-) -> None:
+) -> list[Accepted | DomainError]:  # fmt: skip
+    # Four queries for the whole set, then memory: new rows go in at the flush, many per statement.
+    numbers = {item.ro_number for item in items if item.dealer_code == dealer.code}
+    known_ros = {
+        ro.ro_number: ro for ro in await repository.many(session=session, dealer_code=dealer.code, ro_numbers=numbers)
+    }
+    known = await load_known(session=session, ros=[item for item in items if item.dealer_code == dealer.code])
+    events: list[Envelope[Any]] = []
+    results: list[Accepted | DomainError] = []
+    for data in items:
+        if data.dealer_code != dealer.code:
+            results.append(Forbidden(f"this API key belongs to dealer {dealer.code}, not {data.dealer_code}"))
+            continue
+        canonical = data.canonical()
+        digest = content_hash(canonical)
+        ro = known_ros.get(data.ro_number)
+        if ro is None:
+            recognised = recognise(session=session, known=known, ro=data, now=now, new_visit=True)
+            ro = known_ros[data.ro_number] = RepairOrder(
+                dealer_code=data.dealer_code, ro_number=data.ro_number, revision=1, content_hash=digest, vin=data.vin,
+                customer_phone=data.customer.phone, customer_id=recognised.customer.id,
+                previous_visit_at=recognised.previous_visit_at, settled_at=data.settled_at, delivered_at=data.delivered_at,
+                body=canonical, created_at=now, updated_at=now,
+            )  # fmt: skip
+            session.add(ro)
+            events.append(_event(dealer, data, ro, now, correlation_id, corrected=False))
+            invitation = invite(dealer=dealer, ro=ro, customer_name=data.customer.name, customer_phone=data.customer.phone,
+                                url_template=url, now=now, correlation_id=correlation_id)  # fmt: skip
+            if invitation is not None:
+                session.add(invitation[0])
+                events.append(invitation[1])
+            results.append(Accepted(Outcome.CREATED, ro))
+        elif ro.content_hash == digest:
+            results.append(Accepted(Outcome.UNCHANGED, ro))
+        else:
+            recognised = recognise(session=session, known=known, ro=data, now=now, new_visit=False)
+            ro.revision += 1
+            ro.content_hash, ro.vin, ro.customer_phone, ro.customer_id = (
+                digest,
+                data.vin,
+                data.customer.phone,
+                recognised.customer.id,
+            )
+            ro.settled_at, ro.delivered_at, ro.body, ro.updated_at = data.settled_at, data.delivered_at, canonical, now
+            events.append(_event(dealer, data, ro, now, correlation_id, corrected=True))
+            results.append(Accepted(Outcome.CORRECTED, ro))
+    await session.flush()
+    await outbox.add(session, *events)
+    return results
+
+
+def _event(
+    dealer: Dealer, data: RepairOrderIn, ro: RepairOrder, now: datetime, correlation_id: str | None, *, corrected: bool
+) -> Envelope[Any]:
     window = data.customer.preferred_callback_time
     payload_class = RepairOrderCorrected if corrected else RepairOrderClosed
     payload = payload_class(
@@ -170,7 +185,6 @@ async def _publish(
         currency=data.currency,
         previous_visit_at=ro.previous_visit_at,
     )
-    event = make_event(
+    return make_event(
         payload, producer=PRODUCER, occurred_at=now, dealer_code=dealer.code, correlation_id=correlation_id
     )
-    await outbox.add(session, event)

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 import uuid
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from csi_shared.bus.outbox import Outbox
 from csi_shared.errors import Conflict, DomainError, InvalidInput, NotFound
-from csi_shared.events import Answer, DealerRef, SurveyInvitationCreated, SurveyResponseSubmitted, make_event
+from csi_shared.events import Answer, DealerRef, Envelope, SurveyInvitationCreated, SurveyResponseSubmitted, make_event
 from survey_api.models import Dealer, RepairOrder, Survey, SurveyResponse
 from survey_api.questionnaires import catalogue
 from survey_api.questionnaires.schemas import LANGUAGES, Questionnaire
@@ -41,10 +42,8 @@ def dealer_ref(dealer: Dealer) -> DealerRef:
     return DealerRef(dealer_code=dealer.code, name=dealer.name, region=dealer.region, time_zone=dealer.time_zone)
 
 
-async def invite(
+def invite(
     *,
-    session: AsyncSession,
-    outbox: Outbox,
     dealer: Dealer,
     ro: RepairOrder,
     customer_name: str,
@@ -52,8 +51,9 @@ async def invite(
     url_template: str,
     now: datetime,
     correlation_id: str | None,
-) -> Survey | None:
-    """A single-use link for an RO whose customer can be reached and whose survey window is still open."""
+) -> tuple[Survey, Envelope[Any]] | None:
+    """A single-use link for an RO whose customer can be reached and whose survey window is still open, with the
+    event a notifier sends it from; None when the RO gets no survey."""
     if not customer_phone:
         return None
     tz = ZoneInfo(dealer.time_zone)
@@ -75,7 +75,6 @@ async def invite(
         expires_at=expires_at,
         created_at=now,
     )
-    session.add(survey)
     invitation = SurveyInvitationCreated(
         dealer=dealer_ref(dealer),
         ro_number=ro.ro_number,
@@ -87,13 +86,9 @@ async def invite(
         customer_phone=customer_phone,
         language=survey.language,
     )
-    await outbox.add(
-        session,
-        make_event(
-            invitation, producer=PRODUCER, occurred_at=now, dealer_code=dealer.code, correlation_id=correlation_id
-        ),
+    return survey, make_event(
+        invitation, producer=PRODUCER, occurred_at=now, dealer_code=dealer.code, correlation_id=correlation_id
     )
-    return survey
 
 
 async def open_survey(*, session: AsyncSession, token: str, now: datetime) -> Survey:
