@@ -160,6 +160,15 @@ def token(role: Role, **scope: Any) -> dict[str, str]:
 
 
 async def count(url: str, sql: str) -> int:
+    if url.startswith("sqlite"):
+        # A plain reader: in WAL mode it never waits for the services' writers (the platform's engine takes the write lock).
+        import sqlite3
+
+        def read() -> int:
+            with sqlite3.connect(url.split(":///", 1)[1], timeout=60) as conn:
+                return int(conn.execute(sql).fetchone()[0])
+
+        return await asyncio.to_thread(read)
     engine = create_engine(url)
     try:
         async with engine.connect() as conn:
