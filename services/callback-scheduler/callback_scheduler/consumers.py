@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from callback_scheduler.callbacks.service import on_complaint_closed, on_repair_order
+from callback_scheduler.callbacks.service import on_complaint_closed, on_repair_order, prefetch_repair_orders
 from callback_scheduler.config import Settings
 from csi_shared.bus.consumer import EventContext, Handler
 from csi_shared.events import Envelope, Topic
@@ -24,3 +24,9 @@ def handlers(settings: Settings) -> dict[str, Handler]:
         "repair_order.corrected": repair_order,
         "complaint.closed": complaint_closed,
     }
+
+
+async def prefetch(ctx: EventContext, events: list[Envelope[Any]]) -> None:
+    ros = [e.payload for e in events if e.type in ("repair_order.closed", "repair_order.corrected")]
+    if ros:
+        await prefetch_repair_orders(ctx, ros)

@@ -35,6 +35,8 @@ class EventContext(Work):
 
 
 Handler = Callable[[EventContext, Envelope[Any]], Awaitable[None]]
+Prefetch = Callable[[EventContext, list[Envelope[Any]]], Awaitable[None]]
+"""Loads, once per batch, what the batch's handlers will look up; they find it in `ctx.session.info`."""
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -55,6 +57,7 @@ class ConsumerRunner:
         clock: Clock,
         topics: Sequence[str],
         handlers: Mapping[str, Handler],
+        prefetch: Prefetch | None = None,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
@@ -63,6 +66,7 @@ class ConsumerRunner:
         self.clock = clock
         self.topics = [settings.topic(t) for t in topics]
         self.handlers = dict(handlers)
+        self.prefetch = prefetch
         self._consumer: AIOKafkaConsumer | None = None
         self._dlq: AIOKafkaProducer | None = None
         self._stopping = False
@@ -208,6 +212,14 @@ class ConsumerRunner:
                 (await session.execute(select(self.inbox.c.event_id).where(self.inbox.c.event_id.in_(ids)))).scalars()
             )
             handled = 0
+            todo = [e for e in events if str(e.event_id) not in done]
+            if self.prefetch is not None and todo:
+                await self.prefetch(
+                    EventContext(
+                        session=session, outbox=self.outbox, clock=self.clock, producer=self.settings.service_name
+                    ),
+                    todo,
+                )
             for event in events:
                 event_id = str(event.event_id)
                 if event_id in done:

@@ -6,10 +6,10 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 
 from callback_scheduler.callbacks import repository
 from callback_scheduler.callbacks.rules import (
@@ -75,8 +75,8 @@ class Plan:
     note: str | None = None
 
 
-async def plan(work: Work, p: Plan) -> Callback | None:
-    """Create the callback of an occasion and announce it; None when that occasion already has one."""
+async def plan(work: Work, p: Plan) -> str | None:
+    """Create the callback of an occasion and announce it: its id, or None when that occasion already has one."""
     now = work.clock.now()
     callback_id = str(uuid.uuid4())
     values: dict[str, Any] = {
@@ -104,7 +104,7 @@ async def plan(work: Work, p: Plan) -> Callback | None:
         ),
         dealer_code=p.dealer_code,
     )  # fmt: skip
-    return await repository.get(session=work.session, callback_id=callback_id)
+    return callback_id
 
 
 def occasion(reason: CallbackReason, *parts: str) -> str:
@@ -123,17 +123,67 @@ async def on_repair_order(work: Work, ro: RepairOrderClosed, settings: Settings)
     await _comeback(work, ro, seen, settings)
 
 
+@dataclass
+class Prefetched:
+    """What a batch of RO events will look up, loaded in three queries (absent keys are known to be absent)."""
+
+    ros: dict[tuple[str, str], RepairOrderSeen | None]
+    visits: dict[tuple[str, str], CustomerLastVisit | None]
+    dealers: list[Dealer]
+
+    KEY: ClassVar[str] = "callback_prefetch"
+
+
+async def prefetch_repair_orders(work: Work, ros: list[RepairOrderClosed]) -> None:
+    session = work.session
+    ro_keys = {(r.dealer.dealer_code, r.ro_number) for r in ros}
+    visit_keys = {(r.customer.customer_id, r.dealer.dealer_code) for r in ros if r.customer.customer_id}
+    found_ros = (
+        await session.execute(
+            select(RepairOrderSeen).where(tuple_(RepairOrderSeen.dealer_code, RepairOrderSeen.ro_number).in_(ro_keys))
+        )
+    ).scalars()
+    known_ros: dict[tuple[str, str], RepairOrderSeen | None] = dict.fromkeys(ro_keys)
+    known_ros.update({(r.dealer_code, r.ro_number): r for r in found_ros})
+    known_visits: dict[tuple[str, str], CustomerLastVisit | None] = dict.fromkeys(visit_keys)  # type: ignore[arg-type]
+    if visit_keys:
+        query = select(CustomerLastVisit).where(
+            tuple_(CustomerLastVisit.customer_id, CustomerLastVisit.dealer_code).in_(visit_keys)
+        )
+        known_visits.update({(v.customer_id, v.dealer_code): v for v in (await session.execute(query)).scalars()})
+    dealers = list(
+        (await session.execute(select(Dealer).where(Dealer.code.in_({r.dealer.dealer_code for r in ros})))).scalars()
+    )
+    session.info[Prefetched.KEY] = Prefetched(known_ros, known_visits, dealers)
+
+
+async def _get_ro(work: Work, key: tuple[str, str]) -> RepairOrderSeen | None:
+    known: Prefetched | None = work.session.info.get(Prefetched.KEY)
+    if known is not None and key in known.ros:
+        return known.ros[key]
+    return await work.session.get(RepairOrderSeen, key)
+
+
+async def _get_visit(work: Work, key: tuple[str, str]) -> CustomerLastVisit | None:
+    known: Prefetched | None = work.session.info.get(Prefetched.KEY)
+    if known is not None and key in known.visits:
+        return known.visits[key]
+    return await work.session.get(CustomerLastVisit, key)
+
+
 async def _remember_ro(work: Work, ro: RepairOrderClosed, settings: Settings) -> RepairOrderSeen:
     op_codes = sorted({job.op_code for job in ro.jobs if job.kind.value in settings.comeback_job_kinds})
-    seen = await work.session.get(RepairOrderSeen, (ro.dealer.dealer_code, ro.ro_number))
+    seen = await _get_ro(work, (ro.dealer.dealer_code, ro.ro_number))
     if seen is None:
         seen = RepairOrderSeen(dealer_code=ro.dealer.dealer_code, ro_number=ro.ro_number)
         work.session.add(seen)
+        known: Prefetched | None = work.session.info.get(Prefetched.KEY)
+        if known is not None:
+            known.ros[(ro.dealer.dealer_code, ro.ro_number)] = seen
     seen.vin, seen.customer_id = ro.vin, ro.customer.customer_id
     seen.customer_name, seen.customer_phone = ro.customer.name, ro.customer.phone
     seen.opened_at, seen.settled_at, seen.delivered_at = ro.opened_at, ro.settled_at, ro.delivered_at
     seen.repair_op_codes = op_codes
-    await work.session.flush()
     return seen
 
 
@@ -141,10 +191,13 @@ async def _remember_visit(work: Work, ro: RepairOrderClosed) -> None:
     if ro.customer.customer_id is None:
         return
     key = (ro.customer.customer_id, ro.dealer.dealer_code)
-    visit = await work.session.get(CustomerLastVisit, key)
+    visit = await _get_visit(work, key)
     if visit is None:
         visit = CustomerLastVisit(customer_id=key[0], dealer_code=key[1], last_visit_at=ro.delivered_at)
         work.session.add(visit)
+        known: Prefetched | None = work.session.info.get(Prefetched.KEY)
+        if known is not None:
+            known.visits[key] = visit
     elif visit.last_visit_at > ro.delivered_at:
         return  # an older RO arriving late changes nothing
     visit.last_visit_at, visit.ro_number, visit.vin = ro.delivered_at, ro.ro_number, ro.vin
@@ -271,7 +324,7 @@ async def request_quality_tracking(
     now = work.clock.now()
     due_at = due_at.astimezone(UTC) if due_at else None
     default_due, planned_at = _due_and_planned(now, tz, None, settings)
-    callback = await plan(
+    callback_id = await plan(
         work,
         Plan(
             occasion=occasion(CallbackReason.QUALITY_TRACKING, dealer.code, ro.ro_number, str(uuid.uuid4())),
@@ -281,6 +334,8 @@ async def request_quality_tracking(
             delivered_at=ro.delivered_at, source_ref=requested_by, note=note,
         ),
     )  # fmt: skip
+    assert callback_id is not None
+    callback = await repository.get(session=work.session, callback_id=callback_id)
     assert callback is not None
     return callback, True
 
