@@ -44,6 +44,8 @@ class ServiceSettings(BaseSettings):
     consumer_batch_size: int = 500
     consumer_session_timeout_ms: int = 10_000
     consumer_heartbeat_interval_ms: int = 3_000
+    consumer_fetch_max_wait_ms: int = 100
+    """How long the broker may hold a fetch while waiting for data: the floor of an idle consumer's latency."""
     consumer_max_retries: int = 3
     consumer_retry_backoff_s: float = 0.2
     relay_batch_size: int = 500

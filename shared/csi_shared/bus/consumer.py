@@ -116,6 +116,7 @@ class ConsumerRunner:
             # Joining a group waits about half the session timeout on Tansu; tests shorten it.
             session_timeout_ms=self.settings.consumer_session_timeout_ms,
             heartbeat_interval_ms=self.settings.consumer_heartbeat_interval_ms,
+            fetch_max_wait_ms=self.settings.consumer_fetch_max_wait_ms,
             client_id=f"{self.settings.service_name}-consumer",
         )
         dlq = new_producer(self.settings)
