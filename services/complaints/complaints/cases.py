@@ -15,6 +15,7 @@ from complaints.workflow import STEPS, allowed_actions, escalated_to, escalation
 from csi_shared.auth import Principal, Role
 from csi_shared.bus.outbox import Work
 from csi_shared.db import insert_unless_exists
+from csi_shared.dealers import remember_dealer as known_dealer
 from csi_shared.errors import Conflict, Forbidden, InvalidInput
 from csi_shared.events import (
     CallbackCompleted,
@@ -32,13 +33,8 @@ def dealer_ref(dealer: Dealer) -> DealerRef:
 
 
 async def remember_dealer(work: Work, ref: DealerRef) -> Dealer:
-    dealer = await work.session.get(Dealer, ref.dealer_code)
-    if dealer is None:
-        dealer = Dealer(code=ref.dealer_code, name=ref.name, region=ref.region, time_zone=ref.time_zone)
-        work.session.add(dealer)
-        await work.session.flush()
-    else:
-        dealer.name, dealer.region, dealer.time_zone = ref.name, ref.region, ref.time_zone
+    dealer = await known_dealer(work.session, Dealer, ref)
+    await work.session.flush()
     return dealer
 
 

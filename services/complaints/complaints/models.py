@@ -9,6 +9,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from csi_shared.bus.tables import BigId, inbox_table, outbox_table
 from csi_shared.db import UtcDateTime
+from csi_shared.dealers import KnownDealer
 
 
 class Base(DeclarativeBase):
@@ -19,13 +20,8 @@ outbox = outbox_table(Base.metadata)
 inbox = inbox_table(Base.metadata)
 
 
-class Dealer(Base):
-    __tablename__ = "dealers"
-
-    code: Mapped[str] = mapped_column(String(20), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    region: Mapped[str | None] = mapped_column(String(50), index=True)
-    time_zone: Mapped[str] = mapped_column(String(64))
+class Dealer(KnownDealer, Base):
+    """A dealer as the events describe it."""
 
 
 class RepairOrderSeen(Base):

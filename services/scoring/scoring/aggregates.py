@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from csi_shared.dealers import remember_dealer as known_dealer
 from csi_shared.events import DealerRef, SurveyResponseSubmitted
 from scoring.config import Settings
 from scoring.method import FACTORS, csi_index, factor_scores, interval_95, level, response_csi, to_index
@@ -25,13 +26,7 @@ from scoring.periods import local_month, period_closes_at
 
 
 async def remember_dealer(session: AsyncSession, ref: DealerRef) -> Dealer:
-    dealer = await session.get(Dealer, ref.dealer_code)
-    if dealer is None:
-        dealer = Dealer(code=ref.dealer_code, name=ref.name, region=ref.region, time_zone=ref.time_zone)
-        session.add(dealer)
-    else:
-        dealer.name, dealer.region, dealer.time_zone = ref.name, ref.region, ref.time_zone
-    return dealer
+    return await known_dealer(session, Dealer, ref)
 
 
 async def dealer_period(session: AsyncSession, dealer_code: str, period: str) -> DealerPeriod:

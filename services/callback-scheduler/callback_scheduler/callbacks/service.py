@@ -26,6 +26,7 @@ from callback_scheduler.config import Settings
 from callback_scheduler.models import Callback, CallbackAttempt, CustomerLastVisit, Dealer, RepairOrderSeen
 from csi_shared.bus.outbox import Work
 from csi_shared.db import insert_unless_exists
+from csi_shared.dealers import remember_dealer as known_dealer
 from csi_shared.errors import Conflict, InvalidInput
 from csi_shared.events import (
     Answer,
@@ -43,15 +44,7 @@ log = logging.getLogger(__name__)
 
 
 async def remember_dealer(work: Work, ref: DealerRef) -> Dealer:
-    """Keep the newest name, region and time zone a producer told us."""
-    dealer = await repository.dealer(session=work.session, code=ref.dealer_code)
-    if dealer is None:
-        dealer = Dealer(code=ref.dealer_code, name=ref.name, region=ref.region, time_zone=ref.time_zone)
-        work.session.add(dealer)
-        await work.session.flush()
-    else:
-        dealer.name, dealer.region, dealer.time_zone = ref.name, ref.region, ref.time_zone
-    return dealer
+    return await known_dealer(work.session, Dealer, ref)
 
 
 @dataclass(frozen=True)
