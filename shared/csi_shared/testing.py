@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import json
 import shutil
 import socket
 import uuid
@@ -169,3 +170,14 @@ async def eventually(check: Callable[[], Awaitable[Any]], *, timeout: float = 15
             return last
         await asyncio.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")
+
+
+async def outbox_events(app: FastAPI, event_type: str | None = None) -> list[dict[str, Any]]:
+    """The events an app has written and not yet published (tests that run without the relay read them here)."""
+    from sqlalchemy import select
+
+    runtime = app.state.runtime
+    table = runtime.outbox.table
+    async with runtime.sessions() as session:
+        rows = (await session.execute(select(table.c.event_type, table.c.body).order_by(table.c.id))).all()
+    return [json.loads(body) for kind, body in rows if event_type in (None, kind)]

@@ -6,7 +6,6 @@ and sees exactly the events it caused. Delivery through the broker is covered by
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,20 +13,18 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
 
 from callback_scheduler.app import create_app
 from callback_scheduler.callbacks.service import on_complaint_closed, on_repair_order
 from callback_scheduler.config import Settings
 from callback_scheduler.jobs import Jobs
-from callback_scheduler.models import outbox
 from callback_scheduler.spec import SERVICE
 from csi_shared.auth import Role
 from csi_shared.bus.outbox import Work
 from csi_shared.clock import FrozenClock
 from csi_shared.events import ComplaintClosed, RepairOrderClosed
 from csi_shared.localbroker import LocalBroker
-from csi_shared.testing import Databases, bearer, make_settings, serve
+from csi_shared.testing import Databases, bearer, make_settings, outbox_events, serve
 
 DEALER = {"dealer_code": "D001", "name": "Dealer D001", "region": "east", "time_zone": "Asia/Shanghai"}
 
@@ -77,9 +74,7 @@ class Scheduler:
         return self.app.state.jobs
 
     async def events(self, event_type: str | None = None) -> list[dict[str, Any]]:
-        async with self.app.state.runtime.sessions() as session:
-            rows = (await session.execute(select(outbox.c.event_type, outbox.c.body).order_by(outbox.c.id))).all()
-        return [json.loads(body) for kind, body in rows if event_type in (None, kind)]
+        return await outbox_events(self.app, event_type)
 
     async def callbacks(self, **params: Any) -> list[dict[str, Any]]:
         response = await self.client.get("/v1/callbacks", params={"dealer_code": "D001", **params}, headers=self.cra())

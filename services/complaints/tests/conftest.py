@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -10,19 +9,17 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
 
 from complaints import cases
 from complaints.app import create_app
 from complaints.config import Settings
-from complaints.models import outbox
 from complaints.spec import SERVICE
 from csi_shared.auth import Role
 from csi_shared.bus.outbox import Work
 from csi_shared.clock import FrozenClock
 from csi_shared.events import CallbackCompleted, RepairOrderClosed, SurveyResponseSubmitted
 from csi_shared.localbroker import LocalBroker
-from csi_shared.testing import Databases, bearer, make_settings, serve
+from csi_shared.testing import Databases, bearer, make_settings, outbox_events, serve
 
 DEALER = {"dealer_code": "D001", "name": "Dealer D001", "region": "east", "time_zone": "Asia/Shanghai"}
 
@@ -79,9 +76,7 @@ class Complaints:
             return await cases.on_comeback_detected(work, "D001", payload)
 
     async def events(self, event_type: str) -> list[dict[str, Any]]:
-        async with self.app.state.runtime.sessions() as session:
-            rows = (await session.execute(select(outbox.c.event_type, outbox.c.body).order_by(outbox.c.id))).all()
-        return [json.loads(body)["payload"] for kind, body in rows if kind == event_type]
+        return [e["payload"] for e in await outbox_events(self.app, event_type)]
 
     async def list(self, role: str = "service_manager", **params: Any) -> list[dict[str, Any]]:
         response = await self.client.get("/v1/complaints", params=params, headers=self.auth(role))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -10,17 +9,15 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
 
 from csi_shared.auth import Role
 from csi_shared.clock import FrozenClock
 from csi_shared.events import DealerRef, SurveyResponseSubmitted
 from csi_shared.localbroker import LocalBroker
-from csi_shared.testing import Databases, bearer, make_settings, serve
+from csi_shared.testing import Databases, bearer, make_settings, outbox_events, serve
 from scoring.aggregates import count_complaint, count_ro, record_response
 from scoring.app import create_app
 from scoring.config import Settings
-from scoring.models import outbox
 from scoring.spec import SERVICE
 
 
@@ -70,9 +67,7 @@ class Scoring:
         return await self.client.get(f"/v1/dealers/{dealer}/csi", params={"period": period}, headers=headers)
 
     async def events(self, event_type: str) -> list[dict[str, Any]]:
-        async with self.app.state.runtime.sessions() as session:
-            rows = (await session.execute(select(outbox.c.event_type, outbox.c.body).order_by(outbox.c.id))).all()
-        return [json.loads(body) for kind, body in rows if kind == event_type]
+        return await outbox_events(self.app, event_type)
 
 
 @pytest.fixture
