@@ -151,6 +151,16 @@ def current_principal(request: Request) -> Principal:
 CurrentUser = Annotated[Principal, Depends(current_principal)]
 
 
+def region_asked(principal: Principal, region: str | None) -> str | None:
+    """The region a list covers: the caller's own when they are scoped to one (asking for another is forbidden),
+    otherwise the one asked for, if any."""
+    if principal.region is not None:
+        if region not in (None, principal.region):
+            raise Forbidden(f"region {region} is outside your scope")
+        return principal.region
+    return region
+
+
 def require_role(principal: Principal, *roles: Role) -> None:
     if principal.role not in roles:
         raise Forbidden(f"role {principal.role} may not do this; allowed: {', '.join(sorted(roles))}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time
+from datetime import datetime, time
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Generic, Literal, TypeVar
@@ -328,11 +328,6 @@ def parse_event(raw: bytes | str) -> Envelope[Any]:
     except ValidationError as exc:
         raise MalformedEvent(f"invalid payload for {bare.type} v{bare.version}: {exc}") from exc
     return Envelope[spec.payload](**{**bare.model_dump(exclude={"payload"}), "payload": payload})  # type: ignore[name-defined]
-
-
-def month_of(moment: datetime | date) -> str:
-    """`YYYY-MM` of a date."""
-    return f"{moment.year:04d}-{moment.month:02d}"
 
 
 def json_schemas() -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,14 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from complaints.models import Complaint, Dealer
-
-
-def _bounds(month: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    year, mon = (int(p) for p in month.split("-"))
-    start, end = date(year, mon, 1), date(year + mon // 12, mon % 12 + 1, 1)
-    return datetime.combine(start, time(0), tzinfo=tz).astimezone(UTC), datetime.combine(
-        end, time(0), tzinfo=tz
-    ).astimezone(UTC)
+from csi_shared.calendar import month_bounds
 
 
 def _pct(part: int, whole: int) -> float | None:
@@ -58,7 +51,7 @@ async def monthly(
     rows: list[dict[str, Any]] = []
     everything: list[Complaint] = []
     for dealer in dealers:
-        start, end = _bounds(month, ZoneInfo(dealer.time_zone))
+        start, end = month_bounds(month, ZoneInfo(dealer.time_zone))
         found = list(
             (
                 await session.execute(

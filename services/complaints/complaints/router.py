@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -17,8 +15,9 @@ from complaints import cases, reports
 from complaints.models import Complaint, Dealer, HistoryEntry
 from complaints.schemas import ComplaintIn, ComplaintOut, ComplaintPage, CustomerOut, HistoryOut, StepIn
 from complaints.workflow import allowed_actions
-from csi_shared.auth import DEALER_ROLES, OEM_ROLES, CurrentUser, Principal, mask_phone
+from csi_shared.auth import DEALER_ROLES, OEM_ROLES, CurrentUser, Principal, mask_phone, region_asked
 from csi_shared.errors import Forbidden, InvalidInput, NotFound
+from csi_shared.pagination import decode_cursor, encode_cursor
 from csi_shared.web import DbSession, RequestWork
 
 router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
@@ -56,9 +55,7 @@ async def _scope(
         if not user.may_access(dealer_code, dealer.region if dealer else None):
             raise Forbidden(f"dealer {dealer_code} is outside your scope")
         return [dealer_code]
-    if user.region is not None and region not in (None, user.region):
-        raise Forbidden(f"region {region} is outside your scope")
-    wanted = user.region or region
+    wanted = region_asked(user, region)
     if wanted is not None and user.role in OEM_ROLES:
         return list((await session.execute(select(Dealer.code).where(Dealer.region == wanted))).scalars())
     return None if user.all_dealers else sorted(user.dealers)
@@ -116,20 +113,12 @@ async def list_complaints(
     if severity:
         query = query.where(Complaint.severity == severity)
     if cursor:
-        try:
-            at, last_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-            after = datetime.fromisoformat(at)
-        except Exception as exc:
-            raise InvalidInput("bad cursor", [{"field": "cursor", "reason": "not a cursor this API returned"}]) from exc
+        after, last_id = decode_cursor(cursor)
         query = query.where((Complaint.opened_at > after) | ((Complaint.opened_at == after) & (Complaint.id > last_id)))
     rows = list((await session.execute(query.order_by(Complaint.opened_at, Complaint.id).limit(limit + 1))).scalars())
     page = rows[:limit]
     now = request.app.state.runtime.clock.now()
-    next_cursor = (
-        base64.urlsafe_b64encode(json.dumps([page[-1].opened_at.isoformat(), page[-1].id]).encode()).decode()
-        if len(rows) > limit
-        else None
-    )
+    next_cursor = encode_cursor(page[-1].opened_at, page[-1].id) if len(rows) > limit else None
     return ComplaintPage(items=[to_out(c, user, now) for c in page], next_cursor=next_cursor)
 
 

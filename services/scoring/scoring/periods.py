@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import datetime
 from zoneinfo import ZoneInfo
+
+from csi_shared.calendar import local_midnight, local_month, month_after
+
+__all__ = ["local_month", "months", "period_closes_at", "status"]
 
 WINDOW_CLOSES_ON_DAY = 16  # the survey of month N runs to the end of the 15th of N+1
 
 
 def period_closes_at(period: str, tz: ZoneInfo) -> datetime:
     """The moment a period turns final: 00:00 on the 16th of the next month, dealer's zone, in UTC."""
-    year, month = (int(p) for p in period.split("-"))
-    next_month = date(year + month // 12, month % 12 + 1, WINDOW_CLOSES_ON_DAY)
-    return datetime.combine(next_month, time(0), tzinfo=tz).astimezone(UTC)
+    return local_midnight(month_after(period), WINDOW_CLOSES_ON_DAY, tz)
 
 
 def status(period: str, tz: ZoneInfo, now: datetime) -> str:
     return "final" if now >= period_closes_at(period, tz) else "provisional"
-
-
-def local_month(moment: datetime, tz: ZoneInfo) -> str:
-    local = moment.astimezone(tz)
-    return f"{local.year:04d}-{local.month:02d}"
 
 
 def months(start: str, end: str) -> list[str]:

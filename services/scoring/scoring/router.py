@@ -10,8 +10,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from csi_shared.auth import OEM_ROLES, CurrentUser, Principal, require_role
-from csi_shared.errors import Forbidden, InvalidInput, NotFound
+from csi_shared.auth import OEM_ROLES, CurrentUser, Principal, region_asked, require_role
+from csi_shared.errors import InvalidInput, NotFound
 from csi_shared.web import DbSession
 from scoring import service
 from scoring.method import FACTORS
@@ -59,11 +59,7 @@ async def get_trend(
 
 def _oem_region(user: Principal, region: str | None) -> str | None:
     require_role(user, *OEM_ROLES)
-    if user.region is not None:
-        if region not in (None, user.region):
-            raise Forbidden(f"region {region} is outside your scope")
-        return user.region
-    return region
+    return region_asked(user, region)
 
 
 @router.get("/v1/csi", summary="All dealers ranked for a period (OEM)", response_model=dict[str, Any])

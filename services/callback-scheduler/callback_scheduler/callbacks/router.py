@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Literal
@@ -24,6 +22,7 @@ from callback_scheduler.callbacks.schemas import (
 from callback_scheduler.models import Callback, CallbackAttempt, Dealer, RepairOrderSeen
 from csi_shared.auth import CALLING_ROLES, CurrentUser, Principal, Role, mask_phone, require_role
 from csi_shared.errors import Forbidden, InvalidInput, NotFound
+from csi_shared.pagination import decode_cursor, encode_cursor
 from csi_shared.web import DbSession, RequestWork
 
 router = APIRouter(prefix="/v1/callbacks", tags=["callbacks"])
@@ -52,18 +51,6 @@ def to_out(callback: Callback, user: Principal, now: datetime, attempts: Sequenc
         on_time=callback.on_time,
         attempts=[AttemptOut.model_validate(a) for a in attempts],
     )
-
-
-def _encode_cursor(callback: Callback) -> str:
-    return base64.urlsafe_b64encode(json.dumps([callback.due_at.isoformat(), callback.id]).encode()).decode()
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        due, callback_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return datetime.fromisoformat(due), str(callback_id)
-    except Exception as exc:
-        raise InvalidInput("bad cursor", [{"field": "cursor", "reason": "not a cursor this API returned"}]) from exc
 
 
 @router.get("", response_model=CallbackPage, summary="The CRA worklist, most urgent first")
@@ -97,7 +84,7 @@ async def list_callbacks(
         status=status,
         reason=reason,
         due_before=due_before,
-        after=_decode_cursor(cursor) if cursor else None,
+        after=decode_cursor(cursor) if cursor else None,
         limit=limit + 1,
     )
     now = request.app.state.runtime.clock.now()
@@ -105,7 +92,7 @@ async def list_callbacks(
     attempts = await repository.attempts_of(session=session, callback_ids=[c.id for c in page])
     return CallbackPage(
         items=[to_out(c, user, now, attempts.get(c.id, [])) for c in page],
-        next_cursor=_encode_cursor(page[-1]) if more else None,
+        next_cursor=encode_cursor(page[-1].due_at, page[-1].id) if more else None,
     )
 
 

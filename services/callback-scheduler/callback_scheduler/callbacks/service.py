@@ -25,6 +25,7 @@ from callback_scheduler.callbacks.rules import (
 from callback_scheduler.config import Settings
 from callback_scheduler.models import Callback, CallbackAttempt, CustomerLastVisit, Dealer, RepairOrderSeen
 from csi_shared.bus.outbox import Work
+from csi_shared.calendar import local_month
 from csi_shared.db import insert_unless_exists
 from csi_shared.dealers import remember_dealer as known_dealer
 from csi_shared.errors import Conflict, InvalidInput
@@ -37,7 +38,6 @@ from csi_shared.events import (
     DealerRef,
     RepairOrderClosed,
     SurveyResponseSubmitted,
-    month_of,
 )
 
 log = logging.getLogger(__name__)
@@ -431,7 +431,7 @@ async def _publish_survey_answers(work: Work, callback: Callback, dealer: Dealer
         SurveyResponseSubmitted(
             response_id=f"callback:{callback.id}",
             dealer=DealerRef(dealer_code=dealer.code, name=dealer.name, region=dealer.region, time_zone=dealer.time_zone),
-            ro_number=callback.ro_number, settlement_month=month_of(seen.settled_at.astimezone(ZoneInfo(dealer.time_zone))),
+            ro_number=callback.ro_number, settlement_month=local_month(seen.settled_at, ZoneInfo(dealer.time_zone)),
             channel="callback", questionnaire="callback-v1", questionnaire_version=1, answers=scored,
             overall=answers["visit_satisfaction"], recommend=None, comment=answers.get("comment"),
             submitted_at=work.clock.now(),

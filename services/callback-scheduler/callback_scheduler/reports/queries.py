@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, select
@@ -12,17 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from callback_scheduler.callbacks.rules import SCORED_ANSWERS
 from callback_scheduler.models import Callback, CallbackAttempt, Dealer, RepairOrderSeen
-
-
-def month_bounds(month: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """[first instant, first instant of the next month) of a calendar month in a zone, in UTC."""
-    year, mon = (int(p) for p in month.split("-"))
-    start = date(year, mon, 1)
-    end = date(year + mon // 12, mon % 12 + 1, 1)
-    return (
-        datetime.combine(start, time(0), tzinfo=tz).astimezone(UTC),
-        datetime.combine(end, time(0), tzinfo=tz).astimezone(UTC),
-    )
+from csi_shared.calendar import month_bounds
 
 
 def _pct(part: int, whole: int) -> float | None:

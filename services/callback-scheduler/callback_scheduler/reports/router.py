@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from callback_scheduler.models import Dealer
 from callback_scheduler.reports.queries import compliance, monthly_report
-from csi_shared.auth import OEM_ROLES, CurrentUser, Principal
+from csi_shared.auth import OEM_ROLES, CurrentUser, Principal, region_asked
 from csi_shared.errors import Forbidden, InvalidInput, NotFound
 from csi_shared.web import DbSession
 
@@ -35,9 +35,7 @@ async def _dealers_in_scope(
             "dealer_code is required", [{"field": "dealer_code", "reason": "dealer users ask for one dealer"}]
         )
     query = select(Dealer).order_by(Dealer.code)
-    wanted_region = region or user.region
-    if user.region is not None and region not in (None, user.region):
-        raise Forbidden(f"region {region} is outside your scope")
+    wanted_region = region_asked(user, region)
     if wanted_region is not None:
         query = query.where(Dealer.region == wanted_region)
     return list((await session.execute(query)).scalars())

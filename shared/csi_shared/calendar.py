@@ -1,0 +1,28 @@
+"""Calendar months in a dealer's time zone: every period, window and report of the platform is one."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+
+def local_month(moment: datetime, tz: ZoneInfo) -> str:
+    """`YYYY-MM` of an instant on the dealer's calendar."""
+    local = moment.astimezone(tz)
+    return f"{local.year:04d}-{local.month:02d}"
+
+
+def month_after(month: str) -> str:
+    year, mon = (int(p) for p in month.split("-"))
+    return f"{year + mon // 12:04d}-{mon % 12 + 1:02d}"
+
+
+def local_midnight(month: str, day: int, tz: ZoneInfo) -> datetime:
+    """00:00 on a day of a month in a zone, as a UTC instant."""
+    year, mon = (int(p) for p in month.split("-"))
+    return datetime.combine(date(year, mon, day), time(0), tzinfo=tz).astimezone(UTC)
+
+
+def month_bounds(month: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """[first instant, first instant of the next month) of a calendar month in a zone, in UTC."""
+    return local_midnight(month, 1, tz), local_midnight(month_after(month), 1, tz)
