@@ -77,19 +77,28 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-async def insert_unless_exists(session: AsyncSession, table: Table, values: dict[str, Any], *, key: list[str]) -> bool:
-    """Insert a row unless one with the same unique key exists; True if this call inserted it.
+async def insert_missing(
+    session: AsyncSession, table: Table, rows: list[dict[str, Any]], *, key: str
+) -> set[Any]:
+    """Insert the rows whose unique `key` is not taken yet; the keys this call inserted.
 
-    Safe when two replicas try at once: the database decides, and exactly one of them gets True.
+    Safe when two replicas try at once: the database decides, and each key is reported by exactly one of them.
+    One statement per few hundred rows (SQLAlchemy batches the executemany), however many rows there are.
     """
+    if not rows:
+        return set()
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    statement = dialect_insert(table).values(**values).on_conflict_do_nothing(index_elements=key)
-    result = await session.execute(statement)
-    return bool(result.rowcount)
+    statement = dialect_insert(table).on_conflict_do_nothing(index_elements=[key]).returning(table.c[key])
+    return set((await session.execute(statement, rows)).scalars())
+
+
+async def insert_unless_exists(session: AsyncSession, table: Table, values: dict[str, Any], *, key: str) -> bool:
+    """Insert a row unless one with the same unique key exists; True if this call inserted it."""
+    return bool(await insert_missing(session, table, [values], key=key))
 
 
 def database_unavailable(exc: BaseException) -> bool:

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import json
 import logging
 import re
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 """The id of the request being served, or of the request that caused the event being handled."""
+
+
+@contextlib.contextmanager
+def correlated(correlation_id: str | None) -> Iterator[None]:
+    """Logs written inside carry this request id (a batch handler logging about one of its events)."""
+    token = request_id.set(correlation_id)
+    try:
+        yield
+    finally:
+        request_id.reset(token)
 
 # Phone numbers (E.164 or 11-digit Chinese mobiles), bearer tokens / JWTs, DMS keys, survey tokens in URLs.
 _REDACTIONS = [

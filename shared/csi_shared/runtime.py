@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import MetaData, Table
 
-from csi_shared.bus.consumer import ConsumerRunner, Handler, Prefetch
+from csi_shared.bus.consumer import Batched, ConsumerRunner, Handler
 from csi_shared.bus.outbox import Outbox
 from csi_shared.bus.relay import OutboxRelay
 from csi_shared.clock import Clock, SystemClock
@@ -36,8 +36,7 @@ class Runtime:
         metadata: MetaData,
         clock: Clock | None = None,
         topics: Sequence[str] = (),
-        handlers: Mapping[str, Handler] | None = None,
-        prefetch: Prefetch | None = None,
+        handlers: Mapping[str, Handler | Batched] | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
@@ -56,7 +55,6 @@ class Runtime:
                 clock=self.clock,
                 topics=topics,
                 handlers=handlers,
-                prefetch=prefetch,
             )
             if handlers
             else None

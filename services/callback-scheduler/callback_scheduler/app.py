@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from callback_scheduler.callbacks.router import router as callbacks_router
 from callback_scheduler.config import Settings
-from callback_scheduler.consumers import TOPICS, handlers, prefetch
+from callback_scheduler.consumers import TOPICS, handlers
 from callback_scheduler.jobs import Jobs
 from callback_scheduler.models import Base
 from callback_scheduler.reports.router import router as reports_router
@@ -17,9 +17,7 @@ from csi_shared.web import build_app
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
-    runtime = Runtime(
-        settings, metadata=Base.metadata, clock=clock, topics=TOPICS, handlers=handlers(settings), prefetch=prefetch
-    )
+    runtime = Runtime(settings, metadata=Base.metadata, clock=clock, topics=TOPICS, handlers=handlers(settings))
     jobs = Jobs(settings=settings, sessions=runtime.sessions, outbox=runtime.outbox, clock=runtime.clock)
     runtime.add_job(PeriodicJob("overdue-check", settings.overdue_check_interval_s, jobs.overdue_check))
     runtime.add_job(PeriodicJob("dormant-scan", settings.dormant_scan_interval_s, jobs.dormant_scan))

@@ -15,14 +15,14 @@ import httpx
 import pytest
 
 from callback_scheduler.app import create_app
-from callback_scheduler.callbacks.service import on_complaint_closed, on_repair_order
+from callback_scheduler.callbacks.service import on_complaint_closed, on_repair_orders
 from callback_scheduler.config import Settings
 from callback_scheduler.jobs import Jobs
 from callback_scheduler.spec import SERVICE
 from csi_shared.auth import Role
 from csi_shared.bus.outbox import Work
 from csi_shared.clock import FrozenClock
-from csi_shared.events import ComplaintClosed, RepairOrderClosed
+from csi_shared.events import ComplaintClosed, RepairOrderClosed, make_event
 from csi_shared.localbroker import LocalBroker
 from csi_shared.testing import Databases, bearer, make_settings, outbox_events, serve
 
@@ -61,10 +61,14 @@ class Scheduler:
         runtime = self.app.state.runtime
         return Work(session, runtime.outbox, self.clock, "test")
 
-    async def feed(self, payload: RepairOrderClosed) -> None:
-        """Hand an RO to the scheduler as its consumer would."""
+    async def feed(self, *payloads: RepairOrderClosed) -> None:
+        """Hand ROs to the scheduler as its consumer would: several at once form one batch."""
+        events = [
+            make_event(p, producer="test", occurred_at=self.clock.now(), dealer_code=p.dealer.dealer_code)
+            for p in payloads
+        ]
         async with self.app.state.runtime.sessions() as session, session.begin():
-            await on_repair_order(self.work(session), payload, self.settings)
+            await on_repair_orders(self.work(session), events, self.settings)
 
     async def feed_complaint(self, payload: ComplaintClosed) -> None:
         async with self.app.state.runtime.sessions() as session, session.begin():

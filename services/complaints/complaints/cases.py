@@ -95,7 +95,7 @@ async def open_case(work: Work, case: NewCase, settings: Settings) -> Complaint 
         "resolution_due": now + timedelta(days=settings.resolution_target_days),
         "escalation_level": 0, "reopened": 0, "updated_at": now,
     }  # fmt: skip
-    if not await insert_unless_exists(work.session, Complaint.__table__, values, key=["source_ref"]):
+    if not await insert_unless_exists(work.session, Complaint.__table__, values, key="source_ref"):
         return None
     complaint = await work.session.get(Complaint, complaint_id)
     assert complaint is not None

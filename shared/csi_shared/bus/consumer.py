@@ -19,7 +19,7 @@ from csi_shared.bus.outbox import Outbox, Work
 from csi_shared.clock import Clock
 from csi_shared.db import database_unavailable
 from csi_shared.events import Envelope, MalformedEvent, UnknownEvent, dlq_topic, parse_event
-from csi_shared.logs import request_id
+from csi_shared.logs import correlated
 from csi_shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -35,8 +35,31 @@ class EventContext(Work):
 
 
 Handler = Callable[[EventContext, Envelope[Any]], Awaitable[None]]
-Prefetch = Callable[[EventContext, list[Envelope[Any]]], Awaitable[None]]
-"""Loads, once per batch, what the batch's handlers will look up; they find it in `ctx.session.info`."""
+
+
+@dataclass(frozen=True)
+class Batched:
+    """A handler given a run of consecutive events at once, so that it can write each table in one statement.
+
+    One object may stand for several event types (say, `repair_order.closed` and `.corrected`): consecutive events
+    of any of them form one run. The context has no `event`; the handler sets each event's correlation itself.
+    """
+
+    handle: Callable[[EventContext, list[Envelope[Any]]], Awaitable[None]]
+
+
+def runs(events: Sequence[Envelope[Any]], handlers: Mapping[str, Handler | Batched]) -> list[list[Envelope[Any]]]:
+    """Split events, in order, into single events and runs of consecutive events sharing one batched handler."""
+    out: list[list[Envelope[Any]]] = []
+    previous: object = None
+    for event in events:
+        handler = handlers[event.type]
+        if isinstance(handler, Batched) and handler is previous:
+            out[-1].append(event)
+        else:
+            out.append([event])
+        previous = handler
+    return out
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -56,8 +79,7 @@ class ConsumerRunner:
         outbox: Outbox,
         clock: Clock,
         topics: Sequence[str],
-        handlers: Mapping[str, Handler],
-        prefetch: Prefetch | None = None,
+        handlers: Mapping[str, Handler | Batched],
     ) -> None:
         self.settings = settings
         self.sessions = sessions
@@ -66,7 +88,6 @@ class ConsumerRunner:
         self.clock = clock
         self.topics = [settings.topic(t) for t in topics]
         self.handlers = dict(handlers)
-        self.prefetch = prefetch
         self._consumer: AIOKafkaConsumer | None = None
         self._dlq: AIOKafkaProducer | None = None
         self._stopping = False
@@ -212,38 +233,36 @@ class ConsumerRunner:
             done = set(
                 (await session.execute(select(self.inbox.c.event_id).where(self.inbox.c.event_id.in_(ids)))).scalars()
             )
-            handled = 0
-            todo = [e for e in events if str(e.event_id) not in done]
-            if self.prefetch is not None and todo:
-                await self.prefetch(
-                    EventContext(
-                        session=session, outbox=self.outbox, clock=self.clock, producer=self.settings.service_name
-                    ),
-                    todo,
+            todo: dict[str, Envelope[Any]] = {}
+            for event in events:  # a redelivered event may sit twice in one batch
+                if str(event.event_id) not in done:
+                    todo.setdefault(str(event.event_id), event)
+            for run in runs(list(todo.values()), self.handlers):
+                await self._handle_run(session, run)
+            if todo:
+                await session.execute(
+                    insert(self.inbox), [{"event_id": i, "event_type": e.type} for i, e in todo.items()]
                 )
-            for event in events:
-                event_id = str(event.event_id)
-                if event_id in done:
-                    continue
-                context = EventContext(
-                    session=session,
-                    outbox=self.outbox,
-                    clock=self.clock,
-                    producer=self.settings.service_name,
-                    correlation_id=event.correlation_id,
-                    event=event,
-                )
-                # Logs written while handling carry the id of the request that caused the event.
-                token = request_id.set(event.correlation_id)
-                try:
-                    await self.handlers[event.type](context, event)
-                finally:
-                    request_id.reset(token)
-                await session.execute(insert(self.inbox).values(event_id=event_id, event_type=event.type))
-                done.add(event_id)
-                handled += 1
-        metrics.EVENTS_CONSUMED.labels(self.settings.service_name).inc(handled)
-        metrics.EVENTS_DUPLICATE.labels(self.settings.service_name).inc(len(events) - handled)
+        metrics.EVENTS_CONSUMED.labels(self.settings.service_name).inc(len(todo))
+        metrics.EVENTS_DUPLICATE.labels(self.settings.service_name).inc(len(events) - len(todo))
+
+    async def _handle_run(self, session: AsyncSession, run: list[Envelope[Any]]) -> None:
+        handler = self.handlers[run[0].type]
+        first = run[0]
+        context = EventContext(
+            session=session,
+            outbox=self.outbox,
+            clock=self.clock,
+            producer=self.settings.service_name,
+            correlation_id=first.correlation_id if len(run) == 1 else None,
+            event=first if len(run) == 1 else None,
+        )
+        # Logs written while handling carry the id of the request that caused the event.
+        with correlated(context.correlation_id):
+            if isinstance(handler, Batched):
+                await handler.handle(context, run)
+            else:
+                await handler(context, first)
 
     async def _dead_letter(self, record: ConsumerRecord, error: BaseException) -> None:
         assert self._dlq is not None

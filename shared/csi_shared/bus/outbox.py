@@ -48,13 +48,16 @@ class Work:
     producer: str
     correlation_id: str | None = None
 
-    async def publish(self, payload: Payload, *, dealer_code: str) -> None:
-        """Add an event to the outbox in this transaction; it is published once the transaction commits."""
-        event = make_event(
+    def envelope(self, payload: Payload, *, dealer_code: str, correlation_id: str | None = None) -> Envelope[Any]:
+        """An event of this work, to hand to `outbox.add` with others (one statement for a batch's events)."""
+        return make_event(
             payload,
             producer=self.producer,
             occurred_at=self.clock.now(),
             dealer_code=dealer_code,
-            correlation_id=self.correlation_id,
+            correlation_id=correlation_id or self.correlation_id,
         )
-        await self.outbox.add(self.session, event)
+
+    async def publish(self, payload: Payload, *, dealer_code: str) -> None:
+        """Add an event to the outbox in this transaction; it is published once the transaction commits."""
+        await self.outbox.add(self.session, self.envelope(payload, dealer_code=dealer_code))

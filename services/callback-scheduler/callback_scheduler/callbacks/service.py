@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import Any, ClassVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import insert, select, tuple_
 
 from callback_scheduler.callbacks import repository
 from callback_scheduler.callbacks.rules import (
@@ -26,9 +27,10 @@ from callback_scheduler.config import Settings
 from callback_scheduler.models import Callback, CallbackAttempt, CustomerLastVisit, Dealer, RepairOrderSeen
 from csi_shared.bus.outbox import Work
 from csi_shared.calendar import local_month
-from csi_shared.db import insert_unless_exists
+from csi_shared.db import insert_missing
 from csi_shared.dealers import remember_dealer as known_dealer
 from csi_shared.errors import Conflict, InvalidInput
+from csi_shared.logs import correlated
 from csi_shared.events import (
     Answer,
     CallbackCompleted,
@@ -36,6 +38,7 @@ from csi_shared.events import (
     CallbackScheduled,
     ComplaintClosed,
     DealerRef,
+    Envelope,
     RepairOrderClosed,
     SurveyResponseSubmitted,
 )
@@ -66,38 +69,53 @@ class Plan:
     related_ro_number: str | None = None
     source_ref: str | None = None
     note: str | None = None
+    correlation_id: str | None = None
+    """The request that led to it, carried by its `callback.scheduled` event."""
 
 
 async def plan(work: Work, p: Plan) -> str | None:
     """Create the callback of an occasion and announce it: its id, or None when that occasion already has one."""
+    return (await plan_all(work, [p])).get(p.occasion)
+
+
+async def plan_all(work: Work, plans: list[Plan]) -> dict[str, str]:
+    """Create and announce the callbacks of occasions that have none yet: occasion -> id of each one created.
+
+    One insert and one outbox statement for the lot; an occasion named twice is planned from its first plan.
+    """
     now = work.clock.now()
-    callback_id = str(uuid.uuid4())
-    values: dict[str, Any] = {
-        "id": callback_id, "occasion": p.occasion, "dealer_code": p.dealer_code, "ro_number": p.ro_number,
-        "vin": p.vin, "reason": p.reason.value, "status": p.status, "customer_name": p.customer_name,
-        "customer_phone": p.customer_phone, "customer_id": p.customer_id, "delivered_at": p.delivered_at,
-        "due_at": p.due_at, "planned_at": p.planned_at, "related_ro_number": p.related_ro_number,
-        "source_ref": p.source_ref, "note": p.note, "failed_attempts": 0, "dissatisfied": False,
-        "created_at": now, "updated_at": now,
-    }  # fmt: skip
-    if not await insert_unless_exists(work.session, Callback.__table__, values, key=["occasion"]):
-        return None
-    log.info(
-        "planned %s callback %s for %s/%s, due %s",
-        p.reason.value,
-        callback_id,
-        p.dealer_code,
-        p.ro_number,
-        p.due_at.isoformat(),
-    )
-    await work.publish(
-        CallbackScheduled(
-            callback_id=callback_id, dealer_code=p.dealer_code, ro_number=p.ro_number, reason=p.reason,
-            due_at=p.due_at, planned_at=p.planned_at,
-        ),
-        dealer_code=p.dealer_code,
-    )  # fmt: skip
-    return callback_id
+    first: dict[str, tuple[Plan, dict[str, Any]]] = {}
+    for p in plans:
+        if p.occasion not in first:
+            first[p.occasion] = p, {
+                "id": str(uuid.uuid4()), "occasion": p.occasion, "dealer_code": p.dealer_code, "ro_number": p.ro_number,
+                "vin": p.vin, "reason": p.reason.value, "status": p.status, "customer_name": p.customer_name,
+                "customer_phone": p.customer_phone, "customer_id": p.customer_id, "delivered_at": p.delivered_at,
+                "due_at": p.due_at, "planned_at": p.planned_at, "related_ro_number": p.related_ro_number,
+                "source_ref": p.source_ref, "note": p.note, "failed_attempts": 0, "dissatisfied": False,
+                "created_at": now, "updated_at": now,
+            }  # fmt: skip
+    inserted = await insert_missing(work.session, Callback.__table__, [row for _, row in first.values()], key="occasion")
+    created = {o: first[o][1]["id"] for o in first if o in inserted}
+    events = []
+    for o, callback_id in created.items():
+        p = first[o][0]
+        if log.isEnabledFor(logging.INFO):
+            with correlated(p.correlation_id):
+                log.info("planned %s callback %s for %s/%s, due %s",
+                         p.reason.value, callback_id, p.dealer_code, p.ro_number, p.due_at.isoformat())  # fmt: skip
+        events.append(
+            work.envelope(
+                CallbackScheduled(
+                    callback_id=callback_id, dealer_code=p.dealer_code, ro_number=p.ro_number, reason=p.reason,
+                    due_at=p.due_at, planned_at=p.planned_at,
+                ),
+                dealer_code=p.dealer_code,
+                correlation_id=p.correlation_id,
+            )
+        )  # fmt: skip
+    await work.outbox.add(work.session, *events)
+    return created
 
 
 def occasion(reason: CallbackReason, *parts: str) -> str:
@@ -107,94 +125,87 @@ def occasion(reason: CallbackReason, *parts: str) -> str:
 # --- from closed repair orders ------------------------------------------------------------------
 
 
-async def on_repair_order(work: Work, ro: RepairOrderClosed, settings: Settings) -> None:
-    """Every closed RO: remember it, plan its post-service callback, and a comeback callback if it is one."""
-    await remember_dealer(work, ro.dealer)
-    seen = await _remember_ro(work, ro, settings)
-    await _remember_visit(work, ro)
-    await _post_service(work, ro, settings)
-    await _comeback(work, ro, seen, settings)
+async def on_repair_orders(work: Work, events: list[Envelope[RepairOrderClosed]], settings: Settings) -> None:
+    """Closed or corrected ROs: remember each, plan its post-service callback, and a comeback callback if it is one.
+
+    A DMS closes its day in batches of hundreds, so each table is read and written a few times per batch, never
+    per RO. Within a batch, ROs are taken in order: a later version of an RO overrides an earlier one.
+    """
+    ros = [e.payload for e in events]
+    await _remember_dealers(work, ros)
+    await _remember_ros(work, ros, settings)
+    await _remember_visits(work, ros)
+    await _post_service(work, events, settings)
+    await _comebacks(work, events, settings)
 
 
-@dataclass
-class Prefetched:
-    """What a batch of RO events will look up, loaded in three queries (absent keys are known to be absent)."""
-
-    ros: dict[tuple[str, str], RepairOrderSeen | None]
-    visits: dict[tuple[str, str], CustomerLastVisit | None]
-    dealers: list[Dealer]
-
-    KEY: ClassVar[str] = "callback_prefetch"
+async def _remember_dealers(work: Work, ros: list[RepairOrderClosed]) -> None:
+    latest = {ro.dealer.dealer_code: ro.dealer for ro in ros}
+    await work.session.execute(select(Dealer).where(Dealer.code.in_(latest)))  # into the identity map
+    for ref in latest.values():
+        await remember_dealer(work, ref)
 
 
-async def prefetch_repair_orders(work: Work, ros: list[RepairOrderClosed]) -> None:
-    session = work.session
-    ro_keys = {(r.dealer.dealer_code, r.ro_number) for r in ros}
-    visit_keys = {(r.customer.customer_id, r.dealer.dealer_code) for r in ros if r.customer.customer_id}
-    found_ros = (
-        await session.execute(
-            select(RepairOrderSeen).where(tuple_(RepairOrderSeen.dealer_code, RepairOrderSeen.ro_number).in_(ro_keys))
+def _op_codes(ro: RepairOrderClosed, settings: Settings) -> list[str]:
+    return sorted({job.op_code for job in ro.jobs if job.kind.value in settings.comeback_job_kinds})
+
+
+async def _remember_ros(work: Work, ros: list[RepairOrderClosed], settings: Settings) -> None:
+    latest = {(ro.dealer.dealer_code, ro.ro_number): ro for ro in ros}
+    found = (
+        await work.session.execute(
+            select(RepairOrderSeen).where(tuple_(RepairOrderSeen.dealer_code, RepairOrderSeen.ro_number).in_(latest))
         )
     ).scalars()
-    known_ros: dict[tuple[str, str], RepairOrderSeen | None] = dict.fromkeys(ro_keys)
-    known_ros.update({(r.dealer_code, r.ro_number): r for r in found_ros})
-    known_visits: dict[tuple[str, str], CustomerLastVisit | None] = dict.fromkeys(visit_keys)  # type: ignore[arg-type]
-    if visit_keys:
-        query = select(CustomerLastVisit).where(
-            tuple_(CustomerLastVisit.customer_id, CustomerLastVisit.dealer_code).in_(visit_keys)
-        )
-        known_visits.update({(v.customer_id, v.dealer_code): v for v in (await session.execute(query)).scalars()})
-    dealers = list(
-        (await session.execute(select(Dealer).where(Dealer.code.in_({r.dealer.dealer_code for r in ros})))).scalars()
-    )
-    session.info[Prefetched.KEY] = Prefetched(known_ros, known_visits, dealers)
+    known = {(r.dealer_code, r.ro_number): r for r in found}
+    new = []
+    for key, ro in latest.items():
+        values = {
+            "dealer_code": key[0], "ro_number": key[1], "vin": ro.vin, "customer_id": ro.customer.customer_id,
+            "customer_name": ro.customer.name, "customer_phone": ro.customer.phone, "opened_at": ro.opened_at,
+            "settled_at": ro.settled_at, "delivered_at": ro.delivered_at, "repair_op_codes": _op_codes(ro, settings),
+        }  # fmt: skip
+        if key in known:
+            for name, value in values.items():
+                setattr(known[key], name, value)
+        else:
+            new.append(values)
+    if new:
+        await work.session.execute(insert(RepairOrderSeen), new)
 
 
-async def _get_ro(work: Work, key: tuple[str, str]) -> RepairOrderSeen | None:
-    known: Prefetched | None = work.session.info.get(Prefetched.KEY)
-    if known is not None and key in known.ros:
-        return known.ros[key]
-    return await work.session.get(RepairOrderSeen, key)
-
-
-async def _get_visit(work: Work, key: tuple[str, str]) -> CustomerLastVisit | None:
-    known: Prefetched | None = work.session.info.get(Prefetched.KEY)
-    if known is not None and key in known.visits:
-        return known.visits[key]
-    return await work.session.get(CustomerLastVisit, key)
-
-
-async def _remember_ro(work: Work, ro: RepairOrderClosed, settings: Settings) -> RepairOrderSeen:
-    op_codes = sorted({job.op_code for job in ro.jobs if job.kind.value in settings.comeback_job_kinds})
-    seen = await _get_ro(work, (ro.dealer.dealer_code, ro.ro_number))
-    if seen is None:
-        seen = RepairOrderSeen(dealer_code=ro.dealer.dealer_code, ro_number=ro.ro_number)
-        work.session.add(seen)
-        known: Prefetched | None = work.session.info.get(Prefetched.KEY)
-        if known is not None:
-            known.ros[(ro.dealer.dealer_code, ro.ro_number)] = seen
-    seen.vin, seen.customer_id = ro.vin, ro.customer.customer_id
-    seen.customer_name, seen.customer_phone = ro.customer.name, ro.customer.phone
-    seen.opened_at, seen.settled_at, seen.delivered_at = ro.opened_at, ro.settled_at, ro.delivered_at
-    seen.repair_op_codes = op_codes
-    return seen
-
-
-async def _remember_visit(work: Work, ro: RepairOrderClosed) -> None:
-    if ro.customer.customer_id is None:
+async def _remember_visits(work: Work, ros: list[RepairOrderClosed]) -> None:
+    latest: dict[tuple[str, str], RepairOrderClosed] = {}
+    for ro in ros:
+        if ro.customer.customer_id is None:
+            continue
+        key = (ro.customer.customer_id, ro.dealer.dealer_code)
+        if key not in latest or latest[key].delivered_at <= ro.delivered_at:
+            latest[key] = ro
+    if not latest:
         return
-    key = (ro.customer.customer_id, ro.dealer.dealer_code)
-    visit = await _get_visit(work, key)
-    if visit is None:
-        visit = CustomerLastVisit(customer_id=key[0], dealer_code=key[1], last_visit_at=ro.delivered_at)
-        work.session.add(visit)
-        known: Prefetched | None = work.session.info.get(Prefetched.KEY)
-        if known is not None:
-            known.visits[key] = visit
-    elif visit.last_visit_at > ro.delivered_at:
-        return  # an older RO arriving late changes nothing
-    visit.last_visit_at, visit.ro_number, visit.vin = ro.delivered_at, ro.ro_number, ro.vin
-    visit.customer_name, visit.customer_phone = ro.customer.name, ro.customer.phone
+    found = (
+        await work.session.execute(
+            select(CustomerLastVisit).where(
+                tuple_(CustomerLastVisit.customer_id, CustomerLastVisit.dealer_code).in_(latest)
+            )
+        )
+    ).scalars()
+    known = {(v.customer_id, v.dealer_code): v for v in found}
+    new = []
+    for key, ro in latest.items():
+        values = {
+            "last_visit_at": ro.delivered_at, "ro_number": ro.ro_number, "vin": ro.vin,
+            "customer_name": ro.customer.name, "customer_phone": ro.customer.phone,
+        }  # fmt: skip
+        visit = known.get(key)
+        if visit is None:
+            new.append({"customer_id": key[0], "dealer_code": key[1], **values})
+        elif visit.last_visit_at <= ro.delivered_at:  # an older RO arriving late changes nothing
+            for name, value in values.items():
+                setattr(visit, name, value)
+    if new:
+        await work.session.execute(insert(CustomerLastVisit), new)
 
 
 def _due_and_planned(
@@ -206,66 +217,86 @@ def _due_and_planned(
     )
 
 
-async def _post_service(work: Work, ro: RepairOrderClosed, settings: Settings) -> None:
-    tz = ZoneInfo(ro.dealer.time_zone)
+def _ro_due_and_planned(ro: RepairOrderClosed, settings: Settings) -> tuple[datetime, datetime]:
     window = ro.customer.preferred_callback_time
-    due_at, planned_at = _due_and_planned(ro.delivered_at, tz, window.start if window else None, settings)
-    key = occasion(CallbackReason.POST_SERVICE, ro.dealer.dealer_code, ro.ro_number)
-    created = await plan(
-        work,
-        Plan(
-            occasion=key, reason=CallbackReason.POST_SERVICE, dealer_code=ro.dealer.dealer_code,
-            ro_number=ro.ro_number, vin=ro.vin, customer_name=ro.customer.name, customer_phone=ro.customer.phone,
-            customer_id=ro.customer.customer_id, due_at=due_at, planned_at=planned_at, delivered_at=ro.delivered_at,
-            # A customer who declined at reception is recorded as such at once: still counted, never dropped.
-            status="open" if ro.customer.callback_consent else "declined",
-        ),
-    )  # fmt: skip
-    if created is None:
-        # A correction or a redelivery: the one callback follows the RO while it is still open.
-        callback = await repository.by_occasion(session=work.session, occasion=key)
-        if callback is not None and callback.status == "open":
-            callback.customer_name, callback.customer_phone, callback.vin = ro.customer.name, ro.customer.phone, ro.vin
-            callback.delivered_at, callback.due_at, callback.planned_at = ro.delivered_at, due_at, planned_at
-            callback.updated_at = work.clock.now()
+    return _due_and_planned(ro.delivered_at, ZoneInfo(ro.dealer.time_zone), window.start if window else None, settings)
 
 
-async def _comeback(work: Work, ro: RepairOrderClosed, seen: RepairOrderSeen, settings: Settings) -> None:
-    flagged = any(job.comeback for job in ro.jobs)
-    query = select(RepairOrderSeen).where(
-        RepairOrderSeen.dealer_code == ro.dealer.dealer_code,
-        RepairOrderSeen.vin == ro.vin,
-        RepairOrderSeen.ro_number != ro.ro_number,
-        RepairOrderSeen.delivered_at <= ro.opened_at,
-        RepairOrderSeen.delivered_at >= ro.opened_at - timedelta(days=settings.comeback_window_days),
-    )
-    earlier = [
-        EarlierVisit(r.ro_number, r.delivered_at, frozenset(r.repair_op_codes))
-        for r in (await work.session.execute(query)).scalars()
-    ]
-    previous = comeback_of(
-        opened_at=ro.opened_at, repair_op_codes=frozenset(seen.repair_op_codes), earlier=earlier,
-        window=timedelta(days=settings.comeback_window_days),
-    )  # fmt: skip
-    if previous is None and not flagged:
+async def _post_service(work: Work, events: list[Envelope[RepairOrderClosed]], settings: Settings) -> None:
+    plans = []
+    for e in events:
+        ro = e.payload
+        due_at, planned_at = _ro_due_and_planned(ro, settings)
+        plans.append(
+            Plan(
+                occasion=occasion(CallbackReason.POST_SERVICE, ro.dealer.dealer_code, ro.ro_number),
+                reason=CallbackReason.POST_SERVICE, dealer_code=ro.dealer.dealer_code, ro_number=ro.ro_number,
+                vin=ro.vin, customer_name=ro.customer.name, customer_phone=ro.customer.phone,
+                customer_id=ro.customer.customer_id, due_at=due_at, planned_at=planned_at,
+                delivered_at=ro.delivered_at, correlation_id=e.correlation_id,
+                # A customer who declined at reception is recorded as such at once: still counted, never dropped.
+                status="open" if ro.customer.callback_consent else "declined",
+            )
+        )  # fmt: skip
+    created = await plan_all(work, plans)
+    # A correction or a redelivery: the one callback follows the RO's latest version while it is still open.
+    latest = {p.occasion: p for p in plans}
+    times = Counter(p.occasion for p in plans)
+    following = {o: p for o, p in latest.items() if o not in created or times[o] > 1}
+    if not following:
         return
-    if previous is None:
-        # Flagged by the DMS: link the car's latest earlier RO at this dealer, if we know one.
-        previous = max(earlier, key=lambda v: v.delivered_at, default=None)
-    tz = ZoneInfo(ro.dealer.time_zone)
-    window = ro.customer.preferred_callback_time
-    due_at, planned_at = _due_and_planned(ro.delivered_at, tz, window.start if window else None, settings)
-    await plan(
-        work,
-        Plan(
-            occasion=occasion(CallbackReason.COMEBACK, ro.dealer.dealer_code, ro.ro_number),
-            reason=CallbackReason.COMEBACK, dealer_code=ro.dealer.dealer_code, ro_number=ro.ro_number, vin=ro.vin,
-            customer_name=ro.customer.name, customer_phone=ro.customer.phone, customer_id=ro.customer.customer_id,
-            due_at=due_at, planned_at=planned_at, delivered_at=ro.delivered_at,
-            related_ro_number=previous.ro_number if previous else None,
-            source_ref="dms_flag" if flagged else "detected",
-        ),
-    )  # fmt: skip
+    now = work.clock.now()
+    query = select(Callback).where(Callback.occasion.in_(following), Callback.status == "open")
+    for callback in (await work.session.execute(query)).scalars():
+        p = following[callback.occasion]
+        callback.customer_name, callback.customer_phone, callback.vin = p.customer_name, p.customer_phone, p.vin
+        callback.delivered_at, callback.due_at, callback.planned_at = p.delivered_at, p.due_at, p.planned_at
+        callback.updated_at = now
+
+
+async def _comebacks(work: Work, events: list[Envelope[RepairOrderClosed]], settings: Settings) -> None:
+    window = timedelta(days=settings.comeback_window_days)
+    cars = {(e.payload.dealer.dealer_code, e.payload.vin) for e in events}
+    opened = [e.payload.opened_at for e in events]
+    query = select(
+        RepairOrderSeen.dealer_code, RepairOrderSeen.vin, RepairOrderSeen.ro_number, RepairOrderSeen.delivered_at,
+        RepairOrderSeen.repair_op_codes,
+    ).where(
+        tuple_(RepairOrderSeen.dealer_code, RepairOrderSeen.vin).in_(cars),
+        RepairOrderSeen.delivered_at.between(min(opened) - window, max(opened)),
+    )
+    visits: dict[tuple[str, str], list[Any]] = {}
+    for row in await work.session.execute(query):
+        visits.setdefault((row.dealer_code, row.vin), []).append(row)
+    plans = []
+    for e in events:
+        ro = e.payload
+        earlier = [
+            EarlierVisit(r.ro_number, r.delivered_at, frozenset(r.repair_op_codes))
+            for r in visits.get((ro.dealer.dealer_code, ro.vin), [])
+            if r.ro_number != ro.ro_number and ro.opened_at - window <= r.delivered_at <= ro.opened_at
+        ]
+        flagged = any(job.comeback for job in ro.jobs)
+        previous = comeback_of(
+            opened_at=ro.opened_at, repair_op_codes=frozenset(_op_codes(ro, settings)), earlier=earlier, window=window,
+        )  # fmt: skip
+        if previous is None and not flagged:
+            continue
+        if previous is None:
+            # Flagged by the DMS: link the car's latest earlier RO at this dealer, if we know one.
+            previous = max(earlier, key=lambda v: v.delivered_at, default=None)
+        due_at, planned_at = _ro_due_and_planned(ro, settings)
+        plans.append(
+            Plan(
+                occasion=occasion(CallbackReason.COMEBACK, ro.dealer.dealer_code, ro.ro_number),
+                reason=CallbackReason.COMEBACK, dealer_code=ro.dealer.dealer_code, ro_number=ro.ro_number, vin=ro.vin,
+                customer_name=ro.customer.name, customer_phone=ro.customer.phone, customer_id=ro.customer.customer_id,
+                due_at=due_at, planned_at=planned_at, delivered_at=ro.delivered_at,
+                related_ro_number=previous.ro_number if previous else None,
+                source_ref="dms_flag" if flagged else "detected", correlation_id=e.correlation_id,
+            )
+        )  # fmt: skip
+    await plan_all(work, plans)
 
 
 # --- after a major complaint ---------------------------------------------------------------------
