@@ -77,9 +77,7 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-async def insert_missing(
-    session: AsyncSession, table: Table, rows: list[dict[str, Any]], *, key: str
-) -> set[Any]:
+async def insert_missing(session: AsyncSession, table: Table, rows: list[dict[str, Any]], *, key: str) -> set[Any]:
     """Insert the rows whose unique `key` is not taken yet; the keys this call inserted.
 
     Safe when two replicas try at once: the database decides, and each key is reported by exactly one of them.

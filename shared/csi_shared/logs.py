@@ -24,6 +24,7 @@ def correlated(correlation_id: str | None) -> Iterator[None]:
     finally:
         request_id.reset(token)
 
+
 # Phone numbers (E.164 or 11-digit Chinese mobiles), bearer tokens / JWTs, DMS keys, survey tokens in URLs.
 _REDACTIONS = [
     (re.compile(r"(?<![\w*])\+?\d[\d \-]{9,17}\d(?!\w)"), "[phone]"),

@@ -38,4 +38,3 @@ def test_consecutive_events_of_a_batched_handler_form_one_run_and_others_stay_si
     handlers = {"repair_order.closed": ros, "repair_order.corrected": ros, "complaint.closed": _one}
     assert runs([a, b, k1, k2, c, d], handlers) == [[a, b], [k1], [k2], [c, d]]
     assert runs([], handlers) == []
-

@@ -30,7 +30,6 @@ from csi_shared.calendar import local_month
 from csi_shared.db import insert_missing
 from csi_shared.dealers import remember_dealer as known_dealer
 from csi_shared.errors import Conflict, InvalidInput
-from csi_shared.logs import correlated
 from csi_shared.events import (
     Answer,
     CallbackCompleted,
@@ -42,6 +41,7 @@ from csi_shared.events import (
     RepairOrderClosed,
     SurveyResponseSubmitted,
 )
+from csi_shared.logs import correlated
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,9 @@ async def plan_all(work: Work, plans: list[Plan]) -> dict[str, str]:
                 "source_ref": p.source_ref, "note": p.note, "failed_attempts": 0, "dissatisfied": False,
                 "created_at": now, "updated_at": now,
             }  # fmt: skip
-    inserted = await insert_missing(work.session, Callback.__table__, [row for _, row in first.values()], key="occasion")
+    inserted = await insert_missing(
+        work.session, Callback.__table__, [row for _, row in first.values()], key="occasion"
+    )
     created = {o: first[o][1]["id"] for o in first if o in inserted}
     events = []
     for o, callback_id in created.items():
@@ -259,7 +261,10 @@ async def _comebacks(work: Work, events: list[Envelope[RepairOrderClosed]], sett
     cars = {(e.payload.dealer.dealer_code, e.payload.vin) for e in events}
     opened = [e.payload.opened_at for e in events]
     query = select(
-        RepairOrderSeen.dealer_code, RepairOrderSeen.vin, RepairOrderSeen.ro_number, RepairOrderSeen.delivered_at,
+        RepairOrderSeen.dealer_code,
+        RepairOrderSeen.vin,
+        RepairOrderSeen.ro_number,
+        RepairOrderSeen.delivered_at,
         RepairOrderSeen.repair_op_codes,
     ).where(
         tuple_(RepairOrderSeen.dealer_code, RepairOrderSeen.vin).in_(cars),
