@@ -51,6 +51,10 @@ class LocalBroker:
     def bootstrap_servers(self) -> str:
         return f"127.0.0.1:{self.port}"
 
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
     def start(self, timeout_s: float = 15.0) -> None:
         if port_open(self.port):
             raise RuntimeError(f"port {self.port} is taken; set another broker port")

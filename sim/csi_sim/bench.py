@@ -33,7 +33,9 @@ from csi_shared.migrations import upgrade
 from csi_shared.service import discover
 from csi_shared.testing import postgres_available
 from csi_sim.client import _Settings as BenchSettings
+from csi_sim.cpu import CpuMeter
 from csi_sim.network import build_network, repair_orders
+from scoring.method import FACTORS
 from survey_api.surveys.rules import survey_link_expiry
 
 SECRET = "bench-secret-that-is-long-enough-for-hs256"
@@ -43,6 +45,10 @@ RESULTS: dict[str, Any] = {"machine": {}, "runs": []}
 
 def say(text: str) -> None:
     print(text, flush=True)
+
+
+def cores() -> int:
+    return len(os.sched_getaffinity(0))
 
 
 def pct(values: list[float], q: float) -> float:
@@ -120,6 +126,13 @@ class Stack:
                     await asyncio.sleep(0.1)
                 else:
                     raise RuntimeError(f"{name} did not become ready")
+
+    def cpu_meter(self) -> CpuMeter:
+        groups = {"load generator": CpuMeter.of_this_process(), "broker": CpuMeter.of_pid(self.broker.pid or 0)}
+        groups.update({name: CpuMeter.of_pid(process.pid) for name, process in self.processes.items()})
+        if self.backend == "postgres":
+            groups["postgresql"] = CpuMeter.of_postgres()
+        return CpuMeter(groups)
 
     def peak_rss_mb(self) -> dict[str, float]:
         out = {}
@@ -229,6 +242,8 @@ async def throughput(backend: str, n: int) -> dict[str, Any]:
                 ).raise_for_status()
 
             semaphore = asyncio.Semaphore(4)  # a few DMS end-of-day batches at once
+            meter = s.cpu_meter()
+            meter.start()
 
             async def bounded(code: str, items: list[dict[str, Any]]) -> None:
                 async with semaphore:
@@ -243,13 +258,16 @@ async def throughput(backend: str, n: int) -> dict[str, Any]:
                     break
                 await asyncio.sleep(0.5)
             end_to_end = time.perf_counter() - started
+            cpu = meter.stop()
             rss = s.peak_rss_mb()
         baseline_db = await bulk_insert_baseline(backend, ros)
         baseline_kafka = await kafka_baseline(total)
     return {"backend": backend, "ros": total, "accepted_s": round(accepted, 1), "end_to_end_s": round(end_to_end, 1),
             "ro_per_s": round(total / end_to_end, 1), "bulk_insert_ro_per_s": round(baseline_db, 1),
             "kafka_msgs_per_s": round(baseline_kafka, 1), "fraction_of_bulk_insert": round(total / end_to_end / baseline_db, 4),
-            "fraction_of_kafka": round(total / end_to_end / baseline_kafka, 4), "peak_rss_mb": rss}  # fmt: skip
+            "fraction_of_kafka": round(total / end_to_end / baseline_kafka, 4), "peak_rss_mb": rss,
+            "cpu_ms_per_ro": {k: round(v * 1000 / total, 3) for k, v in cpu.items()},
+            "cpu_bound_ro_per_s": round(cores() * total / cpu["machine"], 1)}  # fmt: skip
 
 
 async def bulk_insert_baseline(backend: str, ros: dict[str, list[dict[str, Any]]]) -> float:
@@ -369,7 +387,7 @@ async def oem_pull(backend: str, dealers: int, months: int, requests: int = 200)
                     "loyalty_top, ros, complaints, csi_index, interval_low, interval_high, factors, dirty) VALUES "
                     "(:d, :p, 40, 32000, 25700000, 40, 320, 80, 50, 420, 3, :i, :lo, :hi, :f, false)"),
                     [{"d": f"X{n:04d}", "p": period, "i": (i := rng.uniform(600, 950)), "lo": i - 20, "hi": i + 20,
-                      "f": json.dumps({"service_quality": {"index": i, "responses": 40}})} for n in range(dealers)])  # fmt: skip
+                      "f": json.dumps({f: {"index": i + k, "responses": 40} for k, f in enumerate(FACTORS)})} for n in range(dealers)])  # fmt: skip
                 await conn.execute(text(
                     "INSERT INTO item_aggregates (dealer_code, period, item, factor, n, total, levels, pairs, sx, sy, sxx, syy, sxy) VALUES "
                     "(:d, :p, :it, 'service_quality', 40, 320, '[0,1,5,14,20]', 40, 320, 330, 2700, 2800, 2720)"),
@@ -402,7 +420,7 @@ async def main() -> int:
         say("PostgreSQL is not reachable on 127.0.0.1:5432: skipping it")
         backends.remove("postgres")
     RESULTS["machine"] = {
-        "cpus": os.cpu_count(),
+        "cpus": cores(),
         "python": sys.version.split()[0],
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
     }
@@ -414,9 +432,13 @@ async def main() -> int:
             )
             result = await throughput(backend, n)
             RESULTS["runs"].append({"bench": "throughput", **result})
-            say(f"  {result['ro_per_s']} RO/s end to end ({result['end_to_end_s']} s; accepted in {result['accepted_s']} s); "
+            say(
+                f"  {result['ro_per_s']} RO/s end to end ({result['end_to_end_s']} s; accepted in {result['accepted_s']} s); "
                 f"bulk insert {result['bulk_insert_ro_per_s']} rows/s → {result['fraction_of_bulk_insert']:.1%}; "
-                f"plain aiokafka {result['kafka_msgs_per_s']} msg/s → {result['fraction_of_kafka']:.1%}; peak RSS {result['peak_rss_mb']} MB")  # fmt: skip
+                f"plain aiokafka {result['kafka_msgs_per_s']} msg/s → {result['fraction_of_kafka']:.1%}; peak RSS {result['peak_rss_mb']} MB"
+            )
+            say(f"  CPU per RO (ms): {result['cpu_ms_per_ro']}; all {cores()} cores busy would allow at most "
+                f"{result['cpu_bound_ro_per_s']} RO/s at this cost")  # fmt: skip
         if "latency" in parts:
             seconds = float(os.environ.get("BENCH_LATENCY_S", "20"))
             say(f"[{backend}] 2. latency at 50 RO/s for {seconds:g} s: POST answered → callback exists")

@@ -8,11 +8,11 @@ import re
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from csi_shared.auth import OEM_ROLES, CurrentUser, Principal, region_asked, require_role
 from csi_shared.errors import InvalidInput, NotFound
-from csi_shared.web import DbSession
+from csi_shared.web import DbSession, FastJSON
 from scoring import service
 from scoring.method import FACTORS
 from scoring.models import Dealer
@@ -65,10 +65,10 @@ def _oem_region(user: Principal, region: str | None) -> str | None:
 @router.get("/v1/csi", summary="All dealers ranked for a period (OEM)", response_model=dict[str, Any])
 async def get_ranking(
     period: Period, request: Request, session: DbSession, user: CurrentUser, region: str | None = None
-) -> JSONResponse:
+) -> FastJSON:
     scope = _oem_region(user, region)
     # Plain JSON types already: skip the generic encoder, which costs more than the query for 3,000 dealers.
-    return JSONResponse(
+    return FastJSON(
         await service.ranking(
             session,
             period=period,
