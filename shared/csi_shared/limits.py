@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections import OrderedDict
 from typing import Any
@@ -11,7 +12,8 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 from csi_shared.errors import DomainError, problem
 
-ALLOWED_CONTROL = {"\n", "\r", "\t"}
+# C0 controls and DEL, except tab, newline and carriage return (multi-line comments are fine).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class TooManyRequests(DomainError):
@@ -22,16 +24,24 @@ class TooManyRequests(DomainError):
 def control_character_in(value: Any) -> str | None:
     """The path of the first string (nested in dicts and lists) holding a control character, or None."""
 
-    def walk(node: Any, path: str) -> str | None:
+    def walk(node: Any) -> list[str | int] | None:
+        # The path is built only on the way back from a hit: every request body is walked, few have one.
         if isinstance(node, str):
-            return path if any((ord(ch) < 32 and ch not in ALLOWED_CONTROL) or ord(ch) == 127 for ch in node) else None
+            return [] if _CONTROL.search(node) else None
         if isinstance(node, dict):
-            return next((p for k, v in node.items() if (p := walk(v, f"{path}.{k}" if path else str(k)))), None)
-        if isinstance(node, list):
-            return next((p for i, v in enumerate(node) if (p := walk(v, f"{path}[{i}]"))), None)
+            for key, child in node.items():
+                if not isinstance(child, int | float | bool | None) and (found := walk(child)) is not None:
+                    return [str(key), *found]
+        elif isinstance(node, list):
+            for index, child in enumerate(node):
+                if not isinstance(child, int | float | bool | None) and (found := walk(child)) is not None:
+                    return [index, *found]
         return None
 
-    return walk(value, "")
+    found = walk(value)
+    if found is None:
+        return None
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in found).lstrip(".")
 
 
 class RateLimiter:
