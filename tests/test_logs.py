@@ -67,3 +67,6 @@ def test_redaction() -> None:
     assert redact("token eyJhbGciOi.eyJzdWIi.c2lnbmF0dXJl") == "token [jwt]"
     assert redact("GET /v1/surveys/AbCdEfGhIjKlMnOpQrSt") == "GET /v1/surveys/[token]"
     assert redact("at 2026-11-22T10:00:00+08:00, 23110 km") == "at 2026-11-22T10:00:00+08:00, 23110 km"
+    # RO numbers are not personal data, and support needs them in the logs.
+    assert redact("planned callback for D001/RO-20261102001") == "planned callback for D001/RO-20261102001"
+    assert redact("phone:13800138000, tel 138-0013-8000") == "phone:[phone], tel [phone]"

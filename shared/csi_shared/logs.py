@@ -27,7 +27,7 @@ def correlated(correlation_id: str | None) -> Iterator[None]:
 
 # Phone numbers (E.164 or 11-digit Chinese mobiles), bearer tokens / JWTs, DMS keys, survey tokens in URLs.
 _REDACTIONS = [
-    (re.compile(r"(?<![\w*])\+?\d[\d \-]{9,17}\d(?!\w)"), "[phone]"),
+    (re.compile(r"(?<![\w*\-])\+?\d[\d \-]{9,17}\d(?!\w)"), "[phone]"),  # not the digits of "RO-2026..."
     (re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]+"), "[jwt]"),
     (re.compile(r"csi_[\w-]{20,}"), "[api-key]"),
     (re.compile(r"(?i)(bearer\s+)[\w.\-]+"), r"\1[token]"),
