@@ -2,7 +2,8 @@
 
 Starts its own broker and services (as processes, like `make run`) on fresh databases, so it never touches var/.
 Sizes come from the environment: BENCH_ROS (default 5000), BENCH_BACKENDS (sqlite,postgres), BENCH_LATENCY_S (20),
-BENCH_DEALERS (3000), BENCH_MONTHS (12).
+BENCH_DEALERS (3000), BENCH_MONTHS (12), BENCH_PARTS (throughput,latency,oem). The throughput part also reports where
+the CPU went per RO (csi_sim.cpu).
 """
 
 from __future__ import annotations
