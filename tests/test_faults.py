@@ -7,7 +7,6 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
 from typing import Any
 
 import pytest
@@ -56,7 +55,7 @@ def _start_scheduler(url: str, broker: LocalBroker, prefix: str, port: int) -> s
            "CSI_KAFKA_TOPIC_PREFIX": prefix, "CSI_KAFKA_TOPIC_PARTITIONS": "2", "CSI_CONSUMER_SESSION_TIMEOUT_MS": "2000",
            "CSI_CONSUMER_HEARTBEAT_INTERVAL_MS": "300", "CSI_CONSUMER_BATCH_SIZE": "50", "CSI_RUN_JOBS": "false",
            "CSI_LOG_LEVEL": "WARNING"}  # fmt: skip
-    return subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", CALLBACKS.app_factory, "--port", str(port)],
+    return subprocess.Popen(CALLBACKS.command(port=port),
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
 
 

@@ -71,18 +71,7 @@ def run_all() -> int:
             settings = spec.settings_cls()
             upgrade(spec.migrations_dir, settings.database_url)
             url = f"http://{settings.host}:{settings.port}"
-            command = [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                spec.app_factory,
-                "--host",
-                settings.host,
-                "--port",
-                str(settings.port),
-                "--no-access-log",
-            ]
+            command = spec.command(host=settings.host, port=settings.port, extra=["--no-access-log"])
             processes.append((spec.name, url, subprocess.Popen(command)))
         deadline = time.monotonic() + 30
         waiting = {name for name, _, _ in processes}

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -18,6 +19,11 @@ class ServiceSpec:
     app_factory: str
     migrations_dir: Path
     register_cli: Callable[[argparse._SubParsersAction], None] | None = None  # type: ignore[type-arg]
+
+    def command(self, *, port: int, host: str = "127.0.0.1", extra: Sequence[str] = ()) -> list[str]:
+        """The command that serves this service as its own process, with this interpreter (make run, bench, tests)."""
+        return [sys.executable, "-m", "uvicorn", "--factory", self.app_factory, "--host", host, "--port", str(port),
+                *extra]  # fmt: skip
 
 
 ORDER = ["survey-api", "callback-scheduler", "scoring", "complaints"]

@@ -99,18 +99,7 @@ class Stack:
                    f"{prefix}DATABASE_URL": url, "CSI_KAFKA_BOOTSTRAP_SERVERS": self.broker.bootstrap_servers,
                    "CSI_LOG_LEVEL": "WARNING", "CSI_DMS_REQUESTS_PER_S": "100000", "CSI_DMS_BURST": "100000",
                    "CSI_RELAY_POLL_INTERVAL_S": "0.05"}  # fmt: skip
-            command = [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                spec.app_factory,
-                "--port",
-                str(port),
-                "--no-access-log",
-                "--log-level",
-                "warning",
-            ]
+            command = spec.command(port=port, extra=["--no-access-log", "--log-level", "warning"])
             self.processes[spec.name] = subprocess.Popen(
                 command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
             )
