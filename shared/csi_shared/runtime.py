@@ -71,12 +71,11 @@ class Runtime:
         if not settings.run_background:
             return
         # Everything imported and built so far (framework, ORM, schemas) lives as long as the process: taking it
-        # out of the collector's view stops each full collection from walking it in the middle of a request. And a
-        # ranking or a batch allocates tens of thousands of short-lived objects that reference counting frees
-        # anyway; collecting young objects every 20,000 allocations instead of 700 costs little memory (only
-        # cycles wait longer). Together: ranking p95 213 -> 106 ms in `make bench` (docs/benchmarks.md).
+        # out of the collector's view stops each full collection from walking it in the middle of a request
+        # (ranking p95 213 -> 130 ms in `make bench`). The young generation keeps its default size: a request
+        # cancelled mid-transaction leaves an SQLite connection, and its write lock, to the collector, and a larger
+        # one held that lock past the next writer's 30 s timeout (tests/test_faults.py, client timeout).
         gc.freeze()
-        gc.set_threshold(20_000, 20, 20)
         if settings.run_relay:
             self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
         if self.consumer is not None and settings.run_consumers:
