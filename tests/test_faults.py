@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 import signal
 import subprocess
@@ -11,7 +12,7 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, text, update
 from sqlalchemy.engine import make_url
 
 from callback_scheduler.models import Callback, inbox
@@ -21,12 +22,17 @@ from csi_shared.events import ALL_TOPICS, RepairOrderClosed, Topic, dlq_topic, m
 from csi_shared.localbroker import LocalBroker, free_port
 from csi_shared.tcpproxy import TcpProxy
 from csi_shared.testing import JWT_SECRET, PEPPER, Databases, eventually, make_settings, serve
+from csi_shared.web import DbSession
 from survey_api.app import create_app as create_survey_app
 from survey_api.config import Settings as SurveySettings
-from survey_api.models import RepairOrder, outbox
+from survey_api.models import Dealer, RepairOrder, outbox
 from survey_api.spec import SERVICE as SURVEY
 from tests.conftest import Platform, repair_order
 
+SLOW_QUERY = {  # a couple of seconds of work inside the database, during which the request is cancelled
+    "sqlite": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 20000000) SELECT count(*) FROM c",
+    "postgresql": "SELECT pg_sleep(2)",
+}
 DEALER = {"dealer_code": "D001", "name": "Dealer D001", "region": "east", "time_zone": "Asia/Shanghai"}
 
 
@@ -224,3 +230,39 @@ async def test_a_poison_message_in_each_topic_reaches_its_dlq_and_consumers_go_o
         assert all(
             r.value == b"\x00not an event" and b"not a valid event envelope" in dict(r.headers)["error"] for r in seen
         )
+
+
+async def test_a_request_cancelled_mid_statement_releases_its_transaction_at_once(platform: Platform) -> None:
+    # A request can be cancelled while its statement runs (a client that gives up in-process, a server shutting
+    # down). Its transaction, and on SQLite the database's write lock, must end then, not when the collector
+    # happens to free the cancelled statement's cursor.
+    key = await platform.add_dealer("D001")
+    engine = platform.survey_app.state.runtime.engine
+    slow_query = SLOW_QUERY[engine.dialect.name]
+    running = asyncio.Event()
+
+    def note_the_slow_query(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement == slow_query:
+            running.set()
+
+    async def hold_a_write_transaction(session: DbSession) -> None:
+        await session.execute(update(Dealer).where(Dealer.code == "D001").values(name="Dealer D001"))
+        await session.execute(text(slow_query))
+
+    platform.survey_app.add_api_route("/test/hold", hold_a_write_transaction, methods=["POST"])
+    event.listen(engine.sync_engine, "before_cursor_execute", note_the_slow_query)
+    gc.disable()  # the cancelled cursor sits in a reference cycle: only the collector would free it
+    try:
+        request = asyncio.create_task(platform.survey.post("/test/hold"))
+        await asyncio.wait_for(running.wait(), 5)
+        request.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await request
+        async with platform.survey_app.state.runtime.sessions() as session:  # the same row, so the same locks
+            await asyncio.wait_for(session.execute(update(Dealer).values(name="Renamed")), 20)
+            await session.commit()
+        created = await platform.survey.post("/v1/repair-orders", json=repair_order(), headers={"X-API-Key": key})
+        assert created.status_code == 201, created.text
+    finally:
+        gc.enable()
+        event.remove(engine.sync_engine, "before_cursor_execute", note_the_slow_query)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,14 @@ def _make_sqlite_transactions_immediate(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine.sync_engine, "invalidate")
+    def _on_invalidate(dbapi_connection: Any, _record: Any, _error: BaseException | None) -> None:
+        # A statement cancelled mid-flight (a request cancelled, a client gone) leaves its cursor in the cancellation's
+        # reference cycle. Closing a SQLite connection while that cursor lives only makes it a zombie that keeps its
+        # transaction, and so the database's write lock, until the collector frees the cursor. Roll back first.
+        with contextlib.suppress(Exception):
+            dbapi_connection.rollback()
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
