@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from sqlalchemy import String
+from sqlalchemy import String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from csi_shared.auth import OEM_ROLES, Principal, region_asked
+from csi_shared.errors import InvalidInput, NotFound
 from csi_shared.events import DealerRef
 
 
@@ -34,3 +36,40 @@ async def remember_dealer(session: AsyncSession, model: type[D], ref: DealerRef)
     else:
         dealer.name, dealer.region, dealer.time_zone = ref.name, ref.region, ref.time_zone
     return dealer
+
+
+async def dealer_in_scope(session: AsyncSession, model: type[D], principal: Principal, dealer_code: str) -> D:
+    """The dealer whose figures a caller asks for, or 404.
+
+    A dealer outside the caller's scope answers like one that does not exist, so codes cannot be probed. A dealer
+    the caller's token names (or an all-dealers token) that no event has told this service about yet has simply had
+    nothing happen here: it is given as an unsaved stand-in, and its figures are zeros. An analyst scoped to a region
+    cannot be told apart from a typo for an unknown code, so that is a 404 too.
+    """
+    dealer = await session.get(model, dealer_code)
+    if dealer is not None and principal.may_access(dealer.code, dealer.region):
+        return dealer
+    if dealer is None and principal.may_access(dealer_code):
+        # The time zone only bounds months for rows this service does not have.
+        return model(code=dealer_code, name=dealer_code, region=None, time_zone="UTC")
+    raise NotFound(f"dealer {dealer_code} is unknown or outside your scope")
+
+
+async def dealers_in_scope(
+    session: AsyncSession, model: type[D], principal: Principal, dealer_code: str | None, region: str | None
+) -> list[D]:
+    """The dealers a monthly report covers: the one asked for, or, for head office, every dealer in the caller's
+    scope, narrowed to a region when one is asked for."""
+    if dealer_code is not None:
+        return [await dealer_in_scope(session, model, principal, dealer_code)]
+    if principal.role not in OEM_ROLES:
+        raise InvalidInput(
+            "dealer_code is required", [{"field": "dealer_code", "reason": "dealer users ask for one dealer"}]
+        )
+    query = select(model).order_by(model.code)
+    wanted = region_asked(principal, region)
+    if wanted is not None:
+        query = query.where(model.region == wanted)
+    if principal.dealers:  # head-office staff given named dealers see those only
+        query = query.where(model.code.in_(sorted(principal.dealers)))
+    return list((await session.execute(query)).scalars())

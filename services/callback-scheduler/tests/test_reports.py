@@ -92,7 +92,8 @@ async def test_compliance_scope(scheduler: Scheduler) -> None:
     other = await scheduler.client.get(
         "/v1/compliance", params={**params, "dealer_code": "D001"}, headers=scheduler.cra("D002")
     )
-    assert other.status_code == 403
+    assert other.status_code == 404  # as if it did not exist, like the monthly report and the CSI card
+    assert "D001" in other.json()["detail"]
     dealer_user_region = await scheduler.client.get("/v1/compliance", params=params, headers=scheduler.cra())
     assert dealer_user_region.status_code == 422
     east = await scheduler.client.get(
@@ -112,3 +113,20 @@ async def test_compliance_scope(scheduler: Scheduler) -> None:
     )
     assert report.status_code == 404
     scheduler.clock.advance(timedelta(days=1))
+
+
+async def test_a_dealer_before_its_first_ro_has_empty_figures_and_an_unknown_one_is_not_found(
+    scheduler: Scheduler,
+) -> None:
+    # D009 is in its CRA's token, but no RO has named it to this service yet: zeros, not an error.
+    params = {"month": "2026-11", "dealer_code": "D009"}
+    compliance = await scheduler.client.get("/v1/compliance", params=params, headers=scheduler.cra("D009"))
+    assert compliance.status_code == 200, compliance.text
+    assert compliance.json()["dealers"][0]["ros"] == 0 and compliance.json()["total"]["ros"] == 0
+    report = await scheduler.client.get("/v1/reports/monthly", params=params, headers=scheduler.cra("D009"))
+    assert report.status_code == 200, report.text
+    assert report.json()["ros"] == 0
+    # An analyst of one region cannot tell where an unknown dealer sits: a typo is a 404 naming the code.
+    east = scheduler.auth("oem_analyst", region="east")
+    typo = await scheduler.client.get("/v1/compliance", params=params, headers=east)
+    assert typo.status_code == 404 and "D009" in typo.json()["detail"]

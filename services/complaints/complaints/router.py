@@ -16,6 +16,7 @@ from complaints.models import Complaint, Dealer, HistoryEntry
 from complaints.schemas import ComplaintIn, ComplaintOut, ComplaintPage, CustomerOut, HistoryOut, StepIn
 from complaints.workflow import allowed_actions
 from csi_shared.auth import DEALER_ROLES, OEM_ROLES, CurrentUser, Principal, mask_phone, region_asked
+from csi_shared.dealers import dealer_in_scope, dealers_in_scope
 from csi_shared.errors import Forbidden, InvalidInput, NotFound
 from csi_shared.pagination import decode_cursor, encode_cursor
 from csi_shared.web import DbSession, RequestWork
@@ -46,16 +47,11 @@ async def _visible(session: AsyncSession, user: Principal, complaint_id: str) ->
     return complaint, dealer
 
 
-async def _scope(
-    session: AsyncSession, user: Principal, dealer_code: str | None, region: str | None = None
-) -> Sequence[str] | None:
-    """The dealer codes a list may show; None for everything."""
+async def _scope(session: AsyncSession, user: Principal, dealer_code: str | None) -> Sequence[str] | None:
+    """The dealer codes the complaint list may show; None for everything."""
     if dealer_code is not None:
-        dealer = await session.get(Dealer, dealer_code)
-        if not user.may_access(dealer_code, dealer.region if dealer else None):
-            raise Forbidden(f"dealer {dealer_code} is outside your scope")
-        return [dealer_code]
-    wanted = region_asked(user, region)
+        return [(await dealer_in_scope(session, Dealer, user, dealer_code)).code]
+    wanted = region_asked(user, None)
     if wanted is not None and user.role in OEM_ROLES:
         return list((await session.execute(select(Dealer.code).where(Dealer.region == wanted))).scalars())
     return None if user.all_dealers else sorted(user.dealers)
@@ -131,15 +127,7 @@ async def report(
     dealer_code: str | None = None,
     region: str | None = None,
 ) -> dict[str, object]:
-    if dealer_code is None and user.role not in OEM_ROLES:
-        raise InvalidInput(
-            "dealer_code is required", [{"field": "dealer_code", "reason": "dealer users ask for one dealer"}]
-        )
-    codes = await _scope(session, user, dealer_code, region)
-    query = select(Dealer).order_by(Dealer.code)
-    if codes is not None:
-        query = query.where(Dealer.code.in_(codes))
-    dealers = list((await session.execute(query)).scalars())
+    dealers = await dealers_in_scope(session, Dealer, user, dealer_code, region)
     hours = request.app.state.settings.first_response_hours
     return await reports.monthly(session, dealers, month, timedelta(hours=hours))
 

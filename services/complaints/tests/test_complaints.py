@@ -231,3 +231,22 @@ async def test_monthly_report_figures(complaints: Complaints) -> None:
         "/v1/complaints/report", params={"month": "2026-11"}, headers=complaints.auth("cra")
     )
     assert dealer_without_code.status_code == 422
+
+
+async def test_report_scope_answers_like_the_callback_report(complaints: Complaints) -> None:
+    await complaints.feed("survey", survey("a", 3, {}))
+    params = {"month": "2026-11"}
+    other = await complaints.client.get(
+        "/v1/complaints/report", params={**params, "dealer_code": "D001"}, headers=complaints.auth("cra", "D002")
+    )
+    assert other.status_code == 404 and "D001" in other.json()["detail"]
+    # D009's own staff, before anything has happened there: a row of zeros, not an error or an empty list.
+    new_dealer = await complaints.client.get(
+        "/v1/complaints/report", params={**params, "dealer_code": "D009"}, headers=complaints.auth("cra", "D009")
+    )
+    assert new_dealer.status_code == 200, new_dealer.text
+    (row,) = new_dealer.json()["dealers"]
+    assert row["dealer_code"] == "D009" and row["opened"] == 0
+    named = await complaints.client.get("/v1/complaints/report", params=params,
+                                        headers=complaints.auth("oem_analyst", dealers=["D009"]))  # fmt: skip
+    assert [d["dealer_code"] for d in named.json()["dealers"]] == []  # named dealers only, not the whole network

@@ -9,36 +9,16 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from callback_scheduler.models import Dealer
 from callback_scheduler.reports.queries import compliance, monthly_report
-from csi_shared.auth import OEM_ROLES, CurrentUser, Principal, region_asked
-from csi_shared.errors import Forbidden, InvalidInput, NotFound
+from csi_shared.auth import CurrentUser
+from csi_shared.dealers import dealer_in_scope, dealers_in_scope
 from csi_shared.web import DbSession
 
 router = APIRouter(tags=["reports"])
 
 Month = Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM, the dealer's calendar month")]
-
-
-async def _dealers_in_scope(
-    session: DbSession, user: Principal, dealer_code: str | None, region: str | None
-) -> list[Dealer]:
-    if dealer_code is not None:
-        dealer = await session.get(Dealer, dealer_code)
-        if dealer is None or not user.may_access(dealer.code, dealer.region):
-            raise Forbidden(f"dealer {dealer_code} is outside your scope")
-        return [dealer]
-    if user.role not in OEM_ROLES:
-        raise InvalidInput(
-            "dealer_code is required", [{"field": "dealer_code", "reason": "dealer users ask for one dealer"}]
-        )
-    query = select(Dealer).order_by(Dealer.code)
-    wanted_region = region_asked(user, region)
-    if wanted_region is not None:
-        query = query.where(Dealer.region == wanted_region)
-    return list((await session.execute(query)).scalars())
 
 
 @router.get("/v1/compliance", summary="Post-service callback compliance for one dealer, or a region's dealers (OEM)")
@@ -50,7 +30,7 @@ async def get_compliance(
     dealer_code: str | None = None,
     region: str | None = None,
 ) -> dict[str, Any]:
-    dealers = await _dealers_in_scope(session, user, dealer_code, region)
+    dealers = await dealers_in_scope(session, Dealer, user, dealer_code, region)
     rows = await compliance(session=session, dealers=dealers, month=month, now=request.app.state.runtime.clock.now())
     total = {
         k: sum(getattr(r, k) for r in rows)
@@ -81,9 +61,7 @@ async def get_monthly_report(
     request: Request, session: DbSession, user: CurrentUser, month: Month, dealer_code: str,
     format: Literal["json", "csv"] = "json",
 ) -> Any:  # fmt: skip
-    dealer = await session.get(Dealer, dealer_code)
-    if dealer is None or not user.may_access(dealer.code, dealer.region):
-        raise NotFound(f"dealer {dealer_code} not found")
+    dealer = await dealer_in_scope(session, Dealer, user, dealer_code)
     report = await monthly_report(
         session=session, dealer=dealer, month=month, now=request.app.state.runtime.clock.now(),
         low_at_or_below=request.app.state.settings.dissatisfied_at_or_below,
