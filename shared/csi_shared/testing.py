@@ -89,6 +89,15 @@ class Databases:
         self._created.append(name)
         return f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/{name}"
 
+    def empty(self, backend: str) -> str:
+        """A new database with no tables, to run migrations on step by step."""
+        name = f"csi_e_{self.run_id}_{uuid.uuid4().hex[:10]}"
+        if backend == "sqlite":
+            return f"sqlite+aiosqlite:///{self.tmp / f'{name}.db'}"
+        _pg_execute(f'CREATE DATABASE "{name}"')
+        self._created.append(name)
+        return f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/{name}"
+
     def drop_all(self) -> None:
         for name in reversed(self._created):
             _pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

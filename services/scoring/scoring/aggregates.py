@@ -186,6 +186,8 @@ def _recompute(row: DealerPeriod, factors: Any, settings: Settings) -> None:
     row.interval_low, row.interval_high = interval if interval else (None, None)
     counts = {f.factor: f.n for f in factors}
     row.factors = {f: {"index": indices.get(f), "responses": counts.get(f, 0)} for f in FACTORS}
+    for f in FACTORS:
+        setattr(row, f"{f}_index", indices.get(f))
 
 
 async def count_ro(session: AsyncSession, dealer: DealerRef, settled_at: datetime) -> None:

@@ -6,6 +6,7 @@ import io
 from openpyxl import load_workbook
 from sqlalchemy import event, insert
 
+from scoring.method import FACTORS
 from scoring.models import Dealer, DealerPeriod
 
 from .conftest import Scoring, dealer_ref, response
@@ -33,6 +34,10 @@ async def test_the_ranking_keeps_small_samples_apart(scoring: Scoring) -> None:
         ("D001", 1, 1000.0, 100.0), ("D003", 2, 777.8, 50.0), ("D002", 3, 444.4, 0.0)
     ]  # fmt: skip
     assert [e["dealer_code"] for e in body["small_sample"]] == ["D004"]
+    # Every factor is listed; those without answers are null, and each index agrees with the dealer's card.
+    d003 = body["ranked"][1]
+    assert d003["factors"] == {**dict.fromkeys(FACTORS), Q: 777.8}
+    assert d003["factors"] == {f: v["index"] for f, v in (await scoring.card("D003")).json()["factors"].items()}
     assert body["national_average"] == round((1000 + 7000 / 9 + 4000 / 9) / 3, 1)
     assert body["regional_averages"] == {"east": round((1000 + 4000 / 9) / 2, 1), "west": 777.8}
 
