@@ -13,7 +13,6 @@ from callback_scheduler.spec import SERVICE as CALLBACKS
 from complaints.models import Base as ComplaintsBase
 from complaints.spec import SERVICE as COMPLAINTS
 from csi_shared.db import create_engine
-from csi_shared.service import ServiceSpec
 from csi_shared.testing import Databases
 from scoring.models import Base as ScoringBase
 from scoring.spec import SERVICE as SCORING
@@ -34,20 +33,12 @@ async def test_migrations_at_head_match_the_models(service: str, backend: str, d
     engine = create_engine(databases.url(backend, service, spec.migrations_dir))
     try:
         async with engine.connect() as conn:
-            differences = await conn.run_sync(lambda sync: _compare(sync, metadata, spec))
+            differences = await conn.run_sync(lambda sync: _compare(sync, metadata))
     finally:
         await engine.dispose()
     assert differences == []
 
 
-def _compare(connection: object, metadata: MetaData, spec: ServiceSpec) -> list[object]:
+def _compare(connection: object, metadata: MetaData) -> list[object]:
     context = MigrationContext.configure(connection, opts={"compare_type": True})  # type: ignore[arg-type]
-    return [d for d in compare_metadata(context, metadata) if not _is_alembic_bookkeeping(d)]
-
-
-def _is_alembic_bookkeeping(difference: object) -> bool:
-    return (
-        isinstance(difference, tuple)
-        and len(difference) > 1
-        and getattr(difference[1], "name", "") == "alembic_version"
-    )
+    return list(compare_metadata(context, metadata))

@@ -42,14 +42,14 @@ async def dealer_in_scope(session: AsyncSession, model: type[D], principal: Prin
     """The dealer whose figures a caller asks for, or 404.
 
     A dealer outside the caller's scope answers like one that does not exist, so codes cannot be probed. A dealer
-    the caller's token names (or an all-dealers token) that no event has told this service about yet has simply had
-    nothing happen here: it is given as an unsaved stand-in, and its figures are zeros. An analyst scoped to a region
-    cannot be told apart from a typo for an unknown code, so that is a 404 too.
+    named in the caller's own token that no event has told this service about yet has simply had nothing happen here:
+    it is given as an unsaved stand-in, and its figures are zeros. Head office, which asks by code across the network,
+    gets a 404 for a code this service has never seen: here a new dealer and a typo look the same.
     """
     dealer = await session.get(model, dealer_code)
     if dealer is not None and principal.may_access(dealer.code, dealer.region):
         return dealer
-    if dealer is None and principal.may_access(dealer_code):
+    if dealer is None and dealer_code in principal.dealers:
         # The time zone only bounds months for rows this service does not have.
         return model(code=dealer_code, name=dealer_code, region=None, time_zone="UTC")
     raise NotFound(f"dealer {dealer_code} is unknown or outside your scope")
