@@ -5,6 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
+MONTH_PATTERN = r"^(19|20)\d{2}-(0[1-9]|1[0-2])$"
+"""A month asked for in a query, `YYYY-MM`. Years 1900-2099: months of repair orders, and far enough from year 0 and
+year 9999 that a month's bounds in any time zone, and the month after it, are still dates."""
+
 
 def local_month(moment: datetime, tz: ZoneInfo) -> str:
     """`YYYY-MM` of an instant on the dealer's calendar."""

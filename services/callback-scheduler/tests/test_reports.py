@@ -130,3 +130,13 @@ async def test_a_dealer_before_its_first_ro_has_empty_figures_and_an_unknown_one
     for head_office in (scheduler.auth("oem_analyst", region="east"), scheduler.auth("admin")):
         typo = await scheduler.client.get("/v1/compliance", params=params, headers=head_office)
         assert typo.status_code == 404 and "D009" in typo.json()["detail"]
+
+
+async def test_months_outside_any_repair_order_calendar_are_refused(scheduler: Scheduler) -> None:
+    # Found by schemathesis: 0000-01 reached the month arithmetic and answered 500.
+    for month in ("0000-01", "9999-12", "2026-00"):
+        response = await scheduler.client.get(
+            "/v1/compliance", params={"month": month, "dealer_code": "D009"}, headers=scheduler.cra("D009")
+        )
+        assert response.status_code == 422, (month, response.text)
+        assert response.json()["errors"][0]["field"] == "month"

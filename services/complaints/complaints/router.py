@@ -16,6 +16,7 @@ from complaints.models import Complaint, Dealer, HistoryEntry
 from complaints.schemas import ComplaintIn, ComplaintOut, ComplaintPage, CustomerOut, HistoryOut, StepIn
 from complaints.workflow import allowed_actions
 from csi_shared.auth import DEALER_ROLES, OEM_ROLES, CurrentUser, Principal, mask_phone, region_asked
+from csi_shared.calendar import MONTH_PATTERN
 from csi_shared.dealers import dealer_in_scope, dealers_in_scope
 from csi_shared.errors import Forbidden, InvalidInput, NotFound
 from csi_shared.pagination import decode_cursor, encode_cursor
@@ -23,7 +24,7 @@ from csi_shared.web import DbSession, RequestWork
 
 router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
 
-Month = Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+Month = Annotated[str, Query(pattern=MONTH_PATTERN)]
 
 
 def to_out(c: Complaint, user: Principal, now: datetime) -> ComplaintOut:

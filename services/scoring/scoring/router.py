@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from csi_shared.auth import OEM_ROLES, CurrentUser, Principal, region_asked, require_role
+from csi_shared.calendar import MONTH_PATTERN
 from csi_shared.errors import InvalidInput, NotFound
 from csi_shared.web import DbSession, FastJSON
 from scoring import service
@@ -19,7 +20,7 @@ from scoring.models import Dealer
 
 router = APIRouter(tags=["csi"])
 
-Period = Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM, the RO settlement month")]
+Period = Annotated[str, Query(pattern=MONTH_PATTERN, description="YYYY-MM, the RO settlement month")]
 
 
 async def _dealer(session: DbSession, user: Principal, dealer_code: str) -> Dealer:
@@ -42,8 +43,8 @@ async def get_card(
 @router.get("/v1/dealers/{dealer_code}/csi/trend", summary="A dealer's CSI month by month")
 async def get_trend(
     dealer_code: str, request: Request, session: DbSession, user: CurrentUser,
-    start: Annotated[str, Query(alias="from", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")],
-    end: Annotated[str, Query(alias="to", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")],
+    start: Annotated[str, Query(alias="from", pattern=MONTH_PATTERN)],
+    end: Annotated[str, Query(alias="to", pattern=MONTH_PATTERN)],
 ) -> dict[str, Any]:  # fmt: skip
     if end < start:
         raise InvalidInput("to is before from", [{"field": "to", "reason": "must not be before 'from'"}])

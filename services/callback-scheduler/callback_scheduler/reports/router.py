@@ -13,12 +13,13 @@ from fastapi.responses import Response
 from callback_scheduler.models import Dealer
 from callback_scheduler.reports.queries import compliance, monthly_report
 from csi_shared.auth import CurrentUser
+from csi_shared.calendar import MONTH_PATTERN
 from csi_shared.dealers import dealer_in_scope, dealers_in_scope
 from csi_shared.web import DbSession
 
 router = APIRouter(tags=["reports"])
 
-Month = Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM, the dealer's calendar month")]
+Month = Annotated[str, Query(pattern=MONTH_PATTERN, description="YYYY-MM, the dealer's calendar month")]
 
 
 @router.get("/v1/compliance", summary="Post-service callback compliance for one dealer, or a region's dealers (OEM)")
