@@ -5,9 +5,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-MONTH_PATTERN = r"^(19|20)\d{2}-(0[1-9]|1[0-2])$"
-"""A month asked for in a query, `YYYY-MM`. Years 1900-2099: months of repair orders, and far enough from year 0 and
-year 9999 that a month's bounds in any time zone, and the month after it, are still dates."""
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+END_OF_TIME = datetime(2100, 1, 1, tzinfo=UTC)
+"""Every date the platform accepts falls in [EARLIEST, END_OF_TIME): years 2000-2099. DMS systems send 0001-01-01
+for "no date", and years that far out overflow a month's bounds in a dealer's time zone, or the month after it."""
+
+MONTH_PATTERN = r"^20\d{2}-(0[1-9]|1[0-2])$"
+"""A month asked for in a query, `YYYY-MM`, within the same years."""
+
+
+def in_platform_years(moment: datetime) -> bool:
+    return EARLIEST <= moment < END_OF_TIME
 
 
 def local_month(moment: datetime, tz: ZoneInfo) -> str:

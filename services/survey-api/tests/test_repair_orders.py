@@ -21,6 +21,10 @@ async def _post(survey: Survey, body: dict[str, Any]) -> Any:
         ({"delivered_at": "2026-11-02T08:00:00+08:00"}, "delivered_at", "delivered_at is before opened_at"),
         ({"settled_at": "2026-11-02T08:00:00+08:00"}, "settled_at", "settled_at is before opened_at"),
         ({"opened_at": "2026-11-02T09:10:00"}, "opened_at", "timezone"),
+        # DMS systems send 0001-01-01 for "no date"; it used to reach the calendar arithmetic and answer 500.
+        ({"opened_at": "0001-01-01T00:00:00+08:00"}, "opened_at", "between 2000 and 2099"),
+        ({"promised_at": "9999-12-31T23:00:00-08:00"}, "promised_at", "between 2000 and 2099"),
+        ({"delivered_at": "2100-01-01T00:00:00+00:00"}, "delivered_at", "between 2000 and 2099"),
         ({"estimate_amount": "12.345"}, "estimate_amount", "decimal places"),
         ({"invoice_amount": -1}, "invoice_amount", "greater than or equal to 0"),
         ({"jobs": []}, "jobs", "at least 1"),

@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from csi_shared.calendar import in_platform_years
 from csi_shared.events import JobKind
 from csi_shared.limits import Input
 from survey_api.repair_orders.rules import normalise_phone, vin_problem
@@ -90,6 +91,13 @@ class RepairOrderIn(In):
         if problem:
             raise ValueError(problem)
         return vin
+
+    @field_validator("opened_at", "promised_at", "settled_at", "delivered_at")
+    @classmethod
+    def _plausible(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        if value is not None and not in_platform_years(value):
+            raise ValueError(f"{info.field_name} must fall between 2000 and 2099")
+        return value
 
     @field_validator("promised_at", "settled_at", "delivered_at")
     @classmethod
