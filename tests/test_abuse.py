@@ -55,6 +55,10 @@ async def test_control_characters_are_refused_and_named(platform: Platform) -> N
         platform, repair_order(jobs=[{"op_code": "X", "kind": "repair", "description": "line one\nline two\tend"}]), key
     )
     assert ok.status_code == 201
+    bad_job = repair_order(ro_number="RO-2", jobs=[{"op_code": "X", "kind": "repair", "description": "a\x07b"}])
+    batch = await platform.survey.post("/v1/repair-orders/batch", json={"items": [bad_job]}, headers={"X-API-Key": key})
+    (item,) = batch.json()["results"]
+    assert item["errors"] == [{"field": "jobs[0].description", "reason": "control characters are not allowed"}]
 
 
 async def test_sql_and_html_are_stored_and_returned_as_text(platform: Platform) -> None:

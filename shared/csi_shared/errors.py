@@ -16,6 +16,8 @@ from csi_shared.db import database_unavailable
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+CONTROL_CHARACTER = "control_character"
+"""The pydantic error type of a refused control character (`limits.Input`); its context names the field."""
 
 
 class DomainError(Exception):
@@ -80,13 +82,11 @@ def field_errors(errors: Any) -> list[dict[str, str]]:
         field = ""
         for part in loc:
             field += f"[{part}]" if isinstance(part, int) else (f".{part}" if field else str(part))
-        reason = err.get("msg", "invalid")
-        if "control characters are not allowed (field " in reason:
-            # Raised for the whole body, but it knows which field: name it.
-            inner = reason.rsplit("(field ", 1)[1].rstrip(")")
-            field = f"{field}.{inner}" if field else inner
-            reason = "control characters are not allowed"
-        out.append({"field": field or "body", "reason": reason})
+        if err.get("type") == CONTROL_CHARACTER:
+            # Raised for a whole model, with the field inside it in its context: name that field.
+            inner = err["ctx"]["field"]
+            field = f"{field}.{inner}" if field and not inner.startswith("[") else f"{field}{inner}"
+        out.append({"field": field or "body", "reason": err.get("msg", "invalid")})
     return out
 
 

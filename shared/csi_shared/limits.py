@@ -9,8 +9,9 @@ from collections import OrderedDict
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic_core import PydanticCustomError
 
-from csi_shared.errors import DomainError, problem
+from csi_shared.errors import CONTROL_CHARACTER, DomainError, problem
 
 # C0 controls and DEL, except tab, newline and carriage return (multi-line comments are fine).
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -116,9 +117,6 @@ class BodySizeLimit:
         await response(scope, receive, send)
 
 
-CONTROL_CHARACTER = "control characters are not allowed"
-
-
 class Input(BaseModel):
     """Base of every request body: unknown fields and control characters (other than tab and newlines) are refused."""
 
@@ -129,5 +127,5 @@ class Input(BaseModel):
     def _no_control_characters(cls, data: Any) -> Any:
         path = control_character_in(data)
         if path is not None:
-            raise ValueError(f"{CONTROL_CHARACTER} (field {path})")
+            raise PydanticCustomError(CONTROL_CHARACTER, "control characters are not allowed", {"field": path})
         return data
