@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 from sqlalchemy import DateTime, Dialect, Table, TypeDecorator, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
 
@@ -118,8 +119,6 @@ async def insert_unless_exists(session: AsyncSession, table: Table, values: dict
 
 def database_unavailable(exc: BaseException) -> bool:
     """Whether an error means the database went away (retry later), not that the statement was wrong."""
-    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-
     if isinstance(exc, OperationalError | InterfaceError):
         return True
     return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)

@@ -72,9 +72,7 @@ class Runtime:
             return
         # Everything imported and built so far (framework, ORM, schemas) lives as long as the process: taking it
         # out of the collector's view stops each full collection from walking it in the middle of a request
-        # (ranking p95 213 -> 130 ms in `make bench`). The young generation keeps its default size: a request
-        # cancelled mid-transaction leaves an SQLite connection, and its write lock, to the collector, and a larger
-        # one held that lock past the next writer's 30 s timeout (tests/test_faults.py, client timeout).
+        # (ranking p95 213 -> 130 ms in `make bench`).
         gc.freeze()
         if settings.run_relay:
             self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from csi_shared.auth import Role, mint_token
 from csi_shared.localbroker import LocalBroker
@@ -183,8 +184,6 @@ async def eventually(check: Callable[[], Awaitable[Any]], *, timeout: float = 15
 
 async def outbox_events(app: FastAPI, event_type: str | None = None) -> list[dict[str, Any]]:
     """The events an app has written and not yet published (tests that run without the relay read them here)."""
-    from sqlalchemy import select
-
     runtime = app.state.runtime
     table = runtime.outbox.table
     async with runtime.sessions() as session:
