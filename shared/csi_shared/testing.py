@@ -39,7 +39,7 @@ def postgres_available() -> bool:
         return False
 
 
-def _pg_execute(sql: str) -> None:
+def pg_execute(sql: str) -> None:
     """Run one statement on the server; in a thread of its own, so async fixtures may call it too."""
     import asyncpg
 
@@ -72,7 +72,7 @@ class Databases:
                 upgrade(migrations_dir, f"sqlite+aiosqlite:///{path}")
                 self._templates[key] = str(path)
             else:
-                _pg_execute(f'CREATE DATABASE "{name}"')
+                pg_execute(f'CREATE DATABASE "{name}"')
                 self._created.append(name)
                 upgrade(migrations_dir, f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/{name}")
                 self._templates[key] = name
@@ -86,7 +86,7 @@ class Databases:
             path = self.tmp / f"{name}.db"
             shutil.copyfile(template, path)
             return f"sqlite+aiosqlite:///{path}"
-        _pg_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        pg_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         self._created.append(name)
         return f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/{name}"
 
@@ -95,13 +95,13 @@ class Databases:
         name = f"csi_e_{self.run_id}_{uuid.uuid4().hex[:10]}"
         if backend == "sqlite":
             return f"sqlite+aiosqlite:///{self.tmp / f'{name}.db'}"
-        _pg_execute(f'CREATE DATABASE "{name}"')
+        pg_execute(f'CREATE DATABASE "{name}"')
         self._created.append(name)
         return f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/{name}"
 
     def drop_all(self) -> None:
         for name in reversed(self._created):
-            _pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

@@ -27,12 +27,12 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, func, insert, select, text
 
-from csi_shared.auth import Role, mint_token
+from csi_shared.auth import Role
 from csi_shared.db import create_engine
 from csi_shared.localbroker import LocalBroker, free_port
 from csi_shared.migrations import upgrade
 from csi_shared.service import discover
-from csi_shared.testing import postgres_available
+from csi_shared.testing import bearer, pg_execute, postgres_available
 from csi_sim.client import _Settings as BenchSettings
 from csi_sim.cpu import CpuMeter
 from csi_sim.network import build_network, repair_orders
@@ -57,16 +57,6 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-async def _pg(sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(host="127.0.0.1", port=5432, user="postgres", database="postgres")
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 class Stack:
     """A broker and some services as real processes, on fresh databases of one backend."""
 
@@ -89,7 +79,7 @@ class Stack:
                 url = f"sqlite+aiosqlite:///{self.tmp / (spec.name + '.db')}"
             else:
                 name = f"csi_bench_{spec.name.replace('-', '_')}_{uuid.uuid4().hex[:6]}"
-                await _pg(f'CREATE DATABASE "{name}"')
+                pg_execute(f'CREATE DATABASE "{name}"')
                 self._pg_names.append(name)
                 url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
             await asyncio.to_thread(upgrade, spec.migrations_dir, url)
@@ -142,7 +132,7 @@ class Stack:
                 process.kill()
         self.broker.stop()
         for name in self._pg_names:
-            await _pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @asynccontextmanager
@@ -155,11 +145,8 @@ async def stack(backend: str, services: list[str]) -> Any:
         await s.stop()
 
 
-def token(role: Role, **scope: Any) -> dict[str, str]:
-    settings = BenchSettings(jwt_secret=SECRET, api_key_pepper=PEPPER)
-    return {
-        "Authorization": "Bearer " + mint_token(settings, subject="bench", role=role, now=datetime.now(UTC), **scope)
-    }
+def token(role: Role) -> dict[str, str]:
+    return bearer(role, settings=BenchSettings(jwt_secret=SECRET, api_key_pepper=PEPPER))
 
 
 async def count(url: str, sql: str) -> int:
@@ -272,7 +259,7 @@ async def bulk_insert_baseline(backend: str, ros: dict[str, list[dict[str, Any]]
         url = f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bulk.db"
     else:
         name = f"csi_bench_bulk_{uuid.uuid4().hex[:6]}"
-        await _pg(f'CREATE DATABASE "{name}"')
+        pg_execute(f'CREATE DATABASE "{name}"')
         url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
     engine = create_engine(url)
     try:
@@ -287,7 +274,7 @@ async def bulk_insert_baseline(backend: str, ros: dict[str, list[dict[str, Any]]
     finally:
         await engine.dispose()
         if backend != "sqlite":
-            await _pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     return len(rows) / elapsed
 
 
