@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PROJECTS := shared services/survey-api services/callback-scheduler services/scoring services/complaints sim
 PYPROJECTS := $(addsuffix /pyproject.toml,$(PROJECTS))
+NODE_TOOLS := tools/asyncapi-check tools/browser-check
 
-.PHONY: run test lint install migrate clean kubectl demo bench
+.PHONY: run test lint install migrate clean kubectl chromium node-tools demo bench console console-api-types
 
 $(STAMP): $(PYPROJECTS) Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,7 +17,7 @@ $(STAMP): $(PYPROJECTS) Makefile
 
 install: $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) console
 	$(BIN)/csi run
 
 # Against a running `make run`: a simulated month of a 20-dealer network, then what its users look at.
@@ -30,16 +31,54 @@ bench: $(STAMP)
 migrate: $(STAMP)
 	$(BIN)/csi db upgrade
 
-test: $(STAMP) kubectl
+test: $(STAMP) kubectl chromium node-tools console
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The deploy tests build the kustomize overlays with Debian's kubectl.
 kubectl:
 	@command -v kubectl >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubectl; }
 
+# The browser tests drive Debian's Chromium through Playwright (no browser download is possible here), with a CJK
+# font so that screenshots of the zh-CN pages show Chinese, not boxes.
+chromium:
+	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; }
+
+# Node tools, each installed from its lockfile when node_modules is missing or older than it (no install scripts: a
+# dependency's postinstall only sends telemetry): @asyncapi/parser for the event catalogue, axe-core for the browser
+# tests. Without npm those checks skip, or fail under CI=true.
+node-tools:
+	@if ! command -v npm >/dev/null; then echo "npm not found: the AsyncAPI and accessibility checks will skip"; \
+	else for dir in $(NODE_TOOLS); do \
+		if [ ! -e $$dir/node_modules/.installed ] || [ $$dir/package-lock.json -nt $$dir/node_modules/.installed ]; then \
+			npm ci --prefix $$dir --ignore-scripts --no-audit --no-fund --loglevel=error && touch $$dir/node_modules/.installed; \
+		fi; \
+	done; fi
+
+# The staff console (web/console): its packages from the committed lockfile when node_modules is missing or older than
+# it, then a type-check and build whenever a source is newer than the last build. Without npm, `make run` still starts
+# the services and the console's address says how to build it.
+CONSOLE := web/console
+CONSOLE_SRC := $(shell find $(CONSOLE)/src $(CONSOLE)/public -type f 2>/dev/null) $(addprefix $(CONSOLE)/,index.html package.json vite.config.ts tsconfig.json)
+
+console:
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory $(CONSOLE)/dist/index.html; \
+	else echo "npm not found: the console is not built"; fi
+
+$(CONSOLE)/node_modules/.installed: $(CONSOLE)/package-lock.json
+	npm ci --prefix $(CONSOLE) --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(CONSOLE)/dist/index.html: $(CONSOLE)/node_modules/.installed $(CONSOLE_SRC)
+	cd $(CONSOLE) && ./node_modules/.bin/tsc --noEmit && ./node_modules/.bin/vite build --logLevel warn
+	@touch $@
+
+# After changing an endpoint: the console's API types from the four services' OpenAPI documents (a test compares them).
+console-api-types: $(STAMP) console
+	$(BIN)/python $(CONSOLE)/scripts/api_types.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache $(addsuffix /node_modules,$(NODE_TOOLS)) $(CONSOLE)/node_modules $(CONSOLE)/dist

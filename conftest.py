@@ -1,1 +1,1 @@
-pytest_plugins = ["csi_shared.testing"]
+pytest_plugins = ["csi_dev.testing"]

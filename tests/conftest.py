@@ -13,9 +13,9 @@ import pytest
 from callback_scheduler.app import create_app as create_callbacks_app
 from callback_scheduler.config import Settings as CallbackSettings
 from callback_scheduler.spec import SERVICE as CALLBACK_SERVICE
+from csi_dev.broker import LocalBroker
+from csi_dev.testing import Databases, bearer, make_settings, serve
 from csi_shared.auth import Role
-from csi_shared.localbroker import LocalBroker
-from csi_shared.testing import Databases, bearer, make_settings, serve
 from survey_api.app import create_app as create_survey_app
 from survey_api.config import Settings as SurveySettings
 from survey_api.dealers.service import create_api_key

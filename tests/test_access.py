@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from csi_dev.testing import eventually
 from csi_shared.auth import DEALER_ROLES, Role
-from csi_shared.testing import eventually
 from tests.conftest import Platform, repair_order
 
 PHONE = "+8613800138000"
@@ -22,23 +22,39 @@ ACCESS: dict[tuple[str, str, str], str] = {
     ("survey", "PUT", "/v1/dealers/{dealer_code}"): "oem",
     ("survey", "GET", "/v1/dealers/{dealer_code}"): "dealer_read",
     ("survey", "POST", "/v1/dealers/{dealer_code}/api-keys"): "admin",
+    ("survey", "GET", "/v1/dealers/{dealer_code}/api-keys"): "admin",
+    ("survey", "DELETE", "/v1/dealers/{dealer_code}/api-keys/{prefix}"): "admin",
     ("survey", "POST", "/v1/repair-orders"): "dms",
     ("survey", "POST", "/v1/repair-orders/batch"): "dms",
     ("survey", "GET", "/v1/repair-orders/{dealer_code}/{ro_number}"): "dealer_read",
     ("survey", "GET", "/v1/questionnaires/{code}"): "public",
     ("survey", "GET", "/v1/surveys/{token}"): "token",
     ("survey", "POST", "/v1/surveys/{token}/responses"): "token",
-    ("survey", "POST", "/v1/survey-responses"): "dealer_write",
+    ("survey", "POST", "/v1/survey-responses"): "survey_center",
+    ("survey", "GET", "/v1/survey-center/calls"): "survey_center",
+    ("survey", "GET", "/s/{token}"): "token",
+    ("survey", "POST", "/s/{token}"): "token",
+    ("survey", "GET", "/s/{token}/thanks"): "token",
+    ("survey", "POST", "/s/{token}/contact"): "token",
     ("callbacks", "GET", "/v1/callbacks"): "dealer_read",
     ("callbacks", "POST", "/v1/callbacks"): "dealer_write",
     ("callbacks", "GET", "/v1/callbacks/{callback_id}"): "dealer_read",
     ("callbacks", "POST", "/v1/callbacks/{callback_id}/attempts"): "dealer_write",
     ("callbacks", "GET", "/v1/compliance"): "dealer_read",
     ("callbacks", "GET", "/v1/reports/monthly"): "dealer_read",
+    ("callbacks", "GET", "/v1/data-fix-tasks"): "dealer_read",
     ("scoring", "GET", "/v1/dealers/{dealer_code}/csi"): "dealer_read",
     ("scoring", "GET", "/v1/dealers/{dealer_code}/csi/trend"): "dealer_read",
+    ("scoring", "GET", "/v1/dealers/{dealer_code}/csi/breakdown"): "dealer_read",
     ("scoring", "GET", "/v1/csi"): "oem",
+    ("scoring", "GET", "/v1/dispositions"): "dealer_read",
     ("scoring", "GET", "/v1/csi/export"): "oem",
+    ("scoring", "GET", "/v1/integrity"): "oem",
+    ("scoring", "GET", "/v1/integrity/actions"): "oem",
+    ("scoring", "GET", "/v1/integrity/known-numbers"): "oem",
+    ("scoring", "PUT", "/v1/integrity/dealers/{dealer_code}/known-numbers"): "oem",
+    ("scoring", "PUT", "/v1/integrity/dealers/{dealer_code}/review"): "oem",
+    ("scoring", "PUT", "/v1/integrity/responses/{response_id}/exclusion"): "oem",
     ("complaints", "POST", "/v1/complaints"): "dealer_write",
     ("complaints", "GET", "/v1/complaints"): "dealer_read",
     ("complaints", "GET", "/v1/complaints/report"): "dealer_read",
@@ -71,6 +87,30 @@ async def _seed(p: Platform) -> dict[str, str]:
         return items[0]["id"] if items else None
 
     callback_id = await eventually(callback)
+    # Answers the survey centre took on the phone give D001 a CSI for 2026-11: the ranking and its export have D001 in them, so that a
+    # head-office user outside D001's scope seeing it there would show.
+    from survey_api.questionnaires.catalogue import CSI_V1
+
+    answers = [{"item": item.code, "score": 9} for item in CSI_V1.items]
+    center = p.auth("survey_center", region="east")
+    phoned = await p.survey.post("/v1/survey-responses", headers=center, json={"dealer_code": "D001",
+                                 "ro_number": "RO-2026-000123", "answers": answers, "overall": 9, "recommend": 9})  # fmt: skip
+    assert phoned.status_code == 201, phoned.text
+    assert p.scoring is not None
+    scoring = p.scoring
+
+    async def ranked() -> bool:
+        ranking = await scoring.get("/v1/csi", params={"period": "2026-11"}, headers=p.auth("admin"))
+        return "D001" in ranking.text
+
+    await eventually(ranked)
+    # D001's known numbers and a review mark, so that the integrity lists have D001 in them for whoever may see it.
+    admin = p.auth("admin")
+    known = await scoring.put("/v1/integrity/dealers/D001/known-numbers", headers=admin,
+                              json={"numbers": [{"phone": "+862162123456", "label": "reception"}]})  # fmt: skip
+    review = await scoring.put("/v1/integrity/dealers/D001/review", params={"period": "2026-11"}, headers=admin,
+                               json={"under_review": False, "reason": "seen"})  # fmt: skip
+    assert known.status_code == 200 and review.status_code == 200, (known.text, review.text)
     assert p.complaints is not None
     complaint = await p.complaints.post("/v1/complaints", headers=cra,
                                         json={"dealer_code": "D001", "ro_number": "RO-2026-000123", "category": "price", "description": "x"})  # fmt: skip
@@ -81,15 +121,21 @@ async def _seed(p: Platform) -> dict[str, str]:
 def _request(service: str, method: str, path: str, ids: dict[str, str]) -> dict[str, Any]:
     """A request at D001's objects for every endpoint."""
     concrete = (path.replace("{dealer_code}", "D001").replace("{ro_number}", "RO-2026-000123").replace("{code}", "csi-v1")
-                .replace("{token}", "t" * 32).replace("{callback_id}", ids["callback_id"]).replace("{complaint_id}", ids["complaint_id"]))  # fmt: skip
+                .replace("{token}", "t" * 32).replace("{prefix}", "csi_notakey0").replace("{callback_id}", ids["callback_id"]).replace("{complaint_id}", ids["complaint_id"]))  # fmt: skip
     params: dict[str, str] = {}
     body: Any = None
-    if path in ("/v1/callbacks", "/v1/complaints") and method == "GET":
+    if path in ("/v1/callbacks", "/v1/complaints", "/v1/data-fix-tasks") and method == "GET":
         params = {"dealer_code": "D001"}
+    if path == "/v1/dispositions":
+        params = {"dealer_code": "D001", "period": "2026-11"}
+    if path == "/v1/survey-center/calls":
+        params = {"month": "2026-11"}
     if path in ("/v1/compliance", "/v1/reports/monthly", "/v1/complaints/report"):
         params = {"dealer_code": "D001", "month": "2026-11"}
+    if path.startswith("/v1/integrity"):
+        params = {"period": "2026-11"}
     if path.startswith("/v1/dealers/{dealer_code}/csi") or path.startswith("/v1/csi"):
-        params = {"period": "2026-11", "from": "2026-10", "to": "2026-11"}
+        params = {"period": "2026-11", "from": "2026-10", "to": "2026-11", "by": "service_advisor"}
     bodies = {
         "/v1/dealers/{dealer_code}": {"name": "Renamed", "region": "east"},
         "/v1/repair-orders": repair_order(),
@@ -106,6 +152,9 @@ def _request(service: str, method: str, path: str, ids: dict[str, str]) -> dict[
         "/v1/complaints": {"dealer_code": "D001", "category": "price", "description": "x"},
         "/v1/complaints/{complaint_id}/transitions": {"action": "acknowledge"},
         "/v1/surveys/{token}/responses": {"answers": [], "overall": 8, "recommend": 8},
+        "/v1/integrity/dealers/{dealer_code}/known-numbers": {"numbers": [{"phone": PHONE, "label": "reception"}]},
+        "/v1/integrity/dealers/{dealer_code}/review": {"under_review": True, "reason": "staff phones"},
+        "/v1/integrity/responses/{response_id}/exclusion": {"excluded": True, "reason": "answered by staff"},
     }
     if method in ("POST", "PUT"):
         body = bodies.get(path, {})
@@ -132,7 +181,15 @@ async def test_every_endpoint_has_an_access_rule(whole_platform: Platform) -> No
 async def test_nobody_reaches_what_is_not_theirs(seeded: tuple[Platform, dict[str, str]]) -> None:
     p, ids = seeded
     clients = _clients(p)
-    others = [p.auth(role.value, dealers=["D002"]) for role in DEALER_ROLES] + [p.auth("oem_analyst", region="west")]
+    others = [p.auth(role.value, dealers=["D002"]) for role in DEALER_ROLES]
+    # Head office narrowed by region or by named dealers, the same rule for both (DESIGN.md, "Auth").
+    head_office_elsewhere = {
+        f"{role} of {'region west' if scope == 'region' else 'D002'}": p.auth(role, **{scope: value})
+        for role in ("oem_analyst", "admin")
+        for scope, value in (("region", "west"), ("dealers", ["D002"]))
+    }
+    head_office_of_d001 = {"oem_analyst of east": p.auth("oem_analyst", region="east"),
+                           "oem_analyst of D001": p.auth("oem_analyst", dealers=["D001"])}  # fmt: skip
     own_dealer_users = {role: p.auth(role.value, dealers=["D001"]) for role in DEALER_ROLES}
     problems = []
     for (service, method, path), kind in ACCESS.items():
@@ -152,6 +209,7 @@ async def test_nobody_reaches_what_is_not_theirs(seeded: tuple[Platform, dict[st
                 and PHONE in response.text
                 and "cra" not in who
                 and "service_advisor" not in who
+                and not (who == "survey_center of east" and path == "/v1/survey-center/calls")  # calling is its job
             ):
                 problems.append(f"{method} {path} as {who}: shows the full phone number")
 
@@ -170,22 +228,38 @@ async def test_nobody_reaches_what_is_not_theirs(seeded: tuple[Platform, dict[st
                 check(response, {403}, "D003's key")
             continue
         check(await send({}), {401}, "anonymous")
-        for headers in others[:-1]:
+        for headers in others:
             check(await send(headers), {403, 404, 422}, "another dealer's user")
-        regional = await send(others[-1])
-        if kind == "oem" and method == "GET":  # their own region's figures, none of D001's
-            check(regional, {200}, "oem_analyst of west")
-            if "D001" in regional.text:
-                problems.append(f"{method} {path}: an analyst of west sees D001")
-        else:
-            check(regional, {403, 404, 422}, "oem_analyst of west")
-        if kind in ("oem", "admin"):
+        for who, headers in head_office_elsewhere.items():
+            response = await send(headers)
+            if kind == "survey_center":
+                check(response, {403}, who)
+            elif kind == "oem" and method == "GET":  # the figures of their own scope, none of D001's
+                check(response, {200}, who)
+                if "D001" in response.text:
+                    problems.append(f"{method} {path}: {who} sees D001")
+            elif kind == "admin" and not who.startswith("admin"):
+                check(response, {403}, who)
+            else:
+                check(response, {403, 404, 422}, who)
+        if kind == "oem" and method == "GET":
+            for who, headers in head_office_of_d001.items():
+                response = await send(headers)
+                check(response, {200}, who)
+                if "D001" not in response.text:
+                    problems.append(f"{method} {path}: {who} does not see D001")
+        if kind in ("oem", "admin", "survey_center"):
             for role, headers in own_dealer_users.items():
                 check(await send(headers), {403}, f"{role.value} of D001")
+        if kind == "survey_center":
+            check(await send(p.auth("oem_analyst")), {403}, "oem_analyst")
+            check(await send(p.auth("survey_center", region="west")), {200, 404}, "survey_center of west")
+            check(await send(p.auth("survey_center", region="east")), {200, 201, 409, 422}, "survey_center of east")
         if kind == "admin":
             check(await send(p.auth("oem_analyst")), {403}, "oem_analyst")
         if kind == "dealer_read" and method == "GET":
             manager = await send(own_dealer_users[Role.SERVICE_MANAGER])
             check(manager, {200}, "service_manager of D001")
-            check(await send(p.auth("oem_analyst", region="east")), {200}, "oem_analyst of east")
+            for who, headers in head_office_of_d001.items():
+                check(await send(headers), {200}, who)
     assert not problems, "\n".join(problems)

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from callback_scheduler.models import Callback, inbox
-from csi_shared.localbroker import LocalBroker
-from csi_shared.testing import Databases, eventually
+from csi_dev.broker import LocalBroker
+from csi_dev.testing import Databases, eventually
 from survey_api.models import outbox
 from tests.conftest import Platform, make_platform_settings, repair_order
 

@@ -61,7 +61,7 @@ def test_every_deployment_has_probes_resources_and_runs_locked_down(objects: lis
     deployments = of_kind(objects, "Deployment")
     assert {d["metadata"]["name"] for d in deployments} == {
         n for s in generate.SERVICES for n in (s.name, f"{s.name}-worker")
-    }
+    } | {generate.CONSOLE}
     for d in deployments:
         pod = d["spec"]["template"]["spec"]
         assert pod["securityContext"]["runAsNonRoot"] is True and pod["automountServiceAccountToken"] is False
@@ -114,7 +114,7 @@ def _public_paths() -> dict[str, str]:
     """A concrete example of every public path, with the service whose app answers it."""
     from callback_scheduler.app import create_app as callbacks
     from complaints.app import create_app as complaints
-    from csi_shared.testing import JWT_SECRET, PEPPER
+    from csi_dev.testing import JWT_SECRET, PEPPER
     from scoring.app import create_app as scoring
     from survey_api.app import create_app as survey
 
@@ -132,7 +132,7 @@ def _public_paths() -> dict[str, str]:
 
 
 def test_the_ingress_sends_every_public_path_to_the_service_that_answers_it() -> None:
-    (ingress,) = of_kind(build("prod"), "Ingress")
+    (ingress,) = [i for i in of_kind(build("prod"), "Ingress") if i["metadata"]["name"] == "csi"]
     rules = sorted(((p["path"], p["backend"]["service"]["name"]) for p in ingress["spec"]["rules"][0]["http"]["paths"]),
                    key=lambda r: -len(r[0]))  # nginx tries longer regex locations first  # fmt: skip
     examples = _public_paths()
@@ -140,6 +140,23 @@ def test_the_ingress_sends_every_public_path_to_the_service_that_answers_it() ->
     for path, service in examples.items():
         routed = next((svc for pattern, svc in rules if re.match(pattern, path, re.IGNORECASE)), None)
         assert routed == service, f"{path} goes to {routed}, but {service} answers it"
+
+
+def test_the_console_and_its_api_paths_share_one_host(objects: list[dict[str, Any]]) -> None:
+    ingresses = {i["metadata"]["name"]: i for i in of_kind(objects, "Ingress")}
+    hosts = {rule["host"] for i in ingresses.values() for rule in i["spec"]["rules"]}
+    assert len(hosts) == 1, "same origin: no CORS for the console"
+    api = ingresses["csi-console-api"]
+    assert api["metadata"]["annotations"]["nginx.ingress.kubernetes.io/rewrite-target"] == "/$2"
+    routes = {p["path"]: p["backend"]["service"]["name"] for p in api["spec"]["rules"][0]["http"]["paths"]}
+    for svc in generate.SERVICES:
+        pattern = next(p for p, name in routes.items() if name == svc.name)
+        match = re.match(pattern, f"/api/{svc.name}/v1/anything?x=1")
+        assert match and match.group(2) == "v1/anything?x=1"
+    page = [p for p in ingresses["csi"]["spec"]["rules"][0]["http"]["paths"] if p["path"] == "/"]
+    assert [p["backend"]["service"]["name"] for p in page] == [generate.CONSOLE]
+    (console,) = [d for d in of_kind(objects, "Deployment") if d["metadata"]["name"] == generate.CONSOLE]
+    assert console["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"] == generate.CONSOLE_PORT
 
 
 @pytest.mark.parametrize("service", [s.name for s in generate.SERVICES])

@@ -10,9 +10,10 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import func, select
 
 from callback_scheduler.models import Callback, inbox
+from csi_dev.broker import LocalBroker
+from csi_dev.testing import eventually
+from csi_shared.asyncapi import DEAD_LETTER_HEADERS
 from csi_shared.events import RepairOrderClosed, Topic, dlq_topic, make_event
-from csi_shared.localbroker import LocalBroker
-from csi_shared.testing import eventually
 from tests.conftest import Platform, repair_order
 
 
@@ -94,3 +95,4 @@ async def test_a_poison_message_goes_to_the_dlq_and_the_consumer_goes_on(
     assert "not a valid event envelope" in errors[0]
     assert "vin" in errors[1] and "Field required" in errors[1]
     assert dict(dead[0].headers)["original_topic"].decode() == topic
+    assert {name for name, _ in dead[0].headers} == set(DEAD_LETTER_HEADERS)  # as docs/events/asyncapi.json says

@@ -5,9 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import os
-import signal
-import subprocess
 from typing import Any
 
 import pytest
@@ -17,11 +14,13 @@ from sqlalchemy.engine import make_url
 
 from callback_scheduler.models import Callback, inbox
 from callback_scheduler.spec import SERVICE as CALLBACKS
+from csi_dev.broker import LocalBroker
+from csi_dev.ports import free_port
+from csi_dev.processes import ServiceProcess
+from csi_dev.tcpproxy import TcpProxy
+from csi_dev.testing import JWT_SECRET, PEPPER, Databases, eventually, make_settings, serve
 from csi_shared.db import create_engine
 from csi_shared.events import ALL_TOPICS, RepairOrderClosed, Topic, dlq_topic, make_event
-from csi_shared.localbroker import LocalBroker, free_port
-from csi_shared.tcpproxy import TcpProxy
-from csi_shared.testing import JWT_SECRET, PEPPER, Databases, eventually, make_settings, serve
 from csi_shared.web import DbSession
 from survey_api.app import create_app as create_survey_app
 from survey_api.config import Settings as SurveySettings
@@ -55,14 +54,13 @@ async def _count(url: str, table: Any) -> int:
         await engine.dispose()
 
 
-def _start_scheduler(url: str, broker: LocalBroker, prefix: str, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "CSI_ENV_FILE": "/nonexistent", "CSI_JWT_SECRET": JWT_SECRET, "CSI_API_KEY_PEPPER": PEPPER,
+def _start_scheduler(url: str, broker: LocalBroker, prefix: str, port: int) -> ServiceProcess:
+    env = {"CSI_ENV_FILE": "/nonexistent", "CSI_JWT_SECRET": JWT_SECRET, "CSI_API_KEY_PEPPER": PEPPER,
            "CSI_CALLBACK_SCHEDULER_DATABASE_URL": url, "CSI_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
            "CSI_KAFKA_TOPIC_PREFIX": prefix, "CSI_KAFKA_TOPIC_PARTITIONS": "2", "CSI_CONSUMER_SESSION_TIMEOUT_MS": "2000",
            "CSI_CONSUMER_HEARTBEAT_INTERVAL_MS": "300", "CSI_CONSUMER_BATCH_SIZE": "50", "CSI_RUN_JOBS": "false",
            "CSI_LOG_LEVEL": "WARNING"}  # fmt: skip
-    return subprocess.Popen(CALLBACKS.command(port=port),
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    return ServiceProcess(CALLBACKS, port=port, env=env, quiet=True).start()
 
 
 async def test_a_consumer_killed_mid_batch_loses_and_doubles_nothing(
@@ -84,8 +82,7 @@ async def test_a_consumer_killed_mid_batch_loses_and_doubles_nothing(
     process = _start_scheduler(url, broker, topic_prefix, port)
     try:
         await eventually(lambda: _count(url, Callback), timeout=60)  # it has started handling batches
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+        process.kill()
         killed_at = await _count(url, Callback)
         assert 0 < killed_at < total, "the kill should land mid-stream"
         process = _start_scheduler(url, broker, topic_prefix, port)
@@ -96,8 +93,7 @@ async def test_a_consumer_killed_mid_batch_loses_and_doubles_nothing(
         await eventually(all_done, timeout=120)
         await asyncio.sleep(1)  # anything redelivered after the restart has had time to be skipped
     finally:
-        process.terminate()
-        process.wait()
+        process.stop()
     assert await _count(url, Callback) == total
     assert await _count(url, inbox) == total
 
@@ -106,10 +102,9 @@ async def test_a_consumer_killed_mid_batch_loses_and_doubles_nothing(
 async def test_database_connections_dropped_mid_request_fail_cleanly_and_leave_nothing(
     databases: Databases, broker: LocalBroker, topic_prefix: str
 ) -> None:
-    from csi_shared.testing import postgres_available
+    from csi_dev.testing import require_postgres
 
-    if not postgres_available():
-        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    require_postgres()
     url = make_url(databases.url("postgres", "survey-api", SURVEY.migrations_dir))
     proxy = TcpProxy(5432)
     proxy.restore()
@@ -120,8 +115,8 @@ async def test_database_connections_dropped_mid_request_fail_cleanly_and_leave_n
     app = create_survey_app(settings)
     try:
         async with serve(app) as client:
+            from csi_dev.testing import bearer
             from csi_shared.auth import Role
-            from csi_shared.testing import bearer
 
             await client.put(
                 "/v1/dealers/D001", json={"name": "D", "region": "east"}, headers=bearer(Role.ADMIN, settings=settings)
@@ -132,12 +127,8 @@ async def test_database_connections_dropped_mid_request_fail_cleanly_and_leave_n
                 key = await create_api_key(session=session, dealer_code="D001", pepper=PEPPER)
                 await session.commit()
             batch = {"items": [repair_order(ro_number=f"RO-{n}") for n in range(600)]}
-            request = asyncio.create_task(
-                client.post("/v1/repair-orders/batch", json=batch, headers={"X-API-Key": key})
-            )
-            await asyncio.sleep(0.4)
-            proxy.cut()
-            response = await request
+            proxy.cut_on(b"INSERT INTO repair_orders")  # the batch's first write: mid-transaction, every time
+            response = await client.post("/v1/repair-orders/batch", json=batch, headers={"X-API-Key": key})
             assert response.status_code == 503, response.text[:200]
             assert response.headers["content-type"] == "application/problem+json" and response.headers["Retry-After"]
             proxy.restore()
@@ -206,8 +197,9 @@ async def test_a_poison_message_in_each_topic_reaches_its_dlq_and_consumers_go_o
 
     await eventually(scheduled)
     # Every consumer group reading a topic dead-letters the poison once, with its error and where it came from.
-    readers = {Topic.REPAIR_ORDERS: {"callback-scheduler", "scoring", "complaints"}, Topic.SURVEYS: {"survey-api", "scoring", "complaints"},
-               Topic.CALLBACKS: {"complaints"}, Topic.COMPLAINTS: {"callback-scheduler", "scoring"}}  # fmt: skip
+    readers = {Topic.REPAIR_ORDERS: {"callback-scheduler", "scoring", "complaints"},
+               Topic.SURVEYS: {"callback-scheduler", "scoring", "complaints"},
+               Topic.CALLBACKS: {"scoring", "complaints"}, Topic.COMPLAINTS: {"callback-scheduler", "scoring"}}  # fmt: skip
     for topic, groups in readers.items():
         consumer = AIOKafkaConsumer(
             f"{prefix}{dlq_topic(topic)}", bootstrap_servers=broker.bootstrap_servers, auto_offset_reset="earliest"

@@ -1,18 +1,22 @@
-"""Logs are JSON lines with a request id that follows the request into other services' work, and never carry a
-phone number, a token or a key."""
+"""Logs are JSON lines (text lines under `make run`) with a request id that follows the request into other services'
+work, and never carry a phone number, a token or a key."""
 
 from __future__ import annotations
 
 import io
 import json
 import logging
+import re
+import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from csi_shared.logs import JsonFormatter, redact
-from csi_shared.testing import eventually
+from csi_dev.testing import eventually
+from csi_shared.logs import JsonFormatter, TextFormatter, configure_logging, correlated, redact
+from survey_api.app import create_app as create_survey_app
+from survey_api.config import Settings as SurveySettings
 from tests.conftest import Platform, repair_order
 
 
@@ -70,3 +74,38 @@ def test_redaction() -> None:
     # RO numbers are not personal data, and support needs them in the logs.
     assert redact("planned callback for D001/RO-20261102001") == "planned callback for D001/RO-20261102001"
     assert redact("phone:13800138000, tel 138-0013-8000") == "phone:[phone], tel [phone]"
+
+
+def _record(message: str, *args: object, exc_info: Any = None) -> logging.LogRecord:
+    return logging.LogRecord("callback_scheduler.callbacks.service", logging.INFO, __file__, 1, message, args, exc_info)
+
+
+def test_text_lines_are_readable_and_redacted_too() -> None:
+    formatter = TextFormatter("callback-scheduler")
+    with correlated("req-ro-42"):
+        line = formatter.format(
+            _record("planned post_service callback for D001/RO-20261102001, phone %s", "13800138000")
+        )
+    assert re.fullmatch(
+        r"\d\d:\d\d:\d\d INFO  callback-scheduler  planned post_service callback for D001/RO-20261102001, "
+        r"phone \[phone\] \[req-ro-42\]",
+        line,
+    ), line
+    try:
+        raise ValueError("no answer on +86 138 0013 8000")
+    except ValueError:
+        failed = formatter.format(_record("callback attempt failed", exc_info=sys.exc_info()))
+    assert "\nTraceback" in failed and "ValueError: no answer on [phone]" in failed and "0013" not in failed
+    assert "[" not in failed.splitlines()[0], "no request id, no brackets"
+
+
+def test_the_log_format_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CSI_LOG_FORMAT", "text")
+    settings = SurveySettings(jwt_secret="x" * 32, api_key_pepper="p", database_url="sqlite+aiosqlite:///:memory:")
+    try:
+        create_survey_app(settings)
+        handler = next(h for h in logging.getLogger().handlers if getattr(h, "_csi", False))
+        assert isinstance(handler.formatter, TextFormatter) and handler.formatter.service == "survey-api"
+    finally:
+        configure_logging(logging.getLevelName(logging.getLogger().level))
+    assert isinstance(handler.formatter, JsonFormatter), "JSON is the default"

@@ -12,8 +12,8 @@ from callback_scheduler.models import Base as CallbackBase
 from callback_scheduler.spec import SERVICE as CALLBACKS
 from complaints.models import Base as ComplaintsBase
 from complaints.spec import SERVICE as COMPLAINTS
+from csi_dev.testing import Databases
 from csi_shared.db import create_engine
-from csi_shared.testing import Databases
 from scoring.models import Base as ScoringBase
 from scoring.spec import SERVICE as SCORING
 from survey_api.models import Base as SurveyBase

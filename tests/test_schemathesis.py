@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from csi_dev.testing import PEPPER, Databases, bearer, make_settings
 from csi_shared.auth import Role
-from csi_shared.testing import PEPPER, Databases, bearer, make_settings
 
 SERVICES = ["survey-api", "callback-scheduler", "scoring", "complaints"]
 EXAMPLES = 15

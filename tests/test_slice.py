@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from csi_shared.testing import eventually
+from csi_dev.testing import eventually
 from tests.conftest import Platform, repair_order
 
 
@@ -30,7 +30,7 @@ async def test_posted_repair_order_becomes_a_post_service_callback(platform: Pla
     assert callback["due_at"] == "2026-11-07T15:59:59Z"
     # Planned the day after delivery at the start of the customer's window (18:00 Shanghai).
     assert callback["planned_at"] == "2026-11-03T10:00:00Z"
-    assert callback["customer"] == {"name": "李雷", "phone": "+8613800138000"}
+    assert callback["customer"] == {"name": "李雷", "phone": "+8613800138000", "alternate_phone": None}
 
 
 async def test_deadline_follows_the_dealers_time_zone(platform: Platform) -> None:

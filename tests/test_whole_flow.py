@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from csi_shared.testing import eventually
+from csi_dev.testing import eventually
 from tests.conftest import Platform, repair_order
 
 
@@ -46,8 +46,20 @@ async def test_an_unhappy_customer_travels_through_every_service(whole_platform:
         "+8613800138000",
     )
 
-    # The callback's scores count for the CSI of the RO's settlement month.
+    # The callback is the dealer's own measure: beside the index, never in it. The index counts what the customer
+    # tells the OEM, here the survey centre's phone interview.
     manager = p.auth("service_manager", dealers=["D001"])
+
+    async def callback_shown() -> Any:
+        body = await _get(p.scoring, "/v1/dealers/D001/csi", manager, period="2026-11")
+        return body if body["callback_satisfaction"]["answers"] else None
+
+    shown = await eventually(callback_shown)
+    assert shown["callback_satisfaction"] == {"mean": 4.0, "answers": 1} and shown["responses"] == 0
+    interview = {"dealer_code": "D001", "ro_number": "RO-2026-000123", "overall": 5, "recommend": 5,
+                 "answers": [{"item": "sq_first_time", "score": 3}]}  # fmt: skip
+    center = await p.survey.post("/v1/survey-responses", json=interview, headers=p.auth("survey_center", region="east"))
+    assert center.status_code == 201, center.text
 
     async def card() -> Any:
         body = await _get(p.scoring, "/v1/dealers/D001/csi", manager, period="2026-11")
@@ -61,7 +73,7 @@ async def test_an_unhappy_customer_travels_through_every_service(whole_platform:
     steps = [("cra", "acknowledge", {}), ("service_manager", "investigate", {}),
              ("service_manager", "propose_action", {"cause": "c", "corrective_action": "a", "preventive_action": "p"}),
              ("general_manager", "approve_action", {"supervisor": "s"}), ("service_manager", "resolve", {}),
-             ("cra", "confirm", {}), ("cra", "close", {})]  # fmt: skip
+             ("general_manager", "verify", {}), ("cra", "confirm", {}), ("cra", "close", {})]  # fmt: skip
     hotline = await p.complaints.post(
         "/v1/complaints", headers=p.auth("oem_analyst", region="east"),
         json={"dealer_code": "D001", "ro_number": "RO-2026-000123", "category": "safety", "description": "brake failure feared"},
@@ -80,6 +92,7 @@ async def test_an_unhappy_customer_travels_through_every_service(whole_platform:
 
     async def complaint_counted() -> Any:
         body = await _get(p.scoring, "/v1/dealers/D001/csi", manager, period="2026-11")
-        return body if body["complaints"] == 2 else None
+        return body if body["complaints"] == 3 else None
 
-    assert (await eventually(complaint_counted))["complaints_per_100_ros"] == 200.0
+    # The callback's case, the survey centre's (a 3 on an item) and the hotline's.
+    assert (await eventually(complaint_counted))["complaints_per_100_ros"] == 300.0

@@ -32,13 +32,18 @@ class Svc:
 
 SERVICES = (
     Svc("survey-api", "survey_api", 8001, "CSI_SURVEY_API_",
-        ("/v1/dealers", "/v1/repair-orders", "/v1/questionnaires", "/v1/surveys", "/v1/survey-responses")),
+        ("/v1/dealers", "/v1/repair-orders", "/v1/questionnaires", "/v1/surveys", "/v1/survey-responses",
+         "/v1/survey-center", "/s", "/static")),
     Svc("callback-scheduler", "callback_scheduler", 8002, "CSI_CALLBACK_SCHEDULER_",
-        ("/v1/callbacks", "/v1/compliance", "/v1/reports")),
+        ("/v1/callbacks", "/v1/compliance", "/v1/reports", "/v1/data-fix-tasks")),
     # A dealer's card lives under /v1/dealers/{code}/csi: the longer regex wins over survey-api's /v1/dealers.
-    Svc("scoring", "scoring", 8003, "CSI_SCORING_", ("/v1/dealers/[^/]+/csi", "/v1/csi")),
+    Svc("scoring", "scoring", 8003, "CSI_SCORING_", ("/v1/dealers/[^/]+/csi", "/v1/csi", "/v1/dispositions", "/v1/integrity")),
     Svc("complaints", "complaints", 8004, "CSI_COMPLAINTS_", ("/v1/complaints",)),
 )  # fmt: skip
+
+CONSOLE = "console"
+CONSOLE_PORT = 8080
+"""The staff console (web/console): nginx serves the built files; the ingress sends /api/<service>/… to the services."""
 
 SECURITY_CONTEXT = {
     "runAsNonRoot": True,
@@ -161,6 +166,52 @@ def documents(svc: Svc) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+def console_documents() -> list[dict[str, Any]]:
+    """The console's Deployment, Service and settings: static files behind the same host as the APIs."""
+    web = {
+        "app.kubernetes.io/name": CONSOLE,
+        "app.kubernetes.io/component": "web",
+        "app.kubernetes.io/part-of": PART_OF,
+    }
+    probe = {"httpGet": {"path": "/healthz", "port": "http"}, "periodSeconds": 10, "failureThreshold": 3}
+    container = {
+        "name": CONSOLE,
+        "image": f"csi/{CONSOLE}:latest",
+        "imagePullPolicy": "IfNotPresent",
+        "envFrom": [{"configMapRef": {"name": f"csi-{CONSOLE}"}}],
+        "env": [],
+        "ports": [{"name": "http", "containerPort": CONSOLE_PORT}],
+        "resources": {"requests": {"cpu": "20m", "memory": "32Mi"}, "limits": {"cpu": "500m", "memory": "128Mi"}},
+        "securityContext": SECURITY_CONTEXT,
+        "livenessProbe": probe,
+        "readinessProbe": {**probe, "httpGet": {"path": "/readyz", "port": "http"}, "periodSeconds": 5},
+        # nginx writes its rendered configuration and temporary files; the root filesystem stays read-only.
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}, {"name": "conf", "mountPath": "/etc/nginx/conf.d"}],
+    }
+    pod = pod_spec([container])
+    pod["volumes"].append({"name": "conf", "emptyDir": {"sizeLimit": "1Mi"}})
+    return [
+        # The identity provider the console signs people in with (authorization code + PKCE), set per overlay.
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"csi-{CONSOLE}", "labels": web},
+         "data": {"CONSOLE_OIDC_ISSUER": "https://login.example.com/", "CONSOLE_OIDC_ORIGIN": "https://login.example.com",
+                  "CONSOLE_OIDC_CLIENT_ID": "csi-console", "CONSOLE_OIDC_SCOPE": "openid profile"}},
+        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": CONSOLE, "labels": web},
+         "spec": {"replicas": 2, "selector": {"matchLabels": {"app.kubernetes.io/name": CONSOLE, "app.kubernetes.io/component": "web"}},
+                  "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
+                  "template": {"metadata": {"labels": web}, "spec": pod}}},
+        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": CONSOLE, "labels": web},
+         "spec": {"selector": {"app.kubernetes.io/name": CONSOLE, "app.kubernetes.io/component": "web"},
+                  "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}},
+        {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": CONSOLE, "labels": web},
+         "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app.kubernetes.io/name": CONSOLE, "app.kubernetes.io/component": "web"}}}},
+        {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "console-from-ingress", "labels": web},
+         "spec": {"podSelector": {"matchLabels": {"app.kubernetes.io/name": CONSOLE, "app.kubernetes.io/component": "web"}},
+                  "policyTypes": ["Ingress"],
+                  "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}],
+                               "ports": [{"protocol": "TCP", "port": "http"}]}]}},
+    ]  # fmt: skip
+
+
 def common() -> list[dict[str, Any]]:
     meta = {"labels": {"app.kubernetes.io/part-of": PART_OF}}
     return [
@@ -189,11 +240,33 @@ def ingress() -> dict[str, Any]:
          "backend": {"service": {"name": svc.name, "port": {"name": "http"}}}}
         for svc in SERVICES for path in svc.paths
     ]  # fmt: skip
+    # Everything else is the console's page (the shortest regex, so nginx tries it last).
+    paths.append({"path": "/", "pathType": "ImplementationSpecific",
+                  "backend": {"service": {"name": CONSOLE, "port": {"name": "http"}}}})  # fmt: skip
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",
         "metadata": {"name": "csi", "labels": {"app.kubernetes.io/part-of": PART_OF},
                      "annotations": {"nginx.ingress.kubernetes.io/use-regex": "true",
+                                     "nginx.ingress.kubernetes.io/proxy-body-size": "16m"}},
+        "spec": {"ingressClassName": "nginx", "rules": [{"host": "csi.example.com", "http": {"paths": paths}}]},
+    }  # fmt: skip
+
+
+def console_api_ingress() -> dict[str, Any]:
+    """/api/<service>/x → the service's /x: the console calls the APIs from its own origin (no CORS, CSP connect-src
+    'self'), as csi_dev.console does under `make run`."""
+    paths = [
+        {"path": f"/api/{svc.name}(/|$)(.*)", "pathType": "ImplementationSpecific",
+         "backend": {"service": {"name": svc.name, "port": {"name": "http"}}}}
+        for svc in SERVICES
+    ]  # fmt: skip
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": "csi-console-api", "labels": {"app.kubernetes.io/part-of": PART_OF},
+                     "annotations": {"nginx.ingress.kubernetes.io/use-regex": "true",
+                                     "nginx.ingress.kubernetes.io/rewrite-target": "/$2",
                                      "nginx.ingress.kubernetes.io/proxy-body-size": "16m"}},
         "spec": {"ingressClassName": "nginx", "rules": [{"host": "csi.example.com", "http": {"paths": paths}}]},
     }  # fmt: skip
@@ -217,12 +290,19 @@ def render() -> dict[str, str]:
     """File name → content of the base."""
     files = {f"{svc.name}.yaml": yaml.safe_dump_all(documents(svc), sort_keys=False) for svc in SERVICES}
     files["common.yaml"] = yaml.safe_dump_all(common(), sort_keys=False)
-    files["ingress.yaml"] = yaml.safe_dump(ingress(), sort_keys=False)
+    files["ingress.yaml"] = yaml.safe_dump_all([ingress(), console_api_ingress()], sort_keys=False)
+    files["console.yaml"] = yaml.safe_dump_all(console_documents(), sort_keys=False)
     files["kafka-topics.yaml"] = yaml.safe_dump_all(topics(), sort_keys=False)
-    resources = ["common.yaml", "kafka-topics.yaml", "ingress.yaml", *[f"{s.name}.yaml" for s in SERVICES]]
+    resources = [
+        "common.yaml",
+        "kafka-topics.yaml",
+        "ingress.yaml",
+        *[f"{s.name}.yaml" for s in SERVICES],
+        "console.yaml",
+    ]
     files["kustomization.yaml"] = yaml.safe_dump(
         {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "resources": resources,
-         "images": [{"name": f"csi/{s.name}", "newTag": "latest"} for s in SERVICES]}, sort_keys=False,
+         "images": [{"name": f"csi/{n}", "newTag": "latest"} for n in [*(s.name for s in SERVICES), CONSOLE]]}, sort_keys=False,
     )  # fmt: skip
     header = "# Generated by deploy/k8s/generate.py; edit that file and run it, not this one.\n"
     return {name: header + content for name, content in files.items()}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -14,7 +16,10 @@ import jwt
 from fastapi import Depends, Request
 
 from csi_shared.errors import Forbidden, Unauthorized
+from csi_shared.identifiers import IDENTIFIER_PATTERN
 from csi_shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
 
 
 class Role(StrEnum):
@@ -23,11 +28,15 @@ class Role(StrEnum):
     SERVICE_MANAGER = "service_manager"
     GENERAL_MANAGER = "general_manager"
     OEM_ANALYST = "oem_analyst"
+    SURVEY_CENTER = "survey_center"
+    """The OEM's survey centre: phone interviews of customers who did not answer their link (CSS)."""
     ADMIN = "admin"
 
 
 DEALER_ROLES = frozenset({Role.SERVICE_ADVISOR, Role.CRA, Role.SERVICE_MANAGER, Role.GENERAL_MANAGER})
 OEM_ROLES = frozenset({Role.OEM_ANALYST, Role.ADMIN})
+HEAD_OFFICE_ROLES = OEM_ROLES | {Role.SURVEY_CENTER}
+"""Brand staff: scoped by region or the whole brand, never by named dealers alone."""
 CALLING_ROLES = frozenset({Role.CRA, Role.SERVICE_ADVISOR})
 """The roles that phone customers and so may see their numbers."""
 
@@ -43,26 +52,42 @@ class Principal:
 
     @property
     def all_dealers(self) -> bool:
-        return self.role in OEM_ROLES and not self.dealers and self.region is None
+        return self.role in HEAD_OFFICE_ROLES and not self.dealers and self.region is None
 
     def may_access(self, dealer_code: str, region: str | None = None) -> bool:
-        """Whether this person may see or act on a dealer's objects."""
-        if self.all_dealers or dealer_code in self.dealers:
-            return True
-        return self.role in OEM_ROLES and self.region is not None and region == self.region
+        """Whether this person may see or act on a dealer's objects: the one scope rule of every read, list, ranking,
+        export, report and write (`csi_shared.dealers.in_scope` is the same rule as a query).
+
+        The token's named dealers and its region each narrow the scope, and both must hold when both are given: a
+        head-office user limited to named dealers sees those only, whatever region they ask for. An OEM role with
+        neither reaches every dealer; a dealer role always names its dealers.
+        """
+        if self.dealers and dealer_code not in self.dealers:
+            return False
+        if self.region is not None and region != self.region:
+            return False
+        return bool(self.dealers) or self.role in HEAD_OFFICE_ROLES
 
     def sees_phone_numbers_of(self, dealer_code: str) -> bool:
         return self.role in CALLING_ROLES and dealer_code in self.dealers
 
 
 def mask_phone(phone: str | None) -> str | None:
-    """`+8613800138000` → `+86138****8000`: enough to recognise, not to call."""
+    """`+8613800138000` → `+86138****8000`: enough to recognise, not to call.
+
+    Counted in digits, whatever else was typed between them: at most the first five and the last four show, and never
+    more than the number minus eight digits at the front."""
     if not phone:
         return phone
-    if len(phone) <= 7:
-        return "*" * len(phone)
-    return phone[:-8] + "****" + phone[-4:]
+    digits = "".join(c for c in phone if c.isdigit())
+    if len(digits) <= 8:
+        return "****"
+    plus = "+" if phone.lstrip().startswith("+") else ""
+    return plus + digits[: min(5, len(digits) - 8)] + "****" + digits[-4:]
 
+
+INVALID_TOKEN = "the bearer token is not valid"
+"""The one answer to any refused token (bad signature, expired, a claim of the wrong shape)."""
 
 # --- JWT --------------------------------------------------------------------------------------
 
@@ -90,21 +115,48 @@ class TokenVerifier:
                 algorithms=[self.settings.jwt_algorithm],
                 issuer=self.settings.jwt_issuer,
                 audience=self.settings.jwt_audience,
-                options={"require": ["exp", "iss", "sub", "aud"]},
+                options={"require": ["exp", "iat", "iss", "sub", "aud"]},
             )
-        except jwt.PyJWTError as exc:
-            raise Unauthorized(f"invalid token: {exc}") from exc
-        try:
-            role = Role(claims.get("role"))
-        except ValueError as exc:
-            raise Unauthorized(f"unknown role {claims.get('role')!r}") from exc
-        dealers = claims.get("dealers") or []
-        region = claims.get("region")
-        if not isinstance(dealers, list) or not all(isinstance(d, str) for d in dealers):
-            raise Unauthorized("claim 'dealers' must be a list of dealer codes")
-        if role in DEALER_ROLES and (not dealers or region):
-            raise Unauthorized(f"role {role} needs a 'dealers' scope")
-        return Principal(subject=str(claims["sub"]), role=role, dealers=frozenset(dealers), region=region)
+            return principal_from_claims(claims, max_lifetime=self.settings.jwt_max_lifetime)
+        except (jwt.PyJWTError, Unauthorized) as exc:
+            # The reason is for the operator: told to the caller it would say what to change in a forged token, and
+            # repeat what the token carried.
+            reason = exc.detail if isinstance(exc, Unauthorized) else f"{type(exc).__name__}: {exc}"
+            log.info("bearer token refused: %r", reason)
+            raise Unauthorized(INVALID_TOKEN) from exc
+
+
+_SUBJECT = re.compile(r"^[^\x00-\x1f\x7f]{1,200}$")
+_REGION = re.compile(r"^[^\x00-\x1f\x7f]{1,50}$")
+_DEALER_CODE = re.compile(IDENTIFIER_PATTERN)
+
+
+def principal_from_claims(claims: dict[str, Any], *, max_lifetime: timedelta) -> Principal:
+    """The person a verified token's claims describe; Unauthorized for claims of the wrong type or shape, a blank
+    subject, or a lifetime longer than the platform allows."""
+    subject, role_claim = claims.get("sub"), claims.get("role")
+    dealers, region = claims.get("dealers", []), claims.get("region")
+    if not isinstance(subject, str) or not subject.strip() or not _SUBJECT.match(subject):
+        raise Unauthorized("claim 'sub' must name the person")
+    if not isinstance(role_claim, str) or role_claim not in Role.__members__.values():
+        raise Unauthorized(f"unknown role {role_claim!r}")
+    role = Role(role_claim)
+    if (
+        not isinstance(dealers, list)
+        or len(dealers) > 1000
+        or not all(isinstance(d, str) and len(d) <= 20 and _DEALER_CODE.match(d) for d in dealers)
+    ):
+        raise Unauthorized("claim 'dealers' must be a list of dealer codes")
+    if region is not None and (not isinstance(region, str) or not region.strip() or not _REGION.match(region)):
+        raise Unauthorized("claim 'region' must be a region name")
+    issued, expires = claims.get("iat"), claims.get("exp")
+    if not isinstance(issued, int | float) or not isinstance(expires, int | float):
+        raise Unauthorized("claims 'iat' and 'exp' must be times")
+    if expires - issued > max_lifetime.total_seconds():
+        raise Unauthorized(f"the token lives longer than {max_lifetime.total_seconds() / 3600:g} hours")
+    if role in DEALER_ROLES and (not dealers or region):
+        raise Unauthorized(f"role {role} needs a 'dealers' scope")
+    return Principal(subject=subject.strip(), role=role, dealers=frozenset(dealers), region=region)
 
 
 def mint_token(
@@ -120,6 +172,10 @@ def mint_token(
     """A dev token signed with the HS256 secret."""
     if settings.jwt_algorithm != "HS256" or settings.jwt_secret is None:
         raise RuntimeError("dev tokens are HS256 only; production tokens come from the identity provider")
+    if ttl > settings.jwt_max_lifetime:
+        raise ValueError(
+            f"a token lifetime of at most {settings.jwt_max_lifetime_hours:g} hours (JWT_MAX_LIFETIME_HOURS)"
+        )
     claims: dict[str, Any] = {
         "sub": subject,
         "role": role.value,
@@ -144,8 +200,14 @@ def _bearer(request: Request) -> str:
 
 
 def current_principal(request: Request) -> Principal:
+    """The person behind the bearer token, who may ask only so often (429 with Retry-After): one person's scripts or
+    tabs must not slow everyone else's reads."""
     verifier: TokenVerifier = request.app.state.token_verifier
-    return verifier.verify(_bearer(request))
+    principal = verifier.verify(_bearer(request))
+    limiter = getattr(request.app.state, "person_limiter", None)
+    if limiter is not None:
+        limiter.take(f"person:{principal.subject}")
+    return principal
 
 
 CurrentUser = Annotated[Principal, Depends(current_principal)]

@@ -49,7 +49,7 @@ def _db_upgrade(args: argparse.Namespace) -> int:
         if args.service and spec.name != args.service:
             continue
         settings = spec.settings_cls()
-        upgrade(spec.migrations_dir, settings.database_url)
+        upgrade(spec.migrations_dir, settings.database_url, schema=settings.database_schema)
         print(f"{spec.name}: database at head")
     return 0
 
@@ -61,9 +61,22 @@ def _events_schema(_: argparse.Namespace) -> int:
     return 0
 
 
-def _run(_: argparse.Namespace) -> int:
-    from csi_shared.devrun import run_all
+def _events_asyncapi(args: argparse.Namespace) -> int:
+    from csi_shared import asyncapi
 
+    print(asyncapi.render_yaml() if args.yaml else asyncapi.render(), end="")
+    return 0
+
+
+def _run(_: argparse.Namespace) -> int:
+    # The dev runner lives in the dev tooling, which production images do not carry: import it only when asked.
+    try:
+        from csi_dev.run import run_all
+    except ImportError as exc:
+        raise RuntimeError(
+            f"`csi run` is a development command and needs the dev extras ({exc.name or exc} is missing): "
+            "make install, or pip install -e 'shared[dev]'"
+        ) from exc
     return run_all()
 
 
@@ -86,6 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     events = sub.add_parser("events", help="the event catalogue").add_subparsers(dest="events_command", required=True)
     events.add_parser("schema", help="print the JSON Schema of every event").set_defaults(func=_events_schema)
+    spec = events.add_parser(
+        "asyncapi", help="print the catalogue as an AsyncAPI 3.0 document (docs/events/asyncapi.json)"
+    )
+    spec.add_argument("--yaml", action="store_true", help="YAML instead of JSON")
+    spec.set_defaults(func=_events_asyncapi)
 
     sub.add_parser("run", help="start the local broker and the four services (what `make run` does)").set_defaults(
         func=_run

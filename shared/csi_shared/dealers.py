@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import String, select
+from sqlalchemy import ColumnElement, String, and_, false, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from csi_shared.auth import OEM_ROLES, Principal, region_asked
 from csi_shared.errors import InvalidInput, NotFound
 from csi_shared.events import DealerRef
+
+
+def dealer_ref(dealer: Any) -> DealerRef:
+    """What an event says of a dealer, from any service's dealer row (code, name, region, time zone)."""
+    return DealerRef(dealer_code=dealer.code, name=dealer.name, region=dealer.region, time_zone=dealer.time_zone)
 
 
 class KnownDealer:
@@ -49,10 +54,33 @@ async def dealer_in_scope(session: AsyncSession, model: type[D], principal: Prin
     dealer = await session.get(model, dealer_code)
     if dealer is not None and principal.may_access(dealer.code, dealer.region):
         return dealer
-    if dealer is None and dealer_code in principal.dealers:
+    if dealer is None and dealer_code in principal.dealers and principal.region is None:
         # The time zone only bounds months for rows this service does not have.
         return model(code=dealer_code, name=dealer_code, region=None, time_zone="UTC")
     raise NotFound(f"dealer {dealer_code} is unknown or outside your scope")
+
+
+def in_scope(principal: Principal, model: type[KnownDealer] | Any) -> ColumnElement[bool]:
+    """`Principal.may_access` as a WHERE clause over a dealers table: the rows of the dealers the caller may see."""
+    if not principal.dealers and principal.role not in OEM_ROLES:
+        return false()
+    conditions: list[ColumnElement[bool]] = [true()]
+    if principal.dealers:
+        conditions.append(model.code.in_(sorted(principal.dealers)))
+    if principal.region is not None:
+        conditions.append(model.region == principal.region)
+    return and_(*conditions)
+
+
+async def codes_in_scope(
+    session: AsyncSession, model: type[KnownDealer] | Any, principal: Principal
+) -> list[str] | None:
+    """The dealer codes a list may show: None for every dealer (head office with no narrower scope)."""
+    if principal.all_dealers:
+        return None
+    if principal.region is None:
+        return sorted(principal.dealers)
+    return list((await session.execute(select(model.code).where(in_scope(principal, model)))).scalars())
 
 
 async def dealers_in_scope(
@@ -66,10 +94,8 @@ async def dealers_in_scope(
         raise InvalidInput(
             "dealer_code is required", [{"field": "dealer_code", "reason": "dealer users ask for one dealer"}]
         )
-    query = select(model).order_by(model.code)
+    query = select(model).where(in_scope(principal, model)).order_by(model.code)
     wanted = region_asked(principal, region)
     if wanted is not None:
         query = query.where(model.region == wanted)
-    if principal.dealers:  # head-office staff given named dealers see those only
-        query = query.where(model.code.in_(sorted(principal.dealers)))
     return list((await session.execute(query)).scalars())

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Container
 from datetime import datetime, time
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
@@ -53,6 +54,88 @@ class CallbackReason(StrEnum):
     COMEBACK = "comeback"
     MAJOR_COMPLAINT = "major_complaint"
     QUALITY_TRACKING = "quality_tracking"
+    LOW_SCORE_FOLLOWUP = "low_score_followup"
+    """A neutral overall survey answer with nothing dissatisfied: the CRA calls within 2 days, no case opens."""
+
+
+class CallbackStatus(StrEnum):
+    OPEN = "open"
+    COMPLETED = "completed"
+    DECLINED = "declined"
+    UNREACHABLE = "unreachable"
+    CANCELLED = "cancelled"
+
+
+class CallbackOutcome(StrEnum):
+    """What one call came to."""
+
+    REACHED = "reached"
+    NO_ANSWER = "no_answer"
+    BUSY_RESCHEDULE = "busy_reschedule"
+    WRONG_NUMBER = "wrong_number"
+    NOT_OWNER = "not_owner"
+    DECLINED = "declined"
+
+
+class ResponseChannel(StrEnum):
+    """How a survey answer reached the platform."""
+
+    WEB = "web"
+    """The customer, through their own link."""
+    SMS = "sms"
+    SURVEY_CENTER = "survey_center"
+    """The OEM's survey centre, on the phone."""
+    PHONE = "phone"
+    """Entered by dealer staff (before the OEM index excluded them): kept, never counted."""
+    CALLBACK = "callback"
+    """The CSI questions of a dealer's callback (likewise kept, never counted)."""
+
+
+INDEX_CHANNELS = frozenset({ResponseChannel.WEB, ResponseChannel.SMS, ResponseChannel.SURVEY_CENTER})
+"""What the OEM's CSI counts: only what customers told the OEM, through their link or its survey centre. A dealer
+must not be able to write its own score (DOMAIN.md "Who collects the CSI")."""
+
+
+class ComplaintSource(StrEnum):
+    MANUAL = "manual"
+    SURVEY = "survey"
+    CALLBACK = "callback"
+    HOTLINE = "hotline"
+
+
+class Severity(StrEnum):
+    NORMAL = "normal"
+    MAJOR = "major"
+
+
+class EscalationTarget(StrEnum):
+    """Who a complaint climbs to, level by level."""
+
+    SERVICE_MANAGER = "service_manager"
+    GENERAL_MANAGER = "general_manager"
+    OEM_REGION = "oem_region"
+
+
+class EscalationKind(StrEnum):
+    """Which deadline a complaint missed."""
+
+    FIRST_RESPONSE = "first_response"
+    RESOLUTION = "resolution"
+
+
+class PeriodStatus(StrEnum):
+    PROVISIONAL = "provisional"
+    FINAL = "final"
+
+
+class NoSurveyReason(StrEnum):
+    """Why a closed RO gets no survey link: each RO is in one survey state (dispositions)."""
+
+    NO_PHONE = "no_phone"
+    OUT_OF_CSS_SCOPE = "out_of_css_scope"
+    """The car came in before the first day of month N-2, N being the settlement month (seed 000)."""
+    WINDOW_CLOSED = "window_closed"
+    """Posted after the survey window of its settlement month had closed."""
 
 
 class TimeWindow(Payload):
@@ -70,6 +153,7 @@ class Customer(Payload):
     customer_id: str | None = None
     name: str
     phone: str | None = None
+    alternate_phone: str | None = Field(default=None, description="Another number the customer gave, e.g. a landline.")
     is_owner: bool = True
     callback_consent: bool = True
     preferred_callback_time: TimeWindow | None = None
@@ -116,6 +200,9 @@ class RepairOrderClosed(Payload):
     previous_visit_at: AwareDatetime | None = Field(
         default=None, description="The customer's previous visit at this dealer, if any."
     )
+    no_survey_reason: NoSurveyReason | None = Field(
+        default=None, description="Why this RO gets no survey link; null when it has one."
+    )
 
 
 class RepairOrderCorrected(RepairOrderClosed):
@@ -123,6 +210,12 @@ class RepairOrderCorrected(RepairOrderClosed):
 
 
 class SurveyInvitationCreated(Payload):
+    """A single-use survey link for a closed RO's customer, made when survey-api accepted the RO.
+
+    None is made when the customer has no phone or the RO's survey window has already closed. survey-api sends the
+    link to the customer once this event is committed; `token` is the secret part of `survey_url`.
+    """
+
     dealer: DealerRef
     ro_number: str
     token: str
@@ -132,20 +225,32 @@ class SurveyInvitationCreated(Payload):
     customer_name: str
     customer_phone: str | None = None
     language: str = "zh-CN"
+    send_at: AwareDatetime | None = Field(
+        default=None, description="When the link goes out: the day after delivery at 10:00 dealer time."
+    )
 
 
 class Answer(Payload):
+    """One questionnaire item's score on the 10-point scale, and the CSI factor the item measures."""
+
     item: str
     factor: str
     score: int | None = Field(default=None, ge=1, le=10)
 
 
 class SurveyResponseSubmitted(Payload):
+    """Answers to the CSI survey for one RO, counted in the RO's settlement month.
+
+    survey-api publishes what the customer answered through their link (`channel` `web`) and what the OEM's survey
+    centre took on the phone (`survey_center`). Older events may carry `phone` (entered by dealer staff) or `callback`
+    (a callback's CSI questions): consumers keep those apart and the CSI index never counts them.
+    """
+
     response_id: str
     dealer: DealerRef
     ro_number: str
     settlement_month: str = Field(pattern=r"^\d{4}-\d{2}$")
-    channel: Literal["web", "sms", "phone", "callback"]
+    channel: ResponseChannel
     questionnaire: str
     questionnaire_version: int
     answers: list[Answer]
@@ -154,24 +259,73 @@ class SurveyResponseSubmitted(Payload):
     return_intent: int | None = Field(default=None, ge=1, le=10)
     comment: str | None = None
     submitted_at: AwareDatetime
+    opened_at: AwareDatetime | None = Field(default=None, description="When the customer first opened the page.")
+    seconds_to_submit: float | None = Field(default=None, description="From the first opening to the answer.")
+    browser_family: str | None = None
+    network_hash: str | None = Field(
+        default=None, description="Salted hash of the client's /24 (IPv4) or /48 (IPv6) network, never the address."
+    )
+
+
+class SurveyOpened(Payload):
+    """A customer opened their survey page for the first time: the response-rate funnel and integrity signals.
+
+    survey-api publishes it once per link, with the browser family and a salted hash of the client's network.
+    """
+
+    dealer: DealerRef
+    ro_number: str
+    settlement_month: str = Field(pattern=r"^\d{4}-\d{2}$")
+    opened_at: AwareDatetime
+    browser_family: str | None = None
+    network_hash: str | None = None
+
+
+class SurveyContactPreference(Payload):
+    """After a dissatisfied answer, whether the customer lets the dealer call about it, and when.
+
+    survey-api publishes it once the customer answers the question on the thank-you page; complaints shows it on
+    the case the answer opened (`source_ref` `survey:<response_id>`).
+    """
+
+    response_id: str
+    dealer: DealerRef
+    ro_number: str
+    contact_consent: bool
+    preferred_time: TimeWindow | None = None
+    given_at: AwareDatetime
 
 
 class CallbackScheduled(Payload):
+    """A callback was planned: the post-service call of a closed RO, or a special one (`reason`).
+
+    `due_at` is the deadline (for a post-service call, the end of the 5th day after delivery in the dealer's time
+    zone); `planned_at` is when the CRA is asked to call, in the customer's preferred window if they gave one.
+    """
+
     callback_id: str
     dealer_code: str
     ro_number: str | None
     reason: CallbackReason
     due_at: AwareDatetime
     planned_at: AwareDatetime | None = None
+    status: CallbackStatus = Field(
+        default=CallbackStatus.OPEN, description="`declined` when the customer declined callbacks at reception."
+    )
 
 
 class CallbackCompleted(Payload):
+    """A callback is no longer open (`status`), with the customer's answers and any issue raised.
+
+    `dissatisfied` marks a low answer or an issue: complaints opens a case from it.
+    """
+
     callback_id: str
     dealer: DealerRef
     ro_number: str | None
     vin: str | None = None
     reason: CallbackReason
-    status: Literal["completed", "declined", "unreachable"]
+    status: CallbackStatus
     completed_at: AwareDatetime
     on_time: bool
     answers: dict[str, Any] = Field(default_factory=dict)
@@ -182,6 +336,8 @@ class CallbackCompleted(Payload):
 
 
 class CallbackOverdue(Payload):
+    """An open callback passed its deadline (`due_at`); announced once per callback."""
+
     callback_id: str
     dealer_code: str
     ro_number: str | None
@@ -191,30 +347,43 @@ class CallbackOverdue(Payload):
 
 
 class ComplaintOpened(Payload):
+    """A complaint case was opened (`source`: staff, a low survey score, a dissatisfied callback, the OEM hotline).
+
+    `first_response_due` is the 24-hour first-response deadline.
+    """
+
     complaint_id: str
     dealer: DealerRef
     ro_number: str | None = None
-    source: Literal["manual", "survey", "callback", "hotline"]
-    severity: Literal["normal", "major"]
+    source: ComplaintSource
+    severity: Severity
     category: str
     opened_at: AwareDatetime
     first_response_due: AwareDatetime
 
 
 class ComplaintEscalated(Payload):
+    """A case had no first response in time and climbed one level (24 h, 48 h, 72 h after opening), each level once."""
+
     complaint_id: str
     dealer_code: str
     level: int = Field(ge=1, le=3)
-    escalated_to: Literal["service_manager", "general_manager", "oem_region"]
+    escalated_to: EscalationTarget
     escalated_at: AwareDatetime
+    kind: EscalationKind = Field(
+        default=EscalationKind.FIRST_RESPONSE,
+        description="Which deadline was missed; events from before this field are first-response escalations.",
+    )
 
 
 class ComplaintClosed(Payload):
+    """A complaint case was closed; a `major` one gets a follow-up callback."""
+
     complaint_id: str
     dealer: DealerRef
     ro_number: str | None = None
     vin: str | None = None
-    severity: Literal["normal", "major"]
+    severity: Severity
     category: str
     opened_at: AwareDatetime
     closed_at: AwareDatetime
@@ -223,12 +392,39 @@ class ComplaintClosed(Payload):
 
 
 class ScoreUpdated(Payload):
+    """A dealer's CSI index for a settlement month changed: at most one event per dealer and period per scoring run.
+
+    `index` is on the 1000-point scale (null while no response counts); `status` is `provisional` until the
+    period's survey window closes, then `final`.
+    """
+
     dealer_code: str
     region: str | None = None
     period: str = Field(pattern=r"^\d{4}-\d{2}$")
-    status: Literal["provisional", "final"]
+    status: PeriodStatus
     index: float | None
     responses: int
+    under_review: bool = Field(
+        default=False, description="An OEM analyst is reviewing the dealer-period for integrity (gaming) signals."
+    )
+
+
+class IntegrityFlagged(Payload):
+    """An OEM analyst marked a dealer-period `under_review` for its integrity signals, or cleared the mark.
+
+    `risk_score` (0-100) and `signals` (the codes of the signals that fired) are what scoring computed when the mark
+    was set; `by` is the analyst. Shown on the dealer's card and in the ranking while it holds.
+    """
+
+    dealer_code: str
+    region: str | None = None
+    period: str = Field(pattern=r"^\d{4}-\d{2}$")
+    under_review: bool
+    risk_score: float | None = None
+    signals: list[str] = Field(default_factory=list)
+    reason: str
+    by: str
+    at: AwareDatetime
 
 
 # --- the envelope -------------------------------------------------------------------------------
@@ -237,6 +433,9 @@ P = TypeVar("P", bound=Payload)
 
 
 class Envelope(BaseModel, Generic[P]):
+    """One event on the wire: what happened (`type`, `version`), when, which service produced it, for which dealer
+    (`dealer_code`, also the Kafka message key) and the typed `payload`. Consumers drop an `event_id` seen before."""
+
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
@@ -263,6 +462,8 @@ EVENTS: dict[tuple[str, int], EventSpec] = {
         EventSpec(type="repair_order.corrected", version=1, topic=Topic.REPAIR_ORDERS, payload=RepairOrderCorrected),
         EventSpec(type="survey.invitation_created", version=1, topic=Topic.SURVEYS, payload=SurveyInvitationCreated),
         EventSpec(type="survey.response_submitted", version=1, topic=Topic.SURVEYS, payload=SurveyResponseSubmitted),
+        EventSpec(type="survey.opened", version=1, topic=Topic.SURVEYS, payload=SurveyOpened),
+        EventSpec(type="survey.contact_preference", version=1, topic=Topic.SURVEYS, payload=SurveyContactPreference),
         EventSpec(type="callback.scheduled", version=1, topic=Topic.CALLBACKS, payload=CallbackScheduled),
         EventSpec(type="callback.completed", version=1, topic=Topic.CALLBACKS, payload=CallbackCompleted),
         EventSpec(type="callback.overdue", version=1, topic=Topic.CALLBACKS, payload=CallbackOverdue),
@@ -270,6 +471,7 @@ EVENTS: dict[tuple[str, int], EventSpec] = {
         EventSpec(type="complaint.escalated", version=1, topic=Topic.COMPLAINTS, payload=ComplaintEscalated),
         EventSpec(type="complaint.closed", version=1, topic=Topic.COMPLAINTS, payload=ComplaintClosed),
         EventSpec(type="score.updated", version=1, topic=Topic.SCORES, payload=ScoreUpdated),
+        EventSpec(type="integrity.flagged", version=1, topic=Topic.SCORES, payload=IntegrityFlagged),
     ]
 }
 _BY_PAYLOAD = {spec.payload: spec for spec in EVENTS.values()}
@@ -316,10 +518,20 @@ def topic_of(event: Envelope[Any]) -> Topic:
 
 def parse_event(raw: bytes | str) -> Envelope[Any]:
     """The envelope with its typed payload; raises MalformedEvent or UnknownEvent."""
+    event = parse_wanted_event(raw, None)
+    assert event is not None
+    return event
+
+
+def parse_wanted_event(raw: bytes | str, wanted: Container[str] | None) -> Envelope[Any] | None:
+    """As parse_event, but an event of a type not `wanted` is None before its payload is validated: a consumer reads
+    a whole topic and handles a few of its types."""
     try:
         bare = Envelope[dict[str, Any]].model_validate_json(raw)
     except ValidationError as exc:
         raise MalformedEvent(f"not a valid event envelope: {exc}") from exc
+    if wanted is not None and bare.type not in wanted:
+        return None
     spec = EVENTS.get((bare.type, bare.version))
     if spec is None:
         raise UnknownEvent(bare.type, bare.version)

@@ -13,8 +13,9 @@ from pydantic_core import PydanticCustomError
 
 from csi_shared.errors import CONTROL_CHARACTER, DomainError, problem
 
-# C0 controls and DEL, except tab, newline and carriage return (multi-line comments are fine).
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 controls and DEL, except tab, newline and carriage return (multi-line comments are fine), and the bidirectional
+# overrides and isolates, which make a name or a comment read differently from what it holds.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
 class TooManyRequests(DomainError):
@@ -71,19 +72,26 @@ class RateLimiter:
 
 
 class BodySizeLimit:
-    """Refuses request bodies over a limit with 413, whether or not the client announced the length."""
+    """Refuses request bodies over a limit with 413, whether or not the client announced the length, before anything
+    reads them. A route may have a smaller limit of its own (the longest matching path prefix wins): a survey answer
+    needs a few KB, so a public route never parses megabytes."""
 
-    def __init__(self, app: Any, max_bytes: int) -> None:
+    def __init__(self, app: Any, max_bytes: int, route_limits: dict[str, int] | None = None) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.default_max = max_bytes
+        self.route_limits = sorted((route_limits or {}).items(), key=lambda item: -len(item[0]))
+
+    def limit_for(self, path: str) -> int:
+        return next((limit for prefix, limit in self.route_limits if path.startswith(prefix)), self.default_max)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.limit_for(scope["path"])
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._reject(scope, receive, send)
+        if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+            await self._reject(scope, receive, send, max_bytes)
             return
         seen = 0
         rejected = False
@@ -95,10 +103,10 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > max_bytes:
                     # Answer now; the app sees the client gone and whatever it sends is dropped.
                     rejected = True
-                    await self._reject(scope, receive, send)
+                    await self._reject(scope, receive, send, max_bytes)
                     return {"type": "http.disconnect"}
             return message
 
@@ -112,9 +120,25 @@ class BodySizeLimit:
             if not rejected:
                 raise
 
-    async def _reject(self, scope: Any, receive: Any, send: Any) -> None:
-        response = problem(413, "Payload too large", f"request bodies are limited to {self.max_bytes} bytes")
+    async def _reject(self, scope: Any, receive: Any, send: Any, max_bytes: int) -> None:
+        response = problem(413, "Payload too large", f"request bodies here are limited to {max_bytes} bytes")
         await response(scope, receive, send)
+
+
+class HeaderSizeLimit:
+    """Refuses requests whose headers add up to more than a limit with 431, before any of them is looked at (a 4 MB
+    `Authorization` header is not a token to verify)."""
+
+    def __init__(self, app: Any, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and sum(len(k) + len(v) for k, v in scope["headers"]) > self.max_bytes:
+            response = problem(431, "Request header fields too large", f"headers are limited to {self.max_bytes} bytes")
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 class Input(BaseModel):

@@ -1,4 +1,7 @@
-"""Structured JSON logs with the request id, and a last line of defence that keeps personal data and secrets out."""
+"""Structured JSON logs with the request id, and a last line of defence that keeps personal data and secrets out.
+
+`make run` asks for readable text lines instead (CSI_LOG_FORMAT=text), redacted the same way.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import re
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Literal
 
 request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 """The id of the request being served, or of the request that caused the event being handled."""
@@ -58,15 +62,40 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def configure_logging(level: str = "INFO") -> None:
-    """JSON lines on stderr for the whole process; safe to call more than once."""
+class TextFormatter(logging.Formatter):
+    """One readable line per record for a person at a terminal (`make run`), redacted like the JSON lines:
+    `21:35:25 INFO  callback-scheduler  planned post_service callback … [request id]`."""
+
+    def __init__(self, service: str = "") -> None:
+        super().__init__()
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        when = datetime.fromtimestamp(record.created).strftime("%H:%M:%S")
+        service = getattr(record, "service", None) or self.service or record.name
+        line = f"{when} {record.levelname:<5} {service:<18}  {redact(record.getMessage())}"
+        if (duration_ms := getattr(record, "duration_ms", None)) is not None:
+            line += f" ({duration_ms} ms)"
+        if (rid := request_id.get()) is not None:
+            line += f" [{rid}]"
+        if record.exc_info:
+            line += "\n" + redact(self.formatException(record.exc_info))
+        return line
+
+
+LogFormat = Literal["json", "text"]
+
+
+def configure_logging(level: str = "INFO", *, log_format: LogFormat = "json", service: str = "") -> None:
+    """One line per record on stderr for the whole process: JSON (deployments) or text (a terminal, `make run`);
+    safe to call more than once."""
     root = logging.getLogger()
     handler = next((h for h in root.handlers if getattr(h, "_csi", False)), None)
     if handler is None:
         handler = logging.StreamHandler(sys.stderr)
         handler._csi = True  # type: ignore[attr-defined]
-        handler.setFormatter(JsonFormatter())
         root.addHandler(handler)
+    handler.setFormatter(TextFormatter(service) if log_format == "text" else JsonFormatter())
     root.setLevel(level.upper())
     for noisy in ("aiokafka", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

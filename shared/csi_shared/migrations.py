@@ -20,6 +20,7 @@ def run_env(target_metadata: MetaData) -> None:
     """The whole of a service's migrations/env.py."""
     config = context.config
     url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url")
+    schema = config.attributes.get("schema") or ""
     if context.is_offline_mode():
         context.configure(url=url, target_metadata=target_metadata, literal_binds=True)
         with context.begin_transaction():
@@ -27,14 +28,21 @@ def run_env(target_metadata: MetaData) -> None:
         return
 
     def migrate(connection: Connection) -> None:
-        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=is_sqlite(url))
+        context.configure(
+            connection=connection, target_metadata=target_metadata, render_as_batch=is_sqlite(url),
+            version_table_schema=schema or None,
+        )  # fmt: skip
         with context.begin_transaction():
             context.run_migrations()
 
     async def online() -> None:
-        engine = create_async_engine(url, poolclass=NullPool)
+        connect_args = {"server_settings": {"search_path": schema}} if schema else {}
+        engine = create_async_engine(url, poolclass=NullPool, connect_args=connect_args)
         try:
             async with engine.connect() as connection:
+                if schema:  # a service sharing one database keeps to its own schema, made on first start
+                    await connection.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+                    await connection.commit()
                 await connection.run_sync(migrate)
                 await connection.commit()
         finally:
@@ -43,18 +51,19 @@ def run_env(target_metadata: MetaData) -> None:
     asyncio.run(online())
 
 
-def alembic_config(migrations_dir: Path, url: str) -> Config:
+def alembic_config(migrations_dir: Path, url: str, schema: str = "") -> Config:
     config = Config()
     config.set_main_option("script_location", str(migrations_dir))
     config.set_main_option("file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(hour).2d%%(minute).2d-%%(slug)s")
     config.attributes["url"] = url
+    config.attributes["schema"] = schema
     return config
 
 
-def upgrade(migrations_dir: Path, url: str, revision: str = "head") -> None:
-    """Bring a database to a revision; safe to call from inside a running event loop."""
+def upgrade(migrations_dir: Path, url: str, revision: str = "head", schema: str = "") -> None:
+    """Bring a database (on PostgreSQL, one schema of it) to a revision; safe to call from inside a running loop."""
     ensure_sqlite_dir(url)
-    config = alembic_config(migrations_dir, url)
+    config = alembic_config(migrations_dir, url, schema)
     errors: list[BaseException] = []
 
     def target() -> None:

@@ -41,7 +41,9 @@ class Runtime:
     ) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
-        self.engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+        self.engine = create_engine(
+            settings.database_url, pool_size=settings.db_pool_size, schema=settings.database_schema
+        )
         self.sessions = create_session_factory(self.engine)
         outbox_table: Table = metadata.tables["outbox"]
         self.inbox_table: Table = metadata.tables["processed_events"]

@@ -11,6 +11,9 @@ from pathlib import Path
 
 from csi_shared.settings import ServiceSettings
 
+SERVE_OPTIONS = ("--no-server-header",)
+"""Options every uvicorn serving a service gets (the Dockerfiles' CMD too): no banner naming the server software."""
+
 
 @dataclass(frozen=True)
 class ServiceSpec:
@@ -23,7 +26,7 @@ class ServiceSpec:
     def command(self, *, port: int, host: str = "127.0.0.1", extra: Sequence[str] = ()) -> list[str]:
         """The command that serves this service as its own process, with this interpreter (make run, bench, tests)."""
         return [sys.executable, "-m", "uvicorn", "--factory", self.app_factory, "--host", host, "--port", str(port),
-                *extra]  # fmt: skip
+                *SERVE_OPTIONS, *extra]  # fmt: skip
 
 
 ORDER = ["survey-api", "callback-scheduler", "scoring", "complaints"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import ClassVar, Literal
 
@@ -14,6 +15,8 @@ from pydantic_settings import (
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
+
+from csi_shared.logs import LogFormat
 
 COMMON_PREFIX = "CSI_"
 
@@ -33,6 +36,9 @@ class ServiceSettings(BaseSettings):
     port: int = 8000
     data_dir: Path = Path("var")
     database_url: str = ""
+    database_schema: str = ""
+    """PostgreSQL only: the schema holding this service's tables and its Alembic version table. Set by itself when
+    one `CSI_DATABASE_URL` is shared by every service, so that each keeps its data apart in one database."""
     db_pool_size: int = 10
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
@@ -63,19 +69,31 @@ class ServiceSettings(BaseSettings):
     jwt_jwks_url: str | None = None
     jwt_issuer: str = "csi-dev"
     jwt_audience: str = "csi"
+    jwt_max_lifetime_hours: float = 24.0
+    """The longest a token may live (exp - iat): a leaked token stops working within this, whoever issued it."""
     api_key_pepper: SecretStr
 
     cors_origins: list[str] = []
     max_body_bytes: int = 1_000_000
+    route_body_limits: dict[str, int] = {}
+    """Smaller limits for some routes, by path prefix (the longest prefix wins)."""
+    max_header_bytes: int = 16_384
     dms_requests_per_s: float = 20.0
     dms_burst: int = 40
+    person_requests_per_s: float = 20.0
+    person_burst: int = 200
+    """Per person (the token's subject), per service process: a page of a list is one request; a script is many."""
     default_time_zone: str = "Asia/Shanghai"
     log_level: str = "INFO"
+    log_format: LogFormat = "json"
+    """JSON lines for deployments; `make run` sets text, one readable line per record for a terminal."""
 
     @model_validator(mode="after")
     def _derive_defaults(self) -> ServiceSettings:
         if not self.database_url:
             self.database_url = f"sqlite+aiosqlite:///{self.data_dir / (self.service_name + '.db')}"
+        if not self.database_schema and self.database_url.startswith("postgresql") and self._shares_database_url():
+            self.database_schema = self.service_name.replace("-", "_")
         if not self.consumer_group:
             self.consumer_group = f"{self.kafka_topic_prefix}{self.service_name}"
         if self.jwt_algorithm == "HS256" and self.jwt_secret is None:
@@ -83,6 +101,16 @@ class ServiceSettings(BaseSettings):
         if self.jwt_algorithm == "RS256" and not (self.jwt_public_key or self.jwt_jwks_url):
             raise ValueError("RS256 needs jwt_public_key or jwt_jwks_url")
         return self
+
+    def _shares_database_url(self) -> bool:
+        """Whether the URL is the one every service reads (`CSI_DATABASE_URL`), not this service's own."""
+        own = f"{self.model_config.get('env_prefix', COMMON_PREFIX)}DATABASE_URL"
+        shared = os.environ.get(f"{COMMON_PREFIX}DATABASE_URL")
+        return own != f"{COMMON_PREFIX}DATABASE_URL" and own not in os.environ and shared == self.database_url
+
+    @property
+    def jwt_max_lifetime(self) -> timedelta:
+        return timedelta(hours=self.jwt_max_lifetime_hours)
 
     def topic(self, name: str) -> str:
         """The broker-side name of a logical topic (a prefix isolates test runs and tenants)."""

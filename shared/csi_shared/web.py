@@ -8,20 +8,24 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated, Any, Literal, TypeVar
 
 import orjson
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from csi_shared import metrics
 from csi_shared.auth import TokenVerifier
 from csi_shared.bus.outbox import Work
+from csi_shared.db import READ_ONLY
 from csi_shared.errors import install_error_handlers, problem
-from csi_shared.limits import BodySizeLimit
+from csi_shared.limits import BodySizeLimit, HeaderSizeLimit, RateLimiter
 from csi_shared.logs import configure_logging, request_id
 from csi_shared.runtime import Runtime
 
@@ -52,11 +56,16 @@ def build_app(*, title: str, runtime: Runtime, routers: Sequence[APIRouter], ver
         finally:
             await runtime.stop()
 
-    configure_logging(runtime.settings.log_level)
-    app = FastAPI(title=title, version=version, lifespan=lifespan)
+    settings = runtime.settings
+    configure_logging(settings.log_level, log_format=settings.log_format, service=settings.service_name)
+    # /docs and /redoc load Swagger UI and ReDoc from the service itself (fastapi-offline ships the files), not from a
+    # CDN: on a dealer's or the OEM's intranet without internet they would be blank pages. No trailing-slash
+    # redirects: Starlette builds their Location from the Host header, which a client chooses.
+    app = FastAPIOffline(title=title, version=version, lifespan=lifespan, redirect_slashes=False)
     app.state.runtime = runtime
     app.state.settings = runtime.settings
     app.state.token_verifier = TokenVerifier(runtime.settings)
+    app.state.person_limiter = RateLimiter(runtime.settings.person_requests_per_s, runtime.settings.person_burst)
     install_error_handlers(app)
     app.include_router(_health_router())
     for router in routers:
@@ -69,9 +78,39 @@ def build_app(*, title: str, runtime: Runtime, routers: Sequence[APIRouter], ver
             allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID", "Accept-Language"],
             expose_headers=["X-Request-ID", "Retry-After"],
         )
-    app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit, max_bytes=runtime.settings.max_body_bytes, route_limits=runtime.settings.route_body_limits
+    )
+    # Outside the body limit and the routes: oversized headers are refused before anything reads them.
+    app.add_middleware(HeaderSizeLimit, max_bytes=runtime.settings.max_header_bytes)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestContextMiddleware, service=runtime.settings.service_name)
     return app
+
+
+class SecurityHeaders:
+    """Every answer says `nosniff`; every answer that does not set its own caching says `no-store`, since almost all
+    of them carry customers' or dealers' data (the survey page's static assets choose their own)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = message.setdefault("headers", [])
+                names = {name.lower() for name, _ in headers}
+                if b"x-content-type-options" not in names:
+                    headers.append((b"x-content-type-options", b"nosniff"))
+                if b"cache-control" not in names:
+                    headers.append((b"cache-control", b"no-store"))
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 class RequestContextMiddleware:
@@ -123,9 +162,29 @@ class RequestContextMiddleware:
             request_id.reset(token)
 
 
+F = TypeVar("F")
+
+READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
+
+
+def writes_on_get(endpoint: F) -> F:
+    """Mark a GET endpoint that writes (the survey page records its opening): its transaction takes the write lock
+    from the start, as every other write does, instead of upgrading a read (which SQLite may refuse at once)."""
+    endpoint.writes_on_get = True  # type: ignore[attr-defined]
+    return endpoint
+
+
+def _reads_only(request: Request) -> bool:
+    endpoint = getattr(request.scope.get("route"), "endpoint", None)
+    return request.method in READ_ONLY_METHODS and not getattr(endpoint, "writes_on_get", False)
+
+
 async def _db_session(request: Request) -> AsyncIterator[AsyncSession]:
     # The endpoint commits; leaving the block without a commit rolls back whatever it started.
     async with request.app.state.runtime.sessions() as session:
+        if _reads_only(request):
+            # A read never takes SQLite's write lock: many readers page lists while writers go on (db.py).
+            await session.connection(execution_options={READ_ONLY: True})
         yield session
 
 
@@ -141,19 +200,44 @@ RequestWork = Annotated[Work, Depends(_work)]
 """The request's transaction with its outbox; the endpoint commits `work.session`."""
 
 
+def _now(request: Request) -> datetime:
+    return request.app.state.runtime.clock.now()
+
+
+Now = Annotated[datetime, Depends(_now)]
+"""The request's "now", from the app's injected clock."""
+
+
+def app_settings(request: Request) -> Any:
+    """The settings the app was built with; each service names its own typed alias of this."""
+    return request.app.state.settings
+
+
+class Alive(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class Ready(BaseModel):
+    status: Literal["ready"] = "ready"
+    checks: dict[str, bool]
+
+
 def _health_router() -> APIRouter:
     router = APIRouter(tags=["health"])
 
-    @router.get("/healthz", summary="The process is alive")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    @router.get("/healthz", response_model=Alive, summary="The process is alive")
+    async def healthz() -> Alive:
+        return Alive()
 
-    @router.get("/readyz", summary="The database and the broker are reachable")
+    @router.get(
+        "/readyz", response_model=Ready, responses={503: {"description": "A dependency is unreachable"}},
+        summary="The database and the broker are reachable",
+    )  # fmt: skip
     async def readyz(request: Request) -> Any:
         runtime: Runtime = request.app.state.runtime
         checks = {"database": await _database_ok(runtime), "broker": await _broker_ok(runtime)}
         if all(checks.values()):
-            return {"status": "ready", "checks": checks}
+            return Ready(checks=checks)
         return problem(503, "Not ready", "a dependency is unreachable", checks=checks)
 
     @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)

@@ -44,6 +44,29 @@ def test_a_minted_token_verifies_to_its_principal(settings: _Settings) -> None:
         (lambda: jwt.encode(_claims(role="superuser"), SECRET, algorithm="HS256"), "unknown role"),
         (lambda: jwt.encode(_claims(dealers=None), SECRET, algorithm="HS256"), "dealer role without dealers"),
         (lambda: jwt.encode(_claims(aud=None), SECRET, algorithm="HS256"), "no audience"),
+        # Claims of the wrong shape: each used to be taken, or to answer 500 further on.
+        (
+            lambda: jwt.encode(_claims(role="oem_analyst", dealers=None, region={"a": 1}), SECRET, algorithm="HS256"),
+            "region object",
+        ),
+        (
+            lambda: jwt.encode(_claims(role="oem_analyst", dealers=None, region=""), SECRET, algorithm="HS256"),
+            "empty region",
+        ),
+        (lambda: jwt.encode(_claims(sub=""), SECRET, algorithm="HS256"), "empty sub"),
+        (lambda: jwt.encode(_claims(sub="   "), SECRET, algorithm="HS256"), "blank sub"),
+        (lambda: jwt.encode(_claims(sub=12), SECRET, algorithm="HS256"), "sub not a string"),
+        (lambda: jwt.encode(_claims(role=["cra"]), SECRET, algorithm="HS256"), "role a list"),
+        (lambda: jwt.encode(_claims(dealers=["D001", 5]), SECRET, algorithm="HS256"), "dealer not a string"),
+        (lambda: jwt.encode(_claims(dealers=["D0/01"]), SECRET, algorithm="HS256"), "dealer code out of pattern"),
+        (lambda: jwt.encode(_claims(dealers="D001"), SECRET, algorithm="HS256"), "dealers a string"),
+        (
+            lambda: jwt.encode(
+                _claims(exp=int(datetime.now(UTC).timestamp()) + 100 * 365 * 86400), SECRET, algorithm="HS256"
+            ),
+            "100 years",
+        ),
+        (lambda: jwt.encode(_claims(iat=None), SECRET, algorithm="HS256"), "no iat"),
     ],
 )
 def test_bad_tokens_are_rejected(settings: _Settings, token_factory: object, reason: str) -> None:
@@ -66,5 +89,34 @@ def test_scope_rules() -> None:
 def test_phone_masking_and_key_hashing() -> None:
     assert mask_phone("+8613800138000") == "+86138****8000"
     assert mask_phone(None) is None
+    # Masked by digits, not characters: spaces or dashes typed between them must not uncover more.
+    for typed in ("1 3 8 0 0 1 3 8 0 00", "138-0013-8000", "13800138000"):
+        assert mask_phone(typed) == "138****8000"
+    assert mask_phone("+86 138 0013 8000") == "+86138****8000"
+    assert mask_phone("1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0") == "12345****7890"
+    assert mask_phone("12 34") == "****"
     assert hash_api_key("csi_k", "p1") != hash_api_key("csi_k", "p2")
     assert len(hash_api_key("csi_k", "p1")) == 64
+
+
+def test_the_token_lifetime_is_bounded_by_a_setting(settings: _Settings) -> None:
+    now = datetime.now(UTC)
+    day = jwt.encode(_claims(exp=int((now + timedelta(hours=24)).timestamp())), SECRET, algorithm="HS256")
+    assert TokenVerifier(settings).verify(day).subject == "u1"  # the default maximum is a day
+    short = _Settings(jwt_secret=SECRET, api_key_pepper="pepper", jwt_max_lifetime_hours=1)
+    with pytest.raises(Unauthorized):
+        TokenVerifier(short).verify(day)
+    with pytest.raises(ValueError, match="lifetime"):
+        mint_token(short, subject="u1", role=Role.CRA, dealers=["D001"], ttl=timedelta(hours=8), now=now)
+
+
+def test_a_refused_token_says_why_in_general_terms_only(settings: _Settings) -> None:
+    # The JWT library's reason and the claim's value stay in the log, not in the answer.
+    for claims in (
+        _claims(role="root<script>"),
+        _claims(exp=1),
+        _claims(region={"a": 1}, role="oem_analyst", dealers=None),
+    ):
+        with pytest.raises(Unauthorized) as refused:
+            TokenVerifier(settings).verify(jwt.encode(claims, SECRET, algorithm="HS256"))
+        assert refused.value.detail == "the bearer token is not valid"

@@ -21,23 +21,24 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, func, insert, select, text
 
+from csi_dev.broker import LocalBroker
+from csi_dev.processes import ServiceProcess, stop_all, wait_until_up
+from csi_dev.testing import bearer, pg_execute, postgres_available
 from csi_shared.auth import Role
+from csi_shared.calendar import local_month, survey_closes_at
 from csi_shared.db import create_engine
-from csi_shared.localbroker import LocalBroker, free_port
 from csi_shared.migrations import upgrade
 from csi_shared.service import discover
-from csi_shared.testing import bearer, pg_execute, postgres_available
 from csi_sim.client import _Settings as BenchSettings
 from csi_sim.cpu import CpuMeter
 from csi_sim.network import build_network, repair_orders
-from scoring.method import FACTORS
-from survey_api.surveys.rules import survey_link_expiry
 
 SECRET = "bench-secret-that-is-long-enough-for-hs256"
 PEPPER = "bench-pepper"
@@ -67,7 +68,7 @@ class Stack:
         self.broker = LocalBroker()
         self.urls: dict[str, str] = {}
         self.db: dict[str, str] = {}
-        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.processes: dict[str, ServiceProcess] = {}
         self._pg_names: list[str] = []
 
     async def start(self) -> None:
@@ -83,29 +84,21 @@ class Stack:
                 self._pg_names.append(name)
                 url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
             await asyncio.to_thread(upgrade, spec.migrations_dir, url)
-            port = free_port()
             prefix = "CSI_" + spec.name.upper().replace("-", "_") + "_"
             env = {**os.environ, "CSI_ENV_FILE": "/nonexistent", "CSI_JWT_SECRET": SECRET, "CSI_API_KEY_PEPPER": PEPPER,
                    f"{prefix}DATABASE_URL": url, "CSI_KAFKA_BOOTSTRAP_SERVERS": self.broker.bootstrap_servers,
                    "CSI_LOG_LEVEL": "WARNING", "CSI_DMS_REQUESTS_PER_S": "100000", "CSI_DMS_BURST": "100000",
-                   "CSI_RELAY_POLL_INTERVAL_S": "0.05"}  # fmt: skip
-            command = spec.command(port=port, extra=["--no-access-log", "--log-level", "warning"])
-            self.processes[spec.name] = subprocess.Popen(
-                command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-            )
-            self.urls[spec.name] = f"http://127.0.0.1:{port}"
+                   "CSI_PERSON_REQUESTS_PER_S": "100000", "CSI_PERSON_BURST": "100000",
+                   "CSI_RELAY_POLL_INTERVAL_S": "0.05", "CSI_SURVEY_API_NOTIFIER": "file",
+                   "CSI_SURVEY_API_INVITATION_CHECK_INTERVAL_S": "0.5", "CSI_DATA_DIR": str(self.tmp / f"{spec.name}-data"),
+                   "CSI_SURVEY_API_PAGE_REQUESTS_PER_S_PER_LINK": "100000", "CSI_SURVEY_API_PAGE_BURST_PER_LINK": "100000",
+                   "CSI_SURVEY_API_PAGE_REQUESTS_PER_S_PER_CLIENT": "100000", "CSI_SURVEY_API_PAGE_BURST_PER_CLIENT": "100000"}  # fmt: skip
+            extra = ["--no-access-log", "--log-level", "warning"]
+            service = ServiceProcess(spec, env=env, extra=extra, quiet=True).start()
+            self.processes[spec.name] = service
+            self.urls[spec.name] = service.url
             self.db[spec.name] = url
-        async with httpx.AsyncClient() as client:
-            for name, url in self.urls.items():
-                for _ in range(300):
-                    try:
-                        if (await client.get(url + "/readyz", timeout=1)).status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        pass
-                    await asyncio.sleep(0.1)
-                else:
-                    raise RuntimeError(f"{name} did not become ready")
+        await asyncio.to_thread(wait_until_up, self.processes.values(), path="/readyz", timeout_s=60)
 
     def cpu_meter(self) -> CpuMeter:
         groups = {"load generator": CpuMeter.of_this_process(), "broker": CpuMeter.of_pid(self.broker.pid or 0)}
@@ -123,13 +116,7 @@ class Stack:
         return out
 
     async def stop(self) -> None:
-        for process in self.processes.values():
-            process.terminate()
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        await asyncio.to_thread(stop_all, self.processes.values(), timeout_s=15)
         self.broker.stop()
         for name in self._pg_names:
             pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -204,7 +191,7 @@ async def throughput(backend: str, n: int) -> dict[str, Any]:
     zones = {d.code: ZoneInfo(d.time_zone) for d in dealers}
     now = datetime.now(UTC)
     invitations = sum(1 for code, chunk in ros.items() for ro in chunk
-                      if survey_link_expiry(datetime.fromisoformat(ro["settled_at"]), zones[code]) > now)  # fmt: skip
+                      if survey_closes_at(local_month(datetime.fromisoformat(ro["settled_at"]), zones[code]), zones[code]) > now)  # fmt: skip
     async with stack(backend, ["survey-api", "callback-scheduler"]) as s:
         async with httpx.AsyncClient(base_url=s.urls["survey-api"], timeout=300) as client:
             keys = await register(client, dealers)
@@ -347,32 +334,14 @@ async def latency(backend: str, seconds: float, rate: float = 50.0) -> dict[str,
 async def oem_pull(backend: str, dealers: int, months: int, requests: int = 200) -> dict[str, Any]:
     """Ranking and one card with `dealers` dealers and `months` months of aggregates in place."""
     async with stack(backend, ["scoring"]) as s:
-        engine = create_engine(s.db["scoring"])
-        now = datetime.now(UTC)
-        periods = [
-            f"{(now.year * 12 + now.month - 1 - k) // 12:04d}-{(now.year * 12 + now.month - 1 - k) % 12 + 1:02d}"
-            for k in range(months)
-        ]
-        rng = random.Random(3)
-        items = [f"item{i:02d}" for i in range(22)]
-        async with engine.begin() as conn:
-            await conn.execute(text("INSERT INTO dealers (code, name, region, time_zone) VALUES (:c, :n, :r, 'Asia/Shanghai')"),
-                               [{"c": f"X{n:04d}", "n": f"Dealer {n}", "r": f"r{n % 8}"} for n in range(dealers)])  # fmt: skip
-            for period in periods:
-                await conn.execute(text(
-                    "INSERT INTO dealer_periods (dealer_code, period, responses, csi_sum, csi_sumsq, overall_n, overall_sum, loyalty_n, "
-                    "loyalty_top, ros, complaints, csi_index, interval_low, interval_high, factors, dirty, "
-                    + ", ".join(f"{f}_index" for f in FACTORS) + ") VALUES "
-                    "(:d, :p, 40, 32000, 25700000, 40, 320, 80, 50, 420, 3, :i, :lo, :hi, :f, false, "
-                    + ", ".join(f":{f}" for f in FACTORS) + ")"),
-                    [{"d": f"X{n:04d}", "p": period, "i": (i := rng.uniform(600, 950)), "lo": i - 20, "hi": i + 20,
-                      "f": json.dumps({f: {"index": i + k, "responses": 40} for k, f in enumerate(FACTORS)}),
-                      **{f: i + k for k, f in enumerate(FACTORS)}} for n in range(dealers)])  # fmt: skip
-                await conn.execute(text(
-                    "INSERT INTO item_aggregates (dealer_code, period, item, factor, n, total, levels, pairs, sx, sy, sxx, syy, sxy) VALUES "
-                    "(:d, :p, :it, 'service_quality', 40, 320, '[0,1,5,14,20]', 40, 320, 330, 2700, 2800, 2720)"),
-                    [{"d": f"X{n:04d}", "p": period, "it": it} for n in range(0, dealers, 10) for it in items])  # fmt: skip
-        await engine.dispose()
+        # Through the command scoring owns: its tables are its own business (python -m scoring.seed).
+        seeded = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-m", "scoring.seed", "--database-url", s.db["scoring"], "--dealers", str(dealers), "--months", str(months)],
+            check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        seed = json.loads(seeded.stdout)
+        periods, card_dealer = seed["periods"], seed["card_dealer"]
         oem = token(Role.OEM_ANALYST)
         async with httpx.AsyncClient(base_url=s.urls["scoring"], timeout=30) as client:
 
@@ -390,12 +359,52 @@ async def oem_pull(backend: str, dealers: int, months: int, requests: int = 200)
             meter.start()
             ranking = await timed("/v1/csi", {"period": periods[1]})
             cpu = meter.stop()
-            card = await timed("/v1/dealers/X0010/csi", {"period": periods[1]})
+            card = await timed(f"/v1/dealers/{card_dealer}/csi", {"period": periods[1]})
             rss = s.peak_rss_mb()
     return {"backend": backend, "dealers": dealers, "months": months, "ranking_p50_ms": round(pct(ranking, 0.5), 1),
             "ranking_p95_ms": round(pct(ranking, 0.95), 1), "card_p50_ms": round(pct(card, 0.5), 1),
             "card_p95_ms": round(pct(card, 0.95), 1), "peak_rss_mb": rss,
             "ranking_cpu_ms": {k: round(cpu[k] * 1000 / len(ranking), 1) for k in ("scoring", "postgresql", "load generator") if k in cpu}}  # fmt: skip
+
+
+async def survey_page(backend: str, requests: int = 300) -> dict[str, Any]:
+    """Time to first byte of the customer's survey page beside a static file served by the same survey-api."""
+    async with (
+        stack(backend, ["survey-api"]) as s,
+        httpx.AsyncClient(base_url=s.urls["survey-api"], timeout=30) as client,
+    ):
+        admin = token(Role.ADMIN)
+        (
+            await client.put("/v1/dealers/B001", json={"name": "Bench Motors", "region": "east"}, headers=admin)
+        ).raise_for_status()
+        key = (await client.post("/v1/dealers/B001/api-keys", headers=admin)).json()["api_key"]
+        delivered = datetime.now(UTC) - timedelta(days=2)  # its link went out yesterday at 10:00
+        ro = {"dealer_code": "B001", "ro_number": "RO-PAGE", "vin": "LSVAU218XN2183294",
+              "opened_at": (delivered - timedelta(hours=6)).isoformat(), "settled_at": (delivered - timedelta(minutes=20)).isoformat(),
+              "delivered_at": delivered.isoformat(), "customer": {"name": "李雷", "phone": "+8613800138000"},
+              "jobs": [{"op_code": "MAINT-10K", "kind": "maintenance"}]}  # fmt: skip
+        (await client.post("/v1/repair-orders", json=ro, headers={"X-API-Key": key})).raise_for_status()
+        inbox = s.tmp / "survey-api-data" / "sms-outbox.jsonl"
+        deadline = time.monotonic() + 30
+        while not inbox.exists() and time.monotonic() < deadline:
+            await asyncio.sleep(0.2)
+        link = urlsplit(json.loads(inbox.read_text(encoding="utf-8").splitlines()[0])["survey_url"]).path
+
+        async def ttfb(path: str) -> list[float]:
+            out = []
+            for _ in range(requests):
+                t = time.perf_counter()
+                async with client.stream("GET", path) as response:
+                    out.append((time.perf_counter() - t) * 1000)
+                    response.raise_for_status()
+                    await response.aread()
+            return out
+
+        await ttfb(link)  # warm-up
+        page, static = await ttfb(link), await ttfb("/static/survey.css")
+    return {"backend": backend, "requests": requests, "page_ttfb_p50_ms": round(pct(page, 0.5), 2),
+            "page_ttfb_p95_ms": round(pct(page, 0.95), 2), "static_ttfb_p50_ms": round(pct(static, 0.5), 2),
+            "static_ttfb_p95_ms": round(pct(static, 0.95), 2)}  # fmt: skip
 
 
 async def main() -> int:
@@ -409,7 +418,7 @@ async def main() -> int:
         "python": sys.version.split()[0],
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    parts = set(os.environ.get("BENCH_PARTS", "throughput,latency,oem").split(","))
+    parts = set(os.environ.get("BENCH_PARTS", "throughput,latency,oem,page").split(","))
     for backend in backends:
         if "throughput" in parts:
             say(
@@ -440,6 +449,12 @@ async def main() -> int:
             say(f"  ranking p50 {result['ranking_p50_ms']} ms p95 {result['ranking_p95_ms']} ms; "
                 f"card p50 {result['card_p50_ms']} ms p95 {result['card_p95_ms']} ms; peak RSS {result['peak_rss_mb']} MB")  # fmt: skip
             say(f"  CPU per ranking request (ms): {result['ranking_cpu_ms']}")
+        if "page" in parts:
+            say(f"[{backend}] 4. the survey page: time to first byte beside a static file of the same server")
+            result = await survey_page(backend)
+            RESULTS["runs"].append({"bench": "survey_page", **result})
+            say(f"  page p50 {result['page_ttfb_p50_ms']} ms p95 {result['page_ttfb_p95_ms']} ms; "
+                f"static file p50 {result['static_ttfb_p50_ms']} ms p95 {result['static_ttfb_p95_ms']} ms")  # fmt: skip
     out = Path("var/bench-results.json")
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(RESULTS, indent=2))

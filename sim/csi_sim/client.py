@@ -34,9 +34,20 @@ class Platform:
         self.settings = _Settings()
         limits = httpx.Limits(max_connections=16, max_keepalive_connections=16)
         self.http = {name: httpx.AsyncClient(base_url=url, timeout=60, limits=limits) for name, url in URLS.items()}
+        self.visitors: dict[tuple[str, str], httpx.AsyncClient] = {}
 
     async def close(self) -> None:
-        await asyncio.gather(*(c.aclose() for c in self.http.values()))
+        await asyncio.gather(*(c.aclose() for c in [*self.http.values(), *self.visitors.values()]))
+
+    def visitor(self, address: str, user_agent: str) -> httpx.AsyncClient:
+        """A browser on the survey page from its own address: any 127.x.y.z is this machine, so a simulated
+        customer's phone on their carrier's network and a dealer's office PC look apart to the page, as they would."""
+        key = (address, user_agent)
+        if key not in self.visitors:
+            transport = httpx.AsyncHTTPTransport(local_address=address, retries=2)
+            self.visitors[key] = httpx.AsyncClient(base_url=URLS["survey"], timeout=60, transport=transport,
+                                                   headers={"User-Agent": user_agent})  # fmt: skip
+        return self.visitors[key]
 
     def token(self, role: Role, dealers: list[str] | None = None, region: str | None = None) -> dict[str, str]:
         token = mint_token(self.settings, subject=f"sim-{role.value}", role=role, dealers=dealers, region=region,

@@ -1,4 +1,8 @@
-"""A seeded dealer network: dealers across regions and zones, customers, cars with valid VINs, and their visits."""
+"""A seeded dealer network: dealers across regions and zones, customers, cars with valid VINs, and their visits.
+
+Most dealers are honest; a few game their score (`traits`, see `csi_sim.gaming`): their DMS types staff numbers in as
+customers' or leaves out unhappy customers' numbers, their advisors ask for perfect scores, their CRAs write down
+perfect callbacks."""
 
 from __future__ import annotations
 
@@ -76,6 +80,25 @@ class Customer:
     cars: list[Car] = field(default_factory=list)
 
 
+STAFF_PHONES = "staff_phones"
+"""The DMS gets a staff member's number instead of the customer's (more often after a bad visit): the survey link
+reaches the staff, who answer it with 10s, in seconds, from the dealer's network."""
+DROPS_UNHAPPY_PHONES = "drops_unhappy_phones"
+"""After a bad visit (a late delivery) the customer's number is left out: no link, no low score."""
+ASKS_FOR_PERFECT = "asks_for_perfect"
+"""Advisors ask customers for 10s: answers go up, some straight-lined, and some customers say so in the comment."""
+INFLATES_CALLBACKS = "inflates_callbacks"
+"""CRAs write down a 9 or 10 for the visit whatever the customer said."""
+
+GAMING_PROFILES = [
+    frozenset({STAFF_PHONES, INFLATES_CALLBACKS}),
+    frozenset({DROPS_UNHAPPY_PHONES, ASKS_FOR_PERFECT}),
+    frozenset({STAFF_PHONES, DROPS_UNHAPPY_PHONES}),
+    frozenset({ASKS_FOR_PERFECT, INFLATES_CALLBACKS}),
+]
+"""The ways the simulated gaming dealers game, in turn."""
+
+
 @dataclass
 class Dealer:
     code: str
@@ -86,9 +109,29 @@ class Dealer:
     """0..1: how good this dealer's service is; it shapes the answers its customers give."""
     daily_ros: float
     customers: list[Customer] = field(default_factory=list)
+    traits: frozenset[str] = frozenset()
+    """How it games its score (none for an honest dealer)."""
+    staff_phones: list[str] = field(default_factory=list)
+    own_numbers: list[str] = field(default_factory=list)
+    """The dealer's landlines (reception, service desk): the OEM knows these, and one staff mobile."""
+    late: set[str] = field(default_factory=set)
+    """RO numbers delivered late: those customers are less happy, and a gaming dealer knows it."""
+
+    @property
+    def gaming(self) -> bool:
+        return bool(self.traits)
 
 
-def build_network(rng: random.Random, dealers: int, customers_per_dealer: int) -> list[Dealer]:
+def _mobile(rng: random.Random) -> str:
+    return f"+86{rng.choice(['138', '139', '186', '135', '150'])}{rng.randrange(10**8):08d}"
+
+
+def build_network(
+    rng: random.Random, dealers: int, customers_per_dealer: int, *, gaming: int = 0, excellent: int = 0
+) -> list[Dealer]:
+    """`gaming` dealers (of normal size, each with a profile of `GAMING_PROFILES` in turn) game their score;
+    `excellent` honest dealers have a genuinely excellent service (quality 0.93-0.97), to show that high scores alone
+    are no signal."""
     network = []
     for n in range(dealers):
         region, tz, city = REGIONS[n % len(REGIONS)]
@@ -99,7 +142,7 @@ def build_network(rng: random.Random, dealers: int, customers_per_dealer: int) -
             f"D{n + 1:03d}", f"{city}{SURNAMES[n % len(SURNAMES)]}氏汽车服务中心 {n + 1}", region, tz, quality, daily
         )
         for _ in range(customers_per_dealer):
-            phone = f"+86{rng.choice(['138', '139', '186', '135', '150'])}{rng.randrange(10**8):08d}"
+            phone = _mobile(rng)
             window = rng.choice([None, ("09:00", "12:00"), ("18:00", "20:00"), ("12:00", "14:00")])
             customer = Customer(
                 rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(["", *GIVEN]), phone, rng.random() > 0.08, window
@@ -109,6 +152,23 @@ def build_network(rng: random.Random, dealers: int, customers_per_dealer: int) -
             )
             dealer.customers.append(customer)
         network.append(dealer)
+    # Drawn after the network, so a seed gives the same dealers and customers with or without gaming ones.
+    side = random.Random(rng.random())
+    for dealer in network:
+        area, digits = {"east": ("21", 8), "south": ("20", 8), "north": ("10", 8)}.get(dealer.region, ("991", 7))
+        dealer.own_numbers = [f"+86{area}{side.randrange(2 * 10 ** (digits - 1), 10**digits)}" for _ in range(2)]
+        dealer.staff_phones = [_mobile(side) for _ in range(3)]
+        # A couple shares one mobile over two cars now and then: two names, two cars, one number.
+        for first, second in zip(dealer.customers[::20], dealer.customers[1::20], strict=False):
+            second.phone = first.phone
+    normal = [d for n, d in enumerate(network) if n % 7 != 6]
+    chosen = side.sample(normal, min(gaming, len(normal)))
+    for n, dealer in enumerate(sorted(chosen, key=lambda d: d.code)):
+        dealer.traits = GAMING_PROFILES[n % len(GAMING_PROFILES)]
+        dealer.quality = side.uniform(0.5, 0.75)  # gaming covers a middling service
+    honest = [d for d in normal if not d.gaming]
+    for dealer in side.sample(honest, min(excellent, len(honest))):
+        dealer.quality = side.uniform(0.93, 0.97)
     return network
 
 
@@ -150,12 +210,16 @@ def repair_orders(
             invoice = estimate * (rng.uniform(1.0, 1.25) if late else rng.uniform(0.95, 1.03))
             car.mileage_km += rng.randrange(500, 6000)
             counter += 1
+            number = f"{dealer.code}-{day:%Y%m%d}-{counter:04d}"
+            if late:
+                dealer.late.add(number)
+            phone = dms_phone(rng, dealer, customer, late)
             ro = {
-                "dealer_code": dealer.code, "ro_number": f"{dealer.code}-{day:%Y%m%d}-{counter:04d}", "vin": car.vin, "plate": car.plate,
+                "dealer_code": dealer.code, "ro_number": number, "vin": car.vin, "plate": car.plate,
                 "mileage_km": car.mileage_km, "opened_at": opened.isoformat(), "promised_at": promised.isoformat(),
                 "settled_at": max(settled, opened).isoformat(), "delivered_at": delivered.isoformat(),
                 "service_advisor": {"id": f"SA{rng.randrange(1, 6):02d}", "name": rng.choice(SURNAMES) + rng.choice(GIVEN)},
-                "customer": {"name": customer.name, "phone": customer.phone, "is_owner": rng.random() > 0.15,
+                "customer": {"name": customer.name, "phone": phone, "is_owner": rng.random() > 0.15,
                              "callback_consent": customer.consent,
                              "preferred_callback_time": {"from": customer.window[0], "to": customer.window[1]} if customer.window else None},
                 "jobs": [{"op_code": op, "description": text, "kind": kind, "comeback": comeback and rng.random() < 0.5}],
@@ -166,21 +230,16 @@ def repair_orders(
     return ros
 
 
+def dms_phone(rng: random.Random, dealer: Dealer, customer: Customer, late: bool) -> str | None:
+    """The phone the dealer's DMS sends for a visit: the customer's (a few customers give none), or, at a gaming
+    dealer, a staff member's or none after a bad visit."""
+    if STAFF_PHONES in dealer.traits and rng.random() < (0.55 if late else 0.2):
+        return rng.choice(dealer.staff_phones)
+    if DROPS_UNHAPPY_PHONES in dealer.traits and late and rng.random() < 0.8:
+        return None
+    return None if rng.random() < 0.02 else customer.phone
+
+
 def score(rng: random.Random, quality: float, bias: float = 0.0) -> int:
     """A 10-point answer from a dealer of this quality."""
     return max(1, min(10, round(rng.gauss(4.0 + 6.0 * quality + bias, 1.1))))
-
-
-def survey_answers(rng: random.Random, quality: float, items: list[dict[str, Any]]) -> dict[str, Any]:
-    """A customer's answers: better dealers get better scores; waiting and price are the usual weak spots."""
-    weak = {"si_reception_wait": -0.9, "vp_price_fair": -0.8, "vp_invoice_matches": -0.5, "sq_duration": -0.6}
-    answers = []
-    for item in items:
-        if item["na_allowed"] and rng.random() < 0.25:
-            answers.append({"item": item["code"], "score": None})
-        else:
-            answers.append({"item": item["code"], "score": score(rng, quality, weak.get(item["code"], 0.0))})
-    scored = [a["score"] for a in answers if a["score"] is not None]
-    overall = max(1, min(10, round(sum(scored) / len(scored) + rng.gauss(0, 0.8))))
-    return {"answers": answers, "overall": overall, "recommend": score(rng, quality, 0.3), "return_intent": score(rng, quality, 0.2),
-            "comment": rng.choice([None, None, "服务很好", "等待时间太长", "价格偏高", "顾问很专业"])}  # fmt: skip

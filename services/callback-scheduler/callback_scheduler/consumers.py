@@ -4,21 +4,34 @@ from __future__ import annotations
 
 from typing import Any
 
-from callback_scheduler.callbacks.service import on_complaint_closed, on_repair_orders
+from callback_scheduler.callbacks.special import on_complaint_closed, on_complaint_opened, on_survey_response
+from callback_scheduler.callbacks.visits import on_repair_orders
 from callback_scheduler.config import Settings
 from csi_shared.bus.consumer import Batched, EventContext, Handler
 from csi_shared.events import Envelope, Topic
 
-TOPICS = [Topic.REPAIR_ORDERS.value, Topic.COMPLAINTS.value]
+TOPICS = [Topic.REPAIR_ORDERS.value, Topic.COMPLAINTS.value, Topic.SURVEYS.value]
 
 
 def handlers(settings: Settings) -> dict[str, Handler | Batched]:
     async def repair_orders(ctx: EventContext, events: list[Envelope[Any]]) -> None:
         await on_repair_orders(ctx, events, settings)
 
+    async def complaint_opened(ctx: EventContext, event: Envelope[Any]) -> None:
+        await on_complaint_opened(ctx, event.payload)
+
     async def complaint_closed(ctx: EventContext, event: Envelope[Any]) -> None:
         await on_complaint_closed(ctx, event.payload, settings)
 
+    async def survey_response(ctx: EventContext, event: Envelope[Any]) -> None:
+        await on_survey_response(ctx, event.payload, settings)
+
     # Closed and corrected ROs of a DMS batch are handled together, a few statements for the whole run.
     ros = Batched(repair_orders)
-    return {"repair_order.closed": ros, "repair_order.corrected": ros, "complaint.closed": complaint_closed}
+    return {
+        "repair_order.closed": ros,
+        "repair_order.corrected": ros,
+        "complaint.opened": complaint_opened,
+        "complaint.closed": complaint_closed,
+        "survey.response_submitted": survey_response,
+    }

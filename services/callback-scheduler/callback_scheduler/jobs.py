@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callback_scheduler.callbacks.rules import callback_deadline, is_dormant, plan_callback
+from callback_scheduler.callbacks.rules import callback_deadline, is_dormant, plan_callback, status_at_planning
 from callback_scheduler.callbacks.service import Plan, occasion, plan
 from callback_scheduler.config import Settings
 from callback_scheduler.models import Callback, CustomerLastVisit, Dealer
 from csi_shared.bus.outbox import Outbox, Work
 from csi_shared.clock import Clock
-from csi_shared.events import CallbackOverdue, CallbackReason
+from csi_shared.events import CallbackOverdue, CallbackReason, CallbackStatus
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,11 @@ class Jobs:
                 due = (
                     await session.execute(
                         select(Callback)
-                        .where(Callback.status == "open", Callback.due_at < now, Callback.overdue_notified_at.is_(None))
+                        .where(
+                            Callback.status == CallbackStatus.OPEN.value,
+                            Callback.due_at < now,
+                            Callback.overdue_notified_at.is_(None),
+                        )
                         .order_by(Callback.due_at)
                         .limit(CHUNK)
                     )
@@ -110,6 +114,7 @@ class Jobs:
                             customer_id=visit.customer_id, due_at=callback_deadline(now, tz, self.settings.callback_days),
                             planned_at=plan_callback(now, tz, None, self.settings.default_call_time),
                             source_ref=last_day, note=f"no visit since {last_day}: ask why the customer stopped coming",
+                            status=status_at_planning(callback_consent=visit.callback_consent),
                         ),
                     )  # fmt: skip
                     visit.dormant_callback_for = visit.last_visit_at

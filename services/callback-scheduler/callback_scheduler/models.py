@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Time
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from csi_shared.bus.tables import BigId, inbox_table, outbox_table
@@ -29,7 +29,10 @@ class Callback(Base):
     """One planned call; `occasion` is unique, so a rerun or a redelivery never plans a second call."""
 
     __tablename__ = "callbacks"
-    __table_args__ = (Index("ix_callbacks_worklist", "dealer_code", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_callbacks_worklist", "dealer_code", "status", "due_at"),
+        Index("ix_callbacks_planned", "dealer_code", "status", "planned_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     occasion: Mapped[str] = mapped_column(String(120), unique=True)
@@ -40,6 +43,10 @@ class Callback(Base):
     status: Mapped[str] = mapped_column(String(20))
     customer_name: Mapped[str] = mapped_column(String(100))
     customer_phone: Mapped[str | None] = mapped_column(String(20))
+    alternate_phone: Mapped[str | None] = mapped_column(String(20))
+    """Another number the customer gave (a landline), at reception or on a call."""
+    visit_call: Mapped[bool] = mapped_column(Boolean, default=False)
+    """The one callback of a visit (post-service, or comeback for a returning repair): what compliance counts."""
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)
     planned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -72,7 +79,7 @@ class CallbackAttempt(Base):
     reschedule_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     issue: Mapped[str | None] = mapped_column(String(2000))
-    made_by: Mapped[str] = mapped_column(String(100))
+    made_by: Mapped[str] = mapped_column(String(100), index=True)
     made_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -91,11 +98,22 @@ class RepairOrderSeen(Base):
     customer_id: Mapped[str | None] = mapped_column(String(36))
     customer_name: Mapped[str] = mapped_column(String(100))
     customer_phone: Mapped[str | None] = mapped_column(String(20))
+    alternate_phone: Mapped[str | None] = mapped_column(String(20))
+    callback_consent: Mapped[bool] = mapped_column(Boolean, default=True)
+    """Given at reception; it holds for every callback planned from this visit."""
+    preferred_from: Mapped[time | None] = mapped_column(Time)
+    preferred_to: Mapped[time | None] = mapped_column(Time)
+    """The window the customer asked to be called in, local time; retries stay inside it."""
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
     settled_at: Mapped[datetime] = mapped_column(UtcDateTime)
     delivered_at: Mapped[datetime] = mapped_column(UtcDateTime)
     repair_op_codes: Mapped[list[str]] = mapped_column(JSON)
     """Operation codes of the repair and warranty jobs: a later RO repeating one is a comeback."""
+    mileage_km: Mapped[int | None] = mapped_column(Integer)
+    service_advisor_id: Mapped[str | None] = mapped_column(String(50))
+    service_advisor_name: Mapped[str | None] = mapped_column(String(100))
+    jobs: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    """The job lines (op code, description, kind): what the CRA reads out as the visit."""
 
 
 class CustomerLastVisit(Base):
@@ -111,5 +129,46 @@ class CustomerLastVisit(Base):
     vin: Mapped[str] = mapped_column(String(17))
     customer_name: Mapped[str] = mapped_column(String(100))
     customer_phone: Mapped[str | None] = mapped_column(String(20))
+    callback_consent: Mapped[bool] = mapped_column(Boolean, default=True)
+    """The consent given at that visit: a dormant call follows it."""
     dormant_callback_for: Mapped[datetime | None] = mapped_column(UtcDateTime)
     """The last visit a dormant callback was already planned for."""
+
+
+class DataFixTask(Base):
+    """A wrong number found on a call: the RO's service advisor gets the customer's right number into the DMS.
+
+    Closed when the DMS posts a correction of the RO with another phone number."""
+
+    __tablename__ = "data_fix_tasks"
+    __table_args__ = (Index("ix_data_fix_tasks_dealer_status", "dealer_code", "status"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    dealer_code: Mapped[str] = mapped_column(String(20))
+    ro_number: Mapped[str] = mapped_column(String(50))
+    callback_id: Mapped[str] = mapped_column(ForeignKey("callbacks.id"), unique=True)
+    service_advisor_id: Mapped[str | None] = mapped_column(String(50))
+    wrong_phone: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(10))
+    reported_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ComplaintSeen(Base):
+    """A complaint case as its events told it: the monthly report counts them, the call script shows open ones."""
+
+    __tablename__ = "complaints_seen"
+    __table_args__ = (
+        Index("ix_complaints_seen_dealer_opened", "dealer_code", "opened_at"),
+        Index("ix_complaints_seen_dealer_ro", "dealer_code", "ro_number"),
+    )
+
+    complaint_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    dealer_code: Mapped[str] = mapped_column(String(20))
+    ro_number: Mapped[str | None] = mapped_column(String(50))
+    source: Mapped[str] = mapped_column(String(20))
+    severity: Mapped[str] = mapped_column(String(10))
+    category: Mapped[str] = mapped_column(String(50))
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

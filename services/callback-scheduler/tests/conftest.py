@@ -15,16 +15,18 @@ import httpx
 import pytest
 
 from callback_scheduler.app import create_app
-from callback_scheduler.callbacks.service import on_complaint_closed, on_repair_orders
+from callback_scheduler.callbacks.visits import on_repair_orders
 from callback_scheduler.config import Settings
+from callback_scheduler.consumers import handlers
 from callback_scheduler.jobs import Jobs
 from callback_scheduler.spec import SERVICE
+from csi_dev.broker import LocalBroker
+from csi_dev.testing import Databases, bearer, make_settings, outbox_events, serve
 from csi_shared.auth import Role
+from csi_shared.bus.consumer import Batched, EventContext
 from csi_shared.bus.outbox import Work
 from csi_shared.clock import FrozenClock
-from csi_shared.events import ComplaintClosed, RepairOrderClosed, make_event
-from csi_shared.localbroker import LocalBroker
-from csi_shared.testing import Databases, bearer, make_settings, outbox_events, serve
+from csi_shared.events import ComplaintClosed, ComplaintOpened, RepairOrderClosed, SurveyResponseSubmitted, make_event
 
 DEALER = {"dealer_code": "D001", "name": "Dealer D001", "region": "east", "time_zone": "Asia/Shanghai"}
 
@@ -42,6 +44,27 @@ def ro_payload(ro_number: str = "RO-1", **overrides: Any) -> RepairOrderClosed:
     }
     body.update(overrides)
     return RepairOrderClosed.model_validate(body)
+
+
+def complaint_opened(complaint_id: str, **overrides: Any) -> ComplaintOpened:
+    body: dict[str, Any] = {
+        "complaint_id": complaint_id, "dealer": DEALER, "ro_number": "RO-1", "source": "survey", "severity": "normal",
+        "category": "service_quality", "opened_at": "2026-11-04T10:00:00+08:00",
+        "first_response_due": "2026-11-05T10:00:00+08:00",
+    }  # fmt: skip
+    body.update(overrides)
+    return ComplaintOpened.model_validate(body)
+
+
+def survey_response(ro_number: str = "RO-1", *, overall: int, scores: list[int | None], **overrides: Any) -> Any:
+    body: dict[str, Any] = {
+        "response_id": f"R-{ro_number}", "dealer": DEALER, "ro_number": ro_number, "settlement_month": "2026-11",
+        "channel": "web", "questionnaire": "csi-v1", "questionnaire_version": 1, "overall": overall, "recommend": 7,
+        "answers": [{"item": f"i{n}", "factor": "service_quality", "score": s} for n, s in enumerate(scores)],
+        "submitted_at": "2026-11-04T21:30:00+08:00",
+    }  # fmt: skip
+    body.update(overrides)
+    return SurveyResponseSubmitted.model_validate(body)
 
 
 @dataclass
@@ -71,8 +94,19 @@ class Scheduler:
             await on_repair_orders(self.work(session), events, self.settings)
 
     async def feed_complaint(self, payload: ComplaintClosed) -> None:
+        await self.handle(payload)
+
+    async def handle(self, payload: Any) -> None:
+        """Hand one event to the handler the service's consumer registers for its type."""
+        event = make_event(payload, producer="test", occurred_at=self.clock.now(), dealer_code=DEALER["dealer_code"])
+        handler = handlers(self.settings)[event.type]
         async with self.app.state.runtime.sessions() as session, session.begin():
-            await on_complaint_closed(self.work(session), payload, self.settings)
+            context = EventContext(session=session, outbox=self.app.state.runtime.outbox, clock=self.clock,
+                                   producer="test", correlation_id=None)  # fmt: skip
+            if isinstance(handler, Batched):
+                await handler.handle(context, [event])
+            else:
+                await handler(context, event)
 
     def jobs(self) -> Jobs:
         return self.app.state.jobs

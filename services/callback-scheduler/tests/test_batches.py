@@ -25,12 +25,11 @@ async def test_a_batch_plans_every_callback_and_finds_a_comeback_inside_it(sched
     )
     got = [(c["reason"], c["ro_number"], c["status"], c["related_ro_number"]) for c in await _callbacks(scheduler)]
     assert got == [
-        ("comeback", "RO-2", "open", "RO-1"),
+        ("comeback", "RO-2", "open", "RO-1"),  # one visit, one call: no post-service call beside it
         ("post_service", "RO-1", "open", None),
-        ("post_service", "RO-2", "open", None),
         ("post_service", "RO-3", "declined", None),
     ]
-    assert len(await scheduler.events("callback.scheduled")) == 4
+    assert len(await scheduler.events("callback.scheduled")) == 3
 
 
 async def test_a_correction_in_the_same_batch_moves_the_one_callback(scheduler: Scheduler) -> None:
@@ -49,7 +48,7 @@ async def test_a_redelivered_batch_plans_nothing_new(scheduler: Scheduler) -> No
     before = await _callbacks(scheduler)
     await scheduler.feed(*batch)
     assert await _callbacks(scheduler) == before
-    assert len(await scheduler.events("callback.scheduled")) == 3
+    assert len(await scheduler.events("callback.scheduled")) == 2
 
 
 async def test_the_latest_visit_is_kept_whatever_the_order_in_the_batch(scheduler: Scheduler) -> None:

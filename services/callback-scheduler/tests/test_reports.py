@@ -5,7 +5,9 @@ import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .conftest import Scheduler, ro_payload
+from csi_shared.auth import Role, mint_token
+
+from .conftest import Scheduler, complaint_opened, ro_payload
 
 
 def _delivered(ro: str, local: str, consent: bool = True, **extra: Any) -> Any:
@@ -45,27 +47,41 @@ async def test_compliance_and_the_monthly_report(scheduler: Scheduler) -> None:
         scheduler, ids["RO-E"], outcome="reached", answers={"visit_satisfaction": 7, "repair_quality": 6, "delivery": 9}
     )
     scheduler.clock.set(datetime(2026, 12, 10, 2, 0, tzinfo=UTC))
+    for complaint_id, source, opened_at in [("K1", "callback", "2026-11-04T10:05:00+08:00"),
+                                            ("K2", "survey", "2026-11-30T23:59:00+08:00"),
+                                            ("K0", "manual", "2026-10-31T23:59:00+08:00")]:  # fmt: skip
+        await scheduler.handle(complaint_opened(complaint_id, source=source, opened_at=opened_at))
 
     response = await scheduler.client.get(
         "/v1/compliance", params={"dealer_code": "D001", "month": "2026-11"}, headers=scheduler.cra()
     )
     assert response.status_code == 200, response.text
     (row,) = response.json()["dealers"]
+    # Coverage counts customers called: A and E reached, B declined at reception, D unreachable after 3 tries;
+    # C was never called. (2 + 1 + 1) / 5 = 80%. On time: only A was reached within its 5 days, 1 / 5 = 20%.
     assert row == {
-        "dealer_code": "D001", "month": "2026-11", "ros": 5, "callbacks_created": 5, "coverage_pct": 100.0,
-        "completed": 2, "completed_on_time": 1, "completed_within_5_days_pct": 25.0,  # 1 of the 4 that could be called
-        "overdue": 1, "declined": 1, "unreachable": 1, "open": 1,
+        "dealer_code": "D001", "month": "2026-11", "ros": 5, "callbacks_created": 5, "attempted": 3,
+        "completed": 2, "completed_on_time": 1, "declined": 1, "declined_at_reception": 1, "unreachable": 1,
+        "overdue": 1, "open": 1, "coverage_pct": 80.0, "completed_within_5_days_pct": 20.0,
     }  # fmt: skip
+    total = response.json()["total"]
+    assert (total["ros"], total["coverage_pct"], total["completed_within_5_days_pct"]) == (5, 80.0, 20.0)
 
     report = await scheduler.client.get(
         "/v1/reports/monthly", params={"dealer_code": "D001", "month": "2026-11"}, headers=scheduler.cra()
     )
     body = report.json()
     assert {k: body[k] for k in ("ros", "callbacks_due", "callbacks_made", "reached", "on_time", "declined", "unreachable",
-                                 "overdue", "issues_raised", "complaints_opened")} == {
+                                 "overdue", "issues_raised", "dissatisfied_callbacks", "complaints_opened",
+                                 "coverage_pct", "on_time_pct")} == {
         "ros": 5, "callbacks_due": 5, "callbacks_made": 3, "reached": 2, "on_time": 1, "declined": 1, "unreachable": 1,
-        "overdue": 1, "issues_raised": 1, "complaints_opened": 1,
+        "overdue": 1, "issues_raised": 1, "dissatisfied_callbacks": 1, "complaints_opened": 2,
+        "coverage_pct": 80.0, "on_time_pct": 20.0,
     }  # fmt: skip
+    # Complaint cases of every source opened in November (Shanghai); the October one is not this month's.
+    assert body["complaints_by_source"] == {"callback": 1, "survey": 1}
+    # Who called in November: the test's CRA made 4 calls (A, D three times; E was called on 8 Dec), 1 reached.
+    assert body["cras"] == [{"made_by": "test-cra", "attempts": 4, "reached": 1, "reach_rate_pct": 25.0}]
     assert body["low_scoring_questions"][0] == {
         "question": "repair_quality",
         "answered": 2,
@@ -140,3 +156,17 @@ async def test_months_outside_any_repair_order_calendar_are_refused(scheduler: S
         )
         assert response.status_code == 422, (month, response.text)
         assert response.json()["errors"][0]["field"] == "month"
+
+
+async def test_a_caller_name_never_becomes_a_formula_in_the_monthly_csv(scheduler: Scheduler) -> None:
+    await scheduler.feed(ro_payload("RO-1"))
+    (callback,) = await scheduler.callbacks()
+    token = mint_token(scheduler.settings, subject="=cmd|' /C calc'!A0", role=Role.CRA, dealers=["D001"],
+                       now=datetime.now(UTC))  # fmt: skip
+    called = await scheduler.client.post(f"/v1/callbacks/{callback['id']}/attempts", json={"outcome": "no_answer"},
+                                         headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    assert called.status_code == 201, called.text
+    as_csv = await scheduler.client.get("/v1/reports/monthly", params={"dealer_code": "D001", "month": "2026-11", "format": "csv"},
+                                        headers=scheduler.cra())  # fmt: skip
+    cras = [row for row in csv.reader(io.StringIO(as_csv.text)) if row[0] == "cras"]
+    assert cras == [["cras", "'=cmd|' /C calc'!A0", "1", "0", "0.0", ""]]

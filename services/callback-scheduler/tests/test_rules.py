@@ -1,23 +1,27 @@
 """The 5-day callback deadline and planning, on hand-computed cases."""
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from callback_scheduler.callbacks.questions import SCRIPTS, is_dissatisfied_answer, script
 from callback_scheduler.callbacks.rules import (
     AfterAttempt,
+    CallingWindow,
     EarlierVisit,
-    Outcome,
     after_attempt,
     callback_deadline,
+    calling_window,
     comeback_of,
-    is_dissatisfied,
     is_dormant,
     is_on_time,
-    months_before,
+    next_call_time,
     plan_callback,
+    status_at_planning,
+    visit_callback_reason,
 )
+from csi_shared.events import CallbackOutcome, CallbackReason, CallbackStatus
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -68,51 +72,115 @@ def test_a_callback_is_planned_the_next_day_in_the_customers_window() -> None:
     assert planned < callback_deadline(delivered, SHANGHAI)
 
 
+# --- calling hours -------------------------------------------------------------------------------
+
+HOURS = CallingWindow(time(9, 0), time(20, 0))
+
+
+@pytest.mark.parametrize(
+    ("earliest", "window", "expected"),
+    [
+        # inside the dealer's hours: at once
+        ("2026-11-03T14:00:00+08:00", HOURS, "2026-11-03T14:00:00+08:00"),
+        # a retry that would fall at 00:30 waits for 09:00
+        ("2026-11-04T00:30:00+08:00", HOURS, "2026-11-04T09:00:00+08:00"),
+        # after closing: the next morning, across a month end
+        ("2026-11-30T21:15:00+08:00", HOURS, "2026-12-01T09:00:00+08:00"),
+        # exactly at closing is outside [09:00, 20:00)
+        ("2026-11-03T20:00:00+08:00", HOURS, "2026-11-04T09:00:00+08:00"),
+        # the customer's window 18:00-20:00: the same evening, or the next
+        ("2026-11-03T14:00:00+08:00", CallingWindow(time(18, 0), time(20, 0)), "2026-11-03T18:00:00+08:00"),
+        ("2026-11-03T19:59:00+08:00", CallingWindow(time(18, 0), time(20, 0)), "2026-11-03T19:59:00+08:00"),
+        ("2026-11-03T20:30:00+08:00", CallingWindow(time(18, 0), time(20, 0)), "2026-11-04T18:00:00+08:00"),
+        # given in UTC: 16:30 UTC is 00:30 in Shanghai the next day
+        ("2026-11-03T16:30:00+00:00", HOURS, "2026-11-04T09:00:00+08:00"),
+    ],
+)
+def test_a_call_is_planned_inside_the_customers_window_or_the_dealers_hours(
+    earliest: str, window: CallingWindow, expected: str
+) -> None:
+    planned = next_call_time(datetime.fromisoformat(earliest), SHANGHAI, window)
+    assert planned.tzinfo is UTC and planned == datetime.fromisoformat(expected)
+
+
+def test_calling_hours_in_a_zone_whose_clocks_go_forward_overnight() -> None:
+    # New York, 8 March 2026: 02:00 becomes 03:00; 09:00 that morning is EDT (-04:00)
+    planned = next_call_time(datetime.fromisoformat("2026-03-07T22:00:00-05:00"), NEW_YORK, HOURS)
+    assert planned == datetime.fromisoformat("2026-03-08T09:00:00-04:00")
+
+
+def test_the_preferred_window_wins_over_the_dealers_hours() -> None:
+    assert calling_window((time(18, 0), time(21, 0)), HOURS) == CallingWindow(time(18, 0), time(21, 0))
+    assert calling_window(None, HOURS) == HOURS
+
+
+def test_one_visit_one_call_and_consent_at_reception() -> None:
+    assert visit_callback_reason(comeback=True) is CallbackReason.COMEBACK
+    assert visit_callback_reason(comeback=False) is CallbackReason.POST_SERVICE
+    assert status_at_planning(callback_consent=False) is CallbackStatus.DECLINED
+    assert status_at_planning(callback_consent=True) is CallbackStatus.OPEN
+
+
 # --- attempts ------------------------------------------------------------------------------------
 
-NOW = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)
+NOW = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 PLANNED = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
 
 
-def _after(outcome: Outcome, failed: int = 0, reschedule_at: datetime | None = None) -> AfterAttempt:
+def _after(
+    outcome: CallbackOutcome, failed: int = 0, reschedule_at: datetime | None = None, now: datetime = NOW
+) -> AfterAttempt:
     return after_attempt(
         outcome=outcome, failed_attempts=failed, max_attempts=3, planned_at=PLANNED,
-        reschedule_at=reschedule_at, now=NOW, retry_after=timedelta(hours=4),
+        reschedule_at=reschedule_at, now=now, retry_after=timedelta(hours=4), window=HOURS, tz=SHANGHAI,
     )  # fmt: skip
 
 
 def test_every_outcome_of_an_attempt() -> None:
-    assert _after(Outcome.REACHED) == AfterAttempt("completed", 0, PLANNED)
-    assert _after(Outcome.DECLINED) == AfterAttempt("declined", 0, PLANNED)
-    assert _after(Outcome.WRONG_NUMBER) == AfterAttempt("unreachable", 0, PLANNED)
+    assert _after(CallbackOutcome.REACHED) == AfterAttempt(CallbackStatus.COMPLETED, 0, PLANNED)
+    assert _after(CallbackOutcome.DECLINED) == AfterAttempt(CallbackStatus.DECLINED, 0, PLANNED)
+    assert _after(CallbackOutcome.WRONG_NUMBER) == AfterAttempt(CallbackStatus.UNREACHABLE, 0, PLANNED)
     later = datetime(2026, 11, 4, 11, 0, tzinfo=UTC)
-    assert _after(Outcome.BUSY_RESCHEDULE, failed=2, reschedule_at=later) == AfterAttempt("open", 2, later)
-    assert _after(Outcome.NO_ANSWER) == AfterAttempt("open", 1, NOW + timedelta(hours=4))
-    assert _after(Outcome.NOT_OWNER, failed=1) == AfterAttempt("open", 2, NOW + timedelta(hours=4))
+    assert _after(CallbackOutcome.BUSY_RESCHEDULE, failed=2, reschedule_at=later) == AfterAttempt("open", 2, later)
+    assert _after(CallbackOutcome.NO_ANSWER) == AfterAttempt("open", 1, NOW + timedelta(hours=4))
+    assert _after(CallbackOutcome.NOT_OWNER, failed=1) == AfterAttempt("open", 2, NOW + timedelta(hours=4))
+
+
+def test_a_retry_after_an_evening_call_waits_for_the_morning() -> None:
+    evening = datetime.fromisoformat("2026-11-03T19:30:00+08:00")  # + 4 h = 23:30
+    step = _after(CallbackOutcome.NO_ANSWER, now=evening)
+    assert step.planned_at == datetime.fromisoformat("2026-11-04T09:00:00+08:00")
 
 
 def test_the_third_failed_attempt_makes_the_callback_unreachable() -> None:
-    assert _after(Outcome.NO_ANSWER, failed=2) == AfterAttempt("unreachable", 3, PLANNED)
-    assert _after(Outcome.NOT_OWNER, failed=2).status == "unreachable"
+    assert _after(CallbackOutcome.NO_ANSWER, failed=2) == AfterAttempt("unreachable", 3, PLANNED)
+    assert _after(CallbackOutcome.NOT_OWNER, failed=2).status == "unreachable"
 
 
-def test_dissatisfaction() -> None:
-    assert not is_dissatisfied({"visit_satisfaction": 9, "reception": 5}, threshold=4)
-    assert is_dissatisfied({"visit_satisfaction": 9, "repair_quality": 4}, threshold=4)
-    assert is_dissatisfied({"visit_satisfaction": 10, "earlier_issues_resolved": False}, threshold=4)
-    assert not is_dissatisfied({}, threshold=4)
+def test_dissatisfaction_uses_the_surveys_threshold() -> None:
+    assert not is_dissatisfied_answer({"visit_satisfaction": 9, "reception": 5})
+    assert is_dissatisfied_answer({"visit_satisfaction": 9, "repair_quality": 4})
+    assert is_dissatisfied_answer({"visit_satisfaction": 10, "earlier_issues_resolved": False})
+    assert is_dissatisfied_answer({"visit_satisfaction": 10, "problem_fixed": False})
+    assert not is_dissatisfied_answer({"visit_satisfaction": 10, "problem_fixed": True, "return_intent": 7})
+    assert not is_dissatisfied_answer({"dormant_reason": "moved_away", "comment": "1"})
+    assert not is_dissatisfied_answer({})
+
+
+def test_each_kind_of_callback_has_its_script() -> None:
+    comeback = [
+        q["code"] for q in script(CallbackReason.COMEBACK, language="en", visit_date="2026-11-02", service=None)
+    ]
+    assert "problem_fixed" in comeback and "appointment" not in comeback
+    first = script(CallbackReason.POST_SERVICE, language="zh-CN", visit_date="2026-11-02", service="保养")[0]
+    assert first["text"].startswith("您的车于2026-11-02在本店保养")
+    assert "是否还有问题" not in first["text"]  # never "is anything still wrong with it?" (seed 002)
+    dormant = script(CallbackReason.DORMANT_6M, language="en", visit_date=None, service=None)
+    assert dormant[0]["code"] == "dormant_reason" and "moved_away" in dormant[0]["choices"]
+    assert set(SCRIPTS) == set(CallbackReason)
 
 
 # --- special callbacks ---------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("day", "expected"),
-    [(date(2026, 11, 22), date(2026, 5, 22)), (date(2026, 8, 31), date(2026, 2, 28)),
-     (date(2028, 8, 31), date(2028, 2, 29)), (date(2026, 3, 15), date(2025, 9, 15))],
-)  # fmt: skip
-def test_months_before(day: date, expected: date) -> None:
-    assert months_before(day, 6) == expected
 
 
 def test_dormant_after_six_calendar_months_on_the_dealers_calendar() -> None:

@@ -3,6 +3,9 @@
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from csi_dev.testing import POSTGRES_ONLY
 from csi_shared.events import ComplaintClosed
 
 from .conftest import DEALER, Scheduler, ro_payload
@@ -20,9 +23,7 @@ async def test_a_repeated_repair_within_30_days_is_a_comeback_linked_to_the_firs
                        delivered_at="2026-11-20T16:00:00+08:00")  # fmt: skip
     await scheduler.feed(later)
     await scheduler.feed(later)  # redelivered: still one comeback callback
-    assert await _reasons(scheduler) == [
-        ("comeback", "RO-2", "RO-1"), ("post_service", "RO-1", None), ("post_service", "RO-2", None)
-    ]  # fmt: skip
+    assert await _reasons(scheduler) == [("comeback", "RO-2", "RO-1"), ("post_service", "RO-1", None)]
 
 
 async def test_no_comeback_for_maintenance_other_repairs_or_after_the_window(scheduler: Scheduler) -> None:
@@ -78,6 +79,23 @@ async def test_quality_tracking_on_request_once_while_open(scheduler: Scheduler)
     assert (cra.status_code, other.status_code, unknown.status_code) == (403, 403, 404)
 
 
+@pytest.mark.parametrize(
+    ("due_at", "reason"),
+    [("2000-01-01T00:00:00+08:00", "in the future"), ("2026-11-02T00:00:00+08:00", "in the future"),
+     ("2099-01-01T00:00:00+08:00", "within 90 days")],
+)  # fmt: skip
+async def test_a_quality_tracking_call_is_due_ahead_and_within_the_horizon(
+    scheduler: Scheduler, due_at: str, reason: str
+) -> None:
+    await scheduler.feed(ro_payload("RO-1"))
+    body = {"dealer_code": "D001", "ro_number": "RO-1", "due_at": due_at}
+    advisor = scheduler.auth("service_advisor", dealers=["D001"])
+    response = await scheduler.client.post("/v1/callbacks", json=body, headers=advisor)
+    assert response.status_code == 422, response.text
+    (error,) = response.json()["errors"]
+    assert error["field"] == "due_at" and reason in error["reason"], error
+
+
 async def test_dormant_customers_get_one_callback_per_last_visit(scheduler: Scheduler) -> None:
     await scheduler.feed(ro_payload("RO-1", opened_at="2026-05-01T09:00:00+08:00", settled_at="2026-05-01T10:00:00+08:00",
                                     delivered_at="2026-05-01T11:00:00+08:00"))  # fmt: skip
@@ -98,6 +116,7 @@ async def test_dormant_customers_get_one_callback_per_last_visit(scheduler: Sche
     assert await scheduler.jobs().dormant_scan() == 2  # C2 (June) and C1 again (November)
 
 
+@POSTGRES_ONLY
 async def test_two_replicas_running_the_jobs_at_once_plan_and_announce_once(scheduler: Scheduler) -> None:
     for n in range(5):
         await scheduler.feed(ro_payload(f"RO-{n}", customer={"customer_id": f"C{n}", "name": f"客户{n}", "phone": None},

@@ -1,4 +1,4 @@
-"""Complaint cases: opening one per source, taking workflow steps, escalating, and what each step publishes."""
+"""Complaint cases: opening one per source, taking workflow steps, and what each step publishes."""
 
 from __future__ import annotations
 
@@ -7,29 +7,37 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from complaints.config import Settings
 from complaints.models import Complaint, Dealer, HistoryEntry, RepairOrderSeen
-from complaints.workflow import STEPS, allowed_actions, escalated_to, escalation_level, may, possible
+from complaints.rules import case_from_callback, case_from_survey, decide_severity
+from complaints.workflow import (
+    STEPS,
+    Action,
+    ComplaintStatus,
+    allowed_actions,
+    is_named_supervisor,
+    may,
+    possible,
+)
 from csi_shared.auth import Principal, Role
 from csi_shared.bus.outbox import Work
 from csi_shared.db import insert_unless_exists
+from csi_shared.dealers import dealer_ref
 from csi_shared.dealers import remember_dealer as known_dealer
 from csi_shared.errors import Conflict, Forbidden, InvalidInput
 from csi_shared.events import (
     CallbackCompleted,
     ComplaintClosed,
-    ComplaintEscalated,
     ComplaintOpened,
+    ComplaintSource,
     DealerRef,
     RepairOrderClosed,
+    Severity,
+    SurveyContactPreference,
     SurveyResponseSubmitted,
 )
-
-
-def dealer_ref(dealer: Dealer) -> DealerRef:
-    return DealerRef(dealer_code=dealer.code, name=dealer.name, region=dealer.region, time_zone=dealer.time_zone)
 
 
 async def remember_dealer(work: Work, ref: DealerRef) -> Dealer:
@@ -42,12 +50,14 @@ async def remember_dealer(work: Work, ref: DealerRef) -> Dealer:
 class NewCase:
     source_ref: str
     dealer: Dealer
-    source: str
+    source: ComplaintSource
     category: str
     opened_by: str
+    opened_by_role: str = "system"
+    """The opener's role for the history (`system` when an unhappy answer opened the case by itself)."""
     ro_number: str | None = None
     channel: str | None = None
-    severity: str | None = None
+    severity: Severity | None = None
     description: str | None = None
     customer_name: str | None = None
     customer_phone: str | None = None
@@ -64,13 +74,6 @@ async def _comebacks_on(work: Work, vin: str | None) -> int:
     return int((await work.session.execute(query)).scalar_one())
 
 
-def decide_severity(*, requested: str | None, category: str, source: str, comebacks: int, settings: Settings) -> str:
-    """Major when staff say so, for a safety-related category, a second comeback on the car, or an OEM hotline case."""
-    if requested == "major" or category in settings.major_categories or comebacks >= 2 or source == "hotline":
-        return "major"
-    return "normal"
-
-
 async def open_case(work: Work, case: NewCase, settings: Settings) -> Complaint | None:
     """Open a case unless its source already opened one; announce it."""
     ro = await work.session.get(RepairOrderSeen, (case.dealer.code, case.ro_number)) if case.ro_number else None
@@ -80,31 +83,31 @@ async def open_case(work: Work, case: NewCase, settings: Settings) -> Complaint 
         category=case.category,
         source=case.source,
         comebacks=await _comebacks_on(work, vin),
-        settings=settings,
+        major_categories=settings.major_categories,
     )
     now = work.clock.now()
     complaint_id = str(uuid.uuid4())
     values: dict[str, Any] = {
         "id": complaint_id, "source_ref": case.source_ref, "dealer_code": case.dealer.code, "ro_number": case.ro_number,
-        "vin": vin, "source": case.source, "channel": case.channel, "severity": severity, "category": case.category,
-        "description": case.description, "status": "open",
+        "vin": vin, "source": case.source.value, "channel": case.channel, "severity": severity.value, "category": case.category,
+        "description": case.description, "status": ComplaintStatus.OPEN.value,
         "customer_name": case.customer_name or (ro.customer_name if ro else None),
         "customer_phone": case.customer_phone or (ro.customer_phone if ro else None),
         "opened_at": now, "opened_by": case.opened_by,
         "first_response_due": now + timedelta(hours=settings.first_response_hours),
         "resolution_due": now + timedelta(days=settings.resolution_target_days),
-        "escalation_level": 0, "reopened": 0, "updated_at": now,
+        "escalation_level": 0, "resolution_escalation_level": 0, "reopened": 0, "updated_at": now,
     }  # fmt: skip
     if not await insert_unless_exists(work.session, Complaint.__table__, values, key="source_ref"):
         return None
     complaint = await work.session.get(Complaint, complaint_id)
     assert complaint is not None
-    work.session.add(HistoryEntry(complaint_id=complaint_id, action="open", from_status=None, to_status="open",
-                                  actor=case.opened_by, role=case.source, note=case.description, at=now))  # fmt: skip
+    work.session.add(HistoryEntry(complaint_id=complaint_id, action="open", from_status=None, to_status=ComplaintStatus.OPEN.value,
+                                  actor=case.opened_by, role=case.opened_by_role, note=case.description, at=now))  # fmt: skip
     await work.publish(
         ComplaintOpened(
-            complaint_id=complaint_id, dealer=dealer_ref(case.dealer), ro_number=case.ro_number, source=case.source,  # type: ignore[arg-type]
-            severity=severity, category=case.category, opened_at=now, first_response_due=complaint.first_response_due,  # type: ignore[arg-type]
+            complaint_id=complaint_id, dealer=dealer_ref(case.dealer), ro_number=case.ro_number, source=case.source,
+            severity=severity, category=case.category, opened_at=now, first_response_due=complaint.first_response_due,
         ),
         dealer_code=case.dealer.code,
     )  # fmt: skip
@@ -132,43 +135,31 @@ async def on_comeback_detected(work: Work, dealer_code: str, ro_number: str | No
 
 
 async def on_survey_response(work: Work, response: SurveyResponseSubmitted, settings: Settings) -> Complaint | None:
-    """A low score opens a case by itself: each complaint heard stands for many unheard."""
-    if response.channel == "callback":
-        return None  # the callback's own `callback.completed` already speaks for this customer: one case, not two
-    low_items = [a for a in response.answers if a.score is not None and a.score <= settings.survey_item_at_or_below]
-    low_overall = response.overall is not None and response.overall <= settings.survey_overall_at_or_below
-    if not low_items and not low_overall:
+    """A dissatisfied answer opens a case by itself: each complaint heard stands for many unheard."""
+    opening = case_from_survey(response)
+    if opening is None:
         return None
     dealer = await remember_dealer(work, response.dealer)
-    worst = min(low_items, key=lambda a: a.score or 0) if low_items else None
-    scores = ", ".join(f"{a.item}={a.score}" for a in low_items)
-    description = f"survey ({response.channel}): overall {response.overall}" + (
-        f"; low items: {scores}" if scores else ""
-    )
-    if response.comment:
-        description += f"; comment: {response.comment}"
     return await open_case(
         work,
-        NewCase(source_ref=f"survey:{response.response_id}", dealer=dealer, source="survey", ro_number=response.ro_number,
-                category=worst.factor if worst else "overall_satisfaction", channel=response.channel,
-                description=description, opened_by="system"),
+        NewCase(source_ref=f"survey:{response.response_id}", dealer=dealer, source=ComplaintSource.SURVEY,
+                ro_number=response.ro_number, category=opening.category, channel=response.channel,
+                description=opening.description, opened_by="system"),
         settings,
     )  # fmt: skip
 
 
 async def on_callback_completed(work: Work, callback: CallbackCompleted, settings: Settings) -> Complaint | None:
-    if not (callback.dissatisfied or callback.issue):
+    opening = case_from_callback(callback)
+    if opening is None:
         return None
     dealer = await remember_dealer(work, callback.dealer)
-    low = {k: v for k, v in callback.answers.items() if isinstance(v, int) and not isinstance(v, bool)}
-    description = "; ".join(filter(None, [f"callback issue: {callback.issue}" if callback.issue else None,
-                                          f"answers: {low}" if low else None]))  # fmt: skip
     return await open_case(
         work,
-        NewCase(source_ref=f"callback:{callback.callback_id}", dealer=dealer, source="callback", ro_number=callback.ro_number,
-                category="callback_issue" if callback.issue else "callback_dissatisfied", channel="callback",
-                description=description, customer_name=callback.customer_name, customer_phone=callback.customer_phone,
-                opened_by="system"),
+        NewCase(source_ref=f"callback:{callback.callback_id}", dealer=dealer, source=ComplaintSource.CALLBACK,
+                ro_number=callback.ro_number, category=opening.category, channel="callback",
+                description=opening.description, customer_name=callback.customer_name,
+                customer_phone=callback.customer_phone, opened_by="system"),
         settings,
     )  # fmt: skip
 
@@ -181,29 +172,39 @@ class IllegalStep(Conflict):
 
 
 REQUIRED = {
-    "propose_action": ("cause", "corrective_action", "preventive_action"),
-    "approve_action": ("supervisor",),
-    "reopen": ("note",),
+    Action.PROPOSE_ACTION: ("cause", "corrective_action", "preventive_action"),
+    Action.APPROVE_ACTION: ("supervisor",),
+    Action.REOPEN: ("note",),
 }
 
 
 async def take_step(
-    work: Work, complaint: Complaint, dealer: Dealer, *, action: str, user: Principal, fields: dict[str, str | None]
+    work: Work,
+    complaint: Complaint,
+    dealer: Dealer,
+    *,
+    action: Action | str,
+    user: Principal,
+    fields: dict[str, str | None],
 ) -> None:
     """Move a case one step, recording who did it; 409 with the steps allowed now when this one is not."""
     now = work.clock.now()
     if action not in STEPS:
         raise InvalidInput("unknown step", [{"field": "action", "reason": f"one of {', '.join(STEPS)}"}])
+    action = Action(action)
     if user.role is not Role.ADMIN and dealer.code not in user.dealers:
         raise Forbidden("only the dealer's own staff work its complaints")
-    allowed = allowed_actions(complaint.status, user.role, complaint.resolved_at, now)
+    supervisor = is_named_supervisor(user.subject, complaint.supervisor)
+    allowed = allowed_actions(complaint.status, user.role, complaint.resolved_at, now, supervisor=supervisor)
     if not possible(action, complaint.status, complaint.resolved_at, now):
         raise IllegalStep(
             f"cannot {action} a complaint that is {complaint.status}",
             allowed_actions=allowed,
             status_now=complaint.status,
         )
-    if not may(user.role, action):
+    if not may(user.role, action, supervisor=supervisor):
+        if action is Action.VERIFY:
+            raise Forbidden("only the general manager or the supervisor named at approval may verify the actions")
         raise Forbidden(f"a {user.role} may not {action}; allowed for you now: {', '.join(allowed) or 'nothing'}")
     missing = [name for name in REQUIRED.get(action, ()) if not (fields.get(name) or "").strip()]
     if missing:
@@ -212,32 +213,35 @@ async def take_step(
         )
 
     before = complaint.status
-    complaint.status = STEPS[action].to_state
+    complaint.status = STEPS[action].to_state.value
     complaint.updated_at = now
-    if action == "acknowledge":
+    if action is Action.ACKNOWLEDGE:
         complaint.first_response_at = now
-    elif action == "propose_action":
+    elif action is Action.PROPOSE_ACTION:
         complaint.cause, complaint.corrective_action, complaint.preventive_action = (
             fields["cause"],
             fields["corrective_action"],
             fields["preventive_action"],
         )
-    elif action == "approve_action":
+    elif action is Action.APPROVE_ACTION:
         complaint.supervisor = fields["supervisor"]
-    elif action == "resolve":
+    elif action is Action.RESOLVE:
         complaint.resolved_at = now
-    elif action == "close":
+    elif action is Action.VERIFY:
+        complaint.verified_at, complaint.verified_by = now, user.subject
+    elif action is Action.CLOSE:
         complaint.closed_at = now
-    elif action == "reopen":
+    elif action is Action.REOPEN:
         complaint.reopened += 1
-        complaint.closed_at = None
-    work.session.add(HistoryEntry(complaint_id=complaint.id, action=action, from_status=before, to_status=complaint.status,
+        # The fix is to be made again, so it is to be checked again: the earlier check stays in the history.
+        complaint.closed_at = complaint.verified_at = complaint.verified_by = None
+    work.session.add(HistoryEntry(complaint_id=complaint.id, action=action.value, from_status=before, to_status=complaint.status,
                                   actor=user.subject, role=user.role.value, note=fields.get("note"), at=now))  # fmt: skip
-    if action == "close":
+    if action is Action.CLOSE:
         await work.publish(
             ComplaintClosed(
                 complaint_id=complaint.id, dealer=dealer_ref(dealer), ro_number=complaint.ro_number, vin=complaint.vin,
-                severity=complaint.severity, category=complaint.category, opened_at=complaint.opened_at, closed_at=now,  # type: ignore[arg-type]
+                severity=Severity(complaint.severity), category=complaint.category, opened_at=complaint.opened_at, closed_at=now,
                 customer_name=complaint.customer_name, customer_phone=complaint.customer_phone,
             ),
             dealer_code=dealer.code,
@@ -245,38 +249,19 @@ async def take_step(
     await work.session.flush()
 
 
-async def escalate_overdue(work: Work) -> int:
-    """Climb each unacknowledged case to the level its age calls for, each level once; returns levels taken."""
-    now = work.clock.now()
-    rows = (
-        await work.session.execute(
-            select(Complaint).where(Complaint.status == "open", Complaint.escalation_level < 3,
-                                    Complaint.opened_at <= now - timedelta(hours=24)).limit(500)
-        )
-    ).scalars().all()  # fmt: skip
-    taken = 0
-    for complaint in rows:
-        target = escalation_level(complaint.opened_at, now)
-        for level in range(complaint.escalation_level + 1, target + 1):
-            # Only the replica whose update moves the level announces it.
-            claimed = await work.session.execute(
-                update(Complaint).where(Complaint.id == complaint.id, Complaint.escalation_level == level - 1, Complaint.status == "open")
-                .values(escalation_level=level, updated_at=now)
-            )  # fmt: skip
-            if claimed.rowcount != 1:
-                break
-            who = escalated_to(level)
-            work.session.add(HistoryEntry(complaint_id=complaint.id, action="escalate", from_status="open", to_status="open",
-                                          actor="system", role="system", note=f"no first response after {level * 24} h: escalated to {who}", at=now))  # fmt: skip
-            await work.publish(
-                ComplaintEscalated(
-                    complaint_id=complaint.id,
-                    dealer_code=complaint.dealer_code,
-                    level=level,
-                    escalated_to=who,
-                    escalated_at=now,
-                ),  # type: ignore[arg-type]
-                dealer_code=complaint.dealer_code,
-            )
-            taken += 1
-    return taken
+async def on_contact_preference(work: Work, preference: SurveyContactPreference) -> Complaint | None:
+    """The customer said, after a dissatisfied answer, whether and when the dealer may call: shown on the case."""
+    complaint = (
+        await work.session.execute(select(Complaint).where(Complaint.source_ref == f"survey:{preference.response_id}"))
+    ).scalar_one_or_none()
+    if complaint is None or complaint.contact_given_at is not None:
+        return None
+    window = preference.preferred_time
+    complaint.contact_consent, complaint.contact_given_at = preference.contact_consent, preference.given_at
+    complaint.contact_from, complaint.contact_to = (window.start, window.end) if window else (None, None)
+    when = f", {window.start:%H:%M}-{window.end:%H:%M}" if window else ""
+    note = f"customer {'agrees to' if preference.contact_consent else 'declines'} a call about the answer{when}"
+    work.session.add(HistoryEntry(complaint_id=complaint.id, action="contact_preference", from_status=complaint.status,
+                                  to_status=complaint.status, actor="customer", role="customer", note=note,
+                                  at=preference.given_at))  # fmt: skip
+    return complaint

@@ -26,7 +26,11 @@ def handlers(settings: Settings) -> dict[str, Handler]:
         if event.payload.reason == CallbackReason.COMEBACK:
             await cases.on_comeback_detected(ctx, event.payload.dealer_code, event.payload.ro_number)
 
+    async def contact_preference(ctx: EventContext, event: Envelope[Any]) -> None:
+        await cases.on_contact_preference(ctx, event.payload)
+
     return {
+        "survey.contact_preference": contact_preference,
         "repair_order.closed": repair_order,
         "repair_order.corrected": repair_order,
         "survey.response_submitted": response,

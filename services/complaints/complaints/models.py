@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Time
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from csi_shared.bus.tables import BigId, inbox_table, outbox_table
@@ -61,13 +61,24 @@ class Complaint(Base):
     first_response_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     resolution_due: Mapped[datetime] = mapped_column(UtcDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    """When the general manager or the named supervisor checked the corrective actions were carried out."""
+    verified_by: Mapped[str | None] = mapped_column(String(100))
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    """The highest rung the missed first response reached (rules.escalation_schedule): 0 none, 1-3."""
+    resolution_escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    """The highest rung the missed resolution target reached: 0 none, 2 the general manager, 3 the OEM region."""
     reopened: Mapped[int] = mapped_column(Integer, default=0)
     cause: Mapped[str | None] = mapped_column(String(2000))
     corrective_action: Mapped[str | None] = mapped_column(String(2000))
     preventive_action: Mapped[str | None] = mapped_column(String(2000))
     supervisor: Mapped[str | None] = mapped_column(String(100))
+    contact_consent: Mapped[bool | None] = mapped_column(Boolean)
+    """The customer's answer on the survey's thank-you page: may the dealer call about it? Null when not asked."""
+    contact_from: Mapped[time | None] = mapped_column(Time)
+    contact_to: Mapped[time | None] = mapped_column(Time)
+    contact_given_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

@@ -6,49 +6,86 @@ import statistics
 from collections import Counter
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from complaints.config import Settings
 from complaints.models import Complaint, Dealer
+from complaints.rules import escalation_schedule
+from complaints.schemas import (
+    ComplaintFigures,
+    ComplaintReport,
+    DealerFigures,
+    EscalationStepOut,
+    FirstResponseEscalations,
+    ResolutionEscalations,
+)
+from complaints.workflow import ComplaintStatus
 from csi_shared.calendar import month_bounds
+from csi_shared.events import EscalationKind
+
+SETTLED = frozenset(
+    {ComplaintStatus.RESOLVED, ComplaintStatus.VERIFIED, ComplaintStatus.CONFIRMED, ComplaintStatus.CLOSED}
+)
+"""Resolved or past it: no longer counted as open."""
 
 
 def _pct(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 1) if whole else None
 
 
-def figures(complaints: Sequence[Complaint], first_response: timedelta) -> dict[str, Any]:
-    """Opened by source and category, first responses in time, time to resolve, reopened, escalations."""
+def figures(complaints: Sequence[Complaint]) -> ComplaintFigures:
+    """Opened by source and category, first responses in time, time to resolve, reopened, escalations.
+
+    "In time" is against each case's own deadlines, set when it was opened: a change of the targets does not rewrite
+    how earlier cases are counted.
+    """
     opened = len(complaints)
     responded_in_time = sum(
-        1 for c in complaints if c.first_response_at is not None and c.first_response_at - c.opened_at <= first_response
+        1 for c in complaints if c.first_response_at is not None and c.first_response_at <= c.first_response_due
     )
-    resolved = [c for c in complaints if c.resolved_at is not None]
-    hours = [(c.resolved_at - c.opened_at).total_seconds() / 3600 for c in resolved]  # type: ignore[operator]
-    return {
-        "opened": opened,
-        "by_source": dict(sorted(Counter(c.source for c in complaints).items())),
-        "by_category": dict(sorted(Counter(c.category for c in complaints).items())),
-        "major": sum(1 for c in complaints if c.severity == "major"),
-        "first_response_within_24h_pct": _pct(responded_in_time, opened),
-        "resolved": len(resolved),
-        "median_hours_to_resolve": round(statistics.median(hours), 1) if hours else None,
-        "resolved_within_target_pct": _pct(
-            sum(1 for c in resolved if c.resolved_at <= c.resolution_due), len(resolved)
-        ),  # type: ignore[operator]
-        "reopened_pct": _pct(sum(1 for c in complaints if c.reopened), opened),
-        "escalations": {f"level_{n}": sum(1 for c in complaints if c.escalation_level >= n) for n in (1, 2, 3)},
-        "open": sum(1 for c in complaints if c.status not in ("resolved", "confirmed", "closed")),
+    resolved = [(c, c.resolved_at) for c in complaints if c.resolved_at is not None]
+    hours = [(at - c.opened_at).total_seconds() / 3600 for c, at in resolved]
+    return ComplaintFigures(
+        opened=opened,
+        by_source=dict(sorted(Counter(c.source for c in complaints).items())),
+        by_category=dict(sorted(Counter(c.category for c in complaints).items())),
+        major=sum(1 for c in complaints if c.severity == "major"),
+        first_response_in_time_pct=_pct(responded_in_time, opened),
+        resolved=len(resolved),
+        median_hours_to_resolve=round(statistics.median(hours), 1) if hours else None,
+        resolved_within_target_pct=_pct(sum(1 for c, at in resolved if at <= c.resolution_due), len(resolved)),
+        reopened_pct=_pct(sum(1 for c in complaints if c.reopened), opened),
+        escalations=FirstResponseEscalations(
+            **{f"level_{n}": sum(1 for c in complaints if c.escalation_level >= n) for n in (1, 2, 3)}
+        ),
+        resolution_escalations=ResolutionEscalations(
+            **{f"level_{n}": sum(1 for c in complaints if c.resolution_escalation_level >= n) for n in (2, 3)}
+        ),
+        open=sum(1 for c in complaints if c.status not in SETTLED),
+    )
+
+
+def schedule_out(settings: Settings) -> list[EscalationStepOut]:
+    """The escalation ladders as hours after opening, for the targets set now."""
+    step = timedelta(hours=settings.escalation_step_hours)
+    deadlines = {
+        EscalationKind.FIRST_RESPONSE: timedelta(hours=settings.first_response_hours),
+        EscalationKind.RESOLUTION: timedelta(days=settings.resolution_target_days),
     }
+    return [
+        EscalationStepOut(
+            kind=kind, level=rung.level, to=rung.to, after_opening_hours=(due + rung.after_due).total_seconds() / 3600
+        )
+        for kind, due in deadlines.items()
+        for rung in escalation_schedule(kind, step=step)
+    ]
 
 
-async def monthly(
-    session: AsyncSession, dealers: Sequence[Dealer], month: str, first_response: timedelta
-) -> dict[str, Any]:
-    rows: list[dict[str, Any]] = []
+async def monthly(session: AsyncSession, dealers: Sequence[Dealer], month: str, settings: Settings) -> ComplaintReport:
+    rows: list[DealerFigures] = []
     everything: list[Complaint] = []
     for dealer in dealers:
         start, end = month_bounds(month, ZoneInfo(dealer.time_zone))
@@ -62,5 +99,12 @@ async def monthly(
             ).scalars()
         )
         everything += found
-        rows.append({"dealer_code": dealer.code, **figures(found, first_response)})
-    return {"month": month, "dealers": rows, "total": figures(everything, first_response)}
+        rows.append(DealerFigures(dealer_code=dealer.code, **figures(found).model_dump()))
+    return ComplaintReport(
+        month=month,
+        first_response_hours=settings.first_response_hours,
+        resolution_target_days=settings.resolution_target_days,
+        escalation_schedule=schedule_out(settings),
+        dealers=rows,
+        total=figures(everything),
+    )

@@ -4,23 +4,35 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta
-from typing import Annotated, Literal
+from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from complaints import cases, reports
+from complaints.config import AppSettings
 from complaints.models import Complaint, Dealer, HistoryEntry
-from complaints.schemas import ComplaintIn, ComplaintOut, ComplaintPage, CustomerOut, HistoryOut, StepIn
-from complaints.workflow import allowed_actions
-from csi_shared.auth import DEALER_ROLES, OEM_ROLES, CurrentUser, Principal, mask_phone, region_asked
+from complaints.schemas import (
+    ComplaintIn,
+    ComplaintOut,
+    ComplaintPage,
+    ComplaintReport,
+    ContactOut,
+    CustomerOut,
+    HistoryOut,
+    StepIn,
+)
+from complaints.workflow import ComplaintStatus, allowed_actions, is_named_supervisor
+from csi_shared.auth import DEALER_ROLES, OEM_ROLES, CurrentUser, Principal, mask_phone
 from csi_shared.calendar import MONTH_PATTERN
-from csi_shared.dealers import dealer_in_scope, dealers_in_scope
+from csi_shared.dealers import codes_in_scope, dealer_in_scope, dealers_in_scope
 from csi_shared.errors import Forbidden, InvalidInput, NotFound
+from csi_shared.events import ComplaintSource, Severity
+from csi_shared.identifiers import DealerCodeFilter
 from csi_shared.pagination import decode_cursor, encode_cursor
-from csi_shared.web import DbSession, RequestWork
+from csi_shared.web import DbSession, Now, RequestWork
 
 router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
 
@@ -30,18 +42,34 @@ Month = Annotated[str, Query(pattern=MONTH_PATTERN)]
 def to_out(c: Complaint, user: Principal, now: datetime) -> ComplaintOut:
     phone = c.customer_phone if user.sees_phone_numbers_of(c.dealer_code) else mask_phone(c.customer_phone)
     return ComplaintOut(
-        id=c.id, dealer_code=c.dealer_code, ro_number=c.ro_number, source=c.source, channel=c.channel, severity=c.severity,
-        category=c.category, description=c.description, status=c.status, customer=CustomerOut(name=c.customer_name, phone=phone),
+        id=c.id, dealer_code=c.dealer_code, ro_number=c.ro_number, source=ComplaintSource(c.source), channel=c.channel,
+        severity=Severity(c.severity), category=c.category, description=c.description, status=ComplaintStatus(c.status), customer=CustomerOut(name=c.customer_name, phone=phone),
         opened_at=c.opened_at, first_response_due=c.first_response_due, first_response_at=c.first_response_at,
         first_response_overdue=c.first_response_at is None and now > c.first_response_due,
-        resolution_due=c.resolution_due, resolved_at=c.resolved_at, closed_at=c.closed_at, escalation_level=c.escalation_level,
+        resolution_due=c.resolution_due, resolution_overdue=c.resolved_at is None and now > c.resolution_due,
+        resolved_at=c.resolved_at, verified_at=c.verified_at, verified_by=c.verified_by, closed_at=c.closed_at, escalation_level=c.escalation_level,
+        resolution_escalation_level=c.resolution_escalation_level,
         reopened=c.reopened, cause=c.cause, corrective_action=c.corrective_action, preventive_action=c.preventive_action,
-        supervisor=c.supervisor, allowed_actions=allowed_actions(c.status, user.role, c.resolved_at, now),
+        supervisor=c.supervisor, contact=_contact(c),
+        allowed_actions=allowed_actions(c.status, user.role, c.resolved_at, now, supervisor=is_named_supervisor(user.subject, c.supervisor)),
     )  # fmt: skip
 
 
-async def _visible(session: AsyncSession, user: Principal, complaint_id: str) -> tuple[Complaint, Dealer]:
-    complaint = await session.get(Complaint, complaint_id)
+def _contact(c: Complaint) -> ContactOut | None:
+    if c.contact_given_at is None or c.contact_consent is None:
+        return None
+    window = (
+        {"from": f"{c.contact_from:%H:%M}", "to": f"{c.contact_to:%H:%M}"} if c.contact_from and c.contact_to else None
+    )
+    return ContactOut(consent=c.contact_consent, preferred_time=window, given_at=c.contact_given_at)
+
+
+async def _visible(
+    session: AsyncSession, user: Principal, complaint_id: str, *, lock: bool = False
+) -> tuple[Complaint, Dealer]:
+    """The case and its dealer, or 404; `lock` holds the case's row until the transaction ends (a step reads, checks
+    and writes it: on PostgreSQL two steps at once would otherwise both see the old status and both succeed)."""
+    complaint = await session.get(Complaint, complaint_id, with_for_update=lock or None)
     dealer = await session.get(Dealer, complaint.dealer_code) if complaint else None
     if complaint is None or dealer is None or not user.may_access(dealer.code, dealer.region):
         raise NotFound(f"complaint {complaint_id} not found")
@@ -52,10 +80,7 @@ async def _scope(session: AsyncSession, user: Principal, dealer_code: str | None
     """The dealer codes the complaint list may show; None for everything."""
     if dealer_code is not None:
         return [(await dealer_in_scope(session, Dealer, user, dealer_code)).code]
-    wanted = region_asked(user, None)
-    if wanted is not None and user.role in OEM_ROLES:
-        return list((await session.execute(select(Dealer.code).where(Dealer.region == wanted))).scalars())
-    return None if user.all_dealers else sorted(user.dealers)
+    return await codes_in_scope(session, Dealer, user)
 
 
 @router.post(
@@ -63,10 +88,10 @@ async def _scope(session: AsyncSession, user: Principal, dealer_code: str | None
     status_code=201,
     response_model=ComplaintOut,
     summary="Open a complaint (dealer staff, or the OEM hotline)",
-    responses={200: {"description": "The same Idempotency-Key was used before: that case"}},
+    responses={200: {"model": ComplaintOut, "description": "The same Idempotency-Key was used before: that case"}},
 )
 async def open_complaint(
-    body: ComplaintIn, request: Request, response: Response, work: RequestWork, user: CurrentUser,
+    body: ComplaintIn, response: Response, work: RequestWork, user: CurrentUser, settings: AppSettings,
     idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
 ) -> ComplaintOut:  # fmt: skip
     dealer = await work.session.get(Dealer, body.dealer_code)
@@ -76,15 +101,15 @@ async def open_complaint(
         raise InvalidInput(
             "unknown dealer", [{"field": "dealer_code", "reason": f"no dealer {body.dealer_code} in your scope"}]
         )
-    source = "hotline" if user.role in OEM_ROLES else "manual"
+    source = ComplaintSource.HOTLINE if user.role in OEM_ROLES else ComplaintSource.MANUAL
     source_ref = f"{source}:{dealer.code}:{idempotency_key or uuid.uuid4()}"
     complaint = await cases.open_case(
         work,
         cases.NewCase(source_ref=source_ref, dealer=dealer, source=source, ro_number=body.ro_number, channel=body.channel,
-                      category=body.category, severity=body.severity, description=body.description, opened_by=user.subject,
+                      category=body.category, severity=body.severity, description=body.description, opened_by=user.subject, opened_by_role=user.role.value,
                       customer_name=body.customer.name if body.customer else None,
                       customer_phone=body.customer.phone if body.customer else None),
-        request.app.state.settings,
+        settings,
     )  # fmt: skip
     if complaint is None:  # a retry with the same key
         complaint = (
@@ -97,8 +122,8 @@ async def open_complaint(
 
 @router.get("", response_model=ComplaintPage, summary="Complaints in your scope, oldest first")
 async def list_complaints(
-    request: Request, session: DbSession, user: CurrentUser, dealer_code: str | None = None,
-    status: str | None = None, severity: Literal["normal", "major"] | None = None,
+    session: DbSession, user: CurrentUser, now: Now, dealer_code: DealerCodeFilter = None,
+    status: ComplaintStatus | None = None, severity: Severity | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50, cursor: str | None = None,
 ) -> ComplaintPage:  # fmt: skip
     codes = await _scope(session, user, dealer_code)
@@ -114,29 +139,31 @@ async def list_complaints(
         query = query.where((Complaint.opened_at > after) | ((Complaint.opened_at == after) & (Complaint.id > last_id)))
     rows = list((await session.execute(query.order_by(Complaint.opened_at, Complaint.id).limit(limit + 1))).scalars())
     page = rows[:limit]
-    now = request.app.state.runtime.clock.now()
     next_cursor = encode_cursor(page[-1].opened_at, page[-1].id) if len(rows) > limit else None
     return ComplaintPage(items=[to_out(c, user, now) for c in page], next_cursor=next_cursor)
 
 
-@router.get("/report", summary="Monthly complaint figures for a dealer, or a region's dealers (OEM)")
+@router.get(
+    "/report",
+    response_model=ComplaintReport,
+    summary="Monthly complaint figures for a dealer, or a region's dealers (OEM)",
+)
 async def report(
-    request: Request,
+    settings: AppSettings,
     session: DbSession,
     user: CurrentUser,
     month: Month,
-    dealer_code: str | None = None,
+    dealer_code: DealerCodeFilter = None,
     region: str | None = None,
-) -> dict[str, object]:
+) -> ComplaintReport:
     dealers = await dealers_in_scope(session, Dealer, user, dealer_code, region)
-    hours = request.app.state.settings.first_response_hours
-    return await reports.monthly(session, dealers, month, timedelta(hours=hours))
+    return await reports.monthly(session, dealers, month, settings)
 
 
 @router.get("/{complaint_id}", response_model=ComplaintOut, summary="One complaint with the steps you may take now")
-async def get_complaint(complaint_id: str, request: Request, session: DbSession, user: CurrentUser) -> ComplaintOut:
+async def get_complaint(complaint_id: str, session: DbSession, user: CurrentUser, now: Now) -> ComplaintOut:
     complaint, _ = await _visible(session, user, complaint_id)
-    return to_out(complaint, user, request.app.state.runtime.clock.now())
+    return to_out(complaint, user, now)
 
 
 @router.post(
@@ -146,7 +173,7 @@ async def get_complaint(complaint_id: str, request: Request, session: DbSession,
     responses={409: {"description": "Not allowed from the current status; the body lists allowed_actions"}},
 )
 async def transition(complaint_id: str, body: StepIn, work: RequestWork, user: CurrentUser) -> ComplaintOut:
-    complaint, dealer = await _visible(work.session, user, complaint_id)
+    complaint, dealer = await _visible(work.session, user, complaint_id, lock=True)
     fields = body.model_dump(exclude={"action"})
     await cases.take_step(work, complaint, dealer, action=body.action, user=user, fields=fields)
     await work.session.commit()

@@ -1,80 +1,95 @@
-"""The complaint workflow of DOMAIN.md as pure rules: states, who may take which step, SLA escalation levels."""
+"""The complaint workflow of DOMAIN.md as pure rules: states, steps, and who may take which step when."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from csi_shared.auth import Role
 
 SA, CRA, SM, GM, ADMIN = Role.SERVICE_ADVISOR, Role.CRA, Role.SERVICE_MANAGER, Role.GENERAL_MANAGER, Role.ADMIN
 
 
+class ComplaintStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    INVESTIGATING = "investigating"
+    ACTION_PROPOSED = "action_proposed"
+    ACTION_APPROVED = "action_approved"
+    RESOLVED = "resolved"
+    VERIFIED = "verified"
+    CONFIRMED = "confirmed"
+    CLOSED = "closed"
+
+
+class Action(StrEnum):
+    ACKNOWLEDGE = "acknowledge"
+    INVESTIGATE = "investigate"
+    PROPOSE_ACTION = "propose_action"
+    APPROVE_ACTION = "approve_action"
+    RESOLVE = "resolve"
+    VERIFY = "verify"
+    CONFIRM = "confirm"
+    CLOSE = "close"
+    REOPEN = "reopen"
+
+
+S = ComplaintStatus
+
+
 @dataclass(frozen=True)
 class Step:
-    from_states: frozenset[str]
-    to_state: str
+    from_states: frozenset[ComplaintStatus]
+    to_state: ComplaintStatus
     roles: frozenset[Role]
 
 
-STEPS: dict[str, Step] = {
-    # The first response to the customer stops the 24-hour clock.
-    "acknowledge": Step(frozenset({"open"}), "acknowledged", frozenset({SA, CRA, SM, GM})),
-    "investigate": Step(frozenset({"acknowledged"}), "investigating", frozenset({SA, SM, GM})),
+STEPS: dict[Action, Step] = {
+    # The first response to the customer stops the first-response clock.
+    Action.ACKNOWLEDGE: Step(frozenset({S.OPEN}), S.ACKNOWLEDGED, frozenset({SA, CRA, SM, GM})),
+    Action.INVESTIGATE: Step(frozenset({S.ACKNOWLEDGED}), S.INVESTIGATING, frozenset({SA, SM, GM})),
     # The service manager proposes cause, corrective and preventive action (纠正预防措施) ...
-    "propose_action": Step(frozenset({"investigating"}), "action_proposed", frozenset({SM})),
+    Action.PROPOSE_ACTION: Step(frozenset({S.INVESTIGATING}), S.ACTION_PROPOSED, frozenset({SM})),
     # ... the general manager approves and names who supervises it.
-    "approve_action": Step(frozenset({"action_proposed"}), "action_approved", frozenset({GM})),
-    "resolve": Step(frozenset({"action_approved"}), "resolved", frozenset({SA, SM, GM})),
+    Action.APPROVE_ACTION: Step(frozenset({S.ACTION_PROPOSED}), S.ACTION_APPROVED, frozenset({GM})),
+    Action.RESOLVE: Step(frozenset({S.ACTION_APPROVED}), S.RESOLVED, frozenset({SA, SM, GM})),
+    # The general manager (or the supervisor named at approval, see `may`) checks the corrective actions were carried
+    # out before the customer is asked [002]: nobody confirms a fix that was never made.
+    Action.VERIFY: Step(frozenset({S.RESOLVED}), S.VERIFIED, frozenset({GM})),
     # A CRA records that the customer is satisfied.
-    "confirm": Step(frozenset({"resolved"}), "confirmed", frozenset({CRA})),
-    "close": Step(frozenset({"confirmed"}), "closed", frozenset({CRA, SM, GM})),
-    "reopen": Step(frozenset({"resolved", "confirmed", "closed"}), "investigating", frozenset({CRA, SM, GM})),
+    Action.CONFIRM: Step(frozenset({S.VERIFIED}), S.CONFIRMED, frozenset({CRA})),
+    Action.CLOSE: Step(frozenset({S.CONFIRMED}), S.CLOSED, frozenset({CRA, SM, GM})),
+    Action.REOPEN: Step(
+        frozenset({S.RESOLVED, S.VERIFIED, S.CONFIRMED, S.CLOSED}), S.INVESTIGATING, frozenset({CRA, SM, GM})
+    ),
 }
-STATES = (
-    "open",
-    "acknowledged",
-    "investigating",
-    "action_proposed",
-    "action_approved",
-    "resolved",
-    "confirmed",
-    "closed",
-)
+STATES = tuple(ComplaintStatus)
 REOPEN_WINDOW = timedelta(days=30)
 
 
-def may(role: Role, action: str) -> bool:
-    return role is ADMIN or role in STEPS[action].roles
+def is_named_supervisor(subject: str, supervisor: str | None) -> bool:
+    """Whether the caller is the supervisor the general manager named at `approve_action` (by their user id)."""
+    return supervisor is not None and subject == supervisor.strip()
 
 
-def possible(action: str, status: str, resolved_at: datetime | None, now: datetime) -> bool:
+def may(role: Role, action: Action | str, *, supervisor: bool = False) -> bool:
+    """Whether this role may take the step; `supervisor`: the caller is the case's named supervisor, who may verify."""
+    return role is ADMIN or role in STEPS[Action(action)].roles or (supervisor and action == Action.VERIFY)
+
+
+def possible(action: Action | str, status: str, resolved_at: datetime | None, now: datetime) -> bool:
     """Whether the step can be taken from this state now, whoever asks."""
-    step = STEPS[action]
+    step = STEPS[Action(action)]
     if status not in step.from_states:
         return False
-    if action == "reopen":
+    if action == Action.REOPEN:
         return resolved_at is not None and now - resolved_at <= REOPEN_WINDOW
     return True
 
 
-def allowed_actions(status: str, role: Role, resolved_at: datetime | None, now: datetime) -> list[str]:
-    """The steps this role may take now."""
-    return [a for a in STEPS if may(role, a) and possible(a, status, resolved_at, now)]
-
-
-ESCALATION = (
-    (timedelta(hours=24), 1, "service_manager"),
-    (timedelta(hours=48), 2, "general_manager"),
-    (timedelta(hours=72), 3, "oem_region"),
-)
-
-
-def escalation_level(opened_at: datetime, now: datetime) -> int:
-    """How far an unacknowledged complaint should have climbed: 24 h the service manager, 48 h the general manager,
-    72 h the OEM region."""
-    return max((level for after, level, _ in ESCALATION if now - opened_at >= after), default=0)
-
-
-def escalated_to(level: int) -> str:
-    return next(who for _, lvl, who in ESCALATION if lvl == level)
+def allowed_actions(
+    status: str, role: Role, resolved_at: datetime | None, now: datetime, *, supervisor: bool = False
+) -> list[Action]:
+    """The steps this caller may take now."""
+    return [a for a in STEPS if may(role, a, supervisor=supervisor) and possible(a, status, resolved_at, now)]

@@ -14,12 +14,15 @@ from complaints import cases
 from complaints.app import create_app
 from complaints.config import Settings
 from complaints.spec import SERVICE
-from csi_shared.auth import Role
+from csi_dev.broker import LocalBroker
+from csi_dev.testing import Databases, bearer, make_settings, outbox_events, serve
+from csi_shared.auth import Role, mint_token
 from csi_shared.bus.outbox import Work
 from csi_shared.clock import FrozenClock
 from csi_shared.events import CallbackCompleted, RepairOrderClosed, SurveyResponseSubmitted
-from csi_shared.localbroker import LocalBroker
-from csi_shared.testing import Databases, bearer, make_settings, outbox_events, serve
+
+START = datetime(2026, 11, 5, 2, 0, tzinfo=UTC)
+"""Where every test's frozen clock starts (10:00 in Shanghai)."""
 
 DEALER = {"dealer_code": "D001", "name": "Dealer D001", "region": "east", "time_zone": "Asia/Shanghai"}
 
@@ -42,11 +45,13 @@ def survey(response_id: str, overall: int, items: dict[str, int], ro_number: str
     })  # fmt: skip
 
 
-def callback(callback_id: str, dissatisfied: bool, issue: str | None = None) -> CallbackCompleted:
+def callback(
+    callback_id: str, dissatisfied: bool, issue: str | None = None, answers: dict[str, Any] | None = None
+) -> CallbackCompleted:
     return CallbackCompleted.model_validate({
         "callback_id": callback_id, "dealer": DEALER, "ro_number": "RO-1", "vin": "LSVAU218XN2183294", "reason": "post_service",
         "status": "completed", "completed_at": "2026-11-04T10:00:00+08:00", "on_time": True,
-        "answers": {"visit_satisfaction": 3 if dissatisfied else 9}, "issue": issue, "dissatisfied": dissatisfied,
+        "answers": answers if answers is not None else {"visit_satisfaction": 3 if dissatisfied else 9}, "issue": issue, "dissatisfied": dissatisfied,
         "customer_name": "李雷", "customer_phone": "+8613800138000",
     })  # fmt: skip
 
@@ -58,7 +63,13 @@ class Complaints:
     settings: Settings
     clock: FrozenClock
 
-    def auth(self, role: str, dealer: str | None = "D001", **scope: Any) -> dict[str, str]:
+    def auth(
+        self, role: str, dealer: str | None = "D001", *, subject: str | None = None, **scope: Any
+    ) -> dict[str, str]:
+        if subject is not None:  # a named user, e.g. the supervisor of a corrective action
+            token = mint_token(self.settings, subject=subject, role=Role(role), dealers=[dealer] if dealer else None,
+                               now=datetime.now(UTC))  # fmt: skip
+            return {"Authorization": f"Bearer {token}"}
         if Role(role) in (Role.OEM_ANALYST, Role.ADMIN):
             return bearer(Role(role), settings=self.settings, **scope)
         return bearer(Role(role), settings=self.settings, dealers=[dealer], **scope)
@@ -84,21 +95,27 @@ class Complaints:
         return response.json()["items"]
 
     async def step(
-        self, complaint_id: str, role: str, action: str, dealer: str = "D001", **fields: Any
+        self, complaint_id: str, role: str, action: str, dealer: str = "D001", subject: str | None = None, **fields: Any
     ) -> httpx.Response:
         return await self.client.post(f"/v1/complaints/{complaint_id}/transitions", json={"action": action, **fields},
-                                      headers=self.auth(role, dealer))  # fmt: skip
+                                      headers=self.auth(role, dealer, subject=subject))  # fmt: skip
+
+
+@pytest.fixture
+def overrides() -> dict[str, Any]:
+    """Settings a test changes: `@pytest.mark.parametrize("overrides", [{"first_response_hours": 12}])`."""
+    return {}
 
 
 @pytest.fixture
 async def complaints(
-    backend: str, databases: Databases, broker: LocalBroker, topic_prefix: str
+    backend: str, databases: Databases, broker: LocalBroker, topic_prefix: str, overrides: dict[str, Any]
 ) -> AsyncIterator[Complaints]:
     settings = make_settings(
         Settings, database_url=databases.url(backend, "complaints", SERVICE.migrations_dir), broker=broker,
-        topic_prefix=topic_prefix, run_background=False,
+        topic_prefix=topic_prefix, run_background=False, **overrides,
     )  # fmt: skip
-    clock = FrozenClock(datetime(2026, 11, 5, 2, 0, tzinfo=UTC))
+    clock = FrozenClock(START)
     app = create_app(settings, clock=clock)
     async with serve(app) as client:
         c = Complaints(client, app, settings, clock)

@@ -4,12 +4,18 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
-from .conftest import Complaints, callback, ro, survey
+import pytest
+
+from csi_dev.testing import POSTGRES_ONLY
+
+from .conftest import START, Complaints, callback, ro, survey
 
 
-async def test_low_survey_scores_open_one_case_each(complaints: Complaints) -> None:
+async def test_dissatisfied_survey_scores_open_one_case_each(complaints: Complaints) -> None:
     assert await complaints.feed("survey", survey("s-ok", 7, {"sq_first_time": 5})) is None
-    assert await complaints.feed("survey", survey("s-overall", 6, {"sq_first_time": 9})) is not None
+    # A neutral overall with nothing dissatisfied: callback-scheduler plans the CRA's follow-up call; no case here.
+    assert await complaints.feed("survey", survey("s-neutral", 6, {"sq_first_time": 9})) is None
+    assert await complaints.feed("survey", survey("s-overall", 4, {"sq_first_time": 9})) is not None
     assert await complaints.feed("survey", survey("s-item", 9, {"sq_first_time": 4, "sq_condition": 3})) is not None
     assert (
         await complaints.feed("survey", survey("s-item", 9, {"sq_first_time": 4, "sq_condition": 3})) is None
@@ -40,8 +46,21 @@ async def test_a_dissatisfied_callback_or_a_raised_issue_opens_a_case(complaints
         await complaints.feed("callback", callback("cb-issue", dissatisfied=False, issue="noise from the brakes"))
         is None
     )
+    # A dissatisfied answer, or an earlier issue still open, opens a case even when the producer did not flag it.
+    low_unflagged = callback(
+        "cb-low-unflagged", dissatisfied=False, answers={"visit_satisfaction": 9, "repair_quality": 4}
+    )
+    assert await complaints.feed("callback", low_unflagged) is not None
+    unresolved = callback(
+        "cb-unresolved", dissatisfied=False, answers={"visit_satisfaction": 8, "earlier_issues_resolved": False}
+    )
+    assert await complaints.feed("callback", unresolved) is not None
+    neutral = callback(
+        "cb-neutral", dissatisfied=False, answers={"visit_satisfaction": 5, "earlier_issues_resolved": True}
+    )
+    assert await complaints.feed("callback", neutral) is None
     cases = await complaints.list(role="cra")
-    assert sorted(c["category"] for c in cases) == ["callback_dissatisfied", "callback_issue"]
+    assert sorted(c["category"] for c in cases) == ["callback_dissatisfied"] * 3 + ["callback_issue"]
     assert {c["customer"]["phone"] for c in cases} == {"+8613800138000"}
     masked = await complaints.list(role="service_manager")
     assert masked[0]["customer"]["phone"] == "+86138****8000"
@@ -92,6 +111,42 @@ async def test_opening_checks_scope_and_retries_are_safe(complaints: Complaints)
     assert (first.status_code, retry.status_code) == (201, 200) and first.json()["id"] == retry.json()["id"]
 
 
+async def test_a_phone_typed_by_staff_or_the_hotline_is_stored_in_e164_and_masked_by_digits(
+    complaints: Complaints,
+) -> None:
+    body = {"dealer_code": "D001", "category": "price", "description": "x", "customer": {"name": "韩梅梅"}}
+    spaced = {**body, "customer": {"name": "韩梅梅", "phone": "1 3 8 0 0 1 3 8 0 00"}}
+    opened = await complaints.client.post("/v1/complaints", json=spaced, headers=complaints.auth("cra"))
+    assert opened.status_code == 201, opened.text
+    assert opened.json()["customer"]["phone"] == "+8613800138000"
+    hotline = await complaints.client.post("/v1/complaints", json=spaced, headers=complaints.auth("oem_analyst"))
+    assert hotline.json()["customer"]["phone"] == "+86138****8000"
+    wrong = {**body, "customer": {"name": "韩梅梅", "phone": "12345 678"}}
+    refused = await complaints.client.post("/v1/complaints", json=wrong, headers=complaints.auth("cra"))
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "customer.phone"
+
+
+async def test_the_history_records_the_role_of_whoever_opened_the_case(complaints: Complaints) -> None:
+    body = {"dealer_code": "D001", "category": "price", "description": "x"}
+    by_staff = await complaints.client.post("/v1/complaints", json=body, headers=complaints.auth("service_advisor"))
+    by_hotline = await complaints.client.post("/v1/complaints", json=body, headers=complaints.auth("oem_analyst"))
+    from_survey = await complaints.feed("survey", survey("s-low", 3, {"sq_first_time": 2}))
+    opened = []
+    for case_id in (by_staff.json()["id"], by_hotline.json()["id"], from_survey.id):
+        history = await complaints.client.get(f"/v1/complaints/{case_id}/history", headers=complaints.auth("cra"))
+        opened.append((history.json()[0]["actor"], history.json()[0]["role"]))
+    assert opened == [
+        ("test-service_advisor", "service_advisor"),
+        ("test-oem_analyst", "oem_analyst"),
+        ("system", "system"),
+    ]
+
+
+def case_view(items: list[dict[str, Any]]) -> dict[str, Any]:
+    (only,) = items
+    return only
+
+
 async def _case(c: Complaints) -> str:
     case = await c.feed("callback", callback("cb-1", dissatisfied=True))
     return str(case.id)
@@ -106,6 +161,7 @@ async def test_the_whole_workflow_by_the_right_people(complaints: Complaints) ->
                                                "preventive_action": "add bedding to the brake job checklist"}),
         ("general_manager", "approve_action", {"supervisor": "workshop foreman 张伟"}),
         ("service_advisor", "resolve", {}),
+        ("general_manager", "verify", {"note": "pads re-bedded, test drive done"}),
         ("cra", "confirm", {"note": "customer satisfied"}),
         ("service_manager", "close", {}),
     ]  # fmt: skip
@@ -116,6 +172,7 @@ async def test_the_whole_workflow_by_the_right_people(complaints: Complaints) ->
     body = response.json()
     assert body["status"] == "closed" and body["supervisor"] == "workshop foreman 张伟"
     assert body["first_response_at"] is not None and body["first_response_overdue"] is False
+    assert body["verified_by"] == "test-general_manager" and body["verified_at"] is not None
     (closed,) = await complaints.events("complaint.closed")
     assert (closed["severity"], closed["customer_phone"]) == ("normal", "+8613800138000")
 
@@ -148,6 +205,58 @@ async def test_illegal_steps_answer_409_with_the_steps_allowed_now(complaints: C
     assert analyst.status_code == 403
 
 
+async def _resolved(c: Complaints, supervisor: str) -> str:
+    case = await _case(c)
+    for role, action, fields in [("cra", "acknowledge", {}), ("service_manager", "investigate", {}),
+                                 ("service_manager", "propose_action", {"cause": "c", "corrective_action": "a", "preventive_action": "p"}),
+                                 ("general_manager", "approve_action", {"supervisor": supervisor}), ("service_manager", "resolve", {})]:  # fmt: skip
+        assert (await c.step(case, role, action, **fields)).status_code == 200
+    return case
+
+
+async def test_the_general_manager_verifies_the_actions_before_the_customer_confirms(complaints: Complaints) -> None:
+    case = await _resolved(complaints, supervisor="workshop foreman 张伟")
+    early = await complaints.step(case, "cra", "confirm")
+    assert early.status_code == 409
+    assert early.json()["status_now"] == "resolved" and early.json()["allowed_actions"] == ["reopen"]
+    for role in ("service_advisor", "cra", "service_manager"):
+        refused = await complaints.step(case, role, "verify")
+        assert refused.status_code == 403, role
+        assert "general manager or the supervisor named" in refused.json()["detail"]
+    as_gm = await complaints.client.get(f"/v1/complaints/{case}", headers=complaints.auth("general_manager"))
+    assert as_gm.json()["allowed_actions"] == ["verify", "reopen"]
+    complaints.clock.advance(timedelta(hours=3))
+    verified = await complaints.step(case, "general_manager", "verify", note="checked on the car")
+    assert verified.status_code == 200
+    assert (verified.json()["status"], verified.json()["verified_by"]) == ("verified", "test-general_manager")
+    assert verified.json()["verified_at"] == (complaints.clock.now()).isoformat().replace("+00:00", "Z")
+    confirmed = await complaints.step(case, "cra", "confirm")
+    assert confirmed.status_code == 200 and confirmed.json()["status"] == "confirmed"
+    history = (await complaints.client.get(f"/v1/complaints/{case}/history", headers=complaints.auth("cra"))).json()
+    assert [(h["action"], h["from_status"], h["to_status"]) for h in history[-2:]] == [
+        ("verify", "resolved", "verified"),
+        ("confirm", "verified", "confirmed"),
+    ]
+
+
+async def test_the_supervisor_named_at_approval_may_verify(complaints: Complaints) -> None:
+    case = await _resolved(complaints, supervisor="SA07")
+    other_advisor = await complaints.step(case, "service_advisor", "verify", subject="SA08")
+    assert other_advisor.status_code == 403
+    elsewhere = await complaints.step(case, "service_advisor", "verify", dealer="D002", subject="SA07")
+    assert elsewhere.status_code == 404  # the name is no pass into another dealer's cases
+    as_supervisor = await complaints.client.get(
+        f"/v1/complaints/{case}", headers=complaints.auth("service_advisor", subject="SA07")
+    )
+    assert as_supervisor.json()["allowed_actions"] == ["verify"]
+    verified = await complaints.step(case, "service_advisor", "verify", subject="SA07")
+    assert verified.status_code == 200 and verified.json()["verified_by"] == "SA07"
+    # Reopening sends the fix back to be made and checked again.
+    reopened = await complaints.step(case, "cra", "reopen", note="the noise is back")
+    assert reopened.status_code == 200
+    assert (reopened.json()["verified_at"], reopened.json()["verified_by"]) == (None, None)
+
+
 async def test_reopen_within_30_days_of_resolving(complaints: Complaints) -> None:
     case = await _case(complaints)
     for role, action, fields in [("cra", "acknowledge", {}), ("service_manager", "investigate", {}),
@@ -165,7 +274,7 @@ async def test_reopen_within_30_days_of_resolving(complaints: Complaints) -> Non
     )
     for role, action, fields in [("service_manager", "propose_action", {"cause": "c", "corrective_action": "a", "preventive_action": "p"}),
                                  ("general_manager", "approve_action", {"supervisor": "s"}), ("service_manager", "resolve", {}),
-                                 ("cra", "confirm", {}), ("cra", "close", {})]:  # fmt: skip
+                                 ("general_manager", "verify", {}), ("cra", "confirm", {}), ("cra", "close", {})]:  # fmt: skip
         assert (await complaints.step(case, role, action, **fields)).status_code == 200
     complaints.clock.advance(timedelta(days=31))
     late = await complaints.step(case, "cra", "reopen", note="again")
@@ -176,7 +285,7 @@ async def test_unacknowledged_cases_escalate_once_per_level(complaints: Complain
     await _case(complaints)
     acknowledged = await complaints.feed("callback", callback("cb-2", dissatisfied=True))
     assert (await complaints.step(acknowledged.id, "cra", "acknowledge")).status_code == 200
-    check = complaints.app.state.escalation_check
+    check = complaints.app.state.jobs.escalation_check
     complaints.clock.advance(timedelta(hours=23, minutes=59))
     assert await check() == 0
     complaints.clock.advance(timedelta(minutes=1))
@@ -187,16 +296,88 @@ async def test_unacknowledged_cases_escalate_once_per_level(complaints: Complain
     assert sum(await asyncio.gather(check(), check())) == 1
     complaints.clock.advance(timedelta(hours=30))
     assert await check() == 1
-    complaints.clock.advance(timedelta(days=10))
+    complaints.clock.advance(timedelta(days=3))  # 150 h: still short of the resolution target (7 days)
     assert await check() == 0
     escalated = await complaints.events("complaint.escalated")
-    assert [(e["level"], e["escalated_to"]) for e in escalated] == [
-        (1, "service_manager"),
-        (2, "general_manager"),
-        (3, "oem_region"),
+    assert [(e["level"], e["escalated_to"], e["kind"]) for e in escalated] == [
+        (1, "service_manager", "first_response"),
+        (2, "general_manager", "first_response"),
+        (3, "oem_region", "first_response"),
     ]
     (case,) = [c for c in await complaints.list() if c["escalation_level"]]
     assert case["escalation_level"] == 3 and case["first_response_overdue"] is True
+
+
+async def _approved(c: Complaints, case: str) -> None:
+    for role, action, fields in [("cra", "acknowledge", {}), ("service_manager", "investigate", {}),
+                                 ("service_manager", "propose_action", {"cause": "c", "corrective_action": "a", "preventive_action": "p"}),
+                                 ("general_manager", "approve_action", {"supervisor": "s"})]:  # fmt: skip
+        assert (await c.step(case, role, action, **fields)).status_code == 200
+
+
+async def test_cases_not_resolved_in_time_escalate_to_the_general_manager_then_the_oem_region(
+    complaints: Complaints,
+) -> None:
+    late = await _case(complaints)
+    on_time = str((await complaints.feed("callback", callback("cb-2", dissatisfied=True))).id)
+    stopped = str((await complaints.feed("callback", callback("cb-3", dissatisfied=True))).id)
+    for case in (late, on_time, stopped):
+        await _approved(complaints, case)  # acknowledged at once: no first-response escalation in this test
+    check = complaints.app.state.jobs.escalation_check
+    complaints.clock.set(START + timedelta(days=6))
+    assert (await complaints.step(on_time, "service_manager", "resolve")).status_code == 200
+    complaints.clock.set(START + timedelta(days=7) - timedelta(minutes=1))
+    assert await check() == 0
+    complaints.clock.set(START + timedelta(days=7))
+    assert await check() == 2  # late and stopped, to the general manager
+    assert await check() == 0
+    complaints.clock.set(START + timedelta(days=7, hours=1))
+    assert await check() == 0
+    viewed = {c["id"]: c for c in await complaints.list()}
+    assert (viewed[late]["resolution_escalation_level"], viewed[late]["escalation_level"]) == (2, 0)
+    assert viewed[late]["resolution_overdue"] is True and viewed[on_time]["resolution_overdue"] is False
+    assert viewed[on_time]["resolution_escalation_level"] == 0
+    complaints.clock.set(START + timedelta(days=7, hours=12))
+    assert (await complaints.step(stopped, "service_manager", "resolve")).status_code == 200  # late, but before level 3
+    complaints.clock.set(START + timedelta(days=8))
+    # Two replicas at the 8-day mark: level 3 is announced once.
+    assert sum(await asyncio.gather(check(), check())) == 1
+    complaints.clock.set(START + timedelta(days=30))
+    assert await check() == 0
+    escalated = await complaints.events("complaint.escalated")
+    assert sorted((e["complaint_id"] == late, e["level"], e["escalated_to"], e["kind"]) for e in escalated) == [
+        (False, 2, "general_manager", "resolution"),
+        (True, 2, "general_manager", "resolution"),
+        (True, 3, "oem_region", "resolution"),
+    ]
+    history = (await complaints.client.get(f"/v1/complaints/{late}/history", headers=complaints.auth("cra"))).json()
+    assert [(h["note"], h["from_status"]) for h in history if h["action"] == "escalate"] == [
+        ("not resolved 7 days after opening: escalated to general_manager", "action_approved"),
+        ("not resolved 8 days after opening: escalated to oem_region", "action_approved"),
+    ]
+
+
+@pytest.mark.parametrize("overrides", [{"first_response_hours": 12}])
+async def test_the_escalation_levels_follow_the_first_response_setting(complaints: Complaints) -> None:
+    case = await _case(complaints)
+    assert case_view(await complaints.list())["first_response_due"] == "2026-11-05T14:00:00Z"  # opened 02:00 + 12 h
+    check = complaints.app.state.jobs.escalation_check
+    levels = []
+    for hours in (11, 12, 35, 36, 59, 60):
+        complaints.clock.set(START + timedelta(hours=hours))
+        await check()
+        levels.append(case_view(await complaints.list())["escalation_level"])
+    assert levels == [0, 1, 1, 2, 2, 3]
+    report = await complaints.client.get("/v1/complaints/report", params={"dealer_code": "D001", "month": "2026-11"},
+                                         headers=complaints.auth("service_manager"))  # fmt: skip
+    ladder = [e["after_opening_hours"] for e in report.json()["escalation_schedule"] if e["kind"] == "first_response"]
+    assert ladder == [12.0, 36.0, 60.0]
+    history = (await complaints.client.get(f"/v1/complaints/{case}/history", headers=complaints.auth("cra"))).json()
+    assert [h["note"] for h in history if h["action"] == "escalate"] == [
+        "no first response 12 h after opening: escalated to service_manager",
+        "no first response 36 h after opening: escalated to general_manager",
+        "no first response 60 h after opening: escalated to oem_region",
+    ]
 
 
 async def test_monthly_report_figures(complaints: Complaints) -> None:
@@ -214,15 +395,24 @@ async def test_monthly_report_figures(complaints: Complaints) -> None:
     await complaints.step(b.id, "cra", "acknowledge")
     complaints.clock.advance(timedelta(hours=20))
     await complaints.step(a.id, "service_manager", "resolve")  # 50 h after opening
-    await complaints.app.state.escalation_check()  # c: 50 h unanswered, levels 1 and 2
+    await complaints.app.state.jobs.escalation_check()  # c: 50 h unanswered, levels 1 and 2
     body = (await complaints.client.get("/v1/complaints/report", params={"dealer_code": "D001", "month": "2026-11"},
                                         headers=complaints.auth("service_manager"))).json()  # fmt: skip
     (row,) = body["dealers"]
     assert row["opened"] == 3 and row["by_source"] == {"callback": 2, "survey": 1}
-    assert row["first_response_within_24h_pct"] == 33.3
+    assert row["first_response_in_time_pct"] == 33.3
     assert row["median_hours_to_resolve"] == 50.0 and row["resolved_within_target_pct"] == 100.0
     assert row["escalations"] == {"level_1": 1, "level_2": 1, "level_3": 0}
+    assert row["resolution_escalations"] == {"level_2": 0, "level_3": 0}
     assert row["reopened_pct"] == 0.0 and row["open"] == 2
+    assert (body["first_response_hours"], body["resolution_target_days"]) == (24.0, 7.0)
+    assert [(e["kind"], e["level"], e["to"], e["after_opening_hours"]) for e in body["escalation_schedule"]] == [
+        ("first_response", 1, "service_manager", 24.0),
+        ("first_response", 2, "general_manager", 48.0),
+        ("first_response", 3, "oem_region", 72.0),
+        ("resolution", 2, "general_manager", 168.0),
+        ("resolution", 3, "oem_region", 192.0),
+    ]
     regional = await complaints.client.get(
         "/v1/complaints/report", params={"month": "2026-11"}, headers=complaints.auth("oem_analyst", region="east")
     )
@@ -250,3 +440,31 @@ async def test_report_scope_answers_like_the_callback_report(complaints: Complai
     named = await complaints.client.get("/v1/complaints/report", params=params,
                                         headers=complaints.auth("oem_analyst", dealers=["D009"]))  # fmt: skip
     assert [d["dealer_code"] for d in named.json()["dealers"]] == []  # named dealers only, not the whole network
+
+
+async def test_every_json_answer_has_a_declared_model(complaints: Complaints) -> None:
+    """A client generated from the OpenAPI document gets types, not an untyped object, for every success."""
+    document = (await complaints.client.get("/openapi.json")).json()
+    untyped = []
+    for path, operations in document["paths"].items():
+        if not path.startswith("/v1/"):
+            continue
+        for method, operation in operations.items():
+            for status, answer in operation["responses"].items():
+                if not status.startswith("2") or status == "204":
+                    continue
+                schema = answer.get("content", {}).get("application/json", {}).get("schema", {})
+                if "$ref" not in schema and "$ref" not in schema.get("items", {}):
+                    untyped.append((method, path, status))
+    assert untyped == []
+
+
+@POSTGRES_ONLY
+async def test_twenty_conflicting_steps_at_once_one_wins_the_others_409(complaints: Complaints) -> None:
+    # READ COMMITTED lets every request read the case as open; only a row lock (or a version check) stops them all
+    # from acknowledging it. SQLite's single writer would serialise them anyway, so this runs on PostgreSQL only.
+    case = await _case(complaints)
+    answers = await asyncio.gather(*(complaints.step(case, "cra", "acknowledge") for _ in range(20)))
+    assert sorted(r.status_code for r in answers) == [200] + [409] * 19
+    history = (await complaints.client.get(f"/v1/complaints/{case}/history", headers=complaints.auth("cra"))).json()
+    assert [h["action"] for h in history] == ["open", "acknowledge"]

@@ -1,10 +1,18 @@
-"""Every legal and illegal step per role, the reopen window, escalation levels."""
+"""Every legal and illegal step per role, the named supervisor, the reopen window."""
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from complaints.workflow import STATES, STEPS, allowed_actions, escalation_level, may, possible
+from complaints.workflow import (
+    STATES,
+    STEPS,
+    Action,
+    allowed_actions,
+    is_named_supervisor,
+    may,
+    possible,
+)
 from csi_shared.auth import Role
 
 NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
@@ -15,9 +23,11 @@ LEGAL = {
     ("investigating", "propose_action"): "action_proposed",
     ("action_proposed", "approve_action"): "action_approved",
     ("action_approved", "resolve"): "resolved",
-    ("resolved", "confirm"): "confirmed",
+    ("resolved", "verify"): "verified",
+    ("verified", "confirm"): "confirmed",
     ("confirmed", "close"): "closed",
     ("resolved", "reopen"): "investigating",
+    ("verified", "reopen"): "investigating",
     ("confirmed", "reopen"): "investigating",
     ("closed", "reopen"): "investigating",
 }
@@ -27,6 +37,7 @@ WHO = {
     "propose_action": {Role.SERVICE_MANAGER, Role.ADMIN},
     "approve_action": {Role.GENERAL_MANAGER, Role.ADMIN},
     "resolve": {Role.SERVICE_ADVISOR, Role.SERVICE_MANAGER, Role.GENERAL_MANAGER, Role.ADMIN},
+    "verify": {Role.GENERAL_MANAGER, Role.ADMIN},
     "confirm": {Role.CRA, Role.ADMIN},
     "close": {Role.CRA, Role.SERVICE_MANAGER, Role.GENERAL_MANAGER, Role.ADMIN},
     "reopen": {Role.CRA, Role.SERVICE_MANAGER, Role.GENERAL_MANAGER, Role.ADMIN},
@@ -48,6 +59,19 @@ def test_who_may_take_each_step(role: Role, action: str) -> None:
     assert may(role, action) == (role in WHO[action])
 
 
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("action", list(STEPS))
+def test_the_named_supervisor_may_verify_too_and_nothing_more(role: Role, action: str) -> None:
+    assert may(role, action, supervisor=True) == (role in WHO[action] or action == "verify")
+
+
+def test_the_named_supervisor_is_the_user_named_at_approval() -> None:
+    assert is_named_supervisor("SA07", "SA07")
+    assert is_named_supervisor("SA07", " SA07 ")  # typed with a stray space
+    assert not is_named_supervisor("SA07", "sa07")  # user ids are exact
+    assert not is_named_supervisor("SA07", None)  # nobody named yet
+
+
 def test_reopen_only_within_30_days_of_resolving() -> None:
     assert possible("reopen", "closed", NOW - timedelta(days=30), NOW)
     assert not possible("reopen", "closed", NOW - timedelta(days=30, seconds=1), NOW)
@@ -57,10 +81,9 @@ def test_allowed_actions_for_the_caller() -> None:
     assert allowed_actions("open", Role.CRA, None, NOW) == ["acknowledge"]
     assert allowed_actions("investigating", Role.CRA, None, NOW) == []
     assert allowed_actions("investigating", Role.SERVICE_MANAGER, None, NOW) == ["propose_action"]
-    assert allowed_actions("resolved", Role.CRA, NOW, NOW) == ["confirm", "reopen"]
+    # The customer is asked only after the corrective actions were checked.
+    assert allowed_actions("resolved", Role.CRA, NOW, NOW) == ["reopen"]
+    assert allowed_actions("resolved", Role.GENERAL_MANAGER, NOW, NOW) == [Action.VERIFY, Action.REOPEN]
+    assert allowed_actions("resolved", Role.SERVICE_ADVISOR, NOW, NOW, supervisor=True) == ["verify"]
+    assert allowed_actions("verified", Role.CRA, NOW, NOW) == ["confirm", "reopen"]
     assert allowed_actions("open", Role.OEM_ANALYST, None, NOW) == []
-
-
-@pytest.mark.parametrize(("hours", "level"), [(0, 0), (23.99, 0), (24, 1), (47.9, 1), (48, 2), (72, 3), (500, 3)])
-def test_escalation_levels(hours: float, level: int) -> None:
-    assert escalation_level(NOW, NOW + timedelta(hours=hours)) == level

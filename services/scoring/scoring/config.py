@@ -1,11 +1,16 @@
 """scoring settings: `CSI_SCORING_<NAME>`, falling back to `CSI_<NAME>`."""
 
-from typing import Literal
+import hashlib
+import hmac
+from typing import Annotated, Literal
 
+from fastapi import Depends
 from pydantic import field_validator
 from pydantic_settings import SettingsConfigDict
 
 from csi_shared.settings import ServiceSettings
+from csi_shared.web import app_settings
+from scoring.integrity.signals import IntegrityThresholds
 from scoring.method import FACTORS, JD_POWER_2023_WEIGHTS
 
 
@@ -25,6 +30,13 @@ class Settings(ServiceSettings):
     priority_items: int = 3
     publish_interval_s: float = 5.0
     importance_refresh_interval_s: float = 60.0
+    integrity: IntegrityThresholds = IntegrityThresholds()
+    """When each integrity signal fires (JSON; see scoring/integrity/signals.py)."""
+
+    @property
+    def integrity_salt(self) -> bytes:
+        """The salt of the customers' phone and name hashes, derived from the pepper under its own label."""
+        return hmac.new(self.api_key_pepper.get_secret_value().encode(), b"scoring-integrity", hashlib.sha256).digest()
 
     @field_validator("factor_weights")
     @classmethod
@@ -33,3 +45,6 @@ class Settings(ServiceSettings):
         if unknown or any(w < 0 for w in weights.values()) or not sum(weights.values()):
             raise ValueError(f"weights must be non-negative, not all zero, over {FACTORS}; unknown: {sorted(unknown)}")
         return weights
+
+
+AppSettings = Annotated[Settings, Depends(app_settings)]

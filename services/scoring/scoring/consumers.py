@@ -6,10 +6,18 @@ from typing import Any
 
 from csi_shared.bus.consumer import EventContext, Handler
 from csi_shared.events import Envelope, Topic
-from scoring.aggregates import count_complaint, count_ro, record_response
+from scoring.aggregates import (
+    count_complaint,
+    record_callback,
+    record_callback_state,
+    record_invitation,
+    record_opening,
+    record_repair_order,
+    record_response,
+)
 from scoring.config import Settings
 
-TOPICS = [Topic.SURVEYS.value, Topic.REPAIR_ORDERS.value, Topic.COMPLAINTS.value]
+TOPICS = [Topic.SURVEYS.value, Topic.REPAIR_ORDERS.value, Topic.CALLBACKS.value, Topic.COMPLAINTS.value]
 
 
 def handlers(settings: Settings) -> dict[str, Handler]:
@@ -17,7 +25,22 @@ def handlers(settings: Settings) -> dict[str, Handler]:
         await record_response(ctx.session, event.payload, settings, ctx.clock.now())
 
     async def repair_order(ctx: EventContext, event: Envelope[Any]) -> None:
-        await count_ro(ctx.session, event.payload.dealer, event.payload.settled_at)
+        await record_repair_order(ctx.session, event.payload, settings)
+
+    async def callback(ctx: EventContext, event: Envelope[Any]) -> None:
+        p = event.payload
+        await record_callback(ctx.session, p)
+        await record_callback_state(ctx.session, p.dealer.dealer_code, p.ro_number, p.reason, str(p.status), final=True)
+
+    async def invitation(ctx: EventContext, event: Envelope[Any]) -> None:
+        await record_invitation(ctx.session, event.payload, event.occurred_at)
+
+    async def opened(ctx: EventContext, event: Envelope[Any]) -> None:
+        await record_opening(ctx.session, event.payload)
+
+    async def callback_scheduled(ctx: EventContext, event: Envelope[Any]) -> None:
+        p = event.payload
+        await record_callback_state(ctx.session, p.dealer_code, p.ro_number, p.reason, str(p.status), final=False)
 
     async def complaint(ctx: EventContext, event: Envelope[Any]) -> None:
         await count_complaint(ctx.session, event.payload.dealer, event.payload.opened_at)
@@ -25,5 +48,10 @@ def handlers(settings: Settings) -> dict[str, Handler]:
     return {
         "survey.response_submitted": response,
         "repair_order.closed": repair_order,
+        "repair_order.corrected": repair_order,
+        "callback.completed": callback,
+        "callback.scheduled": callback_scheduled,
+        "survey.invitation_created": invitation,
+        "survey.opened": opened,
         "complaint.opened": complaint,
     }

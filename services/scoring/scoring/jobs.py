@@ -11,6 +11,7 @@ from csi_shared.bus.outbox import Outbox, Work
 from csi_shared.clock import Clock
 from csi_shared.events import ScoreUpdated
 from scoring import periods
+from scoring.aggregates import exclude_dealer_answers
 from scoring.config import Settings
 from scoring.method import pearson
 from scoring.models import Dealer, DealerPeriod, ItemAggregate, ItemImportance, PeriodState
@@ -27,6 +28,11 @@ class Jobs:
         self.sessions = sessions
         self.outbox = outbox
         self.clock = clock
+
+    async def exclude_dealer_answers(self) -> int:
+        """Answers from dealers' channels counted under the old rules leave the index (once; then a no-op)."""
+        async with self.sessions() as session, session.begin():
+            return await exclude_dealer_answers(session, self.settings, self.clock.now())
 
     async def publish_scores(self) -> int:
         """One `score.updated` per changed dealer-period per run, however many responses changed it."""
@@ -57,8 +63,8 @@ class Jobs:
                     await work.publish(
                         ScoreUpdated(
                             dealer_code=row.dealer_code, region=dealer.region, period=row.period,
-                            status=periods.status(row.period, ZoneInfo(dealer.time_zone), self.clock.now()),  # type: ignore[arg-type]
-                            index=row.csi_index, responses=row.responses,
+                            status=periods.status(row.period, ZoneInfo(dealer.time_zone), self.clock.now()),
+                            index=row.csi_index, responses=row.responses, under_review=row.under_review,
                         ),
                         dealer_code=row.dealer_code,
                     )  # fmt: skip

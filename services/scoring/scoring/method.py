@@ -22,17 +22,10 @@ JD_POWER_2023_WEIGHTS: dict[str, float] = {
     "service_initiation": 0.15,
 }
 
-LEVELS = ("very_dissatisfied", "dissatisfied", "neutral", "satisfied", "very_satisfied")
-
 
 def to_index(mean_score: float) -> float:
     """A mean on the 1-10 scale as a 0-1000 index."""
     return (mean_score - 1.0) / 9.0 * 1000.0
-
-
-def level(score: int) -> int:
-    """10-point score → satisfaction level 0..4: 1-2 very dissatisfied … 9-10 very satisfied."""
-    return (score - 1) // 2
 
 
 def factor_scores(answers: Iterable[tuple[str, int | None]]) -> dict[str, float]:

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from csi_shared.auth import OEM_ROLES, CurrentUser, Principal, region_asked, require_role
 from csi_shared.calendar import MONTH_PATTERN
+from csi_shared.dealers import dealers_in_scope
 from csi_shared.errors import InvalidInput, NotFound
-from csi_shared.web import DbSession, FastJSON
+from csi_shared.exports import csv_text, xlsx_bytes
+from csi_shared.identifiers import DealerCodeFilter, DealerCodePath
+from csi_shared.web import DbSession, FastJSON, Now
 from scoring import service
+from scoring.breakdown import BreakdownBy
+from scoring.config import AppSettings
+from scoring.dispositions import SurveyState
 from scoring.method import FACTORS
 from scoring.models import Dealer
+from scoring.schemas import Breakdown, Card, DealerDispositions, Dispositions, Ranking, SurveyDispositions, Trend
 
 router = APIRouter(tags=["csi"])
 
@@ -32,30 +37,36 @@ async def _dealer(session: DbSession, user: Principal, dealer_code: str) -> Deal
 
 @router.get("/v1/dealers/{dealer_code}/csi", summary="A dealer's CSI card for a period")
 async def get_card(
-    dealer_code: str, period: Period, request: Request, session: DbSession, user: CurrentUser
-) -> dict[str, Any]:
+    dealer_code: DealerCodePath, period: Period, settings: AppSettings, now: Now, session: DbSession, user: CurrentUser
+) -> Card:
     dealer = await _dealer(session, user, dealer_code)
-    return await service.dealer_card(
-        session, dealer, period, request.app.state.settings, request.app.state.runtime.clock.now()
-    )
+    return await service.dealer_card(session, dealer, period, settings, now)
 
 
 @router.get("/v1/dealers/{dealer_code}/csi/trend", summary="A dealer's CSI month by month")
 async def get_trend(
-    dealer_code: str, request: Request, session: DbSession, user: CurrentUser,
+    dealer_code: DealerCodePath, settings: AppSettings, now: Now, session: DbSession, user: CurrentUser,
     start: Annotated[str, Query(alias="from", pattern=MONTH_PATTERN)],
     end: Annotated[str, Query(alias="to", pattern=MONTH_PATTERN)],
-) -> dict[str, Any]:  # fmt: skip
+) -> Trend:  # fmt: skip
     if end < start:
         raise InvalidInput("to is before from", [{"field": "to", "reason": "must not be before 'from'"}])
     if len(service.periods.months(start, end)) > 60:
         raise InvalidInput("range too long", [{"field": "to", "reason": "at most 60 months"}])
     dealer = await _dealer(session, user, dealer_code)
-    settings = request.app.state.settings
-    return {
-        "dealer_code": dealer.code,
-        "trend": await service.trend(session, dealer, start, end, settings, request.app.state.runtime.clock.now()),
-    }
+    return Trend(
+        dealer_code=dealer.code,
+        trend=await service.trend(session, dealer, start, end, settings, now),
+    )
+
+
+@router.get("/v1/dealers/{dealer_code}/csi/breakdown", summary="A dealer's CSI per service advisor or per job kind")
+async def get_breakdown(
+    dealer_code: DealerCodePath, period: Period, settings: AppSettings, now: Now, session: DbSession, user: CurrentUser,
+    by: Annotated[BreakdownBy, Query(description="service_advisor, or job_kind (an RO counts in each of its kinds)")],
+) -> Breakdown:  # fmt: skip
+    dealer = await _dealer(session, user, dealer_code)
+    return await service.breakdown(session, dealer, period, by, settings, now)
 
 
 def _oem_region(user: Principal, region: str | None) -> str | None:
@@ -63,75 +74,86 @@ def _oem_region(user: Principal, region: str | None) -> str | None:
     return region_asked(user, region)
 
 
-@router.get("/v1/csi", summary="All dealers ranked for a period (OEM)", response_model=dict[str, Any])
+# Declared for OpenAPI, not validated on the way out: the answer is built from plain rows and encoded by orjson
+# (pydantic over 3,000 entries would cost more than the query; README, "How reads stay fast").
+@router.get("/v1/csi", summary="All dealers ranked for a period (OEM)", response_model=Ranking)
 async def get_ranking(
-    period: Period, request: Request, session: DbSession, user: CurrentUser, region: str | None = None
+    period: Period, settings: AppSettings, now: Now, session: DbSession, user: CurrentUser, region: str | None = None
 ) -> FastJSON:
     scope = _oem_region(user, region)
     # Plain JSON types already: skip the generic encoder, which costs more than the query for 3,000 dealers.
     return FastJSON(
-        await service.ranking(
-            session,
-            period=period,
-            region=scope,
-            settings=request.app.state.settings,
-            now=request.app.state.runtime.clock.now(),
-        )
+        await service.ranking(session, period=period, region=scope, visible=user.may_access, settings=settings, now=now)
     )
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get(
     "/v1/csi/export",
     summary="The ranking as CSV or Excel (OEM)",
+    response_class=Response,
     responses={
-        200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}
+        200: {
+            "description": "A file: one row per dealer, ranked ones first, then those under the minimum sample",
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                XLSX: {"schema": {"type": "string", "format": "binary"}},
+            },
+        }
     },
 )
 async def export(
-    period: Period, request: Request, session: DbSession, user: CurrentUser, region: str | None = None,
+    period: Period, settings: AppSettings, now: Now, session: DbSession, user: CurrentUser, region: str | None = None,
     format: Literal["csv", "xlsx"] = "csv",
 ) -> Response:  # fmt: skip
     scope = _oem_region(user, region)
     data = await service.ranking(
-        session,
-        period=period,
-        region=scope,
-        settings=request.app.state.settings,
-        now=request.app.state.runtime.clock.now(),
+        session, period=period, region=scope, visible=user.may_access, settings=settings, now=now
     )
     header = ["rank", "percentile", "dealer_code", "dealer_name", "region", "index", "interval_low", "interval_high", "responses",
-              "small_sample", *FACTORS, "complaints_per_100_ros", "status"]  # fmt: skip
+              "small_sample", *FACTORS, "complaints_per_100_ros", "response_rate", "contact_rate", "status", "under_review"]  # fmt: skip
     rows = []
     for small, entries in ((False, data["ranked"]), (True, data["small_sample"])):
         for e in entries:
             interval = e["interval"] or [None, None]
             rows.append([e["rank"], e["percentile"], e["dealer_code"], e["dealer_name"], e["region"], e["index"], interval[0],
                          interval[1], e["responses"], small, *(e["factors"].get(f) for f in FACTORS),
-                         e["complaints_per_100_ros"], e["status"]])  # fmt: skip
+                         e["complaints_per_100_ros"], e["response_rate"], e["contact_rate"], e["status"], e["under_review"]])  # fmt: skip
     # A header is Latin-1: keep the file name to safe ASCII whatever the region is called.
     name = re.sub(r"[^A-Za-z0-9._-]", "_", f"csi-{period}{'-' + scope if scope else ''}")
     if format == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(header)
-        writer.writerows(rows)
         return Response(
-            out.getvalue(),
+            csv_text(header, rows),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = f"CSI {period}"
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
     return Response(
-        buffer.getvalue(),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        xlsx_bytes(f"CSI {period}", header, rows),
+        media_type=XLSX,
         headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
     )
+
+
+@router.get(
+    "/v1/dispositions", response_model=Dispositions, tags=["dispositions"],
+    summary="Where every closed RO went: its survey state and its callback's outcome, per dealer and month",
+)  # fmt: skip
+async def get_dispositions(
+    period: Period, now: Now, session: DbSession, user: CurrentUser, dealer_code: DealerCodeFilter = None,
+    region: str | None = None,
+) -> Dispositions:  # fmt: skip
+    dealers = await dealers_in_scope(session, Dealer, user, dealer_code, region)
+    found = await service.dispositions(session, dealers=dealers, period=period, now=now)
+    rows = []
+    for dealer in dealers:
+        d = found[dealer.code]
+        states = {state.value: d.survey[state] for state in SurveyState}
+        rows.append(DealerDispositions(
+            dealer_code=dealer.code, dealer_name=dealer.name, region=dealer.region, ros=d.ros,
+            survey=SurveyDispositions(**states),
+            not_invited_because=dict(d.not_invited), callbacks=dict(d.callbacks), response_rate=d.response_rate,
+            contact_rate=d.contact_rate,
+        ))  # fmt: skip
+    return Dispositions(period=period, dealers=rows)

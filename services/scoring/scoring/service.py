@@ -1,9 +1,10 @@
-"""Reading the CSI: a dealer's card, the OEM ranking, trends. Every read uses the aggregates, never raw responses."""
+"""Reading the CSI: a dealer's card, the OEM ranking, trends from the aggregates; the breakdown from one dealer-period's
+ROs and counted responses."""
 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
@@ -11,10 +12,39 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from csi_shared.events import INDEX_CHANNELS
 from scoring import periods
+from scoring.breakdown import (
+    VISIT_CALLBACKS,
+    BreakdownBy,
+    CallbackScore,
+    GroupFigures,
+    group_figures,
+    visit_callback_scores,
+)
 from scoring.config import Settings
+from scoring.dispositions import Disposition, RoFacts, disposition
 from scoring.method import FACTORS, csi_index, is_strength, priorities
-from scoring.models import Dealer, DealerPeriod, ItemAggregate, ItemImportance
+from scoring.models import (
+    CallbackAnswer,
+    CountedRo,
+    Dealer,
+    DealerPeriod,
+    ItemAggregate,
+    ItemImportance,
+    RepairOrder,
+    ResponseReceived,
+    RoSurveyState,
+)
+from scoring.schemas import (
+    Breakdown,
+    BreakdownGroup,
+    CallbackSatisfaction,
+    Card,
+    FactorFigure,
+    ItemFigure,
+    TrendPoint,
+)
 
 
 def brand_scope() -> str:
@@ -51,54 +81,74 @@ async def importance_for(
 
 
 def card(dealer: Dealer, period: str, row: DealerPeriod | None, items: Sequence[ItemAggregate], importance: dict[str, float],
-         settings: Settings, now: datetime) -> dict[str, Any]:  # fmt: skip
+         settings: Settings, now: datetime) -> Card:  # fmt: skip
     """A dealer's CSI card for a period."""
     tz = ZoneInfo(dealer.time_zone)
     factors = (row.factors if row else {}) or {}
     weights = csi_index({f: v.get("index") for f, v in factors.items()}, settings.factor_weights)
     responses = row.responses if row else 0
     item_means = {i.item: i.total / i.n for i in items if i.n > 0}
-    return {
-        "dealer_code": dealer.code,
-        "dealer_name": dealer.name,
-        "region": dealer.region,
-        "period": period,
-        "status": periods.status(period, tz, now),
-        "index": _round(row.csi_index if row else None),
-        "responses": responses,
-        "interval": [_round(row.interval_low), _round(row.interval_high)]
+    return Card(
+        dealer_code=dealer.code,
+        dealer_name=dealer.name,
+        region=dealer.region,
+        period=period,
+        status=periods.status(period, tz, now),
+        index=_round(row.csi_index if row else None),
+        responses=responses,
+        interval=(_round(row.interval_low), _round(row.interval_high))  # type: ignore[arg-type]
         if row and row.interval_low is not None
         else None,
-        "factors": {
-            f: {"index": _round(v.get("index")), "responses": v.get("responses", 0)} for f, v in factors.items()
+        factors={
+            f: FactorFigure(index=_round(v.get("index")), responses=v.get("responses", 0)) for f, v in factors.items()
         },
-        "weights_used": {f: round(w, 4) for f, w in weights.weights_used.items()},
-        "missing_factors": list(weights.missing_factors) if responses else [],
-        "strengths": sorted(
+        weights_used={f: round(w, 4) for f, w in weights.weights_used.items()},
+        missing_factors=list(weights.missing_factors) if responses else [],
+        strengths=sorted(
             i.item for i in items if i.n > 0 and is_strength(list(i.levels), settings.strength_very_satisfied_share)
         ),
-        "priorities": priorities(item_means, importance, settings.priority_items),
-        "items": {
-            i.item: {"factor": i.factor, "mean": round(i.total / i.n, 2), "answers": i.n} for i in items if i.n > 0
+        priorities=priorities(item_means, importance, settings.priority_items),
+        items={
+            i.item: ItemFigure(factor=i.factor, mean=round(i.total / i.n, 2), answers=i.n) for i in items if i.n > 0
         },
-        "loyalty": round(row.loyalty_top / row.loyalty_n, 3) if row and row.loyalty_n else None,
-        "overall": round(row.overall_sum / row.overall_n, 2) if row and row.overall_n else None,
-        "ros": row.ros if row else 0,
-        "complaints": row.complaints if row else 0,
-        "complaints_per_100_ros": round(100.0 * row.complaints / row.ros, 2) if row and row.ros else None,
-        "small_sample": responses < settings.min_sample,
-    }
+        loyalty=round(row.loyalty_top / row.loyalty_n, 3) if row and row.loyalty_n else None,
+        overall=round(row.overall_sum / row.overall_n, 2) if row and row.overall_n else None,
+        ros=row.ros if row else 0,
+        complaints=row.complaints if row else 0,
+        complaints_per_100_ros=round(100.0 * row.complaints / row.ros, 2) if row and row.ros else None,
+        small_sample=responses < settings.min_sample,
+        under_review=row.under_review if row else False,
+    )
 
 
-async def dealer_card(
-    session: AsyncSession, dealer: Dealer, period: str, settings: Settings, now: datetime
-) -> dict[str, Any]:
+async def callback_scores(session: AsyncSession, dealer_code: str, period: str) -> dict[str, int]:
+    """RO number -> the visit callback's satisfaction, for the ROs counted in the period."""
+    ro, cb = RepairOrder, CallbackAnswer
+    answers = await session.execute(
+        select(cb.callback_id, cb.ro_number, cb.reason, cb.completed_at, cb.visit_satisfaction)
+        .join(ro, (ro.dealer_code == cb.dealer_code) & (ro.ro_number == cb.ro_number))
+        .where(ro.dealer_code == dealer_code, ro.period == period, cb.reason.in_(VISIT_CALLBACKS))
+    )
+    return visit_callback_scores(CallbackScore(*a) for a in answers)
+
+
+async def dealer_card(session: AsyncSession, dealer: Dealer, period: str, settings: Settings, now: datetime) -> Card:
     row = await session.get(DealerPeriod, (dealer.code, period))
     items = list(
         (await session.execute(select(ItemAggregate).where(ItemAggregate.dealer_code == dealer.code, ItemAggregate.period == period).order_by(ItemAggregate.item))).scalars()
     )  # fmt: skip
     importance = await importance_for(session, period=period, region=dealer.region, settings=settings)
-    return card(dealer, period, row, items, importance, settings, now)
+    out = card(dealer, period, row, items, importance, settings, now)
+    if row is not None:
+        out.response_rate, out.contact_rate = rates(
+            responses=row.responses, invited=row.ros_invited, with_phone=row.ros_with_phone, ros=row.ros
+        )
+    # The dealer's own measure, beside the index and never in it.
+    scores = list((await callback_scores(session, dealer.code, period)).values())
+    out.callback_satisfaction = CallbackSatisfaction(
+        mean=round(sum(scores) / len(scores), 2) if scores else None, answers=len(scores)
+    )
+    return out
 
 
 class _RankRow(NamedTuple):
@@ -112,6 +162,9 @@ class _RankRow(NamedTuple):
     interval_high: float | None
     ros: int
     complaints: int
+    invited: int
+    with_phone: int
+    under_review: bool
     service_initiation: float | None
     service_advisor: float | None
     service_facility: float | None
@@ -123,15 +176,50 @@ class _RankRow(NamedTuple):
 _FACTORS_AT = len(_RankRow._fields) - len(FACTORS)
 
 
+def rates(*, responses: int, invited: int, with_phone: int, ros: int) -> tuple[float | None, float | None]:
+    """(response rate, contact rate): answered / invited, and ROs with a valid phone / ROs."""
+    return (round(responses / invited, 3) if invited else None, round(with_phone / ros, 3) if ros else None)
+
+
+async def dispositions(
+    session: AsyncSession, *, dealers: Sequence[Dealer], period: str, now: datetime
+) -> dict[str, Disposition]:
+    """Every RO of the period of each dealer in its one survey state, with its callback's outcome."""
+    ro, st, c, rr = RepairOrder, RoSurveyState, CountedRo, ResponseReceived
+    query = (
+        select(ro.dealer_code, st.has_phone, st.no_survey_reason, st.invited_at, st.link_expires_at, st.opened_at,
+               st.callback_status, rr.channel)
+        .select_from(ro)
+        .outerjoin(st, (st.dealer_code == ro.dealer_code) & (st.ro_number == ro.ro_number))
+        .outerjoin(c, (c.dealer_code == ro.dealer_code) & (c.ro_number == ro.ro_number))
+        .outerjoin(rr, (rr.response_id == c.response_id) & rr.counted.is_(True)
+                   & rr.channel.in_([ch.value for ch in INDEX_CHANNELS]))
+        .where(ro.period == period, ro.dealer_code.in_([d.code for d in dealers]))
+    )  # fmt: skip
+    facts: dict[str, list[RoFacts]] = {d.code: [] for d in dealers}
+    for code, *fields in await session.execute(query):
+        facts[code].append(RoFacts(*fields))
+    return {code: disposition(rows, now) for code, rows in facts.items()}
+
+
 async def ranking(
-    session: AsyncSession, *, period: str, region: str | None, settings: Settings, now: datetime
+    session: AsyncSession,
+    *,
+    period: str,
+    region: str | None,
+    visible: Callable[[str, str | None], bool],
+    settings: Settings,
+    now: datetime,
 ) -> dict[str, Any]:
-    """Every dealer of the period with a score, ranked; dealers under the minimum sample are listed apart."""
+    """Every dealer of the period with a score that the caller may see (`visible`, their scope) in the region asked
+    for, ranked among themselves; dealers under the minimum sample are listed apart. The national and regional
+    averages are the brand's benchmarks, over every ranked dealer."""
     dp, d = DealerPeriod, Dealer
     # Plain rows, not ORM objects: 3,000 dealers a read, and only the columns the ranking shows.
     query = (
         select(d.code, d.name, d.region, d.time_zone, dp.responses, dp.csi_index, dp.interval_low, dp.interval_high,
-               dp.ros, dp.complaints, *(getattr(dp, f"{f}_index") for f in FACTORS))
+               dp.ros, dp.complaints, dp.ros_invited, dp.ros_with_phone, dp.under_review,
+               *(getattr(dp, f"{f}_index") for f in FACTORS))
         .join(d, d.code == dp.dealer_code)
         .where(dp.period == period, dp.csi_index.is_not(None))
         .order_by(dp.csi_index.desc(), dp.dealer_code)
@@ -144,7 +232,7 @@ async def ranking(
     by_region: dict[str, list[float]] = {}
     for r in ranked:
         by_region.setdefault(r.region or "", []).append(r.index)
-    in_scope = [r for r in ranked if region is None or r.region == region]
+    in_scope = [r for r in ranked if (region is None or r.region == region) and visible(r.code, r.region)]
     statuses: dict[str, str] = {}
 
     def entry(r: _RankRow, rank: int | None, percentile: float | None) -> dict[str, Any]:
@@ -159,6 +247,9 @@ async def ranking(
             "factors": {f: None if i is None else round(i * 10) / 10 for f, i in zip(FACTORS, r[_FACTORS_AT:], strict=True)},
             "status": status,
             "complaints_per_100_ros": round(100.0 * r.complaints / r.ros, 2) if r.ros else None,
+            "response_rate": round(r.responses / r.invited, 3) if r.invited else None,
+            "contact_rate": round(r.with_phone / r.ros, 3) if r.ros else None,
+            "under_review": bool(r.under_review),
         }  # fmt: skip
 
     entries = []
@@ -179,13 +270,15 @@ async def ranking(
         "national_average": _round(national),
         "regional_averages": {k or "(none)": _round(_mean(v)) for k, v in sorted(by_region.items())},
         "ranked": entries,
-        "small_sample": [entry(r, None, None) for r in small if region is None or r.region == region],
+        "small_sample": [
+            entry(r, None, None) for r in small if (region is None or r.region == region) and visible(r.code, r.region)
+        ],
     }
 
 
 async def trend(
     session: AsyncSession, dealer: Dealer, start: str, end: str, settings: Settings, now: datetime
-) -> list[dict[str, Any]]:
+) -> list[TrendPoint]:
     rows = {
         r.period: r
         for r in (await session.execute(select(DealerPeriod).where(DealerPeriod.dealer_code == dealer.code, DealerPeriod.period >= start, DealerPeriod.period <= end))).scalars()
@@ -194,12 +287,67 @@ async def trend(
     out = []
     for period in periods.months(start, end):
         r = rows.get(period)
-        out.append({
-            "period": period, "status": periods.status(period, tz, now), "index": _round(r.csi_index if r else None),
-            "responses": r.responses if r else 0, "small_sample": (r.responses if r else 0) < settings.min_sample,
-            "factors": {f: _round(v.get("index")) for f, v in ((r.factors if r else {}) or {}).items()},
-        })  # fmt: skip
+        out.append(TrendPoint(
+            period=period, status=periods.status(period, tz, now), index=_round(r.csi_index if r else None),
+            responses=r.responses if r else 0, small_sample=(r.responses if r else 0) < settings.min_sample,
+            factors={f: _round(v.get("index")) for f, v in ((r.factors if r else {}) or {}).items()},
+        ))  # fmt: skip
     return out
+
+
+async def breakdown(
+    session: AsyncSession, dealer: Dealer, period: str, by: BreakdownBy, settings: Settings, now: datetime
+) -> Breakdown:
+    """The dealer's CSI per service advisor or job kind: computed at read time from the period's ROs, counted
+    responses and visit callbacks (a few thousand rows at most), so corrections of an RO's advisor, jobs or month and
+    replaced responses are right without a second set of aggregates to keep in step."""
+    ro = RepairOrder
+    columns = (ro.ro_number, ro.period, ro.service_advisor_id, ro.service_advisor_name, ro.job_kinds)
+    ros = {
+        r.ro_number: r
+        for r in await session.execute(select(*columns).where(ro.dealer_code == dealer.code, ro.period == period))
+    }
+    received = ResponseReceived
+    # Only the parts of each contribution the figures need: its item answers are most of it, and decoding them was
+    # the largest cost of a big dealer-month.
+    responses = [
+        (number, {"factors": factors, "csi": csi})
+        for number, factors, csi in await session.execute(
+            select(received.ro_number, received.contribution["factors"], received.contribution["csi"].as_float()).where(
+                received.dealer_code == dealer.code, received.period == period, received.counted.is_(True)
+            )
+        )
+    ]
+    # Answers counted in this period for ROs counted in another (a correction survey-api has not carried over yet).
+    elsewhere = sorted({number for number, _ in responses if number not in ros})
+    for start in range(0, len(elsewhere), 500):
+        chunk = elsewhere[start : start + 500]
+        query = select(*columns).where(ro.dealer_code == dealer.code, ro.ro_number.in_(chunk))
+        ros.update((r.ro_number, r) for r in await session.execute(query))
+    callbacks = await callback_scores(session, dealer.code, period)
+    groups = group_figures(
+        by=by, period=period, ros=ros, responses=responses, callbacks=callbacks, weights=settings.factor_weights
+    )
+    return Breakdown(
+        dealer_code=dealer.code,
+        period=period,
+        status=periods.status(period, ZoneInfo(dealer.time_zone), now),
+        by=by,
+        min_sample=settings.min_sample,
+        groups=[_breakdown_group(g, settings) for g in groups],
+    )
+
+
+def _breakdown_group(g: GroupFigures, settings: Settings) -> BreakdownGroup:
+    return BreakdownGroup(
+        key=g.key, name=g.name, ros=g.ros, responses=g.responses, index=_round(g.index),
+        interval=(_round(g.interval[0]), _round(g.interval[1])) if g.interval else None,  # type: ignore[arg-type]
+        factors={f: FactorFigure(index=_round(i), responses=n) for f, (i, n) in g.factors.items()},
+        small_sample=g.responses < settings.min_sample,
+        callback_satisfaction=CallbackSatisfaction(
+            mean=None if g.callback_mean is None else round(g.callback_mean, 2), answers=g.callback_answers
+        ),
+    )  # fmt: skip
 
 
 def _mean(values: Sequence[float | None]) -> float | None:

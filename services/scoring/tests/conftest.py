@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -10,14 +11,25 @@ from typing import Any
 import httpx
 import pytest
 
+from csi_dev.broker import LocalBroker
+from csi_dev.testing import Databases, bearer, make_settings, outbox_events, serve
 from csi_shared.auth import Role
+from csi_shared.bus.consumer import EventContext
 from csi_shared.clock import FrozenClock
-from csi_shared.events import DealerRef, SurveyResponseSubmitted
-from csi_shared.localbroker import LocalBroker
-from csi_shared.testing import Databases, bearer, make_settings, outbox_events, serve
-from scoring.aggregates import count_complaint, count_ro, record_response
+from csi_shared.events import (
+    CallbackCompleted,
+    DealerRef,
+    Envelope,
+    Payload,
+    RepairOrderClosed,
+    RepairOrderCorrected,
+    SurveyResponseSubmitted,
+    make_event,
+)
+from scoring.aggregates import count_complaint, record_response
 from scoring.app import create_app
 from scoring.config import Settings
+from scoring.consumers import handlers
 from scoring.spec import SERVICE
 
 
@@ -38,6 +50,38 @@ def response(
     })  # fmt: skip
 
 
+def repair_order(
+    ro_number: str, settled_at: str = "2026-11-10T10:00:00+08:00", *, dealer: DealerRef | None = None, revision: int = 1,
+    advisor: tuple[str, str] | None = ("SA07", "王芳"), kinds: tuple[str, ...] = ("maintenance",),
+) -> RepairOrderClosed:  # fmt: skip
+    """`repair_order.closed` for revision 1, `repair_order.corrected` for later ones."""
+    cls = RepairOrderClosed if revision == 1 else RepairOrderCorrected
+    return cls.model_validate({
+        "dealer": (dealer or dealer_ref()).model_dump(), "ro_number": ro_number, "revision": revision,
+        "vin": "LSVAU218XN2183294", "opened_at": settled_at, "settled_at": settled_at, "delivered_at": settled_at,
+        "service_advisor": {"id": advisor[0], "name": advisor[1]} if advisor else None,
+        "customer": {"name": "李雷", "phone": "+8613800138000"},
+        "jobs": [{"op_code": f"OP-{n}", "kind": kind} for n, kind in enumerate(kinds)],
+    })  # fmt: skip
+
+
+def callback_completed(
+    callback_id: str, ro_number: str | None, visit_satisfaction: Any, *, dealer: DealerRef | None = None,
+    reason: str = "post_service", status: str = "completed", completed_at: str = "2026-11-14T10:00:00+08:00",
+) -> CallbackCompleted:  # fmt: skip
+    answers = {} if visit_satisfaction is None else {"visit_satisfaction": visit_satisfaction, "reception": 9}
+    return CallbackCompleted.model_validate({
+        "callback_id": callback_id, "dealer": (dealer or dealer_ref()).model_dump(), "ro_number": ro_number,
+        "reason": reason, "status": status, "completed_at": completed_at, "on_time": True, "answers": answers,
+    })  # fmt: skip
+
+
+def envelope(payload: Payload) -> Envelope[Any]:
+    ref = getattr(payload, "dealer", None)
+    dealer = ref.dealer_code if ref is not None else payload.dealer_code  # type: ignore[attr-defined]
+    return make_event(payload, producer="test", occurred_at=datetime(2026, 11, 20, tzinfo=UTC), dealer_code=dealer)
+
+
 @dataclass
 class Scoring:
     client: httpx.AsyncClient
@@ -54,9 +98,18 @@ class Scoring:
                 await record_response(session, r, self.settings, self.clock.now())
 
     async def feed_ros(self, dealer: DealerRef, count: int, settled_at: str = "2026-11-10T10:00:00+08:00") -> None:
-        async with self.app.state.runtime.sessions() as session, session.begin():
-            for _ in range(count):
-                await count_ro(session, dealer, datetime.fromisoformat(settled_at))
+        await self.consume(
+            *(repair_order(f"RO-{uuid.uuid4().hex[:10]}", settled_at, dealer=dealer) for _ in range(count))
+        )
+
+    async def consume(self, *payloads: Payload) -> None:
+        """Events through scoring's own handlers, one transaction each, as its consumer would hand them over."""
+        for payload in payloads:
+            event = envelope(payload)
+            async with self.app.state.runtime.sessions() as session, session.begin():
+                ctx = EventContext(session=session, outbox=self.app.state.runtime.outbox, clock=self.clock,
+                                   producer="scoring", event=event)  # fmt: skip
+                await handlers(self.settings)[event.type](ctx, event)  # type: ignore[operator]
 
     async def feed_complaint(self, dealer: DealerRef, opened_at: str = "2026-11-12T10:00:00+08:00") -> None:
         async with self.app.state.runtime.sessions() as session, session.begin():

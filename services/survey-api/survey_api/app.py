@@ -2,34 +2,56 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
 
 from csi_shared.clock import Clock
 from csi_shared.limits import RateLimiter
-from csi_shared.runtime import Runtime
+from csi_shared.runtime import PeriodicJob, Runtime
 from csi_shared.web import build_app
 from survey_api.config import Settings
-from survey_api.consumers import TOPICS, handlers
 from survey_api.dealers.router import router as dealers_router
+from survey_api.jobs import Jobs
 from survey_api.models import Base
 from survey_api.questionnaires.router import router as questionnaires_router
 from survey_api.repair_orders.router import router as repair_orders_router
 from survey_api.surveys.notifier import Notifier, notifier_from
+from survey_api.surveys.page import PageLimits
+from survey_api.surveys.page import router as page_router
 from survey_api.surveys.router import router as surveys_router
+
+
+class PageAssets(StaticFiles):
+    """The survey page's CSS and JavaScript, never sniffed as another type."""
+
+    async def get_response(self, path: str, scope: Any) -> Response:
+        response = await super().get_response(path, scope)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cache-Control"] = "public, max-age=3600"
+        return response
 
 
 def create_app(
     settings: Settings | None = None, clock: Clock | None = None, notifier: Notifier | None = None
 ) -> FastAPI:
     settings = settings or Settings()
-    runtime = Runtime(
-        settings,
-        metadata=Base.metadata,
-        clock=clock,
-        topics=TOPICS,
-        handlers=handlers(notifier or notifier_from(settings.notifier, settings.data_dir)),
+    runtime = Runtime(settings, metadata=Base.metadata, clock=clock)
+    jobs = Jobs(
+        settings=settings,
+        sessions=runtime.sessions,
+        clock=runtime.clock,
+        notifier=notifier or notifier_from(settings.notifier, settings.data_dir),
     )
-    routers = [dealers_router, repair_orders_router, questionnaires_router, surveys_router]
+    runtime.add_job(PeriodicJob("send-invitations", settings.invitation_check_interval_s, jobs.send_due_invitations))
+    routers = [dealers_router, repair_orders_router, questionnaires_router, surveys_router, page_router]
     app = build_app(title="CSI survey-api", runtime=runtime, routers=routers)
+    # The survey page's stylesheet and script: same origin, so the page loads nothing from elsewhere.
+    app.mount("/static", PageAssets(directory=Path(__file__).parent / "static"), name="static")
     app.state.dms_rate_limiter = RateLimiter(settings.dms_requests_per_s, settings.dms_burst)
+    app.state.page_limits = PageLimits(settings)
+    app.state.jobs = jobs
     return app

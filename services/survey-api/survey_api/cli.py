@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 from csi_shared.db import create_engine, create_session_factory
 from survey_api.config import Settings
-from survey_api.dealers import service
+from survey_api.dealers import repository, service
 from survey_api.dealers.schemas import DealerIn
 
 
 async def _with_session(work):  # type: ignore[no-untyped-def]
     settings = Settings()
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, schema=settings.database_schema)
     try:
         async with create_session_factory(engine)() as session:
             result = await work(session, settings)
@@ -24,12 +25,40 @@ async def _with_session(work):  # type: ignore[no-untyped-def]
 
 
 def _api_key_create(args: argparse.Namespace) -> int:
+    expires_at = datetime.now(UTC) + timedelta(days=args.expires_in_days) if args.expires_in_days else None
+
     async def work(session, settings):  # type: ignore[no-untyped-def]
         return await service.create_api_key(
-            session=session, dealer_code=args.dealer, pepper=settings.api_key_pepper.get_secret_value()
-        )
+            session=session, dealer_code=args.dealer, pepper=settings.api_key_pepper.get_secret_value(),
+            expires_at=expires_at,
+        )  # fmt: skip
 
     print(asyncio.run(_with_session(work)))
+    return 0
+
+
+def _api_key_list(args: argparse.Namespace) -> int:
+    async def work(session, _settings):  # type: ignore[no-untyped-def]
+        return await repository.keys_of(session=session, dealer_code=args.dealer)
+
+    def when(moment: datetime | None) -> str:
+        return moment.isoformat(timespec="minutes") if moment else "-"
+
+    print(f"{'prefix':14} {'created':17} {'expires':17} {'revoked':17} last used")
+    for key in asyncio.run(_with_session(work)):
+        print(f"{key.prefix:14} {when(key.created_at):17} {when(key.expires_at):17} {when(key.revoked_at):17} "
+              f"{when(key.last_used_at)}")  # fmt: skip
+    return 0
+
+
+def _api_key_revoke(args: argparse.Namespace) -> int:
+    async def work(session, _settings):  # type: ignore[no-untyped-def]
+        return await service.revoke_api_key(
+            session=session, dealer_code=args.dealer, prefix=args.prefix, now=datetime.now(UTC)
+        )
+
+    key = asyncio.run(_with_session(work))
+    print(f"key {key.prefix} of {args.dealer} revoked at {key.revoked_at.isoformat(timespec='seconds')}")
     return 0
 
 
@@ -48,7 +77,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     keys = sub.add_parser("api-key", help="DMS API keys").add_subparsers(dest="api_key_command", required=True)
     create = keys.add_parser("create", help="print a new key for a dealer's DMS (stored hashed)")
     create.add_argument("--dealer", required=True)
+    create.add_argument("--expires-in-days", type=int, help="the key stops working after this many days")
     create.set_defaults(func=_api_key_create)
+    listing = keys.add_parser("list", help="a dealer's keys: prefix, created, expires, revoked, last used")
+    listing.add_argument("--dealer", required=True)
+    listing.set_defaults(func=_api_key_list)
+    revoke = keys.add_parser("revoke", help="revoke a key by the prefix it was shown with")
+    revoke.add_argument("--dealer", required=True)
+    revoke.add_argument("--prefix", required=True)
+    revoke.set_defaults(func=_api_key_revoke)
 
     dealers = sub.add_parser("dealers", help="dealers").add_subparsers(dest="dealers_command", required=True)
     add = dealers.add_parser("add", help="add or update a dealer")

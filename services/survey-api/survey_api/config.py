@@ -1,10 +1,18 @@
 """survey-api settings: `CSI_SURVEY_API_<NAME>`, falling back to `CSI_<NAME>`."""
 
-from typing import Literal
+from __future__ import annotations
 
+import hashlib
+import hmac
+from datetime import time
+from typing import Annotated, Literal
+
+from fastapi import Depends
 from pydantic_settings import SettingsConfigDict
 
 from csi_shared.settings import ServiceSettings
+from csi_shared.web import app_settings
+from survey_api.surveys.service import InvitationPolicy
 
 
 class Settings(ServiceSettings):
@@ -13,8 +21,33 @@ class Settings(ServiceSettings):
 
     port: int = 8001
     max_batch_size: int = 1000
-    max_body_bytes: int = 8_000_000
-    """A batch of 1000 ROs is about 1.5 MB."""
-    survey_url_template: str = "http://127.0.0.1:8001/v1/surveys/{token}"
+    max_body_bytes: int = 64_000
+    route_body_limits: dict[str, int] = {"/v1/repair-orders/batch": 2_000_000}
+    """A batch of 1000 ROs is about 1.5 MB; everything else, a survey answer or one RO included, needs a few KB."""
+    survey_url_template: str = "http://127.0.0.1:8001/s/{token}"
+    """The link in the SMS: the customer's page. Its origin is also the one form posts must come from."""
     notifier: Literal["log", "file"] = "log"
     """How invitations are sent: `log`, or `file` (a dev SMS inbox at <data_dir>/sms-outbox.jsonl)."""
+    invitation_send_time: time = time(10, 0)
+    """Links go out the day after delivery at this local time: memory is fresh, response rates fall with delay."""
+    invitation_check_interval_s: float = 30.0
+    page_requests_per_s_per_link: float = 1.0
+    page_burst_per_link: int = 20
+    page_requests_per_s_per_client: float = 20.0
+    page_burst_per_client: int = 200
+    """The survey page is public: a link, and a client address, may only ask so often (429 with Retry-After).
+    Generous per address: many phones share one carrier-grade NAT address."""
+
+    @property
+    def invitations(self) -> InvitationPolicy:
+        # The link secret is derived from the pepper with its own label, so the two never coincide.
+        secret = hmac.new(self.api_key_pepper.get_secret_value().encode(), b"survey-link", hashlib.sha256).digest()
+        return InvitationPolicy(self.survey_url_template, self.invitation_send_time, secret)
+
+    @property
+    def network_salt(self) -> bytes:
+        """The salt of the page's network hashes, derived from the pepper under its own label."""
+        return hmac.new(self.api_key_pepper.get_secret_value().encode(), b"survey-network", hashlib.sha256).digest()
+
+
+AppSettings = Annotated[Settings, Depends(app_settings)]

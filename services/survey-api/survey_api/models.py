@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint, func
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Time, UniqueConstraint, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from csi_shared.bus.tables import BigId, inbox_table, outbox_table
@@ -27,6 +27,8 @@ class Dealer(Base):
     name: Mapped[str] = mapped_column(String(200))
     region: Mapped[str | None] = mapped_column(String(50), index=True)
     time_zone: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    """The service desk's number, for customers."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now(), onupdate=func.now())
 
@@ -42,6 +44,9 @@ class ApiKey(Base):
     prefix: Mapped[str] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=func.now())
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    """Kept to the minute: a DMS posting all day writes it once a minute, not once a request."""
 
 
 class RepairOrder(Base):
@@ -61,6 +66,8 @@ class RepairOrder(Base):
     delivered_at: Mapped[datetime] = mapped_column(UtcDateTime)
     customer_id: Mapped[str | None] = mapped_column(ForeignKey("customers.id"), index=True)
     previous_visit_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    no_survey_reason: Mapped[str | None] = mapped_column(String(30))
+    """Why the RO got no survey link (no phone, out of the CSS scope, window closed); null when it has one."""
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -103,7 +110,10 @@ class Survey(Base):
     """A single-use survey link for one RO; only the token's hash is kept."""
 
     __tablename__ = "surveys"
-    __table_args__ = (UniqueConstraint("dealer_code", "ro_number", name="uq_surveys_dealer_ro"),)
+    __table_args__ = (
+        UniqueConstraint("dealer_code", "ro_number", name="uq_surveys_dealer_ro"),
+        Index("ix_surveys_unsent", "sent_at", "send_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -115,8 +125,19 @@ class Survey(Base):
     settlement_month: Mapped[str] = mapped_column(String(7))
     visit_date: Mapped[str] = mapped_column(String(10))
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    send_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    """When the link goes out: the day after delivery at 10:00 dealer time."""
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    send_claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    """A sender's lease: another replica leaves the survey alone until then; a sender that died lets it lapse."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     responded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    opened_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    """The first time the customer opened the page: the response-rate funnel."""
+    open_count: Mapped[int] = mapped_column(Integer, default=0)
+    browser_family: Mapped[str | None] = mapped_column(String(20))
+    network_hash: Mapped[str | None] = mapped_column(String(32))
+    """A salted hash of the opening client's network (/24 or /48): integrity signals, never the address itself."""
 
 
 class SurveyResponse(Base):
@@ -129,7 +150,7 @@ class SurveyResponse(Base):
     survey_id: Mapped[str | None] = mapped_column(ForeignKey("surveys.id"), unique=True)
     dealer_code: Mapped[str] = mapped_column(ForeignKey("dealers.code"))
     ro_number: Mapped[str] = mapped_column(String(50))
-    channel: Mapped[str] = mapped_column(String(10))
+    channel: Mapped[str] = mapped_column(String(20))
     questionnaire: Mapped[str] = mapped_column(String(30))
     questionnaire_version: Mapped[int] = mapped_column(Integer)
     settlement_month: Mapped[str] = mapped_column(String(7))
@@ -140,3 +161,7 @@ class SurveyResponse(Base):
     comment: Mapped[str | None] = mapped_column(String(2000))
     taken_by: Mapped[str | None] = mapped_column(String(100))
     submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    contact_consent: Mapped[bool | None] = mapped_column(Boolean)
+    """Asked after a dissatisfied answer: may the dealer call about it? Null until the customer says."""
+    contact_from: Mapped[time | None] = mapped_column(Time)
+    contact_to: Mapped[time | None] = mapped_column(Time)

@@ -6,11 +6,11 @@ from typing import Any
 import httpx
 import pytest
 
+from csi_dev.broker import LocalBroker
+from csi_dev.testing import Databases, bearer, make_settings, serve
 from csi_shared.auth import Role
 from csi_shared.clock import FrozenClock
 from csi_shared.events import SurveyInvitationCreated
-from csi_shared.localbroker import LocalBroker
-from csi_shared.testing import Databases, bearer, make_settings, serve
 from survey_api.app import create_app
 from survey_api.config import Settings
 from survey_api.dealers.service import create_api_key

@@ -22,9 +22,12 @@ async def _post(survey: Survey, body: dict[str, Any]) -> Any:
         ({"settled_at": "2026-11-02T08:00:00+08:00"}, "settled_at", "settled_at is before opened_at"),
         ({"opened_at": "2026-11-02T09:10:00"}, "opened_at", "timezone"),
         # DMS systems send 0001-01-01 for "no date"; it used to reach the calendar arithmetic and answer 500.
-        ({"opened_at": "0001-01-01T00:00:00+08:00"}, "opened_at", "between 2000 and 2099"),
-        ({"promised_at": "9999-12-31T23:00:00-08:00"}, "promised_at", "between 2000 and 2099"),
-        ({"delivered_at": "2100-01-01T00:00:00+00:00"}, "delivered_at", "between 2000 and 2099"),
+        ({"opened_at": "0001-01-01T00:00:00+08:00"}, "opened_at", "must not be before 2000-01-01"),
+        ({"promised_at": "9999-12-31T23:00:00-08:00"}, "promised_at", "more than a day ahead"),
+        ({"delivered_at": "2100-01-01T00:00:00+00:00"}, "delivered_at", "more than a day ahead"),
+        # Within the platform's years but not yet happened: the clock is at 3 Nov 09:00 UTC.
+        ({"delivered_at": "2099-11-02T17:05:00+08:00"}, "delivered_at", "more than a day ahead"),
+        ({"settled_at": "2026-11-04T10:00:01+00:00"}, "settled_at", "more than a day ahead"),
         ({"estimate_amount": "12.345"}, "estimate_amount", "decimal places"),
         ({"invoice_amount": -1}, "invoice_amount", "greater than or equal to 0"),
         ({"jobs": []}, "jobs", "at least 1"),
@@ -41,6 +44,17 @@ async def test_each_field_rule_names_the_field_and_the_reason(
     assert response.headers["content-type"] == "application/problem+json"
     errors = response.json()["errors"]
     assert any(e["field"] == field and reason in e["reason"] for e in errors), errors
+
+
+async def test_a_time_up_to_a_day_ahead_is_taken_and_a_later_one_refused_in_a_batch_too(survey: Survey) -> None:
+    # Clocks and time zones disagree by hours: a DMS a few hours ahead of ours is not refused.
+    assert (await _post(survey, repair_order(delivered_at="2026-11-04T08:59:00+00:00"))).status_code == 201
+    late = repair_order(ro_number="RO-2", delivered_at="2099-11-02T17:05:00+08:00")
+    batch = await survey.client.post(
+        "/v1/repair-orders/batch", json={"items": [late]}, headers={"X-API-Key": survey.key}
+    )
+    (item,) = batch.json()["results"]
+    assert item["status"] == "rejected" and item["errors"][0]["field"] == "delivered_at", item
 
 
 async def test_a_bad_phone_number_is_named(survey: Survey) -> None:

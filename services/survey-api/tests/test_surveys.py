@@ -4,9 +4,9 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 
+from csi_dev.broker import LocalBroker
+from csi_dev.testing import eventually
 from csi_shared.events import Topic, parse_event
-from csi_shared.localbroker import LocalBroker
-from csi_shared.testing import eventually
 from tests.conftest import repair_order
 
 from .conftest import Survey
@@ -27,15 +27,13 @@ async def _post_ro(survey: Survey, **overrides: Any) -> Any:
 
 
 async def _token(survey: Survey, ro_number: str = "RO-2026-000123") -> str:
-    async def sent() -> str | None:
-        return next((i.token for i in survey.notifier.sent if i.ro_number == ro_number), None)
-
-    return str(await eventually(sent))
+    await survey.app.state.jobs.send_due_invitations()
+    return next(i.token for i in survey.notifier.sent if i.ro_number == ro_number)
 
 
 async def test_a_closed_ro_gets_a_survey_link_that_renders_in_the_asked_language(survey: Survey) -> None:
     await _post_ro(survey)
-    invitation = (await eventually(lambda: _sent(survey)))[0]
+    invitation = (await _sent(survey))[0]
     assert invitation.customer_phone == "+8613800138000"
     assert invitation.settlement_month == "2026-11"
     assert invitation.expires_at.isoformat() == "2026-12-15T16:00:00+00:00"  # 16 Dec 00:00 Shanghai
@@ -52,6 +50,7 @@ async def test_a_closed_ro_gets_a_survey_link_that_renders_in_the_asked_language
 
 
 async def _sent(survey: Survey) -> list[Any]:
+    await survey.app.state.jobs.send_due_invitations()
     return survey.notifier.sent
 
 
@@ -100,6 +99,12 @@ async def test_answers_are_checked_item_by_item(survey: Survey) -> None:
     response = await survey.client.post(f"/v1/surveys/{token}/responses", json=bad)
     fields = {e["field"] for e in response.json()["errors"]}
     assert fields == {"answers[0].item", "answers[1].score"}
+    # A flag or a string is not a score: `true` was stored as 1 (and opened a complaint), "9" read as 9.
+    for wrong in (True, "9"):
+        typed = await survey.client.post(
+            f"/v1/surveys/{token}/responses", json={"answers": [], "overall": wrong, "recommend": 9}
+        )
+        assert typed.status_code == 422 and typed.json()["errors"][0]["field"] == "overall", typed.text
     # Nothing was recorded: the link still works.
     assert (await survey.client.get(f"/v1/surveys/{token}")).status_code == 200
 
@@ -135,31 +140,56 @@ async def test_a_response_reaches_the_wire_with_factors_month_region_and_comment
     ]  # fmt: skip
 
 
-async def test_a_cra_records_phone_answers_for_own_dealers_only(survey: Survey) -> None:
+async def test_only_the_oem_survey_center_records_phone_answers_never_dealer_staff(survey: Survey) -> None:
     await _post_ro(survey)
-    body = {
-        "dealer_code": "D001",
-        "ro_number": "RO-2026-000123",
-        "channel": "phone",
-        "answers": ANSWERS,
-        "overall": 7,
-        "recommend": 6,
-    }
-    other = await survey.client.post("/v1/survey-responses", json=body, headers=survey.auth("cra", dealers=["D002"]))
-    assert other.status_code == 403
-    advisor = await survey.client.post(
-        "/v1/survey-responses", json=body, headers=survey.auth("service_advisor", dealers=["D001"])
-    )
-    assert advisor.status_code == 403
-    missing = await survey.client.post(
-        "/v1/survey-responses", json={**body, "ro_number": "NOPE"}, headers=survey.auth("cra", dealers=["D001"])
-    )
-    assert missing.status_code == 404
-    ok = await survey.client.post("/v1/survey-responses", json=body, headers=survey.auth("cra", dealers=["D001"]))
-    assert ok.status_code == 201 and ok.json()["channel"] == "phone"
-    # The customer's link is now used up: one response per RO, whatever the channel.
     token = await _token(survey)
+    body = {"dealer_code": "D001", "ro_number": "RO-2026-000123", "answers": ANSWERS, "overall": 7, "recommend": 6}
+    for role in ("cra", "service_advisor", "service_manager", "general_manager"):
+        refused = await survey.client.post(
+            "/v1/survey-responses", json=body, headers=survey.auth(role, dealers=["D001"])
+        )
+        assert refused.status_code == 403, role  # a dealer never writes its own score
+    as_callback = await survey.client.post(
+        "/v1/survey-responses", json={**body, "channel": "callback"}, headers=survey.auth("survey_center")
+    )
+    assert as_callback.status_code == 422  # no callback channel any more
+    west = await survey.client.post(
+        "/v1/survey-responses", json=body, headers=survey.auth("survey_center", region="west")
+    )
+    missing = await survey.client.post(
+        "/v1/survey-responses", json={**body, "ro_number": "NOPE"}, headers=survey.auth("survey_center")
+    )
+    assert west.status_code == missing.status_code == 404
+    ok = await survey.client.post(
+        "/v1/survey-responses", json=body, headers=survey.auth("survey_center", region="east")
+    )
+    assert ok.status_code == 201 and ok.json()["channel"] == "survey_center"
+    # The customer's link is now used up: one response per RO, whatever the channel.
     assert (await survey.client.get(f"/v1/surveys/{token}")).status_code == 409
+
+
+async def test_the_survey_centre_calls_the_months_customers_who_have_not_answered(survey: Survey) -> None:
+    from datetime import UTC, datetime
+
+    await _post_ro(survey)
+    await _post_ro(survey, ro_number="RO-2")
+    await _post_ro(survey, ro_number="RO-3", customer={"name": "韩梅梅", "phone": None})  # no link: nobody to call
+    token = await _token(survey, "RO-2")
+    answered = {"answers": ANSWERS, "overall": 9, "recommend": 9}
+    assert (await survey.client.post(f"/v1/surveys/{token}/responses", json=answered)).status_code == 201
+    center = survey.auth("survey_center", region="east")
+    early = await survey.client.get("/v1/survey-center/calls", params={"month": "2026-11"}, headers=center)
+    assert early.status_code == 200 and early.json()["open"] is False and early.json()["items"] == []
+    survey.clock.set(datetime(2026, 11, 16, 1, 0, tzinfo=UTC))  # 16 Nov 09:00 Shanghai: the calls begin
+    calls = (await survey.client.get("/v1/survey-center/calls", params={"month": "2026-11"}, headers=center)).json()
+    assert calls["open"] is True
+    assert [(c["ro_number"], c["phone"]) for c in calls["items"]] == [("RO-2026-000123", "+8613800138000")]
+    cra = await survey.client.get("/v1/survey-center/calls", params={"month": "2026-11"},
+                                  headers=survey.auth("cra", dealers=["D001"]))  # fmt: skip
+    assert cra.status_code == 403
+    survey.clock.set(datetime(2026, 12, 15, 16, 0, tzinfo=UTC))  # 16 Dec 00:00 Shanghai: the window has closed
+    closed = (await survey.client.get("/v1/survey-center/calls", params={"month": "2026-11"}, headers=center)).json()
+    assert closed["items"] == []
 
 
 async def test_corrections_do_not_send_a_second_survey(survey: Survey) -> None:
@@ -167,4 +197,4 @@ async def test_corrections_do_not_send_a_second_survey(survey: Survey) -> None:
     await _post_ro(survey, mileage_km=23111)
     await _post_ro(survey, ro_number="RO-2")  # a later RO, to know the first ones were all handled
     await _token(survey, "RO-2")
-    assert [i.ro_number for i in survey.notifier.sent] == ["RO-2026-000123", "RO-2"]
+    assert sorted(i.ro_number for i in survey.notifier.sent) == ["RO-2", "RO-2026-000123"]

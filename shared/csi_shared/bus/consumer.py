@@ -18,7 +18,7 @@ from csi_shared.bus.kafka import ensure_topics, new_producer
 from csi_shared.bus.outbox import Outbox, Work
 from csi_shared.clock import Clock
 from csi_shared.db import database_unavailable
-from csi_shared.events import Envelope, MalformedEvent, UnknownEvent, dlq_topic, parse_event
+from csi_shared.events import Envelope, MalformedEvent, UnknownEvent, dlq_topic, parse_wanted_event
 from csi_shared.logs import correlated
 from csi_shared.settings import ServiceSettings
 
@@ -189,7 +189,7 @@ class ConsumerRunner:
 
     async def _decode(self, record: ConsumerRecord) -> Envelope[Any] | None:
         try:
-            event = parse_event(record.value)
+            event = parse_wanted_event(record.value, self.handlers)
         except UnknownEvent as exc:
             if exc.event_type in self.handlers:
                 await self._dead_letter(record, exc)  # a version of our type that this code cannot read
@@ -197,7 +197,7 @@ class ConsumerRunner:
         except MalformedEvent as exc:
             await self._dead_letter(record, exc)
             return None
-        return event if event.type in self.handlers else None
+        return event
 
     async def _handle_all(self, todo: list[tuple[ConsumerRecord, Envelope[Any]]]) -> None:
         try:

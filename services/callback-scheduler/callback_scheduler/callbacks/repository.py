@@ -8,23 +8,20 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callback_scheduler.models import Callback, CallbackAttempt, Dealer
+from callback_scheduler.models import Callback, CallbackAttempt, ComplaintSeen, DataFixTask, Dealer, RepairOrderSeen
 
 
 async def by_occasion(*, session: AsyncSession, occasion: str) -> Callback | None:
     return (await session.execute(select(Callback).where(Callback.occasion == occasion))).scalar_one_or_none()
 
 
-async def get(*, session: AsyncSession, callback_id: str) -> Callback | None:
-    return await session.get(Callback, callback_id)
+async def get(*, session: AsyncSession, callback_id: str, lock: bool = False) -> Callback | None:
+    """A callback; `lock` holds its row until the transaction ends, for a read-check-write such as recording a call."""
+    return await session.get(Callback, callback_id, with_for_update=lock or None)
 
 
 async def dealer(*, session: AsyncSession, code: str) -> Dealer | None:
     return await session.get(Dealer, code)
-
-
-async def dealers_in_region(*, session: AsyncSession, region: str) -> list[str]:
-    return list((await session.execute(select(Dealer.code).where(Dealer.region == region))).scalars())
 
 
 async def worklist(
@@ -37,7 +34,7 @@ async def worklist(
     after: tuple[datetime, str] | None,
     limit: int,
 ) -> list[Callback]:
-    """Callbacks most urgent first (earliest due), from after a cursor position."""
+    """Callbacks in calling order: what can be called now first (earliest planned time), from after a cursor."""
     query = select(Callback)
     if dealer_codes is not None:
         query = query.where(Callback.dealer_code.in_(dealer_codes))
@@ -48,9 +45,11 @@ async def worklist(
     if due_before:
         query = query.where(Callback.due_at < due_before)
     if after:
-        due, callback_id = after
-        query = query.where((Callback.due_at > due) | ((Callback.due_at == due) & (Callback.id > callback_id)))
-    query = query.order_by(Callback.due_at, Callback.id).limit(limit)
+        planned, callback_id = after
+        query = query.where(
+            (Callback.planned_at > planned) | ((Callback.planned_at == planned) & (Callback.id > callback_id))
+        )
+    query = query.order_by(Callback.planned_at, Callback.id).limit(limit)
     return list((await session.execute(query)).scalars())
 
 
@@ -63,3 +62,49 @@ async def attempts_of(*, session: AsyncSession, callback_ids: Sequence[str]) -> 
     for attempt in (await session.execute(query)).scalars():
         found.setdefault(attempt.callback_id, []).append(attempt)
     return found
+
+
+async def earlier_issues(*, session: AsyncSession, callback: Callback, limit: int = 5) -> list[Callback]:
+    """The customer's earlier calls at this dealer that raised something, newest first."""
+    if callback.customer_id is None:
+        return []
+    query = (
+        select(Callback)
+        .where(
+            Callback.dealer_code == callback.dealer_code, Callback.customer_id == callback.customer_id,
+            Callback.id != callback.id, (Callback.issue.is_not(None)) | (Callback.dissatisfied.is_(True)),
+        )
+        .order_by(Callback.completed_at.desc())
+        .limit(limit)
+    )  # fmt: skip
+    return list((await session.execute(query)).scalars())
+
+
+async def open_complaints(*, session: AsyncSession, dealer_code: str, customer_id: str | None) -> list[ComplaintSeen]:
+    """The customer's complaint cases at this dealer that are not closed yet."""
+    if customer_id is None:
+        return []
+    ros = select(RepairOrderSeen.ro_number).where(
+        RepairOrderSeen.dealer_code == dealer_code, RepairOrderSeen.customer_id == customer_id
+    )
+    query = (
+        select(ComplaintSeen)
+        .where(
+            ComplaintSeen.dealer_code == dealer_code,
+            ComplaintSeen.ro_number.in_(ros),
+            ComplaintSeen.closed_at.is_(None),
+        )
+        .order_by(ComplaintSeen.opened_at.desc())
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def data_fix_tasks(
+    *, session: AsyncSession, dealer_code: str, status: str | None, service_advisor_id: str | None
+) -> list[DataFixTask]:
+    query = select(DataFixTask).where(DataFixTask.dealer_code == dealer_code)
+    if status:
+        query = query.where(DataFixTask.status == status)
+    if service_advisor_id:
+        query = query.where(DataFixTask.service_advisor_id == service_advisor_id)
+    return list((await session.execute(query.order_by(DataFixTask.created_at).limit(500))).scalars())

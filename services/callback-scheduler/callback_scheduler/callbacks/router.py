@@ -1,50 +1,65 @@
-"""GET /v1/callbacks (the CRA worklist) and GET /v1/callbacks/{id}."""
+"""The CRA worklist, one callback with its call script, recording calls, quality tracking, data-fix tasks."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callback_scheduler.callbacks import repository, service
-from callback_scheduler.callbacks.rules import Outcome
+from callback_scheduler.callbacks import attempts, repository, special
+from callback_scheduler.callbacks.questions import script
 from callback_scheduler.callbacks.schemas import (
     AttemptIn,
     AttemptOut,
     CallbackOut,
     CallbackPage,
+    CallContext,
     CustomerOut,
+    DataFixTaskOut,
+    DataFixTaskPage,
+    OpenComplaintOut,
+    OpenIssueOut,
     QualityTrackingIn,
+    ScriptQuestion,
+    VisitOut,
+    jobs_out,
 )
+from callback_scheduler.config import AppSettings
 from callback_scheduler.models import Callback, CallbackAttempt, Dealer, RepairOrderSeen
 from csi_shared.auth import CALLING_ROLES, CurrentUser, Principal, Role, mask_phone, require_role
+from csi_shared.dealers import codes_in_scope, dealer_in_scope
 from csi_shared.errors import Forbidden, InvalidInput, NotFound
+from csi_shared.events import CallbackReason, CallbackStatus
+from csi_shared.identifiers import DealerCodeFilter, DealerCodeQuery
 from csi_shared.pagination import decode_cursor, encode_cursor
-from csi_shared.web import DbSession, RequestWork
+from csi_shared.web import DbSession, Now, RequestWork
 
-router = APIRouter(prefix="/v1/callbacks", tags=["callbacks"])
+router = APIRouter(tags=["callbacks"])
 
-Status = Literal["open", "completed", "declined", "unreachable", "cancelled"]
-Reason = Literal["post_service", "dormant_6m", "comeback", "major_complaint", "quality_tracking"]
+
+def _phone(user: Principal, dealer_code: str, phone: str | None) -> str | None:
+    return phone if user.sees_phone_numbers_of(dealer_code) else mask_phone(phone)
 
 
 def to_out(callback: Callback, user: Principal, now: datetime, attempts: Sequence[CallbackAttempt] = ()) -> CallbackOut:
-    phone = callback.customer_phone
-    if not user.sees_phone_numbers_of(callback.dealer_code):
-        phone = mask_phone(phone)
     return CallbackOut(
         id=callback.id,
         dealer_code=callback.dealer_code,
         ro_number=callback.ro_number,
-        reason=callback.reason,
-        status=callback.status,
-        overdue=callback.status == "open" and now > callback.due_at,
+        reason=CallbackReason(callback.reason),
+        status=CallbackStatus(callback.status),
+        overdue=callback.status == CallbackStatus.OPEN and now > callback.due_at,
         due_at=callback.due_at,
         planned_at=callback.planned_at,
-        customer=CustomerOut(name=callback.customer_name, phone=phone),
+        customer=CustomerOut(
+            name=callback.customer_name,
+            phone=_phone(user, callback.dealer_code, callback.customer_phone),
+            alternate_phone=_phone(user, callback.dealer_code, callback.alternate_phone),
+        ),
         related_ro_number=callback.related_ro_number,
         note=callback.note,
         completed_at=callback.completed_at,
@@ -53,14 +68,14 @@ def to_out(callback: Callback, user: Principal, now: datetime, attempts: Sequenc
     )
 
 
-@router.get("", response_model=CallbackPage, summary="The CRA worklist, most urgent first")
+@router.get("/v1/callbacks", response_model=CallbackPage, summary="The CRA worklist: what can be called now first")
 async def list_callbacks(
-    request: Request,
     session: DbSession,
     user: CurrentUser,
-    dealer_code: str | None = None,
-    status: Status | None = None,
-    reason: Reason | None = None,
+    now: Now,
+    dealer_code: DealerCodeFilter = None,
+    status: CallbackStatus | None = None,
+    reason: CallbackReason | None = None,
     due_before: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
@@ -72,12 +87,8 @@ async def list_callbacks(
         if not user.may_access(dealer_code, dealer.region if dealer else None):
             raise Forbidden(f"dealer {dealer_code} is outside your scope")
         codes: list[str] | None = [dealer_code]
-    elif user.all_dealers:
-        codes = None
-    elif user.region is not None:
-        codes = await repository.dealers_in_region(session=session, region=user.region)
     else:
-        codes = sorted(user.dealers)
+        codes = await codes_in_scope(session, Dealer, user)
     items = await repository.worklist(
         session=session,
         dealer_codes=codes,
@@ -87,57 +98,134 @@ async def list_callbacks(
         after=decode_cursor(cursor) if cursor else None,
         limit=limit + 1,
     )
-    now = request.app.state.runtime.clock.now()
     page, more = items[:limit], len(items) > limit
-    attempts = await repository.attempts_of(session=session, callback_ids=[c.id for c in page])
+    found = await repository.attempts_of(session=session, callback_ids=[c.id for c in page])
+    last = page[-1] if page else None
     return CallbackPage(
-        items=[to_out(c, user, now, attempts.get(c.id, [])) for c in page],
-        next_cursor=encode_cursor(page[-1].due_at, page[-1].id) if more else None,
+        items=[to_out(c, user, now, found.get(c.id, [])) for c in page],
+        next_cursor=encode_cursor(last.planned_at or last.due_at, last.id) if more and last else None,
     )
 
 
-async def _visible(session: AsyncSession, user: Principal, callback_id: str) -> tuple[Callback, Dealer]:
-    callback = await repository.get(session=session, callback_id=callback_id)
+async def _visible(
+    session: AsyncSession, user: Principal, callback_id: str, *, lock: bool = False
+) -> tuple[Callback, Dealer]:
+    callback = await repository.get(session=session, callback_id=callback_id, lock=lock)
     dealer = await repository.dealer(session=session, code=callback.dealer_code) if callback else None
     if callback is None or dealer is None or not user.may_access(callback.dealer_code, dealer.region):
         raise NotFound(f"callback {callback_id} not found")
     return callback, dealer
 
 
-@router.get("/{callback_id}", response_model=CallbackOut, summary="One callback with its attempts")
-async def get_callback(callback_id: str, request: Request, session: DbSession, user: CurrentUser) -> CallbackOut:
-    callback, _ = await _visible(session, user, callback_id)
-    attempts = await repository.attempts_of(session=session, callback_ids=[callback.id])
-    return to_out(callback, user, request.app.state.runtime.clock.now(), attempts.get(callback.id, []))
+def _visit(seen: RepairOrderSeen | None, tz: ZoneInfo) -> VisitOut | None:
+    if seen is None:
+        return None
+    advisor = (
+        {"id": seen.service_advisor_id, "name": seen.service_advisor_name or ""} if seen.service_advisor_id else None
+    )
+    return VisitOut(
+        ro_number=seen.ro_number, visit_date=seen.delivered_at.astimezone(tz).date(), delivered_at=seen.delivered_at,
+        mileage_km=seen.mileage_km, service_advisor=advisor, jobs=jobs_out(seen.jobs),
+    )  # fmt: skip
+
+
+def _service_word(seen: RepairOrderSeen | None) -> str | None:
+    kinds = {j.get("kind") for j in (seen.jobs or [])} if seen else set()
+    if not kinds:
+        return None
+    return "保养" if kinds == {"maintenance"} else "维修"
+
+
+async def _context(session: AsyncSession, callback: Callback, dealer: Dealer, language: str) -> CallContext:
+    tz = ZoneInfo(dealer.time_zone)
+    seen = (
+        await session.get(RepairOrderSeen, (callback.dealer_code, callback.ro_number)) if callback.ro_number else None
+    )
+    earlier = (
+        await session.get(RepairOrderSeen, (callback.dealer_code, callback.related_ro_number))
+        if callback.related_ro_number
+        else None
+    )
+    visit = _visit(seen, tz)
+    issues = await repository.earlier_issues(session=session, callback=callback)
+    complaints = await repository.open_complaints(
+        session=session, dealer_code=callback.dealer_code, customer_id=callback.customer_id
+    )
+    return CallContext(
+        visit=visit,
+        earlier_visit=_visit(earlier, tz),
+        open_issues=[
+            OpenIssueOut(
+                callback_id=c.id,
+                ro_number=c.ro_number,
+                raised_at=c.completed_at or c.updated_at,
+                issue=c.issue,
+                dissatisfied=c.dissatisfied,
+            )
+            for c in issues
+        ],
+        open_complaints=[
+            OpenComplaintOut(
+                complaint_id=c.complaint_id,
+                ro_number=c.ro_number,
+                opened_at=c.opened_at,
+                category=c.category,
+                severity=c.severity,
+            )
+            for c in complaints
+        ],
+        script=[
+            ScriptQuestion(**q)
+            for q in script(
+                CallbackReason(callback.reason),
+                language=language,
+                visit_date=visit.visit_date.isoformat() if visit else None,
+                service=_service_word(seen),
+            )
+        ],
+    )
+
+
+@router.get("/v1/callbacks/{callback_id}", response_model=CallbackOut, summary="One callback with its call script")
+async def get_callback(
+    callback_id: str, session: DbSession, user: CurrentUser, now: Now, language: Literal["zh-CN", "en"] = "zh-CN"
+) -> CallbackOut:
+    callback, dealer = await _visible(session, user, callback_id)
+    found = await repository.attempts_of(session=session, callback_ids=[callback.id])
+    out = to_out(callback, user, now, found.get(callback.id, []))
+    out.context = await _context(session, callback, dealer, language)
+    return out
 
 
 @router.post(
-    "/{callback_id}/attempts", status_code=201, response_model=CallbackOut,
+    "/v1/callbacks/{callback_id}/attempts", status_code=201, response_model=CallbackOut,
     responses={409: {"description": "The callback is no longer open"}}, summary="Record a call (CRA or SA of the dealer)",
 )  # fmt: skip
 async def post_attempt(
-    callback_id: str, body: AttemptIn, request: Request, work: RequestWork, user: CurrentUser
+    callback_id: str, body: AttemptIn, work: RequestWork, user: CurrentUser, settings: AppSettings
 ) -> CallbackOut:
     require_role(user, *CALLING_ROLES)
-    callback, dealer = await _visible(work.session, user, callback_id)
+    # Locked: on PostgreSQL two calls recorded at once would otherwise both find the callback open.
+    callback, dealer = await _visible(work.session, user, callback_id, lock=True)
     if dealer.code not in user.dealers:
         raise Forbidden("only the dealer's own CRA or service advisors record calls")
-    await service.record_attempt(
-        work, callback=callback, dealer=dealer, outcome=Outcome(body.outcome), note=body.note,
+    await attempts.record_attempt(
+        work, callback=callback, dealer=dealer, outcome=body.outcome, note=body.note,
         reschedule_at=body.reschedule_at, answers=body.answers.model_dump(exclude_none=True) if body.answers else None,
-        issue=body.issue, made_by=user.subject, settings=request.app.state.settings,
+        issue=body.issue, alternate_phone=body.alternate_phone, made_by=user.subject, settings=settings,
     )  # fmt: skip
     await work.session.commit()
-    attempts = await repository.attempts_of(session=work.session, callback_ids=[callback.id])
-    return to_out(callback, user, work.clock.now(), attempts.get(callback.id, []))
+    found = await repository.attempts_of(session=work.session, callback_ids=[callback.id])
+    return to_out(callback, user, work.clock.now(), found.get(callback.id, []))
 
 
 @router.post(
-    "", status_code=201, response_model=CallbackOut, responses={200: {"description": "One is already open for this RO"}},
+    "/v1/callbacks", status_code=201, response_model=CallbackOut,
+    responses={200: {"description": "One is already open for this RO"}},
     summary="Ask for a quality-tracking callback on an RO (SA or manager)",
 )  # fmt: skip
 async def post_quality_tracking(
-    body: QualityTrackingIn, request: Request, response: Response, work: RequestWork, user: CurrentUser
+    body: QualityTrackingIn, response: Response, work: RequestWork, user: CurrentUser, settings: AppSettings
 ) -> CallbackOut:
     require_role(user, Role.SERVICE_ADVISOR, Role.SERVICE_MANAGER, Role.GENERAL_MANAGER)
     if body.dealer_code not in user.dealers:
@@ -146,10 +234,30 @@ async def post_quality_tracking(
     ro = await work.session.get(RepairOrderSeen, (body.dealer_code, body.ro_number))
     if dealer is None or ro is None:
         raise NotFound(f"repair order {body.dealer_code}/{body.ro_number} not found")
-    callback, created = await service.request_quality_tracking(
-        work, dealer=dealer, ro=ro, note=body.note, due_at=body.due_at, requested_by=user.subject,
-        settings=request.app.state.settings,
+    callback, created = await special.request_quality_tracking(
+        work, dealer=dealer, ro=ro, note=body.note, due_at=body.due_at, requested_by=user.subject, settings=settings,
     )  # fmt: skip
     await work.session.commit()
     response.status_code = 201 if created else 200
     return to_out(callback, user, work.clock.now())
+
+
+@router.get(
+    "/v1/data-fix-tasks", response_model=DataFixTaskPage, tags=["data-fix tasks"],
+    summary="Wrong numbers found on calls, for the RO's service advisor to put right in the DMS",
+)  # fmt: skip
+async def list_data_fix_tasks(
+    session: DbSession,
+    user: CurrentUser,
+    dealer_code: DealerCodeQuery,
+    status: Literal["open", "closed"] | None = "open",
+    service_advisor_id: str | None = None,
+) -> DataFixTaskPage:
+    await dealer_in_scope(session, Dealer, user, dealer_code)
+    tasks = await repository.data_fix_tasks(
+        session=session, dealer_code=dealer_code, status=status, service_advisor_id=service_advisor_id
+    )
+    items = [DataFixTaskOut.model_validate(t) for t in tasks]
+    for item in items:
+        item.wrong_phone = _phone(user, dealer_code, item.wrong_phone)
+    return DataFixTaskPage(items=items)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from enum import StrEnum
 from zoneinfo import ZoneInfo
+
+from csi_shared.calendar import months_before
+from csi_shared.events import CallbackOutcome, CallbackReason, CallbackStatus
 
 END_OF_DAY = time(23, 59, 59)
 
@@ -35,82 +37,98 @@ def plan_callback(delivered_at: datetime, tz: ZoneInfo, window_start: time | Non
     return datetime.combine(day, window_start or default_time, tzinfo=tz).astimezone(UTC)
 
 
+@dataclass(frozen=True)
+class CallingWindow:
+    """Local times of day between which a call may be made: [start, end)."""
+
+    start: time
+    end: time
+
+
+def next_call_time(earliest: datetime, tz: ZoneInfo, window: CallingWindow) -> datetime:
+    """The first moment at or after `earliest` that falls inside the daily window, on the dealer's calendar.
+
+    The window is the customer's preferred one when they gave it at reception, else the dealer's calling hours:
+    a retry is never planned at 00:30.
+    """
+    local = earliest.astimezone(tz)
+    today = local.date()
+    for day in (today, today + timedelta(days=1)):
+        opens = datetime.combine(day, window.start, tzinfo=tz)
+        closes = datetime.combine(day, window.end, tzinfo=tz)
+        if local < closes:
+            return max(local, opens).astimezone(UTC)
+    raise AssertionError("a window with start < end always opens again the next day")
+
+
+def calling_window(preferred: tuple[time, time] | None, calling_hours: CallingWindow) -> CallingWindow:
+    """The customer's preferred window if they gave one, otherwise the dealer's calling hours."""
+    return CallingWindow(*preferred) if preferred else calling_hours
+
+
+def visit_callback_reason(*, comeback: bool) -> CallbackReason:
+    """One visit, one call: a comeback RO gets one callback, with the comeback questions, instead of the usual one."""
+    return CallbackReason.COMEBACK if comeback else CallbackReason.POST_SERVICE
+
+
+def status_at_planning(*, callback_consent: bool) -> CallbackStatus:
+    """A customer who declined callbacks at reception is recorded as declined for every callback planned from that
+    visit: still counted in coverage, visible, never silently dropped."""
+    return CallbackStatus.OPEN if callback_consent else CallbackStatus.DECLINED
+
+
 # --- attempts -------------------------------------------------------------------------------------
 
 
-class Outcome(StrEnum):
-    REACHED = "reached"
-    NO_ANSWER = "no_answer"
-    BUSY_RESCHEDULE = "busy_reschedule"
-    WRONG_NUMBER = "wrong_number"
-    NOT_OWNER = "not_owner"
-    DECLINED = "declined"
-
-
-FAILED_OUTCOMES = frozenset({Outcome.NO_ANSWER, Outcome.NOT_OWNER})
+FAILED_OUTCOMES = frozenset({CallbackOutcome.NO_ANSWER, CallbackOutcome.NOT_OWNER})
 """Calls that reached nobody who may answer: they count towards the attempt limit."""
 
 
 @dataclass(frozen=True)
 class AfterAttempt:
-    status: str
+    status: CallbackStatus
     failed_attempts: int
     planned_at: datetime | None
 
 
 def after_attempt(
     *,
-    outcome: Outcome,
+    outcome: CallbackOutcome,
     failed_attempts: int,
     max_attempts: int,
     planned_at: datetime | None,
     reschedule_at: datetime | None,
     now: datetime,
     retry_after: timedelta,
+    window: CallingWindow,
+    tz: ZoneInfo,
 ) -> AfterAttempt:
     """Where a callback stands after one call.
 
     - reached: completed (the answers are recorded);
     - busy_reschedule: the customer has no time now; the call moves to the agreed time and is not a failure;
     - no_answer, not_owner: a failed attempt (a call that reaches someone other than the customer or the owner is
-      not a callback); after `max_attempts` of them the callback is unreachable, until then it is retried later;
+      not a callback); after `max_attempts` of them the callback is unreachable, until then it is retried after
+      `retry_after`, at the first moment inside the calling window;
     - wrong_number: unreachable at once: the number on the RO is wrong and must be fixed at the dealer;
     - declined: the customer does not want the callback.
     """
-    if outcome is Outcome.REACHED:
-        return AfterAttempt("completed", failed_attempts, planned_at)
-    if outcome is Outcome.DECLINED:
-        return AfterAttempt("declined", failed_attempts, planned_at)
-    if outcome is Outcome.WRONG_NUMBER:
-        return AfterAttempt("unreachable", failed_attempts, planned_at)
-    if outcome is Outcome.BUSY_RESCHEDULE:
+    if outcome is CallbackOutcome.REACHED:
+        return AfterAttempt(CallbackStatus.COMPLETED, failed_attempts, planned_at)
+    if outcome is CallbackOutcome.DECLINED:
+        return AfterAttempt(CallbackStatus.DECLINED, failed_attempts, planned_at)
+    if outcome is CallbackOutcome.WRONG_NUMBER:
+        return AfterAttempt(CallbackStatus.UNREACHABLE, failed_attempts, planned_at)
+    if outcome is CallbackOutcome.BUSY_RESCHEDULE:
         assert reschedule_at is not None
-        return AfterAttempt("open", failed_attempts, reschedule_at)
+        return AfterAttempt(CallbackStatus.OPEN, failed_attempts, reschedule_at)
     failed = failed_attempts + 1
     if failed >= max_attempts:
-        return AfterAttempt("unreachable", failed, planned_at)
-    return AfterAttempt("open", failed, now + retry_after)
-
-
-SCORED_ANSWERS = ("visit_satisfaction", "reception", "repair_quality", "delivery", "parts_waiting", "appointment")
-
-
-def is_dissatisfied(answers: dict[str, object], threshold: int) -> bool:
-    """A score at or below the threshold, or an earlier issue still open: the complaint workflow takes over."""
-    low = any(isinstance(answers.get(k), int) and answers[k] <= threshold for k in SCORED_ANSWERS)  # type: ignore[operator]
-    return low or answers.get("earlier_issues_resolved") is False
+        return AfterAttempt(CallbackStatus.UNREACHABLE, failed, planned_at)
+    return AfterAttempt(CallbackStatus.OPEN, failed, next_call_time(now + retry_after, tz, window))
 
 
 # --- special callbacks ---------------------------------------------------------------------------
-
-
-def months_before(day: date, months: int) -> date:
-    """The same day `months` calendar months earlier, clamped to the month's last day (31 Aug - 6 months = 28/29 Feb)."""
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    month += 1
-    last_day = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
-    return date(year, month, min(day.day, last_day))
 
 
 def is_dormant(last_visit_at: datetime, now: datetime, tz: ZoneInfo, months: int = 6) -> bool:

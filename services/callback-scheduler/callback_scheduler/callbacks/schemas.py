@@ -1,48 +1,40 @@
-"""Callbacks and attempts on the wire."""
+"""Callbacks, attempts and data-fix tasks on the wire."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+from datetime import date, datetime
+from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from callback_scheduler.callbacks.questions import CallbackAnswers
+from csi_shared.events import CallbackOutcome, CallbackReason, CallbackStatus
+from csi_shared.identifiers import DealerCode, RoNumber
 from csi_shared.limits import Input
+from csi_shared.phones import normalise_phone
 
-Score = int | None
-
-
-class CallbackAnswers(Input):
-    """The callback questionnaire (DOMAIN.md "What a callback asks"): 1-10, null when not asked or not applicable."""
-
-    visit_satisfaction: int | None = Field(
-        default=None, ge=1, le=10, description="how the car runs, satisfied with the visit"
-    )
-    reception: int | None = Field(default=None, ge=1, le=10)
-    repair_quality: int | None = Field(default=None, ge=1, le=10)
-    delivery: int | None = Field(
-        default=None, ge=1, le=10, description="invoice explained and matching the estimate, car washed, advice given"
-    )
-    parts_waiting: int | None = Field(default=None, ge=1, le=10)
-    appointment: int | None = Field(default=None, ge=1, le=10)
-    earlier_issues_resolved: bool | None = None
-    dormant_reason: str | None = Field(
-        default=None, max_length=500, description="why a dormant customer stopped coming"
-    )
-    comment: str | None = Field(default=None, max_length=2000)
+__all__ = ["CallbackAnswers"]
 
 
 class AttemptIn(Input):
-    outcome: Literal["reached", "no_answer", "busy_reschedule", "wrong_number", "not_owner", "declined"]
+    outcome: CallbackOutcome
     note: str | None = Field(default=None, max_length=2000)
     reschedule_at: AwareDatetime | None = None
-    answers: CallbackAnswers | None = None
+    answers: CallbackAnswers | None = None  # type: ignore[valid-type]
     issue: str | None = Field(default=None, max_length=2000, description="what the customer raised; opens a complaint")
+    alternate_phone: str | None = Field(
+        default=None, max_length=32, description="another number the customer gave on the call, e.g. a landline"
+    )
+
+    @field_validator("alternate_phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        return normalise_phone(value) if value else None
 
 
 class AttemptOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
-    outcome: str
+    outcome: CallbackOutcome
     note: str | None
     reschedule_at: datetime | None
     answers: dict[str, object] | None
@@ -52,8 +44,8 @@ class AttemptOut(BaseModel):
 
 
 class QualityTrackingIn(Input):
-    dealer_code: str = Field(min_length=1, max_length=20)
-    ro_number: str = Field(min_length=1, max_length=50)
+    dealer_code: DealerCode
+    ro_number: RoNumber
     note: str | None = Field(default=None, max_length=1000)
     due_at: AwareDatetime | None = None
 
@@ -61,14 +53,67 @@ class QualityTrackingIn(Input):
 class CustomerOut(BaseModel):
     name: str
     phone: str | None
+    alternate_phone: str | None = None
+
+
+class JobOut(BaseModel):
+    op_code: str
+    description: str = ""
+    kind: str
+
+
+class VisitOut(BaseModel):
+    """The visit the call is about, as the CRA reads it out: "your car was serviced here on <date> …"."""
+
+    ro_number: str
+    visit_date: date = Field(description="the delivery day on the dealer's calendar")
+    delivered_at: datetime
+    mileage_km: int | None
+    service_advisor: dict[str, str] | None
+    jobs: list[JobOut]
+
+
+class OpenIssueOut(BaseModel):
+    """Something the customer raised on an earlier call."""
+
+    callback_id: str
+    ro_number: str | None
+    raised_at: datetime
+    issue: str | None
+    dissatisfied: bool
+
+
+class OpenComplaintOut(BaseModel):
+    complaint_id: str
+    ro_number: str | None
+    opened_at: datetime
+    category: str
+    severity: str
+
+
+class ScriptQuestion(BaseModel):
+    code: str
+    kind: str
+    text: str
+    choices: list[str] | None = None
+
+
+class CallContext(BaseModel):
+    """What the CRA needs on the call screen besides the customer."""
+
+    visit: VisitOut | None
+    earlier_visit: VisitOut | None = Field(description="for a comeback: the RO whose repair it repeats")
+    open_issues: list[OpenIssueOut]
+    open_complaints: list[OpenComplaintOut]
+    script: list[ScriptQuestion]
 
 
 class CallbackOut(BaseModel):
     id: str
     dealer_code: str
     ro_number: str | None
-    reason: str
-    status: str
+    reason: CallbackReason
+    status: CallbackStatus
     overdue: bool
     due_at: datetime
     planned_at: datetime | None
@@ -78,8 +123,31 @@ class CallbackOut(BaseModel):
     completed_at: datetime | None = None
     on_time: bool | None = None
     attempts: list[AttemptOut] = []
+    context: CallContext | None = Field(default=None, description="on GET /v1/callbacks/{id} only")
 
 
 class CallbackPage(BaseModel):
     items: list[CallbackOut]
     next_cursor: str | None
+
+
+class DataFixTaskOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    dealer_code: str
+    ro_number: str
+    callback_id: str
+    service_advisor_id: str | None
+    wrong_phone: str | None
+    status: str
+    reported_by: str
+    created_at: datetime
+    closed_at: datetime | None
+
+
+class DataFixTaskPage(BaseModel):
+    items: list[DataFixTaskOut]
+
+
+def jobs_out(jobs: list[dict[str, Any]] | None) -> list[JobOut]:
+    return [JobOut(**{k: j.get(k) or "" for k in ("op_code", "description", "kind")}) for j in jobs or []]

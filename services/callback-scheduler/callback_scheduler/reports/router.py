@@ -2,87 +2,69 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from callback_scheduler.models import Dealer
-from callback_scheduler.reports.queries import compliance, monthly_report
+from callback_scheduler.reports.queries import compliance, monthly_report, totals
+from callback_scheduler.reports.schemas import ComplianceReport, MonthlyReport
 from csi_shared.auth import CurrentUser
 from csi_shared.calendar import MONTH_PATTERN
 from csi_shared.dealers import dealer_in_scope, dealers_in_scope
-from csi_shared.web import DbSession
+from csi_shared.exports import csv_text
+from csi_shared.identifiers import DealerCodeFilter, DealerCodeQuery
+from csi_shared.web import DbSession, Now
 
 router = APIRouter(tags=["reports"])
 
 Month = Annotated[str, Query(pattern=MONTH_PATTERN, description="YYYY-MM, the dealer's calendar month")]
 
 
-@router.get("/v1/compliance", summary="Post-service callback compliance for one dealer, or a region's dealers (OEM)")
+@router.get(
+    "/v1/compliance", response_model=ComplianceReport,
+    summary="The 100% callback rule for one dealer, or a region's dealers (OEM)",
+)  # fmt: skip
 async def get_compliance(
-    request: Request,
-    session: DbSession,
-    user: CurrentUser,
-    month: Month,
-    dealer_code: str | None = None,
+    session: DbSession, user: CurrentUser, now: Now, month: Month, dealer_code: DealerCodeFilter = None,
     region: str | None = None,
-) -> dict[str, Any]:
+) -> ComplianceReport:  # fmt: skip
     dealers = await dealers_in_scope(session, Dealer, user, dealer_code, region)
-    rows = await compliance(session=session, dealers=dealers, month=month, now=request.app.state.runtime.clock.now())
-    total = {
-        k: sum(getattr(r, k) for r in rows)
-        for k in (
-            "ros",
-            "callbacks_created",
-            "completed",
-            "completed_on_time",
-            "overdue",
-            "declined",
-            "unreachable",
-            "open",
-        )
-    }
-    total["coverage_pct"] = round(100.0 * total["callbacks_created"] / total["ros"], 1) if total["ros"] else None
-    denominator = total["callbacks_created"] - total["declined"]
-    total["completed_within_5_days_pct"] = (
-        round(100.0 * total["completed_on_time"] / denominator, 1) if denominator else None
-    )
-    return {"month": month, "target_coverage_pct": 100.0, "dealers": [asdict(r) for r in rows], "total": total}
+    rows = await compliance(session=session, dealers=dealers, month=month, now=now)
+    return ComplianceReport(month=month, dealers=rows, total=totals(rows, month))
 
 
 @router.get(
-    "/v1/reports/monthly", summary="The monthly callback report of a dealer (JSON, or CSV with format=csv)",
+    "/v1/reports/monthly", response_model=MonthlyReport,
+    summary="The monthly callback report of a dealer (JSON, or CSV with format=csv)",
     responses={200: {"content": {"text/csv": {}}}},
 )  # fmt: skip
 async def get_monthly_report(
-    request: Request, session: DbSession, user: CurrentUser, month: Month, dealer_code: str,
+    session: DbSession, user: CurrentUser, now: Now, month: Month, dealer_code: DealerCodeQuery,
     format: Literal["json", "csv"] = "json",
 ) -> Any:  # fmt: skip
     dealer = await dealer_in_scope(session, Dealer, user, dealer_code)
-    report = await monthly_report(
-        session=session, dealer=dealer, month=month, now=request.app.state.runtime.clock.now(),
-        low_at_or_below=request.app.state.settings.dissatisfied_at_or_below,
-    )  # fmt: skip
-    body = asdict(report)
+    report = await monthly_report(session=session, dealer=dealer, month=month, now=now)
     if format == "json":
-        return body
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["section", "name", "value", "answered", "average", "low_answers"])
-    for key, value in body.items():
-        if key not in ("special_callbacks", "low_scoring_questions"):
-            writer.writerow(["summary", key, value, "", "", ""])
-    for reason, count in report.special_callbacks.items():
-        writer.writerow(["special_callbacks", reason, count, "", "", ""])
-    for low in report.low_scoring_questions:
-        writer.writerow(["low_scoring_questions", low.question, "", low.answered, low.average, low.low_answers])
-    filename = f"callback-report-{dealer.code}-{month}.csv"
+        return report
     return Response(
-        out.getvalue(),
+        _csv(report),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={"Content-Disposition": f'attachment; filename="callback-report-{dealer.code}-{month}.csv"'},
     )
+
+
+def _csv(report: MonthlyReport) -> str:
+    rows: list[list[Any]] = []
+    sections = ("complaints_by_source", "special_callbacks", "dormant_reasons", "low_scoring_questions", "cras")
+    for key, value in report.model_dump(exclude=set(sections)).items():
+        rows.append(["summary", key, value, "", "", ""])
+    for section in ("complaints_by_source", "special_callbacks", "dormant_reasons"):
+        for name, count in getattr(report, section).items():
+            rows.append([section, name, count, "", "", ""])
+    for low in report.low_scoring_questions:
+        rows.append(["low_scoring_questions", low.question, "", low.answered, low.average, low.low_answers])
+    for cra in report.cras:
+        rows.append(["cras", cra.made_by, cra.attempts, cra.reached, cra.reach_rate_pct, ""])
+    return csv_text(["section", "name", "value", "answered", "average", "low_answers"], rows)

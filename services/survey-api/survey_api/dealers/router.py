@@ -1,20 +1,23 @@
-"""PUT/GET /v1/dealers/{dealer_code}."""
+"""Dealers, and their DMS keys: issued, listed, revoked."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Response
 
 from csi_shared.auth import OEM_ROLES, CurrentUser, Role, require_role
 from csi_shared.errors import Forbidden, NotFound
-from csi_shared.web import DbSession
+from csi_shared.identifiers import DealerCodePath
+from csi_shared.web import DbSession, Now
+from survey_api.config import AppSettings
 from survey_api.dealers import repository, service
-from survey_api.dealers.schemas import DealerIn, DealerOut
+from survey_api.dealers.schemas import ApiKeyIn, ApiKeyInfo, ApiKeyList, ApiKeyOut, DealerIn, DealerOut
 
 router = APIRouter(prefix="/v1/dealers", tags=["dealers"])
 
-DealerCode = Annotated[str, Path(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_-]+$")]
+DealerCode = DealerCodePath
 
 
 @router.put("/{dealer_code}", response_model=DealerOut, summary="Create or update a dealer (admin, OEM)")
@@ -42,12 +45,47 @@ async def get_dealer(dealer_code: DealerCode, session: DbSession, user: CurrentU
     return DealerOut.model_validate(dealer)
 
 
-@router.post("/{dealer_code}/api-keys", status_code=201, summary="Issue a DMS API key for a dealer (admin); shown once")
+@router.post(
+    "/{dealer_code}/api-keys", status_code=201, response_model=ApiKeyOut,
+    summary="Issue a DMS API key for a dealer (admin); shown once",
+)  # fmt: skip
 async def create_api_key(
-    dealer_code: DealerCode, request: Request, session: DbSession, user: CurrentUser
-) -> dict[str, str]:
-    require_role(user, Role.ADMIN)
-    pepper = request.app.state.settings.api_key_pepper.get_secret_value()
-    key = await service.create_api_key(session=session, dealer_code=dealer_code, pepper=pepper)
+    dealer_code: DealerCode, session: DbSession, user: CurrentUser, settings: AppSettings, now: Now,
+    body: ApiKeyIn | None = None,
+) -> ApiKeyOut:  # fmt: skip
+    await _admin_of(session, user, dealer_code)
+    days = body.expires_in_days if body else None
+    key = await service.create_api_key(
+        session=session, dealer_code=dealer_code, pepper=settings.api_key_pepper.get_secret_value(),
+        expires_at=now + timedelta(days=days) if days else None,
+    )  # fmt: skip
     await session.commit()
-    return {"dealer_code": dealer_code, "api_key": key, "prefix": key[:12]}
+    return ApiKeyOut(dealer_code=dealer_code, api_key=key, prefix=key[:12])
+
+
+async def _admin_of(session: DbSession, user: CurrentUser, dealer_code: str) -> None:
+    require_role(user, Role.ADMIN)
+    dealer = await repository.get_dealer(session=session, code=dealer_code)
+    if dealer is None or not user.may_access(dealer.code, dealer.region):  # an admin of one region keys its dealers
+        raise NotFound(f"dealer {dealer_code} not found")
+
+
+@router.get("/{dealer_code}/api-keys", response_model=ApiKeyList, summary="A dealer's DMS keys (admin): never the keys")
+async def list_api_keys(dealer_code: DealerCode, session: DbSession, user: CurrentUser) -> ApiKeyList:
+    await _admin_of(session, user, dealer_code)
+    keys = await repository.keys_of(session=session, dealer_code=dealer_code)
+    return ApiKeyList(dealer_code=dealer_code, keys=[ApiKeyInfo.model_validate(k) for k in keys])
+
+
+@router.delete(
+    "/{dealer_code}/api-keys/{prefix}", status_code=204, summary="Revoke a DMS key (admin) by its prefix",
+    responses={404: {"description": "No such key at this dealer"}},
+)  # fmt: skip
+async def revoke_api_key(
+    dealer_code: DealerCode, prefix: Annotated[str, Path(min_length=12, max_length=12, pattern=r"^[A-Za-z0-9_-]+$")],
+    session: DbSession, user: CurrentUser, now: Now,
+) -> Response:  # fmt: skip
+    await _admin_of(session, user, dealer_code)
+    await service.revoke_api_key(session=session, dealer_code=dealer_code, prefix=prefix, now=now)
+    await session.commit()
+    return Response(status_code=204)

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 
 from csi_shared.auth import CurrentUser, mask_phone
-from csi_shared.errors import DomainError, NotFound, PayloadTooLarge, field_errors
-from csi_shared.logs import request_id
-from csi_shared.web import DbSession
+from csi_shared.errors import DomainError, InvalidInput, NotFound, PayloadTooLarge, field_errors
+from csi_shared.identifiers import DealerCodePath, RoNumberPath
+from csi_shared.web import DbSession, RequestWork
+from survey_api.config import AppSettings
 from survey_api.dealers.dms_auth import DmsDealer
 from survey_api.dealers.repository import get_dealer
 from survey_api.repair_orders import repository, service
@@ -28,21 +29,12 @@ router = APIRouter(prefix="/v1/repair-orders", tags=["repair orders"])
     responses={200: {"description": "A replay (identical: nothing changes) or a correction of a known RO"}},
 )
 async def post_repair_order(
-    body: RepairOrderIn, request: Request, response: Response, session: DbSession, dealer_code: DmsDealer
+    body: RepairOrderIn, response: Response, work: RequestWork, settings: AppSettings, dealer_code: DmsDealer
 ) -> Any:
-    runtime = request.app.state.runtime
-    (accepted,) = await service.accept(
-        session=session,
-        outbox=runtime.outbox,
-        items=[body],
-        caller_dealer=dealer_code,
-        now=runtime.clock.now(),
-        survey_url_template=request.app.state.settings.survey_url_template,
-        correlation_id=request_id.get(),
-    )
+    (accepted,) = await service.accept(work, items=[body], caller_dealer=dealer_code, invitations=settings.invitations)
     if isinstance(accepted, DomainError):
         raise accepted
-    await session.commit()
+    await work.session.commit()
     if accepted.outcome is not service.Outcome.CREATED:
         response.status_code = 200
     return service.view(accepted.repair_order)
@@ -53,12 +45,21 @@ async def post_repair_order(
     response_model=BatchOut,
     summary="Post up to 1000 closed ROs (DMS); a result per item",
     responses={413: {"description": "More items than the batch limit"}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": BatchIn.model_json_schema()}},
+        }
+    },
 )
 async def post_repair_order_batch(
-    body: BatchIn, request: Request, session: DbSession, dealer_code: DmsDealer
+    request: Request, work: RequestWork, settings: AppSettings, dealer_code: DmsDealer
 ) -> BatchOut:
-    runtime = request.app.state.runtime
-    settings = request.app.state.settings
+    # The key is checked (DmsDealer) before the body is read: a bogus key never costs the parse of megabytes.
+    try:
+        body = BatchIn.model_validate_json(await request.body())
+    except ValidationError as exc:
+        raise InvalidInput("the batch is not valid", field_errors(exc.errors())) from exc
     if len(body.items) > settings.max_batch_size:
         raise PayloadTooLarge(
             f"a batch holds at most {settings.max_batch_size} repair orders; this one has {len(body.items)}"
@@ -74,9 +75,8 @@ async def post_repair_order_batch(
                 index=index, ro_number=ro_number, status="rejected", errors=field_errors(exc.errors())
             )
     outcomes = await service.accept(
-        session=session, outbox=runtime.outbox, items=[data for _, data in valid], caller_dealer=dealer_code,
-        now=runtime.clock.now(), survey_url_template=settings.survey_url_template, correlation_id=request_id.get(),
-    )  # fmt: skip
+        work, items=[data for _, data in valid], caller_dealer=dealer_code, invitations=settings.invitations
+    )
     for (index, data), outcome in zip(valid, outcomes, strict=True):
         if isinstance(outcome, DomainError):
             errors = outcome.extra.get("errors") or [{"field": "dealer_code", "reason": outcome.detail}]
@@ -84,7 +84,7 @@ async def post_repair_order_batch(
         else:
             results[index] = ItemResult(index=index, ro_number=data.ro_number, status=outcome.outcome.value,
                                         revision=outcome.repair_order.revision)  # fmt: skip
-    await session.commit()
+    await work.session.commit()
     counts = Counter(r.status for r in results)
     return BatchOut(
         results=results, summary={s: counts.get(s, 0) for s in ("created", "unchanged", "corrected", "rejected")}
@@ -92,7 +92,9 @@ async def post_repair_order_batch(
 
 
 @router.get("/{dealer_code}/{ro_number}", response_model=RepairOrderOut, summary="One RO")
-async def get_repair_order(dealer_code: str, ro_number: str, session: DbSession, user: CurrentUser) -> Any:
+async def get_repair_order(
+    dealer_code: DealerCodePath, ro_number: RoNumberPath, session: DbSession, user: CurrentUser
+) -> Any:
     dealer = await get_dealer(session=session, code=dealer_code)
     ro = await repository.get(session=session, dealer_code=dealer_code, ro_number=ro_number)
     # Out of scope and absent answer alike, so nobody learns what exists at another dealer.

@@ -1,10 +1,8 @@
-"""Rules for RO fields: VIN format and check digit, phone numbers."""
+"""Rules for RO fields: VIN format and check digit (phone numbers: csi_shared.phones)."""
 
 from __future__ import annotations
 
 import re
-
-import phonenumbers
 
 VIN_PATTERN = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
 _VALUES = {
@@ -33,14 +31,3 @@ def vin_problem(vin: str) -> str | None:
     if vin.startswith(_CHECK_DIGIT_REGIONS) and vin[8] != vin_check_digit(vin):
         return f"check digit (9th character) should be {vin_check_digit(vin)}"
     return None
-
-
-def normalise_phone(raw: str, default_region: str = "CN") -> str:
-    """E.164 form of a phone number; raises ValueError with the reason."""
-    try:
-        number = phonenumbers.parse(raw, default_region)
-    except phonenumbers.NumberParseException as exc:
-        raise ValueError(f"not a phone number: {exc}") from exc
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError("not a valid phone number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -16,13 +16,22 @@ from pydantic import (
     model_validator,
 )
 
-from csi_shared.calendar import in_platform_years
-from csi_shared.events import JobKind
+from csi_shared.calendar import EARLIEST, in_platform_years, past_time_problem
+from csi_shared.events import JobKind, NoSurveyReason
+from csi_shared.identifiers import DealerCode, RoNumber
 from csi_shared.limits import Input
-from survey_api.repair_orders.rules import normalise_phone, vin_problem
+from csi_shared.phones import normalise_phone
+from csi_shared.text import Currency, PersonName
+from survey_api.repair_orders.rules import vin_problem
 
-Code = Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_-]+$")]
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+
+
+HAPPENED = ("opened_at", "promised_at", "settled_at", "delivered_at")
+"""The RO's times: a closed RO's have all passed (the promise too, give or take a day)."""
+
+ADDED_LATER = ("alternate_phone",)
+"""Customer fields added after the first ROs were stored."""
 
 
 class In(Input):
@@ -42,13 +51,14 @@ class CallbackWindowIn(In):
 
 
 class CustomerIn(In):
-    name: str = Field(min_length=1, max_length=100)
+    name: PersonName
     phone: str | None = Field(default=None, max_length=32)
-    is_owner: bool = True
-    callback_consent: bool = True
+    alternate_phone: str | None = Field(default=None, max_length=32, description="e.g. a landline, given at reception")
+    is_owner: bool = Field(default=True, strict=True)
+    callback_consent: bool = Field(default=True, strict=True)
     preferred_callback_time: CallbackWindowIn | None = None
 
-    @field_validator("phone")
+    @field_validator("phone", "alternate_phone")
     @classmethod
     def _phone(cls, value: str | None) -> str | None:
         return normalise_phone(value) if value else None
@@ -56,22 +66,22 @@ class CustomerIn(In):
 
 class AdvisorIn(In):
     id: str = Field(min_length=1, max_length=50)
-    name: str = Field(min_length=1, max_length=100)
+    name: PersonName
 
 
 class JobIn(In):
     op_code: str = Field(min_length=1, max_length=50)
     description: str = Field(default="", max_length=500)
     kind: JobKind
-    comeback: bool | None = None
+    comeback: bool | None = Field(default=None, strict=True)
 
 
 class RepairOrderIn(In):
-    dealer_code: Code
-    ro_number: str = Field(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9/_.-]+$")
+    dealer_code: DealerCode
+    ro_number: RoNumber
     vin: str = Field(min_length=1, max_length=17)
     plate: str | None = Field(default=None, max_length=20)
-    mileage_km: int | None = Field(default=None, ge=0, le=3_000_000)
+    mileage_km: int | None = Field(default=None, ge=0, le=3_000_000, strict=True)
     opened_at: AwareDatetime
     promised_at: AwareDatetime | None = None
     settled_at: AwareDatetime
@@ -81,7 +91,7 @@ class RepairOrderIn(In):
     jobs: list[JobIn] = Field(min_length=1, max_length=200)
     estimate_amount: Money | None = None
     invoice_amount: Money | None = None
-    currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
+    currency: Currency = "CNY"
 
     @field_validator("vin")
     @classmethod
@@ -95,9 +105,21 @@ class RepairOrderIn(In):
     @field_validator("opened_at", "promised_at", "settled_at", "delivered_at")
     @classmethod
     def _plausible(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        # Outside the platform's years before anything computes with them; how far ahead of now is checked on
+        # intake, where the clock is (`past_time_problem`).
         if value is not None and not in_platform_years(value):
-            raise ValueError(f"{info.field_name} must fall between 2000 and 2099")
+            raise ValueError(f"{info.field_name} {past_time_problem(value, now=EARLIEST)}")
         return value
+
+    def time_errors(self, now: datetime) -> list[dict[str, str]]:
+        """The times of this RO that have not happened yet (more than a day ahead of now), as field errors."""
+        errors = []
+        for name in HAPPENED:
+            value: datetime | None = getattr(self, name)
+            problem = past_time_problem(value, now) if value is not None else None
+            if problem:
+                errors.append({"field": name, "reason": f"{name} {problem}"})
+        return errors
 
     @field_validator("promised_at", "settled_at", "delivered_at")
     @classmethod
@@ -113,6 +135,11 @@ class RepairOrderIn(In):
         for name in ("opened_at", "promised_at", "settled_at", "delivered_at"):
             value: datetime | None = getattr(self, name)
             data[name] = value.astimezone(UTC).isoformat() if value else None
+        # Fields added after ROs were first stored are left out while empty, so a replay of an RO received before
+        # they existed still hashes the same and stays a replay, not a correction.
+        for name in ADDED_LATER:
+            if data["customer"].get(name) is None:
+                data["customer"].pop(name, None)
         return data
 
 
@@ -125,6 +152,7 @@ class RepairOrderOut(BaseModel):
     revision: int
     received_at: datetime
     updated_at: datetime
+    no_survey_reason: NoSurveyReason | None = None
 
 
 class BatchIn(BaseModel):

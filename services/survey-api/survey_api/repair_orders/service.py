@@ -11,14 +11,15 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from csi_shared.bus.outbox import Outbox
+from csi_shared.bus.outbox import Work
+from csi_shared.dealers import dealer_ref
 from csi_shared.errors import DomainError, Forbidden, InvalidInput
 from csi_shared.events import (
     Customer,
     Envelope,
     Job,
+    NoSurveyReason,
     Person,
     RepairOrderClosed,
     RepairOrderCorrected,
@@ -30,7 +31,13 @@ from survey_api.dealers.repository import get_dealer
 from survey_api.models import Dealer, RepairOrder
 from survey_api.repair_orders import repository
 from survey_api.repair_orders.schemas import RepairOrderIn
-from survey_api.surveys.service import dealer_ref, invite
+from survey_api.surveys.service import (
+    InvitationPolicy,
+    follow_correction,
+    invitation_event,
+    invite,
+    survey_of_ro,
+)
 
 PRODUCER = "survey-api"
 
@@ -53,35 +60,23 @@ def content_hash(canonical: dict[str, object]) -> str:
 
 def view(ro: RepairOrder) -> dict[str, object]:
     """The API representation of a stored RO."""
-    return {**ro.body, "revision": ro.revision, "received_at": ro.created_at, "updated_at": ro.updated_at}
+    return {**ro.body, "revision": ro.revision, "received_at": ro.created_at, "updated_at": ro.updated_at,
+            "no_survey_reason": ro.no_survey_reason}  # fmt: skip
 
 
 async def accept(
-    *,
-    session: AsyncSession,
-    outbox: Outbox,
-    items: Sequence[RepairOrderIn],
-    caller_dealer: str,
-    now: datetime,
-    survey_url_template: str,
-    correlation_id: str | None = None,
+    work: Work, *, items: Sequence[RepairOrderIn], caller_dealer: str, invitations: InvitationPolicy
 ) -> list[Accepted | DomainError]:
     """Store posted ROs, a result per item in order. Same dealer + RO number never makes a second RO: an identical
     replay changes nothing, a changed one is a correction. All items go in one pass; if another connection created
     one of the same ROs, customers or cars meanwhile, the items are taken again one at a time."""
+    session = work.session
     dealer = await get_dealer(session=session, code=caller_dealer)
     if dealer is None:
         raise InvalidInput(
             "unknown dealer", [{"field": "dealer_code", "reason": f"dealer {caller_dealer} is not registered"}]
         )
-    args = {
-        "session": session,
-        "outbox": outbox,
-        "dealer": dealer,
-        "now": now,
-        "url": survey_url_template,
-        "correlation_id": correlation_id,
-    }
+    args = {"work": work, "dealer": dealer, "invitations": invitations}
     try:
         async with session.begin_nested():
             return await _accept_all(items=items, **args)
@@ -101,9 +96,9 @@ async def accept(
 
 
 async def _accept_all(
-    *, session: AsyncSession, outbox: Outbox, items: Sequence[RepairOrderIn], dealer: Dealer, now: datetime, url: str,
-    correlation_id: str | None,
-) -> list[Accepted | DomainError]:  # fmt: skip
+    *, work: Work, items: Sequence[RepairOrderIn], dealer: Dealer, invitations: InvitationPolicy
+) -> list[Accepted | DomainError]:
+    session, now, correlation_id = work.session, work.clock.now(), work.correlation_id
     # Four queries for the whole set, then memory: new rows go in at the flush, many per statement.
     numbers = {item.ro_number for item in items if item.dealer_code == dealer.code}
     known_ros = {
@@ -115,6 +110,9 @@ async def _accept_all(
     for data in items:
         if data.dealer_code != dealer.code:
             results.append(Forbidden(f"this API key belongs to dealer {dealer.code}, not {data.dealer_code}"))
+            continue
+        if errors := data.time_errors(now):
+            results.append(InvalidInput("; ".join(e["reason"] for e in errors), errors))
             continue
         canonical = data.canonical()
         digest = content_hash(canonical)
@@ -128,10 +126,12 @@ async def _accept_all(
                 body=canonical, created_at=now, updated_at=now,
             )  # fmt: skip
             session.add(ro)
+            invitation = invite(dealer=dealer, ro=ro, opened_at=data.opened_at, customer_name=data.customer.name,
+                                customer_phone=data.customer.phone, policy=invitations, now=now,
+                                correlation_id=correlation_id)  # fmt: skip
+            ro.no_survey_reason = invitation.value if isinstance(invitation, NoSurveyReason) else None
             events.append(_event(dealer, data, ro, now, correlation_id, corrected=False))
-            invitation = invite(dealer=dealer, ro=ro, customer_name=data.customer.name, customer_phone=data.customer.phone,
-                                url_template=url, now=now, correlation_id=correlation_id)  # fmt: skip
-            if invitation is not None:
+            if not isinstance(invitation, NoSurveyReason):
                 session.add(invitation[0])
                 events.append(invitation[1])
             results.append(Accepted(Outcome.CREATED, ro))
@@ -147,11 +147,35 @@ async def _accept_all(
                 recognised.customer.id,
             )
             ro.settled_at, ro.delivered_at, ro.body, ro.updated_at = data.settled_at, data.delivered_at, canonical, now
+            events += await _survey_follows(work, dealer, data, ro, invitations)
             events.append(_event(dealer, data, ro, now, correlation_id, corrected=True))
             results.append(Accepted(Outcome.CORRECTED, ro))
     await session.flush()
-    await outbox.add(session, *events)
+    await work.outbox.add(session, *events)
     return results
+
+
+async def _survey_follows(
+    work: Work, dealer: Dealer, data: RepairOrderIn, ro: RepairOrder, invitations: InvitationPolicy
+) -> list[Envelope[Any]]:
+    """A correction moves the RO's survey with it; an RO that had none gets one if it now qualifies (a phone added,
+    a date put right). The event of a moved survey goes out again so that its send time travels."""
+    now = work.clock.now()
+    survey = await survey_of_ro(session=work.session, dealer_code=dealer.code, ro_number=ro.ro_number)
+    name, phone = data.customer.name, data.customer.phone
+    if survey is not None:
+        if not follow_correction(survey, ro, dealer, invitations):
+            return []
+        return [invitation_event(survey, dealer, customer_name=name, customer_phone=phone, policy=invitations,
+                                 now=now, correlation_id=work.correlation_id)]  # fmt: skip
+    invitation = invite(dealer=dealer, ro=ro, opened_at=data.opened_at, customer_name=name, customer_phone=phone,
+                        policy=invitations, now=now, correlation_id=work.correlation_id)  # fmt: skip
+    if isinstance(invitation, NoSurveyReason):
+        ro.no_survey_reason = invitation.value
+        return []
+    ro.no_survey_reason = None
+    work.session.add(invitation[0])
+    return [invitation[1]]
 
 
 def _event(
@@ -175,6 +199,7 @@ def _event(
             customer_id=ro.customer_id,
             name=data.customer.name,
             phone=data.customer.phone,
+            alternate_phone=data.customer.alternate_phone,
             is_owner=data.customer.is_owner,
             callback_consent=data.customer.callback_consent,
             preferred_callback_time=TimeWindow(start=window.start, end=window.end) if window else None,
@@ -184,6 +209,7 @@ def _event(
         invoice_amount=data.invoice_amount,
         currency=data.currency,
         previous_visit_at=ro.previous_visit_at,
+        no_survey_reason=NoSurveyReason(ro.no_survey_reason) if ro.no_survey_reason else None,
     )
     return make_event(
         payload, producer=PRODUCER, occurred_at=now, dealer_code=dealer.code, correlation_id=correlation_id

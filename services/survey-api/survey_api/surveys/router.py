@@ -5,17 +5,19 @@ from __future__ import annotations
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Header, Path, Request
+from fastapi import APIRouter, Header, Path, Query
 
 from csi_shared.auth import CurrentUser, Role, require_role
-from csi_shared.errors import Forbidden, NotFound
-from csi_shared.logs import request_id
-from csi_shared.web import DbSession
+from csi_shared.calendar import MONTH_PATTERN
+from csi_shared.errors import NotFound
+from csi_shared.events import ResponseChannel
+from csi_shared.identifiers import DealerCodeFilter
+from csi_shared.web import DbSession, Now, RequestWork
 from survey_api.dealers.repository import get_dealer
 from survey_api.repair_orders import repository as repair_orders
 from survey_api.surveys import service
 from survey_api.surveys.rules import settlement_month
-from survey_api.surveys.schemas import PhoneResponseIn, ResponseIn, ResponseOut, SurveyView
+from survey_api.surveys.schemas import CallList, ResponseIn, ResponseOut, SurveyCenterResponseIn, SurveyView
 
 router = APIRouter(tags=["surveys"])
 
@@ -41,12 +43,12 @@ def _language(lang: str | None, accept_language: str | None) -> str | None:
 )
 async def get_survey(
     token: Token,
-    request: Request,
+    now: Now,
     session: DbSession,
     lang: str | None = None,
     accept_language: Annotated[str | None, Header()] = None,
 ) -> SurveyView:
-    survey = await service.open_survey(session=session, token=token, now=request.app.state.runtime.clock.now())
+    survey = await service.open_survey(session=session, token=token, now=now)
     dealer = await get_dealer(session=session, code=survey.dealer_code)
     assert dealer is not None
     return service.view(survey, dealer, _language(lang, accept_language))
@@ -56,38 +58,56 @@ async def get_survey(
     "/v1/surveys/{token}/responses", status_code=201, response_model=ResponseOut, responses=_ERRORS,
     summary="Answer a survey (customer link; once)",
 )  # fmt: skip
-async def answer_survey(token: Token, body: ResponseIn, request: Request, session: DbSession) -> ResponseOut:
-    runtime = request.app.state.runtime
-    now = runtime.clock.now()
-    survey = await service.open_survey(session=session, token=token, now=now)
-    dealer = await get_dealer(session=session, code=survey.dealer_code)
+async def answer_survey(token: Token, body: ResponseIn, work: RequestWork) -> ResponseOut:
+    survey = await service.open_survey(session=work.session, token=token, now=work.clock.now())
+    dealer = await get_dealer(session=work.session, code=survey.dealer_code)
     assert dealer is not None
     response = await service.record_response(
-        session=session, outbox=runtime.outbox, dealer=dealer, ro_number=survey.ro_number, survey=survey,
-        month=survey.settlement_month, channel="web", data=body, taken_by=None, now=now, correlation_id=request_id.get(),
+        work, dealer=dealer, ro_number=survey.ro_number, survey=survey, month=survey.settlement_month,
+        channel="web", data=body, taken_by=None,
     )  # fmt: skip
-    await session.commit()
+    await work.session.commit()
     return ResponseOut.model_validate(response, from_attributes=True)
 
 
 @router.post(
     "/v1/survey-responses", status_code=201, response_model=ResponseOut, responses={409: _ERRORS[409]},
-    summary="Answers a CRA took on the phone",
+    summary="Answers the OEM's survey centre took on the phone (never dealer staff)",
 )  # fmt: skip
-async def phone_response(body: PhoneResponseIn, request: Request, session: DbSession, user: CurrentUser) -> ResponseOut:
-    require_role(user, Role.CRA)
+async def survey_center_response(body: SurveyCenterResponseIn, work: RequestWork, user: CurrentUser) -> ResponseOut:
+    """The CSS phone interview of a customer who did not answer their link. Dealer staff may not create, change or
+    block a customer's answer: the index counts only what customers told the OEM (DOMAIN.md)."""
+    session = work.session
+    require_role(user, Role.SURVEY_CENTER)
     dealer = await get_dealer(session=session, code=body.dealer_code)
     if dealer is None or not user.may_access(dealer.code, dealer.region):
-        raise Forbidden(f"dealer {body.dealer_code} is outside your scope")
+        raise NotFound(f"repair order {body.dealer_code}/{body.ro_number} not found")
     ro = await repair_orders.get(session=session, dealer_code=dealer.code, ro_number=body.ro_number)
     if ro is None:
         raise NotFound(f"repair order {body.dealer_code}/{body.ro_number} not found")
     survey = await service.survey_of_ro(session=session, dealer_code=dealer.code, ro_number=ro.ro_number)
-    runtime = request.app.state.runtime
     response = await service.record_response(
-        session=session, outbox=runtime.outbox, dealer=dealer, ro_number=ro.ro_number, survey=survey,
+        work, dealer=dealer, ro_number=ro.ro_number, survey=survey,
         month=survey.settlement_month if survey else settlement_month(ro.settled_at, ZoneInfo(dealer.time_zone)),
-        channel=body.channel, data=body, taken_by=user.subject, now=runtime.clock.now(), correlation_id=request_id.get(),
+        channel=ResponseChannel.SURVEY_CENTER, data=body, taken_by=user.subject,
     )  # fmt: skip
     await session.commit()
     return ResponseOut.model_validate(response, from_attributes=True)
+
+
+@router.get(
+    "/v1/survey-center/calls", response_model=CallList,
+    summary="The survey centre's call list: the month's ROs whose customer has not answered",
+)  # fmt: skip
+async def survey_center_calls(
+    session: DbSession, user: CurrentUser, now: Now, month: Annotated[str, Query(pattern=MONTH_PATTERN)],
+    dealer_code: DealerCodeFilter = None, region: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: str | None = None,
+) -> CallList:  # fmt: skip
+    """Month N's ROs (settled in N) that have a link and no answer yet, called from the 16th of N to the end of the
+    15th of N+1 (seed 000), in the dealers' time zones. The phone numbers are shown in full: calling is the job."""
+    require_role(user, Role.SURVEY_CENTER)
+    return await service.call_list(
+        session=session, user=user, month=month, dealer_code=dealer_code, region=region, now=now, limit=limit,
+        after=cursor,
+    )  # fmt: skip

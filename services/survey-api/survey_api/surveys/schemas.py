@@ -3,34 +3,57 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from csi_shared.identifiers import DealerCode, RoNumber
 from csi_shared.limits import Input
 
-Score = Field(ge=1, le=10)
+# Scores are JSON integers only: `true` is not 1 and `"9"` is not 9.
+Score = Annotated[int, Field(ge=1, le=10, strict=True)]
 
 
 class AnswerIn(Input):
     item: str = Field(min_length=1, max_length=50)
-    score: int | None = Field(default=None, ge=1, le=10, description="1-10, or null for N/A where the item allows it")
+    score: Score | None = Field(default=None, description="1-10, or null for N/A where the item allows it")
 
 
 class ResponseIn(Input):
     answers: list[AnswerIn] = Field(max_length=100)
-    overall: int = Field(ge=1, le=10)
-    recommend: int = Field(ge=1, le=10)
-    return_intent: int | None = Field(default=None, ge=1, le=10)
+    overall: Score
+    recommend: Score
+    return_intent: Score | None = None
     comment: str | None = Field(default=None, max_length=2000)
 
 
-class PhoneResponseIn(ResponseIn):
-    """Answers a CRA took on the phone for one RO."""
+class SurveyCenterResponseIn(ResponseIn):
+    """Answers the OEM's survey centre took on the phone for one RO (CSS phone interview)."""
 
-    dealer_code: str = Field(min_length=1, max_length=20)
-    ro_number: str = Field(min_length=1, max_length=50)
-    channel: Literal["phone", "callback"] = "phone"
+    dealer_code: DealerCode
+    ro_number: RoNumber
+    channel: Literal["survey_center"] = "survey_center"
+
+
+class CallListItem(BaseModel):
+    """An RO of the month whose customer has not answered: the survey centre calls them."""
+
+    dealer_code: str
+    dealer_name: str
+    ro_number: str
+    customer_name: str
+    phone: str
+    visit_date: str
+    link_opened: bool
+
+
+class CallList(BaseModel):
+    month: str
+    window_opens: datetime
+    window_closes: datetime
+    open: bool = Field(description="the survey centre calls from the 16th of the month to the 15th of the next")
+    items: list[CallListItem]
+    next_cursor: str | None = None
 
 
 class ResponseOut(BaseModel):

@@ -2,25 +2,39 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
-import secrets
+import hmac
 import uuid
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from csi_shared.bus.outbox import Outbox
+from csi_shared.auth import Principal, region_asked
+from csi_shared.bus.outbox import Work
+from csi_shared.calendar import invitation_send_at, survey_window
+from csi_shared.dealers import dealer_ref
 from csi_shared.errors import Conflict, DomainError, InvalidInput, NotFound
-from csi_shared.events import Answer, DealerRef, Envelope, SurveyInvitationCreated, SurveyResponseSubmitted, make_event
+from csi_shared.events import (
+    Answer,
+    Envelope,
+    NoSurveyReason,
+    ResponseChannel,
+    SurveyInvitationCreated,
+    SurveyResponseSubmitted,
+    make_event,
+)
+from csi_shared.pagination import decode_key, encode_key
 from survey_api.models import Dealer, RepairOrder, Survey, SurveyResponse
 from survey_api.questionnaires import catalogue
 from survey_api.questionnaires.schemas import LANGUAGES, Questionnaire
-from survey_api.surveys.rules import settlement_month, survey_link_expiry
-from survey_api.surveys.schemas import ItemView, ResponseIn, SurveyView
+from survey_api.surveys.rules import no_survey_reason, settlement_month, survey_link_expiry
+from survey_api.surveys.schemas import CallList, CallListItem, ItemView, ResponseIn, SurveyView
 
 PRODUCER = "survey-api"
 
@@ -38,57 +52,95 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def dealer_ref(dealer: Dealer) -> DealerRef:
-    return DealerRef(dealer_code=dealer.code, name=dealer.name, region=dealer.region, time_zone=dealer.time_zone)
+@dataclass(frozen=True)
+class InvitationPolicy:
+    """How links are made and when they go out (settings)."""
+
+    url_template: str
+    send_time: time
+    """Local time of day, the day after delivery."""
+    link_secret: bytes
+
+
+def survey_token(secret: bytes, survey_id: str) -> str:
+    """The link's token, derived from the survey id with a server secret: only its hash is stored, yet the sender
+    (and a reminder) can make the link again without the token ever sitting in a table."""
+    digest = hmac.new(secret, f"survey-link:{survey_id}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode()[:32]
+
+
+def invitation_event(
+    survey: Survey, dealer: Dealer, *, customer_name: str, customer_phone: str | None, policy: InvitationPolicy,
+    now: datetime, correlation_id: str | None,
+) -> Envelope[Any]:  # fmt: skip
+    token = survey_token(policy.link_secret, survey.id)
+    invitation = SurveyInvitationCreated(
+        dealer=dealer_ref(dealer), ro_number=survey.ro_number, token=token, survey_url=policy.url_template.format(token=token),
+        expires_at=survey.expires_at, settlement_month=survey.settlement_month, customer_name=customer_name,
+        customer_phone=customer_phone, language=survey.language, send_at=survey.send_at,
+    )  # fmt: skip
+    return make_event(
+        invitation, producer=PRODUCER, occurred_at=now, dealer_code=dealer.code, correlation_id=correlation_id
+    )
 
 
 def invite(
     *,
     dealer: Dealer,
     ro: RepairOrder,
+    opened_at: datetime,
     customer_name: str,
     customer_phone: str | None,
-    url_template: str,
+    policy: InvitationPolicy,
     now: datetime,
     correlation_id: str | None,
-) -> tuple[Survey, Envelope[Any]] | None:
-    """A single-use link for an RO whose customer can be reached and whose survey window is still open, with the
-    event a notifier sends it from; None when the RO gets no survey."""
-    if not customer_phone:
-        return None
+) -> tuple[Survey, Envelope[Any]] | NoSurveyReason:
+    """A single-use link for an RO whose customer can be reached, in the CSS scope and with its survey window still
+    open, sent the day after delivery at 10:00 dealer time; otherwise why the RO gets none."""
     tz = ZoneInfo(dealer.time_zone)
-    expires_at = survey_link_expiry(ro.settled_at, tz)
-    if expires_at <= now:
-        return None
-    token = secrets.token_urlsafe(24)
+    reason = no_survey_reason(phone=customer_phone, opened_at=opened_at, settled_at=ro.settled_at, tz=tz, now=now)
+    if reason is not None:
+        return reason
     questionnaire = catalogue.DEFAULT
     survey = Survey(
         id=str(uuid.uuid4()),
-        token_hash=token_hash(token),
         dealer_code=dealer.code,
         ro_number=ro.ro_number,
         questionnaire=questionnaire.code,
         questionnaire_version=questionnaire.version,
         language="zh-CN",
-        settlement_month=settlement_month(ro.settled_at, tz),
-        visit_date=ro.delivered_at.astimezone(tz).date().isoformat(),
-        expires_at=expires_at,
         created_at=now,
     )
-    invitation = SurveyInvitationCreated(
-        dealer=dealer_ref(dealer),
-        ro_number=ro.ro_number,
-        token=token,
-        survey_url=url_template.format(token=token),
-        expires_at=expires_at,
-        settlement_month=survey.settlement_month,
-        customer_name=customer_name,
-        customer_phone=customer_phone,
-        language=survey.language,
+    survey.token_hash = token_hash(survey_token(policy.link_secret, survey.id))
+    place_in_time(survey, settled_at=ro.settled_at, delivered_at=ro.delivered_at, tz=tz, policy=policy)
+    event = invitation_event(survey, dealer, customer_name=customer_name, customer_phone=customer_phone, policy=policy,
+                             now=now, correlation_id=correlation_id)  # fmt: skip
+    return survey, event
+
+
+def place_in_time(
+    survey: Survey, *, settled_at: datetime, delivered_at: datetime, tz: ZoneInfo, policy: InvitationPolicy
+) -> None:
+    """The survey's settlement month, expiry, visit date and send time, from the RO's times."""
+    survey.settlement_month = settlement_month(settled_at, tz)
+    survey.expires_at = survey_link_expiry(settled_at, tz)
+    survey.visit_date = delivered_at.astimezone(tz).date().isoformat()
+    survey.send_at = invitation_send_at(delivered_at, tz, policy.send_time)
+
+
+def follow_correction(survey: Survey, ro: RepairOrder, dealer: Dealer, policy: InvitationPolicy) -> bool:
+    """A corrected settlement or delivery moves an unanswered survey: its month, expiry, visit date and, while not
+    yet sent, its send time. An answered survey keeps the month it was answered for. True if anything moved."""
+    if survey.responded_at is not None:
+        return False
+    before = (survey.settlement_month, survey.expires_at, survey.visit_date, survey.send_at)
+    sent_at = survey.send_at
+    place_in_time(
+        survey, settled_at=ro.settled_at, delivered_at=ro.delivered_at, tz=ZoneInfo(dealer.time_zone), policy=policy
     )
-    return survey, make_event(
-        invitation, producer=PRODUCER, occurred_at=now, dealer_code=dealer.code, correlation_id=correlation_id
-    )
+    if survey.sent_at is not None:
+        survey.send_at = sent_at
+    return (survey.settlement_month, survey.expires_at, survey.visit_date, survey.send_at) != before
 
 
 async def open_survey(*, session: AsyncSession, token: str, now: datetime) -> Survey:
@@ -166,9 +218,8 @@ def check_answers(questionnaire: Questionnaire, data: ResponseIn) -> list[Answer
 
 
 async def record_response(
+    work: Work,
     *,
-    session: AsyncSession,
-    outbox: Outbox,
     dealer: Dealer,
     ro_number: str,
     survey: Survey | None,
@@ -176,10 +227,9 @@ async def record_response(
     channel: str,
     data: ResponseIn,
     taken_by: str | None,
-    now: datetime,
-    correlation_id: str | None,
 ) -> SurveyResponse:
     """Store one response per RO and publish it for scoring and complaints."""
+    session, now = work.session, work.clock.now()
     questionnaire = (
         catalogue.get(survey.questionnaire, survey.questionnaire_version) if survey is not None else catalogue.DEFAULT
     )
@@ -214,7 +264,7 @@ async def record_response(
         dealer=dealer_ref(dealer),
         ro_number=ro_number,
         settlement_month=month,
-        channel=channel,  # type: ignore[arg-type]
+        channel=ResponseChannel(channel),
         questionnaire=questionnaire.code,
         questionnaire_version=questionnaire.version,
         answers=answers,
@@ -223,14 +273,65 @@ async def record_response(
         return_intent=data.return_intent,
         comment=data.comment,
         submitted_at=now,
+        **_visit_of(survey, now),
     )
-    await outbox.add(
-        session,
-        make_event(payload, producer=PRODUCER, occurred_at=now, dealer_code=dealer.code, correlation_id=correlation_id),
-    )
+    await work.publish(payload, dealer_code=dealer.code)
     return response
+
+
+def _visit_of(survey: Survey | None, now: datetime) -> dict[str, Any]:
+    """What the page recorded of the customer's visit, carried with the answer for the integrity signals."""
+    if survey is None or survey.opened_at is None:
+        return {}
+    return {
+        "opened_at": survey.opened_at, "seconds_to_submit": round((now - survey.opened_at).total_seconds(), 1),
+        "browser_family": survey.browser_family, "network_hash": survey.network_hash,
+    }  # fmt: skip
 
 
 async def survey_of_ro(*, session: AsyncSession, dealer_code: str, ro_number: str) -> Survey | None:
     query = select(Survey).where(Survey.dealer_code == dealer_code, Survey.ro_number == ro_number)
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def call_list(
+    *, session: AsyncSession, user: Principal, month: str, dealer_code: str | None, region: str | None,
+    now: datetime, limit: int, after: str | None,
+) -> CallList:  # fmt: skip
+    """The survey centre's calls for a settlement month: links not answered, in dealers whose window is open now."""
+    query = (
+        select(Survey, RepairOrder.body, Dealer)
+        .join(RepairOrder, (RepairOrder.dealer_code == Survey.dealer_code) & (RepairOrder.ro_number == Survey.ro_number))
+        .join(Dealer, Dealer.code == Survey.dealer_code)
+        .where(Survey.settlement_month == month, Survey.responded_at.is_(None), Survey.expires_at > now)
+        .order_by(Survey.dealer_code, Survey.ro_number)
+    )  # fmt: skip
+    if dealer_code is not None:
+        query = query.where(Survey.dealer_code == dealer_code)
+    wanted = region_asked(user, region)
+    if wanted is not None:
+        query = query.where(Dealer.region == wanted)
+    if after:
+        last = decode_key(after, 2)
+        query = query.where(tuple_(Survey.dealer_code, Survey.ro_number) > tuple_(*last))
+    items: list[CallListItem] = []
+    last_key: tuple[str, str] | None = None
+    for survey, body, dealer in (await session.execute(query.limit(limit * 4))).all():
+        if not user.may_access(dealer.code, dealer.region):
+            continue
+        opens, closes = survey_window(month, ZoneInfo(dealer.time_zone))
+        if not opens <= now < closes or not body["customer"].get("phone"):
+            continue
+        items.append(CallListItem(
+            dealer_code=dealer.code, dealer_name=dealer.name, ro_number=survey.ro_number,
+            customer_name=body["customer"]["name"], phone=body["customer"]["phone"], visit_date=survey.visit_date,
+            link_opened=survey.opened_at is not None,
+        ))  # fmt: skip
+        last_key = (dealer.code, survey.ro_number)
+        if len(items) == limit:
+            break
+    opens, closes = survey_window(month, ZoneInfo("Asia/Shanghai"))
+    return CallList(
+        month=month, window_opens=opens, window_closes=closes, open=opens <= now < closes, items=items,
+        next_cursor=encode_key(*last_key) if last_key and len(items) == limit else None,
+    )  # fmt: skip

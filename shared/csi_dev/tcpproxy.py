@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from csi_shared.localbroker import free_port
+from csi_dev.ports import free_port
 
 
 class TcpProxy:
@@ -19,6 +19,12 @@ class TcpProxy:
         self._thread.start()
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._cut_on: bytes | None = None
+
+    def cut_on(self, marker: bytes) -> None:
+        """Cut everything the moment a client sends bytes containing `marker` (say, the first INSERT of a request),
+        before they reach the target: a fault that lands mid-transaction every time, without guessing a delay."""
+        self._cut_on = marker
 
     def _call(self, coro):  # type: ignore[no-untyped-def]
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=10)
@@ -54,16 +60,19 @@ class TcpProxy:
             return
         self._writers.update((client_writer, upstream_writer))
         await asyncio.gather(
-            self._pipe(client_reader, upstream_writer),
+            self._pipe(client_reader, upstream_writer, watch=True),
             self._pipe(upstream_reader, client_writer),
             return_exceptions=True,
         )
         self._writers.difference_update((client_writer, upstream_writer))
 
-    @staticmethod
-    async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, watch: bool = False) -> None:
         try:
             while data := await reader.read(65536):
+                if watch and self._cut_on is not None and self._cut_on in data:
+                    self._cut_on = None
+                    await self._cut()
+                    return
                 writer.write(data)
                 await writer.drain()
         finally:

