@@ -6,12 +6,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from sqlalchemy import func, select
 
 from callback_scheduler.models import Callback, inbox
 from csi_dev.broker import LocalBroker
-from csi_dev.testing import eventually
+from csi_dev.testing import eventually, read_topic
 from csi_shared.asyncapi import DEAD_LETTER_HEADERS
 from csi_shared.events import RepairOrderClosed, Topic, dlq_topic, make_event
 from tests.conftest import Platform, repair_order
@@ -75,21 +75,7 @@ async def test_a_poison_message_goes_to_the_dlq_and_the_consumer_goes_on(
     )
     assert await _count(app, select(func.count()).select_from(Callback)) == 1
 
-    consumer = AIOKafkaConsumer(
-        dlq_topic(topic), bootstrap_servers=broker.bootstrap_servers, auto_offset_reset="earliest", group_id=None
-    )
-    await consumer.start()
-    try:
-        dead: list[Any] = []
-
-        async def fetched() -> bool:
-            for records in (await consumer.getmany(timeout_ms=200)).values():
-                dead.extend(records)
-            return len(dead) >= 2
-
-        await eventually(fetched)
-    finally:
-        await consumer.stop()
+    dead = await read_topic(broker.bootstrap_servers, dlq_topic(topic), lambda records: len(records) >= 2)
     assert [r.value for r in dead] == [b"{not json", bad_payload]
     errors = [dict(r.headers)["error"].decode() for r in dead]
     assert "not a valid event envelope" in errors[0]

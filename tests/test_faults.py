@@ -8,7 +8,7 @@ import gc
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from sqlalchemy import event, func, select, text, update
 from sqlalchemy.engine import make_url
 
@@ -18,7 +18,7 @@ from csi_dev.broker import LocalBroker
 from csi_dev.ports import free_port
 from csi_dev.processes import ServiceProcess
 from csi_dev.tcpproxy import TcpProxy
-from csi_dev.testing import JWT_SECRET, PEPPER, Databases, eventually, make_settings, serve
+from csi_dev.testing import JWT_SECRET, PEPPER, Databases, eventually, make_settings, read_topic, serve
 from csi_shared.db import create_engine
 from csi_shared.events import ALL_TOPICS, RepairOrderClosed, Topic, dlq_topic, make_event
 from csi_shared.web import DbSession
@@ -201,23 +201,9 @@ async def test_a_poison_message_in_each_topic_reaches_its_dlq_and_consumers_go_o
                Topic.SURVEYS: {"callback-scheduler", "scoring", "complaints"},
                Topic.CALLBACKS: {"scoring", "complaints"}, Topic.COMPLAINTS: {"callback-scheduler", "scoring"}}  # fmt: skip
     for topic, groups in readers.items():
-        consumer = AIOKafkaConsumer(
-            f"{prefix}{dlq_topic(topic)}", bootstrap_servers=broker.bootstrap_servers, auto_offset_reset="earliest"
+        seen = await read_topic(
+            broker.bootstrap_servers, f"{prefix}{dlq_topic(topic)}", lambda records, n=len(groups): len(records) >= n
         )
-        await consumer.start()
-        try:
-            seen: list[Any] = []
-
-            async def all_dead(
-                seen: list[Any] = seen, consumer: AIOKafkaConsumer = consumer, groups: set[str] = groups
-            ) -> bool:
-                for records in (await consumer.getmany(timeout_ms=200)).values():
-                    seen.extend(records)
-                return len(seen) >= len(groups)
-
-            await eventually(all_dead, timeout=30)
-        finally:
-            await consumer.stop()
         assert {dict(r.headers)["consumer_group"].decode().removeprefix(prefix) for r in seen} == groups
         assert all(
             r.value == b"\x00not an event" and b"not a valid event envelope" in dict(r.headers)["error"] for r in seen

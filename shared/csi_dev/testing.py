@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from fastapi import FastAPI
 from sqlalchemy import select
 
@@ -204,6 +205,52 @@ async def eventually(check: Callable[[], Awaitable[Any]], *, timeout: float = 15
             return last
         await asyncio.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")
+
+
+async def read_topic(
+    bootstrap_servers: str,
+    topic: str,
+    enough: Callable[[list[ConsumerRecord]], bool],
+    *,
+    timeout: float = 30.0,
+) -> list[ConsumerRecord]:
+    """Every record on a topic, read from its start up to its end offsets, again until enough(records) says so.
+
+    Each round is a fresh consumer that asks the broker for the topic's partitions and end offsets: a long-lived
+    consumer that started while its metadata was stale would wait for records on partitions it never fetches.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        records = await _read_to_end(bootstrap_servers, topic)
+        if enough(records):
+            return records
+        if loop.time() >= deadline:
+            raise AssertionError(f"{topic}: {len(records)} records after {timeout}s, not enough")
+        await asyncio.sleep(0.2)
+
+
+async def _read_to_end(bootstrap_servers: str, topic: str) -> list[ConsumerRecord]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        await consumer.topics()  # a metadata request, so that partitions_for_topic is current
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        if not partitions:
+            return []
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        records: list[ConsumerRecord] = []
+        give_up = asyncio.get_running_loop().time() + 5  # a round that stalls ends, and the next starts afresh
+        while any([await consumer.position(tp) < end for tp, end in ends.items()]):
+            if asyncio.get_running_loop().time() > give_up:
+                break
+            for batch in (await consumer.getmany(*partitions, timeout_ms=500)).values():
+                records.extend(batch)
+        return sorted(records, key=lambda r: (r.partition, r.offset))
+    finally:
+        await consumer.stop()
 
 
 async def outbox_events(app: FastAPI, event_type: str | None = None) -> list[dict[str, Any]]:

@@ -2,10 +2,8 @@
 
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer
-
 from csi_dev.broker import LocalBroker
-from csi_dev.testing import eventually
+from csi_dev.testing import read_topic
 from csi_shared.events import Topic, parse_event
 from tests.conftest import repair_order
 
@@ -117,21 +115,13 @@ async def test_a_response_reaches_the_wire_with_factors_month_region_and_comment
     answer = {"answers": ANSWERS, "overall": 8, "recommend": 9, "comment": "交车很快"}
     assert (await survey.client.post(f"/v1/surveys/{token}/responses", json=answer)).status_code == 201
 
-    consumer = AIOKafkaConsumer(
-        survey.settings.topic(Topic.SURVEYS), bootstrap_servers=broker.bootstrap_servers, auto_offset_reset="earliest"
-    )
-    await consumer.start()
-    try:
-        events: list[Any] = []
+    def submitted(records: list[Any]) -> Any:
+        return next(
+            (e for e in map(parse_event, (r.value for r in records)) if e.type == "survey.response_submitted"), None
+        )
 
-        async def submitted() -> Any:
-            for records in (await consumer.getmany(timeout_ms=200)).values():
-                events.extend(parse_event(r.value) for r in records)
-            return next((e for e in events if e.type == "survey.response_submitted"), None)
-
-        event = await eventually(submitted)
-    finally:
-        await consumer.stop()
+    records = await read_topic(broker.bootstrap_servers, survey.settings.topic(Topic.SURVEYS), submitted)
+    event = submitted(records)
     payload = event.payload
     assert (payload.dealer.dealer_code, payload.dealer.region, payload.settlement_month) == ("D001", "east", "2026-11")
     assert payload.channel == "web" and payload.comment == "交车很快"
