@@ -17,7 +17,8 @@ from tests.conftest import Platform, repair_order
 PHONE = "+8613800138000"
 
 # kind → who may: public (anyone), token (the survey link is the credential), dms (an API key of the dealer),
-# dealer_read / dealer_write (people with the dealer in scope; writes by role), oem (OEM roles only), admin.
+# dealer_read / dealer_write (people with the dealer in scope; writes by role), oem (OEM roles only), admin,
+# signed (the SMS gateway's webhooks: an HMAC signature of the body, never a person's token or a DMS key).
 ACCESS: dict[tuple[str, str, str], str] = {
     ("survey", "PUT", "/v1/dealers/{dealer_code}"): "oem",
     ("survey", "GET", "/v1/dealers/{dealer_code}"): "dealer_read",
@@ -36,6 +37,9 @@ ACCESS: dict[tuple[str, str, str], str] = {
     ("survey", "POST", "/s/{token}"): "token",
     ("survey", "GET", "/s/{token}/thanks"): "token",
     ("survey", "POST", "/s/{token}/contact"): "token",
+    ("survey", "POST", "/s/{token}/opt-out"): "token",
+    ("survey", "POST", "/v1/notifications/receipts"): "signed",
+    ("survey", "POST", "/v1/notifications/inbound"): "signed",
     ("callbacks", "GET", "/v1/callbacks"): "dealer_read",
     ("callbacks", "POST", "/v1/callbacks"): "dealer_write",
     ("callbacks", "GET", "/v1/callbacks/{callback_id}"): "dealer_read",
@@ -215,6 +219,11 @@ async def test_nobody_reaches_what_is_not_theirs(seeded: tuple[Platform, dict[st
 
         if kind in ("public", "token"):
             check(await send({}), {200, 404, 409, 410, 422}, "anonymous")
+            continue
+        if kind == "signed":
+            check(await send({}), {401}, "no signature")
+            check(await send(p.auth("admin")), {401}, "a person's token instead of a signature")
+            check(await send({"X-API-Key": ids["key_a"]}), {401}, "a DMS key instead of a signature")
             continue
         if kind == "dms":
             check(await send({}), {401}, "no key")

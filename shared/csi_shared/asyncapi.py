@@ -38,6 +38,7 @@ SERVICES: dict[str, Roles] = {
                 "survey.response_submitted",
                 "survey.opened",
                 "survey.contact_preference",
+                "survey.withheld",
             }
         ),
         receives=frozenset(),
@@ -61,6 +62,7 @@ SERVICES: dict[str, Roles] = {
                 "survey.response_submitted",
                 "survey.invitation_created",
                 "survey.opened",
+                "survey.withheld",
                 "repair_order.closed",
                 "repair_order.corrected",
                 "callback.scheduled",

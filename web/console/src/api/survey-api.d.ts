@@ -288,6 +288,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/s/{token}/opt-out": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * No more surveys to this phone (form post)
+         * @description The customer's phone gets no survey or reminder from any dealer of the brand afterwards.
+         */
+        post: operations["opt_out_post_s__token__opt_out_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/receipts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A delivery receipt (SMS gateway) */
+        post: operations["receipt_v1_notifications_receipts_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/inbound": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A customer's SMS reply (gateway) */
+        post: operations["inbound_v1_notifications_inbound_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -503,6 +557,23 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
+        /** InboundAck */
+        InboundAck: {
+            /** Opted Out */
+            opted_out: boolean;
+        };
+        /**
+         * InboundSms
+         * @description A customer's reply to one of our texts.
+         */
+        InboundSms: {
+            /** From */
+            from: string;
+            /** Text */
+            text: string;
+            /** Received At */
+            received_at?: string | null;
+        };
         /** Item */
         Item: {
             /** Code */
@@ -571,7 +642,7 @@ export interface components {
          * @description Why a closed RO gets no survey link: each RO is in one survey state (dispositions).
          * @enum {string}
          */
-        NoSurveyReason: "no_phone" | "out_of_css_scope" | "window_closed";
+        NoSurveyReason: "no_phone" | "out_of_css_scope" | "window_closed" | "opted_out" | "survey_fatigue" | "undeliverable";
         /**
          * Outcome
          * @description Overall satisfaction and the loyalty questions; asked of everyone, never N/A.
@@ -615,6 +686,30 @@ export interface components {
             checks: {
                 [key: string]: boolean;
             };
+        };
+        /**
+         * Receipt
+         * @description A delivery receipt: the handset got the message, or the network gave up on it. Sent again at will.
+         */
+        Receipt: {
+            /** Idempotency Key */
+            idempotency_key: string;
+            /** Message Id */
+            message_id?: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "delivered" | "failed";
+            /** Error */
+            error?: string | null;
+            /** At */
+            at?: string | null;
+        };
+        /** ReceiptAck */
+        ReceiptAck: {
+            /** Message Status */
+            message_status: string;
         };
         /** RepairOrderIn */
         RepairOrderIn: {
@@ -1476,6 +1571,117 @@ export interface operations {
                 content: {
                     "text/html": string;
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    opt_out_post_s__token__opt_out_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    receipt_v1_notifications_receipts_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Receipt"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiptAck"];
+                };
+            };
+            /** @description The gateway's signature is missing, stale or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    inbound_v1_notifications_inbound_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InboundSms"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboundAck"];
+                };
+            };
+            /** @description The gateway's signature is missing, stale or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
