@@ -25,6 +25,7 @@ ACCESS: dict[tuple[str, str, str], str] = {
     ("survey", "POST", "/v1/dealers/{dealer_code}/api-keys"): "admin",
     ("survey", "GET", "/v1/dealers/{dealer_code}/api-keys"): "admin",
     ("survey", "DELETE", "/v1/dealers/{dealer_code}/api-keys/{prefix}"): "admin",
+    ("survey", "PUT", "/v1/dealers/{dealer_code}/staff/{staff_id}"): "dealer_write",
     ("survey", "POST", "/v1/repair-orders"): "dms",
     ("survey", "POST", "/v1/repair-orders/batch"): "dms",
     ("survey", "GET", "/v1/repair-orders/{dealer_code}/{ro_number}"): "dealer_read",
@@ -125,7 +126,7 @@ async def _seed(p: Platform) -> dict[str, str]:
 def _request(service: str, method: str, path: str, ids: dict[str, str]) -> dict[str, Any]:
     """A request at D001's objects for every endpoint."""
     concrete = (path.replace("{dealer_code}", "D001").replace("{ro_number}", "RO-2026-000123").replace("{code}", "csi-v1")
-                .replace("{token}", "t" * 32).replace("{prefix}", "csi_notakey0").replace("{callback_id}", ids["callback_id"]).replace("{complaint_id}", ids["complaint_id"]))  # fmt: skip
+                .replace("{token}", "t" * 32).replace("{prefix}", "csi_notakey0").replace("{staff_id}", "SM01").replace("{callback_id}", ids["callback_id"]).replace("{complaint_id}", ids["complaint_id"]))  # fmt: skip
     params: dict[str, str] = {}
     body: Any = None
     if path in ("/v1/callbacks", "/v1/complaints", "/v1/data-fix-tasks") and method == "GET":
@@ -142,6 +143,11 @@ def _request(service: str, method: str, path: str, ids: dict[str, str]) -> dict[
         params = {"period": "2026-11", "from": "2026-10", "to": "2026-11", "by": "service_advisor"}
     bodies = {
         "/v1/dealers/{dealer_code}": {"name": "Renamed", "region": "east"},
+        "/v1/dealers/{dealer_code}/staff/{staff_id}": {
+            "name": "王经理",
+            "role": "service_manager",
+            "phone": "+8613911112222",
+        },
         "/v1/repair-orders": repair_order(),
         "/v1/repair-orders/batch": {"items": [repair_order()]},
         "/v1/survey-responses": {

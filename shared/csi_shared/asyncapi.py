@@ -41,7 +41,7 @@ SERVICES: dict[str, Roles] = {
                 "survey.withheld",
             }
         ),
-        receives=frozenset(),
+        receives=frozenset({"complaint.opened", "complaint.escalated"}),
     ),
     "callback-scheduler": Roles(
         sends=frozenset({"callback.scheduled", "callback.completed", "callback.overdue"}),

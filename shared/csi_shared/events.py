@@ -370,7 +370,8 @@ class CallbackOverdue(Payload):
 class ComplaintOpened(Payload):
     """A complaint case was opened (`source`: staff, a low survey score, a dissatisfied callback, the OEM hotline).
 
-    `first_response_due` is the 24-hour first-response deadline.
+    `first_response_due` is the 24-hour first-response deadline. A `major` case: survey-api alerts the dealer's
+    service manager at once (outside quiet hours).
     """
 
     complaint_id: str
@@ -384,7 +385,11 @@ class ComplaintOpened(Payload):
 
 
 class ComplaintEscalated(Payload):
-    """A case had no first response in time and climbed one level (24 h, 48 h, 72 h after opening), each level once."""
+    """A case had no first response in time and climbed one level (24 h, 48 h, 72 h after opening), each level once.
+
+    survey-api alerts the person of the new level from its staff directory (the OEM's regional contact even in quiet
+    hours), once per event and person.
+    """
 
     complaint_id: str
     dealer_code: str

@@ -14,6 +14,7 @@ from csi_shared.limits import RateLimiter
 from csi_shared.runtime import PeriodicJob, Runtime
 from csi_shared.web import build_app
 from survey_api.config import Settings
+from survey_api.consumers import TOPICS, handlers
 from survey_api.dealers.router import router as dealers_router
 from survey_api.jobs import Jobs
 from survey_api.models import Base
@@ -38,7 +39,7 @@ class PageAssets(StaticFiles):
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None, sms: Channel | None = None) -> FastAPI:
     settings = settings or Settings()
-    runtime = Runtime(settings, metadata=Base.metadata, clock=clock)
+    runtime = Runtime(settings, metadata=Base.metadata, clock=clock, topics=TOPICS, handlers=handlers(settings))
     jobs = Jobs(
         settings=settings,
         sessions=runtime.sessions,

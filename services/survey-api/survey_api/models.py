@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Time, UniqueConstraint, func
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, Time, UniqueConstraint, false, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from csi_shared.bus.tables import BigId, inbox_table, outbox_table
@@ -182,7 +182,7 @@ class NotificationMessage(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
-    """invitation, reminder."""
+    """invitation, reminder, alert."""
     channel: Mapped[str] = mapped_column(String(10))
     recipient: Mapped[str] = mapped_column(String(200))
     dealer_code: Mapped[str] = mapped_column(ForeignKey("dealers.code"), index=True)
@@ -195,9 +195,29 @@ class NotificationMessage(Base):
     """A sender's lease on the message, as on surveys."""
     provider_message_id: Mapped[str | None] = mapped_column(String(100), index=True)
     last_error: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str | None] = mapped_column(Text)
+    """The text of an alert (it holds no secret); invitations and reminders are rendered at send time."""
+    quiet_exempt: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Sent even in quiet hours: escalations to the OEM."""
+    staff_id: Mapped[str | None] = mapped_column(String(50))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class StaffMember(Base):
+    """A person of a dealer's staff directory (or the OEM's regional contact for it) who gets alerts and digests."""
+
+    __tablename__ = "staff"
+
+    dealer_code: Mapped[str] = mapped_column(ForeignKey("dealers.code"), primary_key=True)
+    staff_id: Mapped[str] = mapped_column(String(50), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(30))
+    email: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class SurveyOptOut(Base):

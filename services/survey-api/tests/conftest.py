@@ -55,6 +55,7 @@ async def survey(backend: str, databases: Databases, broker: LocalBroker, topic_
         database_url=databases.url(backend, "survey-api", SERVICE.migrations_dir),
         broker=broker,
         topic_prefix=topic_prefix,
+        run_consumers=False,  # the complaint alerts' handlers are called directly (tests/test_notifications.py)
     )
     clock = FrozenClock(datetime(2026, 11, 3, 9, 0, tzinfo=UTC))
     notifier = RecordingNotifier()

@@ -144,7 +144,7 @@ async def sending(backend: str, databases: Databases, broker: LocalBroker, topic
         settings = make_settings(
             Settings, database_url=databases.url(backend, "survey-api", SERVICE.migrations_dir), broker=broker,
             topic_prefix=topic_prefix, notifier="gateway", sms_gateway_url=gateway.url,
-            sms_gateway_secret=SECRET.decode(), sms_gateway_timeout_s=0.2, run_relay=False,
+            sms_gateway_secret=SECRET.decode(), sms_gateway_timeout_s=0.2, run_relay=False, run_consumers=False, run_jobs=False,
             survey_url_template="https://c.cn/s/{token}",
         )  # fmt: skip
         clock = FrozenClock(datetime(2026, 11, 2, 10, 0, tzinfo=UTC))  # 18:00 in Shanghai, after the deliveries
@@ -333,3 +333,97 @@ async def test_a_sender_that_dies_mid_send_leaves_the_message_to_be_sent_once(se
     assert await sending.run() == 1  # sent again with the same idempotency key ...
     assert sending.gateway.requests == 2 and len(sending.gateway.sent) == 1  # ... which the gateway knew
     assert [m.status for m in await sending.messages()] == ["sent"]
+
+
+# --- the staff directory and alerts --------------------------------------------------------------------------------
+
+MANAGER, GM, OEM_CONTACT = "+8613700137001", "+8613700137002", "+8613700137003"
+
+
+async def _staff(sending: Sending, staff_id: str, role: str, phone: str | None, as_role: str = "admin",
+                 **extra: Any) -> httpx.Response:  # fmt: skip
+    headers = bearer(Role(as_role), dealers=["D001"] if as_role not in ("admin", "oem_analyst") else None,
+                     settings=sending.settings)  # fmt: skip
+    body = {"name": "王经理", "role": role, "phone": phone, **extra}
+    return await sending.client.put(f"/v1/dealers/D001/staff/{staff_id}", json=body, headers=headers)
+
+
+async def _directory(sending: Sending) -> None:
+    for staff_id, role, phone in (("SM01", "service_manager", MANAGER), ("GM01", "general_manager", GM),
+                                  ("OEM-E", "oem_region", OEM_CONTACT)):  # fmt: skip
+        assert (await _staff(sending, staff_id, role, phone)).status_code == 201
+
+
+async def _consume(sending: Sending, event: Any) -> None:
+    """An event through survey-api's own handlers, in one transaction, as its consumer hands it over."""
+    from csi_shared.bus.consumer import EventContext
+    from survey_api.consumers import handlers
+
+    runtime = sending.app.state.runtime
+    async with runtime.sessions() as session, session.begin():
+        ctx = EventContext(
+            session=session, outbox=runtime.outbox, clock=sending.clock, producer="survey-api", event=event
+        )
+        await handlers(sending.settings)[event.type](ctx, event)
+
+
+def _opened(severity: str, at: datetime) -> Any:
+    from csi_shared.events import ComplaintOpened, make_event
+
+    payload = ComplaintOpened.model_validate({
+        "complaint_id": "c0ffee00-0000-4000-8000-000000000001", "dealer": {"dealer_code": "D001", "name": "车行D001",
+        "region": "east", "time_zone": "Asia/Shanghai"}, "ro_number": "RO-1", "source": "survey", "severity": severity,
+        "category": "repair_quality", "opened_at": at, "first_response_due": at + timedelta(hours=24),
+    })  # fmt: skip
+    return make_event(payload, producer="complaints", occurred_at=at, dealer_code="D001")
+
+
+def _escalated(target: str, level: int, at: datetime) -> Any:
+    from csi_shared.events import ComplaintEscalated, make_event
+
+    payload = ComplaintEscalated.model_validate({"complaint_id": "c0ffee00-0000-4000-8000-000000000001",
+                                                 "dealer_code": "D001", "level": level, "escalated_to": target,
+                                                 "escalated_at": at})  # fmt: skip
+    return make_event(payload, producer="complaints", occurred_at=at, dealer_code="D001")
+
+
+async def test_the_staff_directory_is_kept_by_managers_and_the_oem_names_its_contact(sending: Sending) -> None:
+    assert (await _staff(sending, "CRA1", "cra", "139 0013 9001", as_role="service_manager")).status_code == 201
+    again = await _staff(sending, "CRA1", "cra", "+8613900139001", as_role="general_manager", email="a@d001.cn")
+    assert again.status_code == 200 and again.json()["phone"] != "+8613900139001"  # masked
+    assert (await _staff(sending, "OEM-E", "oem_region", OEM_CONTACT, as_role="service_manager")).status_code == 403
+    assert (await _staff(sending, "OEM-E", "oem_region", OEM_CONTACT, as_role="oem_analyst")).status_code == 201
+    assert (await _staff(sending, "X1", "cra", "+8613900139001", as_role="cra")).status_code == 403
+    bad = await _staff(sending, "X2", "service_manager", None)
+    assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
+    wrong_phone = await _staff(sending, "X3", "service_manager", "12")
+    assert wrong_phone.status_code == 422 and "phone" in wrong_phone.text
+    other = bearer(Role.SERVICE_MANAGER, dealers=["D002"], settings=sending.settings)
+    body = {"name": "x", "role": "cra", "phone": MANAGER}
+    assert (await sending.client.put("/v1/dealers/D001/staff/Y", json=body, headers=other)).status_code == 404
+
+
+async def test_a_major_complaint_reaches_the_service_manager_once(sending: Sending) -> None:
+    await _directory(sending)
+    at = datetime(2026, 11, 3, 6, 0, tzinfo=UTC)  # 14:00 Shanghai
+    sending.clock.set(at)
+    event = _opened("major", at)
+    await _consume(sending, event)
+    await _consume(sending, event)  # redelivered
+    await _consume(sending, _opened("normal", at))  # a normal case waits for the worklist
+    assert await sending.run() == 1
+    [sms] = sending.gateway.sent
+    assert sms.to == MANAGER and "重大投诉" in sms.text and sms.idempotency_key.endswith(":SM01")
+
+
+async def test_escalations_reach_the_person_of_the_level_and_only_the_oem_in_quiet_hours(sending: Sending) -> None:
+    await _directory(sending)
+    night = datetime(2026, 11, 3, 15, 0, tzinfo=UTC)  # 23:00 Shanghai
+    sending.clock.set(night)
+    for target, level in (("service_manager", 1), ("general_manager", 2), ("oem_region", 3)):
+        await _consume(sending, _escalated(target, level, night))
+    assert await sending.run() == 1 and [s.to for s in sending.gateway.sent] == [OEM_CONTACT]
+    assert "第3级（厂家区域）" in sending.gateway.sent[0].text
+    sending.clock.set(datetime(2026, 11, 4, 1, 0, tzinfo=UTC))  # 09:00: the dealer's people in the morning
+    assert await sending.run() == 2
+    assert sorted(s.to for s in sending.gateway.sent) == sorted([OEM_CONTACT, MANAGER, GM])

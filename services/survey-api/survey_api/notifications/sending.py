@@ -200,26 +200,22 @@ class Sender:
         now = self.clock.now()
         async with self.sessions() as session, session.begin():
             message = await session.get(NotificationMessage, message_id)
-            assert message is not None and message.survey_id is not None
-            survey = await session.get(Survey, message.survey_id)
-            dealer = await session.get(Dealer, message.dealer_code)
-            assert survey is not None and dealer is not None
-            ro = (
-                await session.execute(
-                    select(RepairOrder).where(RepairOrder.dealer_code == survey.dealer_code,
-                                              RepairOrder.ro_number == survey.ro_number)
-                )
-            ).scalar_one()  # fmt: skip
-            opted_out = await session.get(SurveyOptOut, message.recipient)
-            if survey.responded_at is not None or survey.expires_at <= now or opted_out is not None:
-                message.status, message.claimed_until = "cancelled", None  # answered, closed or opted out meanwhile
-                return 0
-            tz = ZoneInfo(dealer.time_zone)
-            allowed = self.policy.quiet_hours.next_allowed(now, tz)
-            if allowed > now:  # a retry that fell into the quiet hours waits for the morning
-                message.next_attempt_at, message.claimed_until = allowed, None
-                return 0
-            outgoing = self._render(message, survey, ro, dealer, now)
+            dealer = await session.get(Dealer, message.dealer_code) if message is not None else None
+            assert message is not None and dealer is not None
+            if message.survey_id is None:  # a staff alert: its text is stored, only the quiet hours may hold it
+                allowed = message.next_attempt_at if message.quiet_exempt else self._allowed(now, dealer)
+                if allowed > now:
+                    message.next_attempt_at, message.claimed_until = allowed, None
+                    return 0
+                outgoing = OutgoingMessage(idempotency_key=message.idempotency_key, kind=message.kind,
+                                           to=message.recipient, text=message.body or "", dealer_code=dealer.code)  # fmt: skip
+                survey = None
+            else:
+                survey = await session.get(Survey, message.survey_id)
+                assert survey is not None
+                outgoing = await self._survey_message(session, message, survey, dealer, now)
+                if outgoing is None:
+                    return 0
         try:
             provider_id = await self.channel.send(outgoing)
         except PermanentFailure as exc:
@@ -235,9 +231,33 @@ class Sender:
                 .values(status="sent", sent_at=done, attempts=NotificationMessage.attempts + 1,
                         provider_message_id=provider_id, claimed_until=None, last_error=None)
             )  # fmt: skip
-            if outgoing.kind == "invitation":
+            if outgoing.kind == "invitation" and survey is not None:
                 await session.execute(update(Survey).where(Survey.id == survey.id).values(sent_at=done))
         return 1
+
+    def _allowed(self, now: datetime, dealer: Dealer) -> datetime:
+        return self.policy.quiet_hours.next_allowed(now, ZoneInfo(dealer.time_zone))
+
+    async def _survey_message(
+        self, session: AsyncSession, message: NotificationMessage, survey: Survey, dealer: Dealer, now: datetime
+    ) -> OutgoingMessage | None:
+        """An invitation or reminder ready to send, or None: cancelled (answered, closed or opted out meanwhile) or
+        held back by the quiet hours (a retry that fell into them waits for the morning)."""
+        ro = (
+            await session.execute(
+                select(RepairOrder).where(RepairOrder.dealer_code == survey.dealer_code,
+                                          RepairOrder.ro_number == survey.ro_number)
+            )
+        ).scalar_one()  # fmt: skip
+        opted_out = await session.get(SurveyOptOut, message.recipient)
+        if survey.responded_at is not None or survey.expires_at <= now or opted_out is not None:
+            message.status, message.claimed_until = "cancelled", None
+            return None
+        allowed = self._allowed(now, dealer)
+        if allowed > now:
+            message.next_attempt_at, message.claimed_until = allowed, None
+            return None
+        return self._render(message, survey, ro, dealer, now)
 
     def _render(
         self, message: NotificationMessage, survey: Survey, ro: RepairOrder, dealer: Dealer, now: datetime

@@ -92,6 +92,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/dealers/{dealer_code}/staff/{staff_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Create or update a person of the dealer's staff directory (managers; the OEM region's contact: OEM) */
+        put: operations["put_staff_v1_dealers__dealer_code__staff__staff_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/repair-orders": {
         parameters: {
             query?: never;
@@ -814,6 +831,53 @@ export interface components {
              */
             submitted_at: string;
         };
+        /** StaffIn */
+        StaffIn: {
+            /** Name */
+            name: string;
+            role: components["schemas"]["StaffRole"];
+            /** Email */
+            email?: string | null;
+            /**
+             * Phone
+             * @description for alerts by SMS; stored in E.164
+             */
+            phone?: string | null;
+            /**
+             * Active
+             * @default true
+             */
+            active: boolean;
+        };
+        /** StaffOut */
+        StaffOut: {
+            /** Dealer Code */
+            dealer_code: string;
+            /** Staff Id */
+            staff_id: string;
+            /** Name */
+            name: string;
+            role: components["schemas"]["StaffRole"];
+            /** Email */
+            email: string | null;
+            /**
+             * Phone
+             * @description masked
+             */
+            phone: string | null;
+            /** Active */
+            active: boolean;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * StaffRole
+         * @enum {string}
+         */
+        StaffRole: "cra" | "service_advisor" | "service_manager" | "general_manager" | "oem_region";
         /**
          * SurveyCenterResponseIn
          * @description Answers the OEM's survey centre took on the phone for one RO (CSS phone interview).
@@ -1110,6 +1174,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    put_staff_v1_dealers__dealer_code__staff__staff_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dealer_code: string;
+                staff_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StaffIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffOut"];
+                };
             };
             /** @description Validation Error */
             422: {
