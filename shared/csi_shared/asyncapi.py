@@ -41,7 +41,16 @@ SERVICES: dict[str, Roles] = {
                 "survey.withheld",
             }
         ),
-        receives=frozenset({"complaint.opened", "complaint.escalated"}),
+        receives=frozenset(
+            {
+                "complaint.opened",
+                "complaint.escalated",
+                "complaint.closed",
+                "callback.scheduled",
+                "callback.completed",
+                "callback.overdue",
+            }
+        ),
     ),
     "callback-scheduler": Roles(
         sends=frozenset({"callback.scheduled", "callback.completed", "callback.overdue"}),

@@ -357,7 +357,10 @@ class CallbackCompleted(Payload):
 
 
 class CallbackOverdue(Payload):
-    """An open callback passed its deadline (`due_at`); announced once per callback."""
+    """An open callback passed its deadline (`due_at`); announced once per callback.
+
+    survey-api collects it into the dealer's service manager's daily digest (08:30 local), never an alert of its own.
+    """
 
     callback_id: str
     dealer_code: str

@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, sms
         outbox=runtime.outbox,
     )
     runtime.add_job(PeriodicJob("send-invitations", settings.invitation_check_interval_s, jobs.send_due_invitations))
+    runtime.add_job(PeriodicJob("plan-digests", settings.digest_check_interval_s, jobs.plan_digests))
     routers = [dealers_router, repair_orders_router, questionnaires_router, surveys_router, page_router,
                notifications_router]  # fmt: skip
     app = build_app(title="CSI survey-api", runtime=runtime, routers=routers)

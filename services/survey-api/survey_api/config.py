@@ -49,6 +49,9 @@ class Settings(ServiceSettings):
     invitation_send_time: time = time(10, 0)
     """Links go out the day after delivery at this local time: memory is fresh, response rates fall with delay."""
     invitation_check_interval_s: float = 30.0
+    """How often the send job plans and sends invitations, reminders, alerts and digests."""
+    digest_check_interval_s: float = 60.0
+    """How often the digest job looks for dealers whose 08:30 has come."""
     page_requests_per_s_per_link: float = 1.0
     page_burst_per_link: int = 20
     page_requests_per_s_per_client: float = 20.0

@@ -8,6 +8,7 @@ from csi_shared.bus.outbox import Outbox
 from csi_shared.clock import Clock
 from survey_api.config import Settings
 from survey_api.notifications.channels import Channel
+from survey_api.notifications.digests import Digests
 from survey_api.notifications.sending import Sender, SendingPolicy
 
 
@@ -31,6 +32,10 @@ class Jobs:
             channel_name="sms",
         )  # fmt: skip
         return Sender(sessions=self.sessions, outbox=self.outbox, clock=self.clock, channel=self.channel, policy=policy)
+
+    async def plan_digests(self) -> int:
+        """The daily digests of every dealer whose 08:30 has come; the send job delivers them."""
+        return await Digests(sessions=self.sessions, clock=self.clock).plan_due()
 
     async def send_due_invitations(self) -> int:
         """Plan and send the invitations and reminders that are due; returns how many messages this run sent.

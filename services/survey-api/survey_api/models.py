@@ -220,6 +220,40 @@ class StaffMember(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class OpenCallback(Base):
+    """An open callback as callback-scheduler announced it: what the digests count (the CRA's day, overdue calls)."""
+
+    __tablename__ = "open_callbacks"
+
+    callback_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    dealer_code: Mapped[str] = mapped_column(String(20), index=True)
+    ro_number: Mapped[str | None] = mapped_column(String(50))
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    planned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    overdue_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class OpenComplaint(Base):
+    """An open complaint case and its first-response deadline, as complaints announced it: the cases near their SLA."""
+
+    __tablename__ = "open_complaints"
+
+    complaint_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    dealer_code: Mapped[str] = mapped_column(String(20), index=True)
+    first_response_due: Mapped[datetime] = mapped_column(UtcDateTime)
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DealerDigest(Base):
+    """A dealer's daily digests of one local day were planned: once per day, whichever replica gets there first."""
+
+    __tablename__ = "dealer_digests"
+
+    dealer_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    planned_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class SurveyOptOut(Base):
     """A phone that asked for no more surveys (an SMS reply "TD"/"STOP", or the link on the survey page): no dealer
     of the brand sends it a survey or a reminder afterwards. Callbacks follow the consent given at reception."""

@@ -427,3 +427,58 @@ async def test_escalations_reach_the_person_of_the_level_and_only_the_oem_in_qui
     sending.clock.set(datetime(2026, 11, 4, 1, 0, tzinfo=UTC))  # 09:00: the dealer's people in the morning
     assert await sending.run() == 2
     assert sorted(s.to for s in sending.gateway.sent) == sorted([OEM_CONTACT, MANAGER, GM])
+
+
+def _callback(kind: str, callback_id: str, ro: str, due: datetime, planned: datetime | None = None) -> Any:
+    from csi_shared.events import CallbackCompleted, CallbackOverdue, CallbackScheduled, make_event
+
+    common = {"callback_id": callback_id, "ro_number": ro, "reason": "post_service"}
+    if kind == "scheduled":
+        payload: Any = CallbackScheduled.model_validate({**common, "dealer_code": "D001", "due_at": due,
+                                                         "planned_at": planned})  # fmt: skip
+    elif kind == "overdue":
+        payload = CallbackOverdue.model_validate({**common, "dealer_code": "D001", "due_at": due, "detected_at": due})
+    else:
+        payload = CallbackCompleted.model_validate({**common, "dealer": {"dealer_code": "D001", "name": "车行D001",
+                                                    "time_zone": "Asia/Shanghai"}, "status": "completed",
+                                                    "completed_at": due, "on_time": True})  # fmt: skip
+    return make_event(payload, producer="callback-scheduler", occurred_at=due, dealer_code="D001")
+
+
+async def test_daily_digests_at_half_past_eight_local_once_a_day(sending: Sending) -> None:
+    await _directory(sending)
+    assert (await _staff(sending, "CRA1", "cra", "+8613700137009")).status_code == 201
+    day = datetime(2026, 11, 4, 0, 0, tzinfo=UTC)  # 08:00 on 4 Nov in Shanghai
+    for event in (
+        _callback("scheduled", "cb-1", "RO-1", day + timedelta(days=2), planned=day + timedelta(hours=2)),  # today
+        _callback("scheduled", "cb-2", "RO-2", day + timedelta(days=3), planned=day + timedelta(days=1)),  # tomorrow
+        _callback("scheduled", "cb-3", "RO-3", day - timedelta(hours=1)),
+        _callback("overdue", "cb-3", "RO-3", day - timedelta(hours=1)),  # collected for the digest, no alert
+        _callback("scheduled", "cb-4", "RO-4", day + timedelta(days=1)),
+        _callback("completed", "cb-4", "RO-4", day),
+        _opened("normal", day - timedelta(hours=12)),  # its first response is due in 12 hours
+    ):
+        await _consume(sending, event)
+    jobs = sending.app.state.jobs
+    sending.clock.set(day + timedelta(minutes=29))  # 08:29
+    assert await jobs.plan_digests() == 0
+    sending.clock.set(day + timedelta(minutes=30))  # 08:30 in Shanghai (01:30 in Berlin: its dealer waits)
+    assert await jobs.plan_digests() == 2
+    assert await jobs.plan_digests() == 0  # once a day, however often the job runs
+    assert await sending.run() == 2  # 08:30 is before the quiet hours end: digests are the one exception
+    texts = {s.to: s.text for s in sending.gateway.sent}
+    assert "今日待回访2个（其中逾期1个），共3个未完成" in texts["+8613700137009"]
+    assert "逾期回访1个（RO-3）" in texts[MANAGER] and "24小时内需首次响应的投诉1个" in texts[MANAGER]
+    sending.clock.set(day + timedelta(hours=20))  # 04:00 the next day
+    assert await jobs.plan_digests() == 0
+    sending.clock.set(day + timedelta(days=1, minutes=30))  # 08:30 the next day
+    assert await jobs.plan_digests() == 2
+
+
+def test_the_worklist_counts_and_when_digests_are_due() -> None:
+    from survey_api.notifications.digests import digest_due
+
+    at = datetime(2026, 11, 4, 0, 30, tzinfo=UTC)
+    assert digest_due(at, SHANGHAI) == datetime(2026, 11, 4).date()
+    assert digest_due(at, BERLIN) is None  # 01:30 in Berlin
+    assert digest_due(datetime(2026, 11, 4, 13, 0, tzinfo=UTC), SHANGHAI) is None  # 21:00: too late for the morning's
