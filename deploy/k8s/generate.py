@@ -77,9 +77,11 @@ def env(svc: Svc) -> list[dict[str, Any]]:
             "valueFrom": {"secretKeyRef": {"name": "csi-auth", "key": "jwt-secret", "optional": True}},
         },
     ] + (
-        # The SMS gateway's shared HMAC secret: survey-api signs its requests and checks the gateway's webhooks.
+        # survey-api's SMS gateway secret (it signs requests, checks webhooks) and its SMTP password (staff e-mail).
         [{"name": "CSI_SURVEY_API_SMS_GATEWAY_SECRET",
-          "valueFrom": {"secretKeyRef": {"name": "csi-sms-gateway", "key": "secret", "optional": True}}}]
+          "valueFrom": {"secretKeyRef": {"name": "csi-sms-gateway", "key": "secret", "optional": True}}},
+         {"name": "CSI_SURVEY_API_SMTP_PASSWORD",
+          "valueFrom": {"secretKeyRef": {"name": "csi-smtp", "key": "password", "optional": True}}}]
         if svc.name == "survey-api" else []
     )  # fmt: skip
 

@@ -18,7 +18,7 @@ from survey_api.consumers import TOPICS, handlers
 from survey_api.dealers.router import router as dealers_router
 from survey_api.jobs import Jobs
 from survey_api.models import Base
-from survey_api.notifications.channels import Channel, sms_channel_from
+from survey_api.notifications.channels import Channel, email_channel_from, sms_channel_from
 from survey_api.notifications.router import router as notifications_router
 from survey_api.questionnaires.router import router as questionnaires_router
 from survey_api.repair_orders.router import router as repair_orders_router
@@ -37,7 +37,12 @@ class PageAssets(StaticFiles):
         return response
 
 
-def create_app(settings: Settings | None = None, clock: Clock | None = None, sms: Channel | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    sms: Channel | None = None,
+    email: Channel | None = None,
+) -> FastAPI:
     settings = settings or Settings()
     runtime = Runtime(settings, metadata=Base.metadata, clock=clock, topics=TOPICS, handlers=handlers(settings))
     jobs = Jobs(
@@ -46,6 +51,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, sms
         clock=runtime.clock,
         channel=sms or sms_channel_from(settings, runtime.clock),
         outbox=runtime.outbox,
+        email=email or email_channel_from(settings),
     )
     runtime.add_job(PeriodicJob("send-invitations", settings.invitation_check_interval_s, jobs.send_due_invitations))
     runtime.add_job(PeriodicJob("plan-digests", settings.digest_check_interval_s, jobs.plan_digests))

@@ -36,6 +36,14 @@ class Settings(ServiceSettings):
     """The HMAC secret shared with the gateway: our requests and its webhooks (receipts, replies) are signed with it.
     Without it the webhooks refuse everything (401)."""
     sms_gateway_timeout_s: float = 10.0
+    smtp_host: str | None = None
+    """The SMTP server for staff e-mail (alerts and digests to people with an address and no phone); the log without."""
+    smtp_port: int = 25
+    smtp_sender: str = "csi-noreply@example.com"
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout_s: float = 10.0
     quiet_hours_start: time = time(21, 0)
     quiet_hours_end: time = time(9, 0)
     """No SMS to a customer between these local hours (the dealer's time zone); equal values switch them off."""

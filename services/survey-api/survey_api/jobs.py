@@ -15,13 +15,14 @@ from survey_api.notifications.sending import Sender, SendingPolicy
 class Jobs:
     def __init__(
         self, *, settings: Settings, sessions: async_sessionmaker[AsyncSession], clock: Clock, channel: Channel,
-        outbox: Outbox,
+        outbox: Outbox, email: Channel | None = None,
     ) -> None:  # fmt: skip
         self.settings = settings
         self.sessions = sessions
         self.clock = clock
         self.outbox = outbox
         self.channel = channel
+        self.email = email
 
     @property
     def sender(self) -> Sender:
@@ -31,7 +32,8 @@ class Jobs:
             fatigue_days=s.survey_fatigue_days, max_attempts=s.send_max_attempts, retry_base_s=s.send_retry_base_s,
             channel_name="sms",
         )  # fmt: skip
-        return Sender(sessions=self.sessions, outbox=self.outbox, clock=self.clock, channel=self.channel, policy=policy)
+        return Sender(sessions=self.sessions, outbox=self.outbox, clock=self.clock, channel=self.channel,
+                      email=self.email, policy=policy)  # fmt: skip
 
     async def plan_digests(self) -> int:
         """The daily digests of every dealer whose 08:30 has come; the send job delivers them."""

@@ -482,3 +482,62 @@ def test_the_worklist_counts_and_when_digests_are_due() -> None:
     assert digest_due(at, SHANGHAI) == datetime(2026, 11, 4).date()
     assert digest_due(at, BERLIN) is None  # 01:30 in Berlin
     assert digest_due(datetime(2026, 11, 4, 13, 0, tzinfo=UTC), SHANGHAI) is None  # 21:00: too late for the morning's
+
+
+class Mailbox:
+    """An aiosmtpd handler: keeps what arrives, refuses one address with 550."""
+
+    def __init__(self) -> None:
+        self.mails: list[Any] = []
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if address.startswith("gone@"):
+            return "550 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        from email import message_from_bytes, policy
+
+        self.mails.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted"
+
+
+@pytest.fixture
+def mailbox() -> Any:
+    from aiosmtpd.controller import Controller
+
+    from csi_dev.ports import free_port
+
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield box, controller.port
+    controller.stop()
+
+
+async def test_staff_without_a_phone_get_alerts_by_e_mail_and_digests_prefer_e_mail(
+    sending: Sending, mailbox: tuple[Mailbox, int]
+) -> None:
+    from survey_api.notifications.channels import SmtpEmail
+
+    box, port = mailbox
+    jobs = sending.app.state.jobs
+    jobs.email = SmtpEmail(host="127.0.0.1", port=port, sender="csi@example.com", timeout_s=5)
+    assert (await _staff(sending, "SM01", "service_manager", MANAGER, email="sm@d001.cn")).status_code == 201
+    assert (await _staff(sending, "GM01", "general_manager", None, email="gm@d001.cn")).status_code == 201
+    assert (await _staff(sending, "GM02", "general_manager", None, email="gone@d001.cn")).status_code == 201
+    noon = datetime(2026, 11, 3, 4, 0, tzinfo=UTC)  # 12:00 Shanghai
+    sending.clock.set(noon)
+    event = _escalated("general_manager", 2, noon)
+    await _consume(sending, event)
+    await _consume(sending, event)  # redelivered
+    assert await sending.run() == 1 and sending.gateway.sent == []
+    [mail] = box.mails
+    assert mail["To"] == "gm@d001.cn" and "第2级（总经理）" in mail.get_content()
+    assert mail["Message-ID"] == f"<alert.{event.event_id}.GM01@csi>"
+    statuses = {m.recipient: m.status for m in await sending.messages()}
+    assert statuses == {"gm@d001.cn": "sent", "gone@d001.cn": "undeliverable"}  # 550: never retried
+    sending.clock.set(datetime(2026, 11, 4, 0, 30, tzinfo=UTC))  # 08:30: the digest goes to the manager's desk
+    assert await jobs.plan_digests() == 1 and await sending.run() == 1
+    assert [m["To"] for m in box.mails] == ["gm@d001.cn", "sm@d001.cn"] and sending.gateway.sent == []

@@ -94,3 +94,13 @@ async def staff_with_role(*, session: AsyncSession, dealer_code: str, role: Staf
         .order_by(StaffMember.staff_id)
     )
     return list((await session.execute(query)).scalars())
+
+
+def contact(member: StaffMember, *, prefer_email: bool) -> tuple[str, str] | None:
+    """(channel, address) to reach a person: alerts by SMS where there is a phone (they must be seen at once),
+    digests by e-mail where there is an address (they are read at a desk); the other one otherwise."""
+    options = [("email", member.email), ("sms", member.phone)]
+    for channel, address in options if prefer_email else reversed(options):
+        if address:
+            return channel, address
+    return None

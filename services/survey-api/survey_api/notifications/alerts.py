@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from csi_shared.db import insert_missing
 from csi_shared.events import ComplaintEscalated, ComplaintOpened, EscalationKind, EscalationTarget, Severity
-from survey_api.dealers.staff import StaffRole, staff_with_role
+from survey_api.dealers.staff import StaffRole, contact, staff_with_role
 from survey_api.models import Dealer, NotificationMessage
 from survey_api.notifications.rules import QuietHours
 
@@ -57,21 +57,22 @@ async def alert_staff(
     *, session: AsyncSession, event_id: UUID, dealer_code: str, role: StaffRole, text: str, quiet_exempt: bool,
     quiet: QuietHours, now: datetime,
 ) -> int:  # fmt: skip
-    """One SMS per active person of the role with a phone; returns how many alerts this call queued (0 on a repeat)."""
+    """One message per active person of the role (SMS, else e-mail); returns how many alerts this call queued (0 on a repeat)."""
     dealer = await session.get(Dealer, dealer_code)
     if dealer is None:
         log.warning("an alert for unknown dealer %s: nobody to tell", dealer_code)
         return 0
-    people = [p for p in await staff_with_role(session=session, dealer_code=dealer_code, role=role) if p.phone]
+    people = [(p, c) for p in await staff_with_role(session=session, dealer_code=dealer_code, role=role)
+              if (c := contact(p, prefer_email=False))]  # fmt: skip
     if not people:
-        log.warning("no %s with a phone in %s's staff directory: the alert reaches nobody", role.value, dealer_code)
+        log.warning("no %s in %s's staff directory: the alert reaches nobody", role.value, dealer_code)
         return 0
     send_at = now if quiet_exempt else quiet.next_allowed(now, ZoneInfo(dealer.time_zone))
     rows = [
-        {"idempotency_key": f"alert:{event_id}:{p.staff_id}", "kind": "alert", "channel": "sms", "recipient": p.phone,
+        {"idempotency_key": f"alert:{event_id}:{p.staff_id}", "kind": "alert", "channel": channel, "recipient": to,
          "dealer_code": dealer_code, "survey_id": None, "staff_id": p.staff_id, "status": "pending", "attempts": 0,
          "created_at": now, "next_attempt_at": send_at, "body": text, "quiet_exempt": quiet_exempt}
-        for p in people
+        for p, (channel, to) in people
     ]  # fmt: skip
     return len(await insert_missing(session, NotificationMessage.__table__, rows, key="idempotency_key"))
 

@@ -13,8 +13,10 @@ import hashlib
 import hmac
 import json
 import logging
+import smtplib
 from dataclasses import dataclass
 from datetime import datetime
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -37,7 +39,7 @@ class OutgoingMessage:
     """One per invitation, reminder or alert and recipient; the same across retries, restarts and redeliveries."""
     kind: str
     to: str
-    """E.164 phone number."""
+    """E.164 phone number, or an e-mail address for the e-mail channel."""
     text: str
     dealer_code: str
     ro_number: str | None = None
@@ -137,4 +139,53 @@ def sms_channel_from(settings: Any, clock: Any) -> Channel:
                           timeout_s=settings.sms_gateway_timeout_s, clock=clock)  # fmt: skip
     if settings.notifier == "file":
         return FileOutbox(settings.data_dir / "sms-outbox.jsonl")
+    return LogChannel()
+
+
+class SmtpEmail:
+    """E-mail through an SMTP server (staff alerts and digests). The idempotency key becomes the Message-ID, so a
+    message sent again after a lost answer is recognised as the same one by mail systems that deduplicate."""
+
+    def __init__(self, *, host: str, port: int, sender: str, timeout_s: float, starttls: bool = False,
+                 username: str | None = None, password: str | None = None) -> None:  # fmt: skip
+        self.host, self.port, self.sender, self.timeout_s = host, port, sender, timeout_s
+        self.starttls, self.username, self.password = starttls, username, password
+
+    async def send(self, message: OutgoingMessage) -> str | None:
+        return await asyncio.to_thread(self._send, message)
+
+    def _send(self, message: OutgoingMessage) -> str:
+        email = EmailMessage()
+        message_id = f"<{message.idempotency_key.replace(':', '.')}@csi>"
+        email["From"], email["To"], email["Message-ID"] = self.sender, message.to, message_id
+        email["Subject"] = message.text.split("】", 1)[0].lstrip("【") + " " + SUBJECTS.get(message.kind, "通知")
+        email.set_content(message.text)
+        try:
+            with smtplib.SMTP(self.host, self.port, timeout=self.timeout_s) as smtp:
+                if self.starttls:
+                    smtp.starttls()
+                if self.username and self.password:
+                    smtp.login(self.username, self.password)
+                smtp.send_message(email)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise PermanentFailure("the mail server refused the address") from exc
+        except smtplib.SMTPResponseException as exc:
+            if 500 <= exc.smtp_code < 600:
+                raise PermanentFailure(f"the mail server answered {exc.smtp_code}") from exc
+            raise TemporaryFailure(f"the mail server answered {exc.smtp_code}") from exc
+        except (OSError, smtplib.SMTPException) as exc:
+            raise TemporaryFailure(f"mail server unreachable: {type(exc).__name__}") from exc
+        return message_id
+
+
+SUBJECTS = {"alert": "投诉提醒 complaint alert", "digest": "每日摘要 daily digest"}
+
+
+def email_channel_from(settings: Any) -> Channel:
+    """SMTP when `smtp_host` is set, else the log (dev)."""
+    if settings.smtp_host:
+        password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+        return SmtpEmail(host=settings.smtp_host, port=settings.smtp_port, sender=settings.smtp_sender,
+                         timeout_s=settings.smtp_timeout_s, starttls=settings.smtp_starttls,
+                         username=settings.smtp_username, password=password)  # fmt: skip
     return LogChannel()

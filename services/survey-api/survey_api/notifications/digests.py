@@ -27,7 +27,7 @@ from csi_shared.events import (
     ComplaintEscalated,
     ComplaintOpened,
 )
-from survey_api.dealers.staff import StaffRole, staff_with_role
+from survey_api.dealers.staff import StaffRole, contact, staff_with_role
 from survey_api.models import Dealer, DealerDigest, NotificationMessage, OpenCallback, OpenComplaint
 
 DIGEST_TIME = time(8, 30)
@@ -156,11 +156,12 @@ class Digests:
         for role, text in ((StaffRole.CRA, cra_text(dealer.name, day, w)),
                            (StaffRole.SERVICE_MANAGER, manager_text(dealer.name, day, w))):  # fmt: skip
             for person in await staff_with_role(session=session, dealer_code=code, role=role):
-                if person.phone is None:
+                reach = contact(person, prefer_email=True)
+                if reach is None:
                     continue
                 rows.append({
                     "idempotency_key": f"digest:{day.isoformat()}:{code}:{person.staff_id}", "kind": "digest",
-                    "channel": "sms", "recipient": person.phone, "dealer_code": code, "survey_id": None,
+                    "channel": reach[0], "recipient": reach[1], "dealer_code": code, "survey_id": None,
                     "staff_id": person.staff_id, "status": "pending", "attempts": 0, "created_at": now,
                     "next_attempt_at": now, "body": text, "quiet_exempt": True,
                 })  # fmt: skip

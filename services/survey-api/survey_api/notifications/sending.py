@@ -25,7 +25,13 @@ from csi_shared.db import insert_missing
 from csi_shared.dealers import dealer_ref
 from csi_shared.events import NoSurveyReason, SurveyWithheld, make_event
 from survey_api.models import Dealer, NotificationMessage, RepairOrder, Survey, SurveyOptOut
-from survey_api.notifications.channels import Channel, OutgoingMessage, PermanentFailure, TemporaryFailure
+from survey_api.notifications.channels import (
+    Channel,
+    LogChannel,
+    OutgoingMessage,
+    PermanentFailure,
+    TemporaryFailure,
+)
 from survey_api.notifications.rules import PhoneSurvey, QuietHours, retry_delay, sms_text, withheld_for_fatigue
 from survey_api.surveys.service import InvitationPolicy, invitation_event
 
@@ -53,12 +59,14 @@ class SendingPolicy:
 class Sender:
     def __init__(
         self, *, sessions: async_sessionmaker[AsyncSession], outbox: Outbox, clock: Clock, channel: Channel,
-        policy: SendingPolicy,
+        policy: SendingPolicy, email: Channel | None = None,
     ) -> None:  # fmt: skip
         self.sessions = sessions
         self.outbox = outbox
         self.clock = clock
         self.channel = channel
+        """SMS."""
+        self.email = email or LogChannel()
         self.policy = policy
 
     async def run(self) -> int:
@@ -217,7 +225,8 @@ class Sender:
                 if outgoing is None:
                     return 0
         try:
-            provider_id = await self.channel.send(outgoing)
+            channel = self.email if message.channel == "email" else self.channel
+            provider_id = await channel.send(outgoing)
         except PermanentFailure as exc:
             await self._failed(message_id, str(exc), permanent=True)
             return 0
