@@ -541,3 +541,17 @@ async def test_staff_without_a_phone_get_alerts_by_e_mail_and_digests_prefer_e_m
     sending.clock.set(datetime(2026, 11, 4, 0, 30, tzinfo=UTC))  # 08:30: the digest goes to the manager's desk
     assert await jobs.plan_digests() == 1 and await sending.run() == 1
     assert [m["To"] for m in box.mails] == ["gm@d001.cn", "sm@d001.cn"] and sending.gateway.sent == []
+
+
+async def test_a_receipt_before_the_gateways_late_answer_settles_the_message(sending: Sending) -> None:
+    await sending.post("D001")
+    sending.clock.set(datetime(2026, 11, 3, 2, 0, tzinfo=UTC))
+    sending.gateway.next("slow")
+    assert await sending.run() == 0  # the answer came after the client gave up; the gateway has the message
+    [sms] = sending.gateway.sent
+    delivered = await sending.webhook("receipts", sending.gateway.receipt(sms, "delivered", sending.now_ts()))
+    assert delivered.json() == {"message_status": "delivered"}
+    sending.clock.advance(timedelta(minutes=5))
+    assert await sending.run() == 0 and sending.gateway.requests == 1  # no retry of a delivered message
+    sending.clock.advance(timedelta(days=3))
+    assert await sending.run() == 1 and "提醒" in sending.gateway.sent[-1].text  # its reminder counts from the receipt

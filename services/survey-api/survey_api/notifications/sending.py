@@ -235,13 +235,17 @@ class Sender:
             return 0
         async with self.sessions() as session, session.begin():
             done = self.clock.now()
+            # A receipt may have come first (the gateway took the message before its answer reached us).
             await session.execute(
-                update(NotificationMessage).where(NotificationMessage.id == message_id)
+                update(NotificationMessage).where(NotificationMessage.id == message_id,
+                                                  NotificationMessage.status == "pending")
                 .values(status="sent", sent_at=done, attempts=NotificationMessage.attempts + 1,
                         provider_message_id=provider_id, claimed_until=None, last_error=None)
             )  # fmt: skip
             if outgoing.kind == "invitation" and survey is not None:
-                await session.execute(update(Survey).where(Survey.id == survey.id).values(sent_at=done))
+                await session.execute(
+                    update(Survey).where(Survey.id == survey.id, Survey.sent_at.is_(None)).values(sent_at=done)
+                )
         return 1
 
     def _allowed(self, now: datetime, dealer: Dealer) -> datetime:
@@ -286,6 +290,8 @@ class Sender:
         async with self.sessions() as session, session.begin():
             message = await session.get(NotificationMessage, message_id)
             assert message is not None
+            if message.status != "pending":  # a receipt settled it meanwhile
+                return
             message.attempts += 1
             message.last_error, message.claimed_until = error[:200], None
             if not permanent and message.attempts < self.policy.max_attempts:

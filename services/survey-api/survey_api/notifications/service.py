@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from csi_shared.bus.outbox import Outbox
 from csi_shared.db import insert_unless_exists
-from survey_api.models import NotificationMessage, SurveyOptOut
+from survey_api.models import NotificationMessage, Survey, SurveyOptOut
 from survey_api.notifications.rules import is_stop_reply
 from survey_api.notifications.schemas import InboundSms, Receipt
 from survey_api.notifications.sending import mark_undeliverable
@@ -28,6 +28,12 @@ async def record_receipt(*, session: AsyncSession, outbox: Outbox, receipt: Rece
         return message.status
     if receipt.status == "delivered":
         message.status, message.delivered_at = "delivered", receipt.at or now
+        message.sent_at, message.claimed_until = message.sent_at or now, None
+        if message.kind == "invitation" and message.survey_id is not None:
+            # Delivered before the sender heard the gateway's answer: the link went out, its reminder counts from now.
+            await session.execute(
+                update(Survey).where(Survey.id == message.survey_id, Survey.sent_at.is_(None)).values(sent_at=now)
+            )
     else:
         message.last_error = (receipt.error or "the network could not deliver it")[:200]
         await mark_undeliverable(session, outbox, message, now)
