@@ -86,6 +86,9 @@ def test_a_chinese_sms_fits_one_segment_with_the_dealer_name_and_how_to_stop() -
     url = "https://c.cn/s/" + "x" * 32  # a short link domain, as production configures it
     text = sms_text(language="zh-CN", dealer_name="上海浦东汽车销售服务有限公司第二分公司", url=url, reminder=False)
     assert len(text) <= 70 and text.endswith("回复TD退订") and url in text and text.startswith("【上海浦东")
+    long_link = sms_text(language="zh-CN", dealer_name="浦东汽车", url="http://127.0.0.1:8001/s/" + "x" * 32,
+                         reminder=False)  # fmt: skip
+    assert long_link.startswith("【浦东汽车】")  # two segments anyway: the name is not cut for nothing
     reminder = sms_text(language="zh-CN", dealer_name="浦东汽车", url=url, reminder=True)
     assert len(reminder) <= 70 and "【浦东汽车】提醒" in reminder
     english = sms_text(language="en", dealer_name="Pudong Motors", url=url, reminder=False)

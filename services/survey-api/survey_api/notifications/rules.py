@@ -89,6 +89,8 @@ def is_stop_reply(text: str) -> bool:
 ZH_SEGMENT = 70
 """One SMS segment in UCS-2 (any Chinese text): 70 characters."""
 GSM_SEGMENT = 160
+MIN_NAME = 4
+"""Fewer characters than this left for the dealer's name: no shortening would make the text fit one segment."""
 
 
 def sms_text(*, language: str, dealer_name: str, url: str, reminder: bool) -> str:
@@ -100,7 +102,9 @@ def sms_text(*, language: str, dealer_name: str, url: str, reminder: bool) -> st
     if language == "zh-CN":
         text = "【{dealer}】" + ("提醒您评价本次服务" if reminder else "邀您评价本次服务") + "{url} 回复TD退订"
         budget = ZH_SEGMENT - len(text.format(dealer="", url=url))
-        return text.format(dealer=_shorten(dealer_name, max(budget, 2)), url=url)
+        # A link too long for one segment makes two whatever the name: then the name is kept whole.
+        name = dealer_name if budget < MIN_NAME else _shorten(dealer_name, budget)
+        return text.format(dealer=name, url=url)
     text = (
         "Reminder: " if reminder else ""
     ) + "{dealer} thanks you for your visit. Rate our service: {url} Reply STOP to opt out"
