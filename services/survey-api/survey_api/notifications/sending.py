@@ -210,6 +210,8 @@ class Sender:
             message = await session.get(NotificationMessage, message_id)
             dealer = await session.get(Dealer, message.dealer_code) if message is not None else None
             assert message is not None and dealer is not None
+            if message.status != "pending":  # a receipt settled it after this sender took the lease
+                return 0
             if message.survey_id is None:  # a staff alert: its text is stored, only the quiet hours may hold it
                 allowed = message.next_attempt_at if message.quiet_exempt else self._allowed(now, dealer)
                 if allowed > now:
