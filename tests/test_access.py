@@ -17,13 +17,15 @@ from tests.conftest import Platform, repair_order
 PHONE = "+8613800138000"
 
 # kind → who may: public (anyone), token (the survey link is the credential), dms (an API key of the dealer),
-# dealer_read / dealer_write (people with the dealer in scope; writes by role), oem (OEM roles only), admin.
+# dealer_read / dealer_write (people with the dealer in scope; writes by role), oem (OEM roles only), admin,
+# signed (the SMS gateway's webhooks: an HMAC signature of the body, never a person's token or a DMS key).
 ACCESS: dict[tuple[str, str, str], str] = {
     ("survey", "PUT", "/v1/dealers/{dealer_code}"): "oem",
     ("survey", "GET", "/v1/dealers/{dealer_code}"): "dealer_read",
     ("survey", "POST", "/v1/dealers/{dealer_code}/api-keys"): "admin",
     ("survey", "GET", "/v1/dealers/{dealer_code}/api-keys"): "admin",
     ("survey", "DELETE", "/v1/dealers/{dealer_code}/api-keys/{prefix}"): "admin",
+    ("survey", "PUT", "/v1/dealers/{dealer_code}/staff/{staff_id}"): "dealer_write",
     ("survey", "POST", "/v1/repair-orders"): "dms",
     ("survey", "POST", "/v1/repair-orders/batch"): "dms",
     ("survey", "GET", "/v1/repair-orders/{dealer_code}/{ro_number}"): "dealer_read",
@@ -36,6 +38,9 @@ ACCESS: dict[tuple[str, str, str], str] = {
     ("survey", "POST", "/s/{token}"): "token",
     ("survey", "GET", "/s/{token}/thanks"): "token",
     ("survey", "POST", "/s/{token}/contact"): "token",
+    ("survey", "POST", "/s/{token}/opt-out"): "token",
+    ("survey", "POST", "/v1/notifications/receipts"): "signed",
+    ("survey", "POST", "/v1/notifications/inbound"): "signed",
     ("callbacks", "GET", "/v1/callbacks"): "dealer_read",
     ("callbacks", "POST", "/v1/callbacks"): "dealer_write",
     ("callbacks", "GET", "/v1/callbacks/{callback_id}"): "dealer_read",
@@ -121,7 +126,7 @@ async def _seed(p: Platform) -> dict[str, str]:
 def _request(service: str, method: str, path: str, ids: dict[str, str]) -> dict[str, Any]:
     """A request at D001's objects for every endpoint."""
     concrete = (path.replace("{dealer_code}", "D001").replace("{ro_number}", "RO-2026-000123").replace("{code}", "csi-v1")
-                .replace("{token}", "t" * 32).replace("{prefix}", "csi_notakey0").replace("{callback_id}", ids["callback_id"]).replace("{complaint_id}", ids["complaint_id"]))  # fmt: skip
+                .replace("{token}", "t" * 32).replace("{prefix}", "csi_notakey0").replace("{staff_id}", "SM01").replace("{callback_id}", ids["callback_id"]).replace("{complaint_id}", ids["complaint_id"]))  # fmt: skip
     params: dict[str, str] = {}
     body: Any = None
     if path in ("/v1/callbacks", "/v1/complaints", "/v1/data-fix-tasks") and method == "GET":
@@ -138,6 +143,11 @@ def _request(service: str, method: str, path: str, ids: dict[str, str]) -> dict[
         params = {"period": "2026-11", "from": "2026-10", "to": "2026-11", "by": "service_advisor"}
     bodies = {
         "/v1/dealers/{dealer_code}": {"name": "Renamed", "region": "east"},
+        "/v1/dealers/{dealer_code}/staff/{staff_id}": {
+            "name": "王经理",
+            "role": "service_manager",
+            "phone": "+8613911112222",
+        },
         "/v1/repair-orders": repair_order(),
         "/v1/repair-orders/batch": {"items": [repair_order()]},
         "/v1/survey-responses": {
@@ -215,6 +225,11 @@ async def test_nobody_reaches_what_is_not_theirs(seeded: tuple[Platform, dict[st
 
         if kind in ("public", "token"):
             check(await send({}), {200, 404, 409, 410, 422}, "anonymous")
+            continue
+        if kind == "signed":
+            check(await send({}), {401}, "no signature")
+            check(await send(p.auth("admin")), {401}, "a person's token instead of a signature")
+            check(await send({"X-API-Key": ids["key_a"]}), {401}, "a DMS key instead of a signature")
             continue
         if kind == "dms":
             check(await send({}), {401}, "no key")

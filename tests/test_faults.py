@@ -199,7 +199,8 @@ async def test_a_poison_message_in_each_topic_reaches_its_dlq_and_consumers_go_o
     # Every consumer group reading a topic dead-letters the poison once, with its error and where it came from.
     readers = {Topic.REPAIR_ORDERS: {"callback-scheduler", "scoring", "complaints"},
                Topic.SURVEYS: {"callback-scheduler", "scoring", "complaints"},
-               Topic.CALLBACKS: {"scoring", "complaints"}, Topic.COMPLAINTS: {"callback-scheduler", "scoring"}}  # fmt: skip
+               Topic.CALLBACKS: {"scoring", "complaints", "survey-api"},
+               Topic.COMPLAINTS: {"callback-scheduler", "scoring", "survey-api"}}  # fmt: skip
     for topic, groups in readers.items():
         seen = await read_topic(
             broker.bootstrap_servers, f"{prefix}{dlq_topic(topic)}", lambda records, n=len(groups): len(records) >= n

@@ -33,7 +33,7 @@ class Svc:
 SERVICES = (
     Svc("survey-api", "survey_api", 8001, "CSI_SURVEY_API_",
         ("/v1/dealers", "/v1/repair-orders", "/v1/questionnaires", "/v1/surveys", "/v1/survey-responses",
-         "/v1/survey-center", "/s", "/static")),
+         "/v1/survey-center", "/v1/notifications", "/s", "/static")),
     Svc("callback-scheduler", "callback_scheduler", 8002, "CSI_CALLBACK_SCHEDULER_",
         ("/v1/callbacks", "/v1/compliance", "/v1/reports", "/v1/data-fix-tasks")),
     # A dealer's card lives under /v1/dealers/{code}/csi: the longer regex wins over survey-api's /v1/dealers.
@@ -76,7 +76,14 @@ def env(svc: Svc) -> list[dict[str, Any]]:
             "name": "CSI_JWT_SECRET",
             "valueFrom": {"secretKeyRef": {"name": "csi-auth", "key": "jwt-secret", "optional": True}},
         },
-    ]
+    ] + (
+        # survey-api's SMS gateway secret (it signs requests, checks webhooks) and its SMTP password (staff e-mail).
+        [{"name": "CSI_SURVEY_API_SMS_GATEWAY_SECRET",
+          "valueFrom": {"secretKeyRef": {"name": "csi-sms-gateway", "key": "secret", "optional": True}}},
+         {"name": "CSI_SURVEY_API_SMTP_PASSWORD",
+          "valueFrom": {"secretKeyRef": {"name": "csi-smtp", "key": "password", "optional": True}}}]
+        if svc.name == "survey-api" else []
+    )  # fmt: skip
 
 
 def container(svc: Svc, component: str, command: list[str] | None = None) -> dict[str, Any]:

@@ -39,6 +39,11 @@ def run_all() -> int:
     os.environ["CSI_ENV_FILE"] = str(env_path)
     # Survey invitations land in var/sms-outbox.jsonl, a dev SMS inbox that `make demo` reads like the customers' phones.
     os.environ.setdefault("CSI_SURVEY_API_NOTIFIER", "file")
+    # `make demo` plays a month of visits in a minute at whatever hour it is run: no quiet hours (equal bounds), and no
+    # fatigue rule, which would keep most of a month's links from its customers who come back (both are settings).
+    os.environ.setdefault("CSI_SURVEY_API_QUIET_HOURS_START", "00:00")
+    os.environ.setdefault("CSI_SURVEY_API_QUIET_HOURS_END", "00:00")
+    os.environ.setdefault("CSI_SURVEY_API_SURVEY_FATIGUE_DAYS", "0")
     # A person trying things wants to see priorities and score events within seconds, not a minute.
     os.environ.setdefault("CSI_SCORING_IMPORTANCE_REFRESH_INTERVAL_S", "5")
     # Links go out within seconds of their send time, not half a minute later.

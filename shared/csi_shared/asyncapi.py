@@ -38,9 +38,19 @@ SERVICES: dict[str, Roles] = {
                 "survey.response_submitted",
                 "survey.opened",
                 "survey.contact_preference",
+                "survey.withheld",
             }
         ),
-        receives=frozenset(),
+        receives=frozenset(
+            {
+                "complaint.opened",
+                "complaint.escalated",
+                "complaint.closed",
+                "callback.scheduled",
+                "callback.completed",
+                "callback.overdue",
+            }
+        ),
     ),
     "callback-scheduler": Roles(
         sends=frozenset({"callback.scheduled", "callback.completed", "callback.overdue"}),
@@ -61,6 +71,7 @@ SERVICES: dict[str, Roles] = {
                 "survey.response_submitted",
                 "survey.invitation_created",
                 "survey.opened",
+                "survey.withheld",
                 "repair_order.closed",
                 "repair_order.corrected",
                 "callback.scheduled",

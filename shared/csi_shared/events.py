@@ -136,6 +136,12 @@ class NoSurveyReason(StrEnum):
     """The car came in before the first day of month N-2, N being the settlement month (seed 000)."""
     WINDOW_CLOSED = "window_closed"
     """Posted after the survey window of its settlement month had closed."""
+    OPTED_OUT = "opted_out"
+    """The customer's phone asked for no more surveys (an SMS reply "TD"/"STOP", or the survey page's link)."""
+    SURVEY_FATIGUE = "survey_fatigue"
+    """The customer was surveyed in the last 30 days, or a later RO of theirs gets the survey (the latest RO wins)."""
+    UNDELIVERABLE = "undeliverable"
+    """The SMS could not be delivered: the gateway refused it, or every retry failed."""
 
 
 class TimeWindow(Payload):
@@ -213,7 +219,8 @@ class SurveyInvitationCreated(Payload):
     """A single-use survey link for a closed RO's customer, made when survey-api accepted the RO.
 
     None is made when the customer has no phone or the RO's survey window has already closed. survey-api sends the
-    link to the customer once this event is committed; `token` is the secret part of `survey_url`.
+    link at `send_at` (outside quiet hours), unless it is withheld then (`survey.withheld`: opt-out, fatigue,
+    undeliverable); `token` is the secret part of `survey_url`.
     """
 
     dealer: DealerRef
@@ -228,6 +235,20 @@ class SurveyInvitationCreated(Payload):
     send_at: AwareDatetime | None = Field(
         default=None, description="When the link goes out: the day after delivery at 10:00 dealer time."
     )
+
+
+class SurveyWithheld(Payload):
+    """A survey link announced by `survey.invitation_created` was not sent after all, or never reached the customer.
+
+    survey-api publishes it at send time, once per survey: the phone opted out, the customer had a survey in the last
+    30 days or a later RO of theirs gets it (fatigue), or the SMS was undeliverable. The RO counts as not invited
+    with this reason in the dispositions.
+    """
+
+    dealer: DealerRef
+    ro_number: str
+    reason: NoSurveyReason
+    withheld_at: AwareDatetime
 
 
 class Answer(Payload):
@@ -336,7 +357,10 @@ class CallbackCompleted(Payload):
 
 
 class CallbackOverdue(Payload):
-    """An open callback passed its deadline (`due_at`); announced once per callback."""
+    """An open callback passed its deadline (`due_at`); announced once per callback.
+
+    survey-api collects it into the dealer's service manager's daily digest (08:30 local), never an alert of its own.
+    """
 
     callback_id: str
     dealer_code: str
@@ -349,7 +373,8 @@ class CallbackOverdue(Payload):
 class ComplaintOpened(Payload):
     """A complaint case was opened (`source`: staff, a low survey score, a dissatisfied callback, the OEM hotline).
 
-    `first_response_due` is the 24-hour first-response deadline.
+    `first_response_due` is the 24-hour first-response deadline. A `major` case: survey-api alerts the dealer's
+    service manager at once (outside quiet hours).
     """
 
     complaint_id: str
@@ -363,7 +388,11 @@ class ComplaintOpened(Payload):
 
 
 class ComplaintEscalated(Payload):
-    """A case had no first response in time and climbed one level (24 h, 48 h, 72 h after opening), each level once."""
+    """A case had no first response in time and climbed one level (24 h, 48 h, 72 h after opening), each level once.
+
+    survey-api alerts the person of the new level from its staff directory (the OEM's regional contact even in quiet
+    hours), once per event and person.
+    """
 
     complaint_id: str
     dealer_code: str
@@ -463,6 +492,7 @@ EVENTS: dict[tuple[str, int], EventSpec] = {
         EventSpec(type="survey.invitation_created", version=1, topic=Topic.SURVEYS, payload=SurveyInvitationCreated),
         EventSpec(type="survey.response_submitted", version=1, topic=Topic.SURVEYS, payload=SurveyResponseSubmitted),
         EventSpec(type="survey.opened", version=1, topic=Topic.SURVEYS, payload=SurveyOpened),
+        EventSpec(type="survey.withheld", version=1, topic=Topic.SURVEYS, payload=SurveyWithheld),
         EventSpec(type="survey.contact_preference", version=1, topic=Topic.SURVEYS, payload=SurveyContactPreference),
         EventSpec(type="callback.scheduled", version=1, topic=Topic.CALLBACKS, payload=CallbackScheduled),
         EventSpec(type="callback.completed", version=1, topic=Topic.CALLBACKS, payload=CallbackCompleted),

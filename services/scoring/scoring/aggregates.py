@@ -21,6 +21,7 @@ from csi_shared.events import (
     SurveyInvitationCreated,
     SurveyOpened,
     SurveyResponseSubmitted,
+    SurveyWithheld,
 )
 from csi_shared.satisfaction import level
 from scoring.breakdown import visit_satisfaction
@@ -351,6 +352,16 @@ async def record_invitation(session: AsyncSession, invitation: SurveyInvitationC
     state.link_expires_at = invitation.expires_at
     ro = await session.get(RepairOrder, (invitation.dealer.dealer_code, invitation.ro_number))
     if ro is not None:  # otherwise the RO, when it comes, counts it
+        await sync_rate_counts(session, state, ro.period)
+
+
+async def record_withheld(session: AsyncSession, withheld: SurveyWithheld) -> None:
+    """The link was not sent after all (opt-out, fatigue) or never arrived: the RO counts as not invited, with why."""
+    state = await survey_state_of(session, withheld.dealer.dealer_code, withheld.ro_number)
+    state.invited_at = None
+    state.no_survey_reason = withheld.reason.value
+    ro = await session.get(RepairOrder, (withheld.dealer.dealer_code, withheld.ro_number))
+    if ro is not None:
         await sync_rate_counts(session, state, ro.period)
 
 

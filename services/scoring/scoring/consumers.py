@@ -14,6 +14,7 @@ from scoring.aggregates import (
     record_opening,
     record_repair_order,
     record_response,
+    record_withheld,
 )
 from scoring.config import Settings
 
@@ -35,6 +36,9 @@ def handlers(settings: Settings) -> dict[str, Handler]:
     async def invitation(ctx: EventContext, event: Envelope[Any]) -> None:
         await record_invitation(ctx.session, event.payload, event.occurred_at)
 
+    async def withheld(ctx: EventContext, event: Envelope[Any]) -> None:
+        await record_withheld(ctx.session, event.payload)
+
     async def opened(ctx: EventContext, event: Envelope[Any]) -> None:
         await record_opening(ctx.session, event.payload)
 
@@ -53,5 +57,6 @@ def handlers(settings: Settings) -> dict[str, Handler]:
         "callback.scheduled": callback_scheduled,
         "survey.invitation_created": invitation,
         "survey.opened": opened,
+        "survey.withheld": withheld,
         "complaint.opened": complaint,
     }

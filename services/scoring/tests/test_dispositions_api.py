@@ -4,7 +4,7 @@ on the card and the ranking."""
 from datetime import UTC, datetime
 from typing import Any
 
-from csi_shared.events import CallbackScheduled, SurveyInvitationCreated, SurveyOpened
+from csi_shared.events import CallbackScheduled, SurveyInvitationCreated, SurveyOpened, SurveyWithheld
 
 from .conftest import Scoring, callback_completed, dealer_ref, repair_order, response
 
@@ -73,3 +73,19 @@ async def test_a_correction_moves_the_rate_counters_with_the_ro(scoring: Scoring
     november, december = (await scoring.card()).json(), (await scoring.card(period="2026-12")).json()
     assert (november["ros"], november["contact_rate"], november["response_rate"]) == (0, None, None)
     assert (december["ros"], december["contact_rate"], december["response_rate"]) == (1, 1.0, 0.0)
+
+
+async def test_a_withheld_link_counts_as_not_invited_with_its_reason(scoring: Scoring) -> None:
+    ros = ["RO-1", "RO-2", "RO-3"]
+    await scoring.consume(*(repair_order(r) for r in ros))
+    await scoring.consume(*(invitation(r) for r in ros))
+    withheld = [SurveyWithheld.model_validate({"dealer": dealer_ref().model_dump(), "ro_number": ro, "reason": reason,
+                                               "withheld_at": SENT})
+                for ro, reason in (("RO-1", "survey_fatigue"), ("RO-2", "opted_out"))]  # fmt: skip
+    await scoring.consume(*withheld, *withheld)  # a redelivery changes nothing
+    scoring.clock.set(datetime(2026, 12, 1, tzinfo=UTC))
+    got = await scoring.client.get("/v1/dispositions", params={"period": "2026-11", "dealer_code": "D001"},
+                                   headers=scoring.auth("service_manager", dealers=["D001"]))  # fmt: skip
+    [d] = got.json()["dealers"]
+    assert d["survey"]["not_invited"] == 2 and d["survey"]["invited"] == 1
+    assert d["not_invited_because"] == {"survey_fatigue": 1, "opted_out": 1}

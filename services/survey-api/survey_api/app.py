@@ -14,12 +14,14 @@ from csi_shared.limits import RateLimiter
 from csi_shared.runtime import PeriodicJob, Runtime
 from csi_shared.web import build_app
 from survey_api.config import Settings
+from survey_api.consumers import TOPICS, handlers
 from survey_api.dealers.router import router as dealers_router
 from survey_api.jobs import Jobs
 from survey_api.models import Base
+from survey_api.notifications.channels import Channel, email_channel_from, sms_channel_from
+from survey_api.notifications.router import router as notifications_router
 from survey_api.questionnaires.router import router as questionnaires_router
 from survey_api.repair_orders.router import router as repair_orders_router
-from survey_api.surveys.notifier import Notifier, notifier_from
 from survey_api.surveys.page import PageLimits
 from survey_api.surveys.page import router as page_router
 from survey_api.surveys.router import router as surveys_router
@@ -36,18 +38,25 @@ class PageAssets(StaticFiles):
 
 
 def create_app(
-    settings: Settings | None = None, clock: Clock | None = None, notifier: Notifier | None = None
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    sms: Channel | None = None,
+    email: Channel | None = None,
 ) -> FastAPI:
     settings = settings or Settings()
-    runtime = Runtime(settings, metadata=Base.metadata, clock=clock)
+    runtime = Runtime(settings, metadata=Base.metadata, clock=clock, topics=TOPICS, handlers=handlers(settings))
     jobs = Jobs(
         settings=settings,
         sessions=runtime.sessions,
         clock=runtime.clock,
-        notifier=notifier or notifier_from(settings.notifier, settings.data_dir),
+        channel=sms or sms_channel_from(settings, runtime.clock),
+        outbox=runtime.outbox,
+        email=email or email_channel_from(settings),
     )
     runtime.add_job(PeriodicJob("send-invitations", settings.invitation_check_interval_s, jobs.send_due_invitations))
-    routers = [dealers_router, repair_orders_router, questionnaires_router, surveys_router, page_router]
+    runtime.add_job(PeriodicJob("plan-digests", settings.digest_check_interval_s, jobs.plan_digests))
+    routers = [dealers_router, repair_orders_router, questionnaires_router, surveys_router, page_router,
+               notifications_router]  # fmt: skip
     app = build_app(title="CSI survey-api", runtime=runtime, routers=routers)
     # The survey page's stylesheet and script: same origin, so the page loads nothing from elsewhere.
     app.mount("/static", PageAssets(directory=Path(__file__).parent / "static"), name="static")

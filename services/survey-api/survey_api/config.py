@@ -5,13 +5,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import time
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from fastapi import Depends
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from csi_shared.settings import ServiceSettings
 from csi_shared.web import app_settings
+from survey_api.notifications.rules import QuietHours
 from survey_api.surveys.service import InvitationPolicy
 
 
@@ -26,17 +28,54 @@ class Settings(ServiceSettings):
     """A batch of 1000 ROs is about 1.5 MB; everything else, a survey answer or one RO included, needs a few KB."""
     survey_url_template: str = "http://127.0.0.1:8001/s/{token}"
     """The link in the SMS: the customer's page. Its origin is also the one form posts must come from."""
-    notifier: Literal["log", "file"] = "log"
-    """How invitations are sent: `log`, or `file` (a dev SMS inbox at <data_dir>/sms-outbox.jsonl)."""
+    notifier: Literal["log", "file", "gateway"] = "log"
+    """How SMS are sent: `log`, `file` (a dev SMS inbox at <data_dir>/sms-outbox.jsonl) or `gateway` (HTTP)."""
+    sms_gateway_url: str | None = None
+    """The SMS gateway's base URL (`notifier` `gateway`): messages are posted to `<url>/messages`."""
+    sms_gateway_secret: SecretStr | None = None
+    """The HMAC secret shared with the gateway: our requests and its webhooks (receipts, replies) are signed with it.
+    Without it the webhooks refuse everything (401)."""
+    sms_gateway_timeout_s: float = 10.0
+    smtp_host: str | None = None
+    """The SMTP server for staff e-mail (alerts and digests to people with an address and no phone); the log without."""
+    smtp_port: int = 25
+    smtp_sender: str = "csi-noreply@example.com"
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout_s: float = 10.0
+    quiet_hours_start: time = time(21, 0)
+    quiet_hours_end: time = time(9, 0)
+    """No SMS to a customer between these local hours (the dealer's time zone); equal values switch them off."""
+    reminder_after_days: int = Field(default=3, ge=0)
+    """One reminder this many days after the invitation if the link was neither answered nor opted out; 0: none."""
+    survey_fatigue_days: int = Field(default=30, ge=0)
+    """At most one survey per customer (phone) in this many days across the brand's dealers; 0 switches it off."""
+    send_max_attempts: int = Field(default=6, ge=1)
+    send_retry_base_s: float = 60.0
+    """Retries double from this delay (1, 2, 4 … minutes, at most an hour); after the last attempt: undeliverable."""
     invitation_send_time: time = time(10, 0)
     """Links go out the day after delivery at this local time: memory is fresh, response rates fall with delay."""
     invitation_check_interval_s: float = 30.0
+    """How often the send job plans and sends invitations, reminders, alerts and digests."""
+    digest_check_interval_s: float = 60.0
+    """How often the digest job looks for dealers whose 08:30 has come."""
     page_requests_per_s_per_link: float = 1.0
     page_burst_per_link: int = 20
     page_requests_per_s_per_client: float = 20.0
     page_burst_per_client: int = 200
     """The survey page is public: a link, and a client address, may only ask so often (429 with Retry-After).
     Generous per address: many phones share one carrier-grade NAT address."""
+
+    @model_validator(mode="after")
+    def _gateway_configured(self) -> Self:
+        if self.notifier == "gateway" and (not self.sms_gateway_url or self.sms_gateway_secret is None):
+            raise ValueError("notifier 'gateway' needs sms_gateway_url and sms_gateway_secret")
+        return self
+
+    @property
+    def quiet_hours(self) -> QuietHours:
+        return QuietHours(self.quiet_hours_start, self.quiet_hours_end)
 
     @property
     def invitations(self) -> InvitationPolicy:

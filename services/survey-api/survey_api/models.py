@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Time, UniqueConstraint, func
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, Time, UniqueConstraint, false, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from csi_shared.bus.tables import BigId, inbox_table, outbox_table
@@ -130,6 +130,10 @@ class Survey(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     send_claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     """A sender's lease: another replica leaves the survey alone until then; a sender that died lets it lapse."""
+    invited_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    """When the invitation message was queued (its delivery is the message's); the fatigue rule counts from it."""
+    withheld_reason: Mapped[str | None] = mapped_column(String(30))
+    """Why the link was never sent after all: opted_out, survey_fatigue, undeliverable (a NoSurveyReason)."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     responded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     opened_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -165,3 +169,98 @@ class SurveyResponse(Base):
     """Asked after a dissatisfied answer: may the dealer call about it? Null until the customer says."""
     contact_from: Mapped[time | None] = mapped_column(Time)
     contact_to: Mapped[time | None] = mapped_column(Time)
+
+
+class NotificationMessage(Base):
+    """One message to one person (an invitation, a reminder): sent at most once, retried with backoff until sent or
+    undeliverable. `idempotency_key` is unique and travels to the gateway, so neither a restart nor a retry after a
+    lost answer makes a second message. The text is rendered at send time: the survey link never sits in a table."""
+
+    __tablename__ = "notification_messages"
+    __table_args__ = (Index("ix_notification_messages_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    """invitation, reminder, alert."""
+    channel: Mapped[str] = mapped_column(String(10))
+    recipient: Mapped[str] = mapped_column(String(200))
+    dealer_code: Mapped[str] = mapped_column(ForeignKey("dealers.code"), index=True)
+    survey_id: Mapped[str | None] = mapped_column(ForeignKey("surveys.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    """pending (to send, perhaps after a failed attempt), sent, delivered, undeliverable, cancelled."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    """A sender's lease on the message, as on surveys."""
+    provider_message_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str | None] = mapped_column(Text)
+    """The text of an alert (it holds no secret); invitations and reminders are rendered at send time."""
+    quiet_exempt: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Sent even in quiet hours: escalations to the OEM."""
+    staff_id: Mapped[str | None] = mapped_column(String(50))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class StaffMember(Base):
+    """A person of a dealer's staff directory (or the OEM's regional contact for it) who gets alerts and digests."""
+
+    __tablename__ = "staff"
+
+    dealer_code: Mapped[str] = mapped_column(ForeignKey("dealers.code"), primary_key=True)
+    staff_id: Mapped[str] = mapped_column(String(50), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(30))
+    email: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OpenCallback(Base):
+    """An open callback as callback-scheduler announced it: what the digests count (the CRA's day, overdue calls)."""
+
+    __tablename__ = "open_callbacks"
+
+    callback_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    dealer_code: Mapped[str] = mapped_column(String(20), index=True)
+    ro_number: Mapped[str | None] = mapped_column(String(50))
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    planned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    overdue_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class OpenComplaint(Base):
+    """An open complaint case and its first-response deadline, as complaints announced it: the cases near their SLA."""
+
+    __tablename__ = "open_complaints"
+
+    complaint_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    dealer_code: Mapped[str] = mapped_column(String(20), index=True)
+    first_response_due: Mapped[datetime] = mapped_column(UtcDateTime)
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DealerDigest(Base):
+    """A dealer's daily digests of one local day were planned: once per day, whichever replica gets there first."""
+
+    __tablename__ = "dealer_digests"
+
+    dealer_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    planned_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SurveyOptOut(Base):
+    """A phone that asked for no more surveys (an SMS reply "TD"/"STOP", or the link on the survey page): no dealer
+    of the brand sends it a survey or a reminder afterwards. Callbacks follow the consent given at reception."""
+
+    __tablename__ = "survey_opt_outs"
+
+    phone: Mapped[str] = mapped_column(String(20), primary_key=True)
+    source: Mapped[str] = mapped_column(String(20))
+    """sms_reply or survey_page."""
+    opted_out_at: Mapped[datetime] = mapped_column(UtcDateTime)

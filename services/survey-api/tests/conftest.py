@@ -14,17 +14,25 @@ from csi_shared.events import SurveyInvitationCreated
 from survey_api.app import create_app
 from survey_api.config import Settings
 from survey_api.dealers.service import create_api_key
+from survey_api.notifications.channels import OutgoingMessage
 from survey_api.spec import SERVICE
 
 
 class RecordingNotifier:
-    """Stands in for the SMS gateway, the one thing outside the platform; it keeps what it was asked to send."""
+    """Stands in for the SMS channel in tests that are not about sending (the gateway's own tests start a real
+    gateway simulator); it keeps what it was asked to send."""
 
     def __init__(self) -> None:
-        self.sent: list[SurveyInvitationCreated] = []
+        self.messages: list[OutgoingMessage] = []
 
-    async def send_invitation(self, invitation: SurveyInvitationCreated) -> None:
-        self.sent.append(invitation)
+    @property
+    def sent(self) -> list[SurveyInvitationCreated]:
+        """The invitations sent (not the reminders), as the links the customers got."""
+        return [m.invitation for m in self.messages if m.kind == "invitation" and m.invitation is not None]
+
+    async def send(self, message: OutgoingMessage) -> str | None:
+        self.messages.append(message)
+        return None
 
 
 @dataclass
@@ -47,10 +55,11 @@ async def survey(backend: str, databases: Databases, broker: LocalBroker, topic_
         database_url=databases.url(backend, "survey-api", SERVICE.migrations_dir),
         broker=broker,
         topic_prefix=topic_prefix,
+        run_consumers=False,  # the complaint alerts' handlers are called directly (tests/test_notifications.py)
     )
     clock = FrozenClock(datetime(2026, 11, 3, 9, 0, tzinfo=UTC))
     notifier = RecordingNotifier()
-    app = create_app(settings, clock=clock, notifier=notifier)
+    app = create_app(settings, clock=clock, sms=notifier)
     async with serve(app) as client:
         for code in ("D001", "D002"):
             body = {"name": f"Dealer {code}", "region": "east"}

@@ -16,6 +16,9 @@ ANSWERS = [
 ]
 
 
+OTHER_CUSTOMER = {"name": "韩梅梅", "phone": "+8613900139000"}
+
+
 async def _post_ro(survey: Survey, **overrides: Any) -> Any:
     response = await survey.client.post(
         "/v1/repair-orders", json=repair_order(**overrides), headers={"X-API-Key": survey.key}
@@ -162,7 +165,7 @@ async def test_the_survey_centre_calls_the_months_customers_who_have_not_answere
     from datetime import UTC, datetime
 
     await _post_ro(survey)
-    await _post_ro(survey, ro_number="RO-2")
+    await _post_ro(survey, ro_number="RO-2", customer=OTHER_CUSTOMER)  # another customer: no survey fatigue
     await _post_ro(survey, ro_number="RO-3", customer={"name": "韩梅梅", "phone": None})  # no link: nobody to call
     token = await _token(survey, "RO-2")
     answered = {"answers": ANSWERS, "overall": 9, "recommend": 9}
@@ -185,6 +188,6 @@ async def test_the_survey_centre_calls_the_months_customers_who_have_not_answere
 async def test_corrections_do_not_send_a_second_survey(survey: Survey) -> None:
     await _post_ro(survey)
     await _post_ro(survey, mileage_km=23111)
-    await _post_ro(survey, ro_number="RO-2")  # a later RO, to know the first ones were all handled
+    await _post_ro(survey, ro_number="RO-2", customer=OTHER_CUSTOMER)  # a later RO: the first ones were handled
     await _token(survey, "RO-2")
     assert sorted(i.ro_number for i in survey.notifier.sent) == ["RO-2", "RO-2026-000123"]

@@ -12,8 +12,10 @@ from csi_shared.errors import Forbidden, NotFound
 from csi_shared.identifiers import DealerCodePath
 from csi_shared.web import DbSession, Now
 from survey_api.config import AppSettings
-from survey_api.dealers import repository, service
+from survey_api.dealers import repository, service, staff
 from survey_api.dealers.schemas import ApiKeyIn, ApiKeyInfo, ApiKeyList, ApiKeyOut, DealerIn, DealerOut
+from survey_api.dealers.staff import StaffIdPath, StaffIn, StaffOut, StaffRole
+from survey_api.models import StaffMember
 
 router = APIRouter(prefix="/v1/dealers", tags=["dealers"])
 
@@ -89,3 +91,30 @@ async def revoke_api_key(
     await service.revoke_api_key(session=session, dealer_code=dealer_code, prefix=prefix, now=now)
     await session.commit()
     return Response(status_code=204)
+
+
+STAFF_EDITORS = (*OEM_ROLES, Role.SERVICE_MANAGER, Role.GENERAL_MANAGER)
+
+
+@router.put(
+    "/{dealer_code}/staff/{staff_id}", response_model=StaffOut,
+    summary="Create or update a person of the dealer's staff directory (managers; the OEM region's contact: OEM)",
+)  # fmt: skip
+async def put_staff(
+    dealer_code: DealerCode, staff_id: StaffIdPath, body: StaffIn, session: DbSession, user: CurrentUser, now: Now,
+    response: Response,
+) -> StaffOut:  # fmt: skip
+    require_role(user, *STAFF_EDITORS)
+    dealer = await repository.get_dealer(session=session, code=dealer_code)
+    if dealer is None or not user.may_access(dealer.code, dealer.region):
+        raise NotFound(f"dealer {dealer_code} not found")
+    if body.role is StaffRole.OEM_REGION and user.role not in OEM_ROLES:
+        raise Forbidden("only the OEM names its regional contact: escalations must not be redirected by the dealer")
+    existing = await session.get(StaffMember, (dealer_code, staff_id))
+    if existing is not None and existing.role == StaffRole.OEM_REGION and user.role not in OEM_ROLES:
+        raise Forbidden("only the OEM changes its regional contact")
+    member, created = await staff.put_staff(session=session, dealer_code=dealer_code, staff_id=staff_id, data=body,
+                                            now=now)  # fmt: skip
+    await session.commit()
+    response.status_code = 201 if created else 200
+    return staff.view(member)

@@ -164,8 +164,8 @@ async def _survey_follows(
     survey = await survey_of_ro(session=work.session, dealer_code=dealer.code, ro_number=ro.ro_number)
     name, phone = data.customer.name, data.customer.phone
     if survey is not None:
-        if not follow_correction(survey, ro, dealer, invitations):
-            return []
+        if not follow_correction(survey, ro, dealer, invitations) or survey.withheld_reason is not None:
+            return []  # a withheld link stays withheld: its RO counts as not invited, with the reason
         return [invitation_event(survey, dealer, customer_name=name, customer_phone=phone, policy=invitations,
                                  now=now, correlation_id=work.correlation_id)]  # fmt: skip
     invitation = invite(dealer=dealer, ro=ro, opened_at=data.opened_at, customer_name=name, customer_phone=phone,

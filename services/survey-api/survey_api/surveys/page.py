@@ -27,6 +27,7 @@ from csi_shared.satisfaction import Verdict, verdict
 from csi_shared.web import RequestWork, writes_on_get
 from survey_api.config import AppSettings, Settings
 from survey_api.models import Dealer, RepairOrder, Survey, SurveyResponse
+from survey_api.notifications.service import record_opt_out
 from survey_api.questionnaires import catalogue
 from survey_api.surveys import service
 from survey_api.surveys.form import item_field, read_form
@@ -171,7 +172,7 @@ def _form_page(
     return html(
         "form.html", 422 if errors else 200, lang=lang, t=t, title=t["title"].format(dealer=dealer.name),
         dealer_name=dealer.name, visit_date=survey.visit_date, greeting=polite_address(customer_name, lang),
-        switch_url=f"/s/{token}?lang={other}", action=f"/s/{token}", draft_key=survey.id[:8], factors=factors,
+        switch_url=f"/s/{token}?lang={other}", action=f"/s/{token}", opt_out_action=f"/s/{token}/opt-out", draft_key=survey.id[:8], factors=factors,
         outcomes=outcomes, labels=labels, values=values or {}, errors=errors or {},
         min_label=questionnaire.scale["min_label"].in_language(lang),  # type: ignore[union-attr]
         max_label=questionnaire.scale["max_label"].in_language(lang),  # type: ignore[union-attr]
@@ -350,3 +351,27 @@ async def contact_post(token: Token, request: Request, work: RequestWork, settin
     )  # fmt: skip
     await work.session.commit()
     return _redirect(thanks + "&saved=true")
+
+
+@router.post("/s/{token}/opt-out", response_class=HTMLResponse, summary="No more surveys to this phone (form post)")
+async def opt_out_post(token: Token, request: Request, work: RequestWork, settings: AppSettings) -> Response:
+    """The customer's phone gets no survey or reminder from any dealer of the brand afterwards."""
+    form = await _form_body(request) or {}
+    language = language_of(form.get("lang"), request.headers.get("accept-language"))
+    t = TEXTS[language]
+    if _foreign_origin(request, settings):
+        return _message(language, 403, t["foreign_heading"], t["foreign"])
+    found = await _answered_survey(request, work, token, language)
+    if isinstance(found, Response):
+        return found
+    survey, dealer, _ = found
+    phone = (
+        await work.session.execute(
+            select(RepairOrder.customer_phone).where(RepairOrder.dealer_code == survey.dealer_code,
+                                                     RepairOrder.ro_number == survey.ro_number)
+        )
+    ).scalar_one_or_none()  # fmt: skip
+    if phone:
+        await record_opt_out(session=work.session, phone=phone, source="survey_page", now=work.clock.now())
+        await work.session.commit()
+    return _message(language, 200, t["opted_out_heading"], t["opted_out"], dealer_name=dealer.name)

@@ -41,6 +41,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "foreign": "这个表单只能从调查页面提交。请重新打开短信中的链接。",
         "too_large_heading": "内容过长",
         "too_large": "提交的内容过长，请缩短意见后重试。",
+        "opt_out_hint": "不想再收到满意度调查？",
+        "opt_out": "退订调查短信",
+        "opted_out_heading": "已退订",
+        "opted_out": "您的手机号将不再收到本品牌任何经销商的满意度调查。售后回访仍按您在接待时的意愿进行。",
     },
     "en": {
         "title": "{dealer} customer satisfaction survey",
@@ -79,6 +83,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "foreign": "The survey can only be sent from its own page. Please open the link from your message again.",
         "too_large_heading": "Too long",
         "too_large": "What you sent is too long; please shorten the comment and try again.",
+        "opt_out_hint": "Rather not get satisfaction surveys?",
+        "opt_out": "Stop survey messages",
+        "opted_out_heading": "You will get no more surveys",
+        "opted_out": "Your number gets no satisfaction survey from any of the brand's dealers any more. Service "
+        "callbacks still follow what you told the dealer at reception.",
     },
 }
 

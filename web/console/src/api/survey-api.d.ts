@@ -92,6 +92,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/dealers/{dealer_code}/staff/{staff_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Create or update a person of the dealer's staff directory (managers; the OEM region's contact: OEM) */
+        put: operations["put_staff_v1_dealers__dealer_code__staff__staff_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/repair-orders": {
         parameters: {
             query?: never;
@@ -282,6 +299,60 @@ export interface paths {
         put?: never;
         /** May the dealer call about the answer */
         post: operations["contact_post_s__token__contact_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/s/{token}/opt-out": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * No more surveys to this phone (form post)
+         * @description The customer's phone gets no survey or reminder from any dealer of the brand afterwards.
+         */
+        post: operations["opt_out_post_s__token__opt_out_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/receipts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A delivery receipt (SMS gateway) */
+        post: operations["receipt_v1_notifications_receipts_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/inbound": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A customer's SMS reply (gateway) */
+        post: operations["inbound_v1_notifications_inbound_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -503,6 +574,23 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
+        /** InboundAck */
+        InboundAck: {
+            /** Opted Out */
+            opted_out: boolean;
+        };
+        /**
+         * InboundSms
+         * @description A customer's reply to one of our texts.
+         */
+        InboundSms: {
+            /** From */
+            from: string;
+            /** Text */
+            text: string;
+            /** Received At */
+            received_at?: string | null;
+        };
         /** Item */
         Item: {
             /** Code */
@@ -571,7 +659,7 @@ export interface components {
          * @description Why a closed RO gets no survey link: each RO is in one survey state (dispositions).
          * @enum {string}
          */
-        NoSurveyReason: "no_phone" | "out_of_css_scope" | "window_closed";
+        NoSurveyReason: "no_phone" | "out_of_css_scope" | "window_closed" | "opted_out" | "survey_fatigue" | "undeliverable";
         /**
          * Outcome
          * @description Overall satisfaction and the loyalty questions; asked of everyone, never N/A.
@@ -615,6 +703,30 @@ export interface components {
             checks: {
                 [key: string]: boolean;
             };
+        };
+        /**
+         * Receipt
+         * @description A delivery receipt: the handset got the message, or the network gave up on it. Sent again at will.
+         */
+        Receipt: {
+            /** Idempotency Key */
+            idempotency_key: string;
+            /** Message Id */
+            message_id?: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "delivered" | "failed";
+            /** Error */
+            error?: string | null;
+            /** At */
+            at?: string | null;
+        };
+        /** ReceiptAck */
+        ReceiptAck: {
+            /** Message Status */
+            message_status: string;
         };
         /** RepairOrderIn */
         RepairOrderIn: {
@@ -719,6 +831,53 @@ export interface components {
              */
             submitted_at: string;
         };
+        /** StaffIn */
+        StaffIn: {
+            /** Name */
+            name: string;
+            role: components["schemas"]["StaffRole"];
+            /** Email */
+            email?: string | null;
+            /**
+             * Phone
+             * @description for alerts by SMS; stored in E.164
+             */
+            phone?: string | null;
+            /**
+             * Active
+             * @default true
+             */
+            active: boolean;
+        };
+        /** StaffOut */
+        StaffOut: {
+            /** Dealer Code */
+            dealer_code: string;
+            /** Staff Id */
+            staff_id: string;
+            /** Name */
+            name: string;
+            role: components["schemas"]["StaffRole"];
+            /** Email */
+            email: string | null;
+            /**
+             * Phone
+             * @description masked
+             */
+            phone: string | null;
+            /** Active */
+            active: boolean;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * StaffRole
+         * @enum {string}
+         */
+        StaffRole: "cra" | "service_advisor" | "service_manager" | "general_manager" | "oem_region";
         /**
          * SurveyCenterResponseIn
          * @description Answers the OEM's survey centre took on the phone for one RO (CSS phone interview).
@@ -1015,6 +1174,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    put_staff_v1_dealers__dealer_code__staff__staff_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dealer_code: string;
+                staff_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StaffIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffOut"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -1476,6 +1671,117 @@ export interface operations {
                 content: {
                     "text/html": string;
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    opt_out_post_s__token__opt_out_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    receipt_v1_notifications_receipts_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Receipt"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiptAck"];
+                };
+            };
+            /** @description The gateway's signature is missing, stale or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    inbound_v1_notifications_inbound_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InboundSms"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboundAck"];
+                };
+            };
+            /** @description The gateway's signature is missing, stale or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {

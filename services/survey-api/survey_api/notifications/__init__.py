@@ -1,0 +1,1 @@
+"""Reaching people: survey invitations and reminders over SMS, opt-outs, the gateway webhooks."""
