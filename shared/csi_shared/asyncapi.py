@@ -38,14 +38,24 @@ SERVICES: dict[str, Roles] = {
                 "survey.response_submitted",
                 "survey.opened",
                 "survey.contact_preference",
+                "customer.erasure_requested",
             }
         ),
-        receives=frozenset(),
+        receives=frozenset({"customer.erasure_completed", "customer.phones_read"}),
     ),
     "callback-scheduler": Roles(
-        sends=frozenset({"callback.scheduled", "callback.completed", "callback.overdue"}),
+        sends=frozenset(
+            {
+                "callback.scheduled",
+                "callback.completed",
+                "callback.overdue",
+                "customer.erasure_completed",
+                "customer.phones_read",
+            }
+        ),
         receives=frozenset(
             {
+                "customer.erasure_requested",
                 "repair_order.closed",
                 "repair_order.corrected",
                 "complaint.opened",
@@ -55,9 +65,10 @@ SERVICES: dict[str, Roles] = {
         ),
     ),
     "scoring": Roles(
-        sends=frozenset({"score.updated", "integrity.flagged"}),
+        sends=frozenset({"score.updated", "integrity.flagged", "customer.erasure_completed"}),
         receives=frozenset(
             {
+                "customer.erasure_requested",
                 "survey.response_submitted",
                 "survey.invitation_created",
                 "survey.opened",
@@ -70,9 +81,18 @@ SERVICES: dict[str, Roles] = {
         ),
     ),
     "complaints": Roles(
-        sends=frozenset({"complaint.opened", "complaint.escalated", "complaint.closed"}),
+        sends=frozenset(
+            {
+                "complaint.opened",
+                "complaint.escalated",
+                "complaint.closed",
+                "customer.erasure_completed",
+                "customer.phones_read",
+            }
+        ),
         receives=frozenset(
             {
+                "customer.erasure_requested",
                 "repair_order.closed",
                 "repair_order.corrected",
                 "survey.response_submitted",
@@ -90,6 +110,8 @@ TOPICS: dict[Topic, str] = {
     Topic.CALLBACKS: "The callbacks the CRAs make: planned, ended, overdue.",
     Topic.COMPLAINTS: "Complaint cases: opened, escalated for want of a first response, closed.",
     Topic.SCORES: "Dealers' CSI indexes per settlement month, as they change, and OEM integrity reviews of them.",
+    Topic.PRIVACY: "Customer data rights: erasure requests and each service's confirmation, and records of who was "
+    "shown customers' phone numbers. Keys and ids only, never a name or a number.",
 }
 """What each topic carries, in a line; the channel's description adds its event types, producers and consumers."""
 

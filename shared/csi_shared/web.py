@@ -25,6 +25,7 @@ from csi_shared.auth import TokenVerifier
 from csi_shared.bus.outbox import Work
 from csi_shared.db import READ_ONLY
 from csi_shared.errors import install_error_handlers, problem
+from csi_shared.events import Payload
 from csi_shared.limits import BodySizeLimit, HeaderSizeLimit, RateLimiter
 from csi_shared.logs import configure_logging, request_id
 from csi_shared.runtime import Runtime
@@ -198,6 +199,15 @@ def _work(request: Request, session: DbSession) -> Work:
 
 RequestWork = Annotated[Work, Depends(_work)]
 """The request's transaction with its outbox; the endpoint commits `work.session`."""
+
+
+async def publish_apart(request: Request, payload: Payload, *, dealer_code: str) -> None:
+    """An event in a transaction of its own, for a read that must leave a record (who was shown customers' phone
+    numbers): the read keeps its read-only transaction, and the record commits whatever the read does next."""
+    runtime: Runtime = request.app.state.runtime
+    async with runtime.sessions() as session, session.begin():
+        work = Work(session, runtime.outbox, runtime.clock, runtime.settings.service_name, request_id.get())
+        await work.publish(payload, dealer_code=dealer_code)
 
 
 def _now(request: Request) -> datetime:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -11,12 +12,16 @@ from starlette.responses import Response
 
 from csi_shared.clock import Clock
 from csi_shared.limits import RateLimiter
+from csi_shared.retention import retention_job
 from csi_shared.runtime import PeriodicJob, Runtime
 from csi_shared.web import build_app
 from survey_api.config import Settings
+from survey_api.consumers import TOPICS, handlers
 from survey_api.dealers.router import router as dealers_router
 from survey_api.jobs import Jobs
 from survey_api.models import Base
+from survey_api.privacy import service as privacy_service
+from survey_api.privacy.router import router as privacy_router
 from survey_api.questionnaires.router import router as questionnaires_router
 from survey_api.repair_orders.router import router as repair_orders_router
 from survey_api.surveys.notifier import Notifier, notifier_from
@@ -39,7 +44,7 @@ def create_app(
     settings: Settings | None = None, clock: Clock | None = None, notifier: Notifier | None = None
 ) -> FastAPI:
     settings = settings or Settings()
-    runtime = Runtime(settings, metadata=Base.metadata, clock=clock)
+    runtime = Runtime(settings, metadata=Base.metadata, clock=clock, topics=TOPICS, handlers=handlers(settings))
     jobs = Jobs(
         settings=settings,
         sessions=runtime.sessions,
@@ -47,7 +52,8 @@ def create_app(
         notifier=notifier or notifier_from(settings.notifier, settings.data_dir),
     )
     runtime.add_job(PeriodicJob("send-invitations", settings.invitation_check_interval_s, jobs.send_due_invitations))
-    routers = [dealers_router, repair_orders_router, questionnaires_router, surveys_router, page_router]
+    runtime.add_job(retention_job(runtime, partial(privacy_service.retention_batch_at, salt=settings.privacy_salt)))
+    routers = [dealers_router, repair_orders_router, questionnaires_router, surveys_router, page_router, privacy_router]
     app = build_app(title="CSI survey-api", runtime=runtime, routers=routers)
     # The survey page's stylesheet and script: same origin, so the page loads nothing from elsewhere.
     app.mount("/static", PageAssets(directory=Path(__file__).parent / "static"), name="static")

@@ -165,3 +165,74 @@ class SurveyResponse(Base):
     """Asked after a dissatisfied answer: may the dealer call about it? Null until the customer says."""
     contact_from: Mapped[time | None] = mapped_column(Time)
     contact_to: Mapped[time | None] = mapped_column(Time)
+
+
+class ErasureRequest(Base):
+    """A person's request to have their data erased, as a privacy officer took it: never the phone or VIN itself."""
+
+    __tablename__ = "erasure_requests"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    subject_kind: Mapped[str] = mapped_column(String(10))
+    """`phone` or `vin`: what the person was found by."""
+    subject_hash: Mapped[str] = mapped_column(String(64), index=True)
+    """A salted hash of the normalised phone or VIN: a second request for the same person finds the first."""
+    requested_by: Mapped[str] = mapped_column(String(200))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ros: Mapped[int] = mapped_column(Integer)
+    customers: Mapped[int] = mapped_column(Integer)
+
+
+class ErasureProgress(Base):
+    """What one service did for an erasure request, as its `customer.erasure_completed` told it."""
+
+    __tablename__ = "erasure_progress"
+
+    request_id: Mapped[str] = mapped_column(ForeignKey("erasure_requests.id"), primary_key=True)
+    service: Mapped[str] = mapped_column(String(40), primary_key=True)
+    completed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class PhoneRead(Base):
+    """Someone was shown a customer's full phone number: who, when, which customer, where. Kept for the retention
+    period."""
+
+    __tablename__ = "phone_reads"
+    __table_args__ = (
+        Index("ix_phone_reads_dealer_read_at", "dealer_code", "read_at"),
+        Index("ix_phone_reads_read_at", "read_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    read_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    reader: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(30))
+    dealer_code: Mapped[str] = mapped_column(String(20))
+    service: Mapped[str] = mapped_column(String(40))
+    purpose: Mapped[str] = mapped_column(String(20))
+    """What showed it: `worklist`, `callback`, `call` (a call being recorded), `complaint`, `repair_order`, ..."""
+    customer_id: Mapped[str | None] = mapped_column(String(36))
+    ro_number: Mapped[str | None] = mapped_column(String(50))
+
+
+class ConsentRecord(Base):
+    """One consent the customer gave or refused: callbacks at reception, contact after a low answer. Rows are only
+    added; the latest of a kind wins."""
+
+    __tablename__ = "consent_records"
+    __table_args__ = (Index("ix_consent_records_customer", "customer_id", "recorded_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str | None] = mapped_column(String(36))
+    dealer_code: Mapped[str] = mapped_column(String(20))
+    ro_number: Mapped[str] = mapped_column(String(50))
+    kind: Mapped[str] = mapped_column(String(20))
+    """`callback` (asked by the SA at reception) or `contact` (asked on the survey page after a low answer)."""
+    granted: Mapped[bool] = mapped_column(Boolean)
+    window_from: Mapped[time | None] = mapped_column(Time)
+    window_to: Mapped[time | None] = mapped_column(Time)
+    source: Mapped[str] = mapped_column(String(20))
+    """`reception` (the DMS's RO) or `survey_page`."""
+    given_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)

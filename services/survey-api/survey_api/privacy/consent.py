@@ -1,0 +1,46 @@
+"""Consent records: every consent a customer gives or refuses, with its time, source and RO; the latest wins."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from survey_api.models import ConsentRecord
+
+
+def _window(body: dict[str, Any] | None) -> tuple[Any, Any]:
+    window = (body or {}).get("customer", {}).get("preferred_callback_time") or {}
+    return window.get("from"), window.get("to")
+
+
+def reception_consent_changed(before: dict[str, Any] | None, after: dict[str, Any]) -> bool:
+    """Whether an RO (or its correction) says something new about callback consent: a first RO always does."""
+    if before is None:
+        return True
+    was, now = before.get("customer", {}), after.get("customer", {})
+    return was.get("callback_consent") != now.get("callback_consent") or _window(before) != _window(after)
+
+
+def record(
+    session: AsyncSession,
+    *,
+    customer_id: str | None,
+    dealer_code: str,
+    ro_number: str,
+    kind: str,
+    granted: bool,
+    window: tuple[time, time] | None,
+    source: str,
+    given_at: datetime,
+    now: datetime,
+) -> None:
+    """Add one consent record to the session (rows are only ever added)."""
+    session.add(
+        ConsentRecord(
+            customer_id=customer_id, dealer_code=dealer_code, ro_number=ro_number, kind=kind, granted=granted,
+            window_from=window[0] if window else None, window_to=window[1] if window else None, source=source,
+            given_at=given_at, recorded_at=now,
+        )
+    )  # fmt: skip

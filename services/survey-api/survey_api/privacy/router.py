@@ -1,0 +1,127 @@
+"""/v1/privacy: erasure requests, the record of who read customers' phone numbers, consent history (privacy officer)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from sqlalchemy import or_, select
+
+from csi_shared.auth import CurrentUser, Principal, Role, require_role
+from csi_shared.errors import InvalidInput, NotFound
+from csi_shared.identifiers import DealerCodeFilter
+from csi_shared.web import DbSession, RequestWork
+from survey_api.config import AppSettings
+from survey_api.models import ConsentRecord, ErasureRequest, PhoneRead
+from survey_api.privacy import service
+from survey_api.privacy.schemas import (
+    ConsentHistory,
+    ConsentOut,
+    ErasureRequestOut,
+    PersonIn,
+    PhoneReadOut,
+    PhoneReadReport,
+    ReaderSummary,
+)
+
+router = APIRouter(prefix="/v1/privacy", tags=["privacy"])
+
+
+def _whose(read: PhoneRead) -> str:
+    """One customer of the report: by RO where the record has one (every service knows it), else by customer id."""
+    return f"{read.dealer_code}/{read.ro_number}" if read.ro_number else f"customer:{read.customer_id}"
+
+
+def _officer(user: Principal) -> None:
+    require_role(user, Role.PRIVACY_OFFICER)
+
+
+@router.post(
+    "/erasure-requests", status_code=202, response_model=ErasureRequestOut,
+    summary="Erase a person's data everywhere (privacy officer); a second request for them is the first again",
+)  # fmt: skip
+async def post_erasure_request(body: PersonIn, work: RequestWork, user: CurrentUser, settings: AppSettings) -> Any:
+    _officer(user)
+    kind, value = body.subject
+    request, _ = await service.request_erasure(
+        work, kind=kind, value=value, requested_by=user.subject, salt=settings.privacy_salt
+    )
+    out = await service.progress(work.session, request)
+    await work.session.commit()
+    return out
+
+
+@router.get("/erasure-requests/{request_id}", response_model=ErasureRequestOut, summary="Each service's part")
+async def get_erasure_request(
+    request_id: Annotated[str, Path(max_length=36)], session: DbSession, user: CurrentUser
+) -> Any:
+    _officer(user)
+    request = await session.get(ErasureRequest, request_id)
+    if request is None:
+        raise NotFound(f"erasure request {request_id} not found")
+    return await service.progress(session, request)
+
+
+@router.get(
+    "/phone-reads", response_model=PhoneReadReport,
+    summary="Who was shown customers' full phone numbers, when, whose; readers far above their calls stand out",
+)  # fmt: skip
+async def get_phone_reads(
+    session: DbSession,
+    user: CurrentUser,
+    settings: AppSettings,
+    start: Annotated[datetime, Query(alias="from")],
+    end: Annotated[datetime, Query(alias="to")],
+    dealer_code: DealerCodeFilter = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+) -> Any:
+    _officer(user)
+    for name, value in (("from", start), ("to", end)):
+        if value.tzinfo is None:
+            raise InvalidInput(f"{name} needs an offset", [{"field": name, "reason": "time without offset"}])
+    if end <= start:
+        raise InvalidInput("'to' must be after 'from'", [{"field": "to", "reason": "not after 'from'"}])
+    query = select(PhoneRead).where(PhoneRead.read_at >= start, PhoneRead.read_at < end)
+    if dealer_code is not None:
+        query = query.where(PhoneRead.dealer_code == dealer_code)
+    rows = list((await session.execute(query.order_by(PhoneRead.read_at, PhoneRead.id))).scalars())
+    by_reader: dict[tuple[str, str, str], list[PhoneRead]] = defaultdict(list)
+    for row in rows:
+        by_reader[(row.reader, row.role, row.dealer_code)].append(row)
+    readers = []
+    for (reader, role, code), reads in sorted(by_reader.items()):
+        customers = {_whose(r) for r in reads}
+        called = {_whose(r) for r in reads if r.purpose == "call"}
+        unusual = len(customers) >= settings.phone_read_alert_min_customers and len(customers) > (
+            settings.phone_read_alert_ratio * max(len(called), 1)
+        )
+        readers.append(ReaderSummary(reader=reader, role=role, dealer_code=code, reads=len(reads),
+                                     customers=len(customers), customers_called=len(called), unusual=unusual))  # fmt: skip
+    readers.sort(key=lambda r: (not r.unusual, -r.customers))
+    return PhoneReadReport(
+        dealer_code=dealer_code, start=start, end=end, readers=readers,
+        records=[PhoneReadOut.model_validate(r, from_attributes=True) for r in rows[-limit:]],
+        truncated=len(rows) > limit,
+    )  # fmt: skip
+
+
+@router.post(
+    "/consent-history", response_model=ConsentHistory,
+    summary="A person's consents, oldest first, and what holds now (a POST: a phone number never goes in a URL)",
+)  # fmt: skip
+async def post_consent_history(body: PersonIn, work: RequestWork, user: CurrentUser) -> Any:
+    _officer(user)
+    kind, value = body.subject
+    customer_ids, ros = await service.resolve(work, kind=kind, value=value)
+    conditions = [ConsentRecord.customer_id.in_(list(customer_ids))] if customer_ids else []
+    for dealer, ro in ros:
+        conditions.append((ConsentRecord.dealer_code == dealer) & (ConsentRecord.ro_number == ro))
+    if not conditions:
+        return ConsentHistory(current={}, history=[])
+    query = select(ConsentRecord).where(or_(*conditions)).order_by(ConsentRecord.given_at, ConsentRecord.id)
+    history = [
+        ConsentOut.model_validate(r, from_attributes=True) for r in (await work.session.execute(query)).scalars()
+    ]
+    return ConsentHistory(current={c.kind: c for c in history}, history=history)
