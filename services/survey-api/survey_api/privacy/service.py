@@ -9,7 +9,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, false, func, or_, select, tuple_
+from sqlalchemy import delete, false, func, or_, select, tuple_, update
 
 from csi_shared.asyncapi import SERVICES
 from csi_shared.bus.outbox import Work
@@ -21,6 +21,7 @@ from survey_api.models import (
     ErasureRequest,
     PhoneRead,
     RepairOrder,
+    Survey,
     SurveyResponse,
     Vehicle,
     outbox,
@@ -124,6 +125,11 @@ async def request_erasure(
     session.add(request)
     await session.flush()
     counts = await erase_own(work, customer_ids=customer_ids, ros=ros, salt=salt)
+    # A link not sent yet never goes: the person asked to be forgotten, not surveyed.
+    withheld = await session.execute(
+        update(Survey).where(_keys(Survey, ros), Survey.sent_at.is_(None)).values(send_at=None)
+    )
+    counts["surveys_withheld"] = withheld.rowcount or 0  # type: ignore[attr-defined]
     session.add(ErasureProgress(request_id=request.id, service=SERVICE, completed_at=now, counts=counts))
     keys = sorted(ros)
     event = CustomerErasureRequested(
