@@ -82,6 +82,12 @@ async def _seed(p: Platform) -> dict[str, Any]:
         return items["items"][0] if items["items"] else None
 
     await eventually(case)
+    # The OEM hotline takes a call from the customer about no particular RO: only the number ties it to them.
+    hotline = {"dealer_code": "D001", "category": "price", "description": f"{NAME} asks about the invoice",
+               "customer": {"name": NAME, "phone": "13800138000"}}  # fmt: skip
+    await _ok(
+        await p.complaints.post("/v1/complaints", json=hotline, headers=p.auth("oem_analyst", region="east")), 201
+    )
     interview = {"dealer_code": "D001", "ro_number": "RO-2026-000123", "overall": 8, "recommend": 9,
                  "answers": [{"item": "sq_first_time", "score": 8}], "comment": f"I am {NAME}, call me on {PHONE}"}  # fmt: skip
     center = p.auth("survey_center", region="east")
@@ -91,7 +97,7 @@ async def _seed(p: Platform) -> dict[str, Any]:
     async def card() -> Any:
         response = await p.scoring.get("/v1/dealers/D001/csi", params={"period": "2026-11"}, headers=manager)  # type: ignore[union-attr]
         body = await _ok(response)
-        return body if body["responses"] and body["complaints"] else None
+        return body if body["responses"] and body["complaints"] >= 2 else None
 
     return {"card": await eventually(card), "manager": manager, "cra": cra}
 
@@ -116,7 +122,7 @@ async def test_an_erasure_leaves_no_name_phone_or_plate_in_any_table_and_the_car
     services = {s["service"]: s for s in done["services"]}
     assert set(services) == {"survey-api", "callback-scheduler", "scoring", "complaints"}
     assert services["callback-scheduler"]["counts"]["callbacks"] == 1
-    assert services["complaints"]["counts"]["complaints"] >= 1
+    assert services["complaints"]["counts"]["complaints"] == 2  # the callback's case and the hotline's
     assert services["survey-api"]["counts"]["customers"] == 1
 
     assert await _search(p, NEEDLES) == []

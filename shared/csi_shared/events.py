@@ -447,6 +447,11 @@ class CustomerErasureRequested(Payload):
     request_id: str
     ros: list[RoKey] = Field(default_factory=list)
     customer_ids: list[str] = Field(default_factory=list)
+    phone_hashes: list[str] = Field(
+        default_factory=list,
+        description="Salted hashes of the person's numbers (salt derived from the platform's pepper): finds what was "
+        "typed without an RO, such as a hotline complaint.",
+    )
     requested_at: AwareDatetime
 
 

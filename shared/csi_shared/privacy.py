@@ -27,9 +27,15 @@ def vin_hash(vin: str | None, salt: bytes) -> str | None:
     return VIN_HASH_MARK + hmac.new(salt, vin.encode(), hashlib.sha256).hexdigest()[:16]
 
 
-def privacy_salt(pepper: str) -> bytes:
-    """The salt of a service's VIN hashes, derived from the pepper under its own label."""
-    return hmac.new(pepper.encode(), b"privacy-vin", hashlib.sha256).digest()
+def privacy_salt(pepper: str, label: bytes = b"privacy-vin") -> bytes:
+    """A salt derived from the pepper under its own label: the VIN hashes, and the phone hashes an erasure request
+    carries (every service has the same pepper, so they match across services)."""
+    return hmac.new(pepper.encode(), label, hashlib.sha256).digest()
+
+
+def phone_hash(phone: str, salt: bytes) -> str:
+    """How an erasure request names a number without carrying it."""
+    return hmac.new(salt, phone.encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass

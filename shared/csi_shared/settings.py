@@ -120,6 +120,12 @@ class ServiceSettings(BaseSettings):
         return privacy_salt(self.api_key_pepper.get_secret_value())
 
     @property
+    def phone_salt(self) -> bytes:
+        """The salt of the phone hashes in erasure requests (csi_shared.privacy.phone_hash), the same in every
+        service."""
+        return privacy_salt(self.api_key_pepper.get_secret_value(), b"privacy-phone")
+
+    @property
     def jwt_max_lifetime(self) -> timedelta:
         return timedelta(hours=self.jwt_max_lifetime_hours)
 

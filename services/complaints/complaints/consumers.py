@@ -31,7 +31,7 @@ def handlers(settings: Settings) -> dict[str, Handler]:
         await cases.on_contact_preference(ctx, event.payload)
 
     async def erasure_requested(ctx: EventContext, event: Envelope[Any]) -> None:
-        await on_erasure_requested(ctx, event, settings.privacy_salt)
+        await on_erasure_requested(ctx, event, settings.privacy_salt, settings.phone_salt)
 
     return {
         "customer.erasure_requested": erasure_requested,

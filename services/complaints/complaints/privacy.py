@@ -10,7 +10,7 @@ from sqlalchemy import false, or_, select, tuple_
 from complaints.models import Complaint, HistoryEntry, RepairOrderSeen, outbox
 from csi_shared.bus.outbox import Work
 from csi_shared.events import CustomerErasureCompleted, CustomerErasureRequested, Envelope
-from csi_shared.privacy import ERASED, Fields, Target, erase_rows
+from csi_shared.privacy import ERASED, Fields, Target, erase_rows, phone_hash
 
 SERVICE = "complaints"
 
@@ -37,14 +37,29 @@ def _targets(ros: Collection[tuple[str, str]], case_ids: Collection[str] = ()) -
     ]
 
 
-async def erase(work: Work, *, ros: Collection[tuple[str, str]], salt: bytes) -> dict[str, int]:
-    """Anonymise the ROs and the cases (with their history notes) of these ROs."""
-    return await erase_rows(work.session, _targets(ros), outbox=outbox, salt=salt)
+async def erase(
+    work: Work, *, ros: Collection[tuple[str, str]], phone_hashes: Collection[str], salt: bytes, phone_salt: bytes
+) -> dict[str, int]:
+    """Anonymise the ROs and the cases (with their history notes) of these ROs, and the cases without an RO that
+    were typed with one of the person's numbers."""
+    case_ids: set[str] = set()
+    if phone_hashes:
+        typed = select(Complaint.id, Complaint.customer_phone).where(
+            Complaint.ro_number.is_(None), Complaint.customer_phone.is_not(None)
+        )
+        wanted = set(phone_hashes)
+        case_ids = {
+            i for i, phone in (await work.session.execute(typed)).all() if phone_hash(phone, phone_salt) in wanted
+        }
+    return await erase_rows(work.session, _targets(ros, case_ids), outbox=outbox, salt=salt)
 
 
-async def on_erasure_requested(work: Work, event: Envelope[CustomerErasureRequested], salt: bytes) -> None:
+async def on_erasure_requested(
+    work: Work, event: Envelope[CustomerErasureRequested], salt: bytes, phone_salt: bytes
+) -> None:
     p = event.payload
-    counts = await erase(work, ros={(r.dealer_code, r.ro_number) for r in p.ros}, salt=salt)
+    ros = {(r.dealer_code, r.ro_number) for r in p.ros}
+    counts = await erase(work, ros=ros, phone_hashes=p.phone_hashes, salt=salt, phone_salt=phone_salt)
     done = CustomerErasureCompleted(
         request_id=p.request_id, service=SERVICE, counts=counts, completed_at=work.clock.now()
     )

@@ -46,7 +46,12 @@ async def post_erasure_request(body: PersonIn, work: RequestWork, user: CurrentU
     _officer(user)
     kind, value = body.subject
     request, _ = await service.request_erasure(
-        work, kind=kind, value=value, requested_by=user.subject, salt=settings.privacy_salt
+        work,
+        kind=kind,
+        value=value,
+        requested_by=user.subject,
+        salt=settings.privacy_salt,
+        phone_salt=settings.phone_salt,
     )
     out = await service.progress(work.session, request)
     await work.session.commit()

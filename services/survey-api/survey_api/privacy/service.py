@@ -14,7 +14,7 @@ from sqlalchemy import delete, false, func, or_, select, tuple_, update
 from csi_shared.asyncapi import SERVICES
 from csi_shared.bus.outbox import Work
 from csi_shared.events import CustomerErasureCompleted, CustomerErasureRequested, RoKey
-from csi_shared.privacy import VIN_HASH_MARK, Fields, PersonalValues, Target, erase_rows
+from csi_shared.privacy import VIN_HASH_MARK, Fields, PersonalValues, Target, erase_rows, phone_hash
 from survey_api.models import (
     Customer,
     ErasureProgress,
@@ -78,6 +78,16 @@ def _values_of_bodies(bodies: list[dict[str, Any]], salt: bytes) -> PersonalValu
     return values
 
 
+async def _numbers(work: Work, *, customer_ids: Collection[str], ros: Collection[tuple[str, str]]) -> set[str]:
+    """The person's numbers as the customers and ROs hold them (read before they are erased)."""
+    bodies = (await work.session.execute(select(RepairOrder.body).where(_keys(RepairOrder, ros)))).scalars()
+    numbers = {n for b in bodies for n in (b["customer"].get("phone"), b["customer"].get("alternate_phone")) if n}
+    if customer_ids:
+        phones = select(Customer.phone).where(Customer.id.in_(list(customer_ids)), Customer.phone.is_not(None))
+        numbers |= set((await work.session.execute(phones)).scalars())
+    return numbers
+
+
 async def erase_own(
     work: Work, *, customer_ids: Collection[str], ros: Collection[tuple[str, str]], salt: bytes, retention: bool = False
 ) -> dict[str, int]:
@@ -100,7 +110,7 @@ async def erase_own(
 
 
 async def request_erasure(
-    work: Work, *, kind: str, value: str, requested_by: str, salt: bytes
+    work: Work, *, kind: str, value: str, requested_by: str, salt: bytes, phone_salt: bytes
 ) -> tuple[ErasureRequest, bool]:
     """Take an erasure request: the request and whether it is new. A second request for a person already erased
     (nothing of them left to find) is the first request again, and does nothing."""
@@ -124,6 +134,7 @@ async def request_erasure(
     )  # fmt: skip
     session.add(request)
     await session.flush()
+    numbers = await _numbers(work, customer_ids=customer_ids, ros=ros) | ({value} if kind == "phone" else set())
     counts = await erase_own(work, customer_ids=customer_ids, ros=ros, salt=salt)
     # A link not sent yet never goes: the person asked to be forgotten, not surveyed.
     withheld = await session.execute(
@@ -136,6 +147,7 @@ async def request_erasure(
         request_id=request.id,
         ros=[RoKey(dealer_code=d, ro_number=r) for d, r in keys],
         customer_ids=sorted(customer_ids),
+        phone_hashes=sorted(phone_hash(n, phone_salt) for n in numbers),
         requested_at=now,
     )
     await work.publish(event, dealer_code=keys[0][0] if keys else "privacy")
