@@ -240,3 +240,30 @@ async def test_retention_anonymises_old_ros_in_every_service_twice_over_and_keep
     after = await _ok(await p.callbacks.get("/v1/compliance", params={"dealer_code": "D001", "month": "2022-05"},
                                             headers=manager))  # fmt: skip
     assert after == compliance
+
+
+async def test_a_person_of_two_dealers_is_erased_at_both_one_event_per_dealer(whole_platform: Platform) -> None:
+    p = whole_platform
+    for code in ("D001", "D002"):
+        key = await p.add_dealer(code)
+        await _ok(await p.survey.post("/v1/repair-orders", json=repair_order(code), headers={"X-API-Key": key}), 201)
+
+    async def both_planned() -> Any:
+        found = [await p.callbacks.get("/v1/callbacks", params={"dealer_code": code},
+                                       headers=p.auth("cra", dealers=[code])) for code in ("D001", "D002")]  # fmt: skip
+        return all(r.json()["items"] for r in found)
+
+    await eventually(both_planned)
+    officer = p.auth("privacy_officer")
+    request = await _ok(
+        await p.survey.post("/v1/privacy/erasure-requests", json={"phone": PHONE}, headers=officer), 202
+    )
+    assert request["ros"] == 2 and request["customers"] == 1
+
+    async def completed() -> Any:
+        body = await _ok(await p.survey.get(f"/v1/privacy/erasure-requests/{request['id']}", headers=officer))
+        return body if body["status"] == "completed" else None
+
+    done = {s["service"]: s for s in (await eventually(completed, timeout=30))["services"]}
+    assert done["callback-scheduler"]["counts"]["callbacks"] == 2 and done["complaints"]["counts"]["repair_orders"] == 2
+    assert await _search(p, NEEDLES) == []

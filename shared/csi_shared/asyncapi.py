@@ -105,13 +105,14 @@ SERVICES: dict[str, Roles] = {
 }
 
 TOPICS: dict[Topic, str] = {
-    Topic.REPAIR_ORDERS: "Closed repair orders as the dealers' DMS systems posted them to survey-api, and corrections.",
+    Topic.REPAIR_ORDERS: "Closed repair orders as the dealers' DMS systems posted them to survey-api, and corrections; "
+    "and erasure requests, one per dealer, behind that dealer's RO events.",
     Topic.SURVEYS: "Survey links made for closed ROs, and the customers' answers.",
     Topic.CALLBACKS: "The callbacks the CRAs make: planned, ended, overdue.",
     Topic.COMPLAINTS: "Complaint cases: opened, escalated for want of a first response, closed.",
     Topic.SCORES: "Dealers' CSI indexes per settlement month, as they change, and OEM integrity reviews of them.",
-    Topic.PRIVACY: "Customer data rights: erasure requests and each service's confirmation, and records of who was "
-    "shown customers' phone numbers. Keys and ids only, never a name or a number.",
+    Topic.PRIVACY: "Customer data rights: each service's confirmation of an erasure, and records of who was shown "
+    "customers' phone numbers. Ids and RO keys only, never a name or a number.",
 }
 """What each topic carries, in a line; the channel's description adds its event types, producers and consumers."""
 

@@ -438,6 +438,8 @@ class RoKey(Payload):
 class CustomerErasureRequested(Payload):
     """A person asked to have their data erased (a privacy officer took the request by phone number or VIN).
 
+    One event per dealer of the person's ROs (`ros` are that dealer's), on the RO topic with the dealer as key, so
+    that a consumer has seen every earlier RO event of that dealer first; one event keyed `-` when no RO was found.
     survey-api resolved the request to the person's ROs and its customer ids and erased its own copy; every other
     service erases or anonymises what it keeps of those ROs and customers (names, phones, plates; a VIN becomes a
     salted hash where a count needs it), in its tables and in its unsent events, then answers with
@@ -530,7 +532,10 @@ EVENTS: dict[tuple[str, int], EventSpec] = {
         EventSpec(type="complaint.closed", version=1, topic=Topic.COMPLAINTS, payload=ComplaintClosed),
         EventSpec(type="score.updated", version=1, topic=Topic.SCORES, payload=ScoreUpdated),
         EventSpec(type="integrity.flagged", version=1, topic=Topic.SCORES, payload=IntegrityFlagged),
-        EventSpec(type="customer.erasure_requested", version=1, topic=Topic.PRIVACY, payload=CustomerErasureRequested),
+        # On the RO topic, one per dealer and keyed by it: it reaches a consumer after that dealer's earlier RO events.
+        EventSpec(
+            type="customer.erasure_requested", version=1, topic=Topic.REPAIR_ORDERS, payload=CustomerErasureRequested
+        ),
         EventSpec(type="customer.phones_read", version=1, topic=Topic.PRIVACY, payload=CustomerPhonesRead),
         EventSpec(type="customer.erasure_completed", version=1, topic=Topic.PRIVACY, payload=CustomerErasureCompleted),
     ]

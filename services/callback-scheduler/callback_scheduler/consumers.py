@@ -11,7 +11,7 @@ from callback_scheduler.privacy import on_erasure_requested
 from csi_shared.bus.consumer import Batched, EventContext, Handler
 from csi_shared.events import Envelope, Topic
 
-TOPICS = [Topic.REPAIR_ORDERS.value, Topic.COMPLAINTS.value, Topic.SURVEYS.value, Topic.PRIVACY.value]
+TOPICS = [Topic.REPAIR_ORDERS.value, Topic.COMPLAINTS.value, Topic.SURVEYS.value]
 
 
 def handlers(settings: Settings) -> dict[str, Handler | Batched]:

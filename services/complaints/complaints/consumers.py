@@ -10,7 +10,7 @@ from complaints.privacy import on_erasure_requested
 from csi_shared.bus.consumer import EventContext, Handler
 from csi_shared.events import CallbackReason, Envelope, Topic
 
-TOPICS = [Topic.REPAIR_ORDERS.value, Topic.SURVEYS.value, Topic.CALLBACKS.value, Topic.PRIVACY.value]
+TOPICS = [Topic.REPAIR_ORDERS.value, Topic.SURVEYS.value, Topic.CALLBACKS.value]
 
 
 def handlers(settings: Settings) -> dict[str, Handler]:

@@ -23,7 +23,6 @@ TOPICS = [
     Topic.REPAIR_ORDERS.value,
     Topic.CALLBACKS.value,
     Topic.COMPLAINTS.value,
-    Topic.PRIVACY.value,
 ]
 
 

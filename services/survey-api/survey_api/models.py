@@ -181,6 +181,8 @@ class ErasureRequest(Base):
     requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
     ros: Mapped[int] = mapped_column(Integer)
     customers: Mapped[int] = mapped_column(Integer)
+    parts: Mapped[int] = mapped_column(Integer)
+    """How many `customer.erasure_requested` events went out: one per dealer of the person's ROs (at least one)."""
 
 
 class ErasureProgress(Base):
@@ -192,6 +194,8 @@ class ErasureProgress(Base):
     service: Mapped[str] = mapped_column(String(40), primary_key=True)
     completed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     counts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    parts_done: Mapped[int] = mapped_column(Integer)
+    """How many of the request's per-dealer events the service has confirmed; done when all are."""
 
 
 class PhoneRead(Base):

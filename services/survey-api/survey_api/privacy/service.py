@@ -34,6 +34,9 @@ SERVICES_THAT_ERASE: tuple[str, ...] = (
 )
 """Whose confirmation an erasure waits for: survey-api, and every service that consumes the request."""
 
+NO_DEALER = "-"
+"""The key of the one event of a request that found no RO: the services still look for the person's numbers."""
+
 CUSTOMER = Fields(names=("name",), dropped=("phone",))
 RO = Fields(dropped=("customer_phone",), vins=("vin",), json=("body",))
 VEHICLE = Fields(dropped=("plate",), vins=("vin",))
@@ -128,9 +131,15 @@ async def request_erasure(
         ).scalar_one_or_none()
         if earlier is not None:
             return earlier, False
+    # One event per dealer, keyed by it like the dealer's RO events: a consumer handles the erasure after every RO
+    # event of that dealer published before it, so none in flight brings the person back.
+    by_dealer: dict[str, list[str]] = {}
+    for dealer_code, ro_number in sorted(ros):
+        by_dealer.setdefault(dealer_code, []).append(ro_number)
+    parts = by_dealer or {NO_DEALER: []}
     request = ErasureRequest(
         id=str(uuid.uuid4()), subject_kind=kind, subject_hash=digest, requested_by=requested_by, requested_at=now,
-        ros=len(ros), customers=len(customer_ids),
+        ros=len(ros), customers=len(customer_ids), parts=len(parts),
     )  # fmt: skip
     session.add(request)
     await session.flush()
@@ -141,29 +150,34 @@ async def request_erasure(
         update(Survey).where(_keys(Survey, ros), Survey.sent_at.is_(None)).values(send_at=None)
     )
     counts["surveys_withheld"] = withheld.rowcount or 0  # type: ignore[attr-defined]
-    session.add(ErasureProgress(request_id=request.id, service=SERVICE, completed_at=now, counts=counts))
-    keys = sorted(ros)
-    event = CustomerErasureRequested(
-        request_id=request.id,
-        ros=[RoKey(dealer_code=d, ro_number=r) for d, r in keys],
-        customer_ids=sorted(customer_ids),
-        phone_hashes=sorted(phone_hash(n, phone_salt) for n in numbers),
-        requested_at=now,
-    )
-    await work.publish(event, dealer_code=keys[0][0] if keys else "privacy")
+    session.add(ErasureProgress(request_id=request.id, service=SERVICE, completed_at=now, counts=counts,
+                                parts_done=len(parts)))  # fmt: skip
+    hashes = sorted(phone_hash(n, phone_salt) for n in numbers)
+    events = [
+        work.envelope(
+            CustomerErasureRequested(
+                request_id=request.id, ros=[RoKey(dealer_code=dealer_code, ro_number=r) for r in numbers_of_dealer],
+                customer_ids=sorted(customer_ids), phone_hashes=hashes, requested_at=now,
+            ),
+            dealer_code=dealer_code,
+        )
+        for dealer_code, numbers_of_dealer in parts.items()
+    ]  # fmt: skip
+    await work.outbox.add(session, *events)
     return request, True
 
 
 async def on_erasure_completed(work: Work, done: CustomerErasureCompleted) -> None:
-    """A service confirmed its part: kept once per service (a redelivery changes nothing)."""
+    """A service confirmed one dealer's part: its counts add up (the consumer drops a redelivered event)."""
     if await work.session.get(ErasureRequest, done.request_id) is None:
         return  # a request of another deployment sharing the topic
-    if await work.session.get(ErasureProgress, (done.request_id, done.service)) is None:
-        work.session.add(
-            ErasureProgress(
-                request_id=done.request_id, service=done.service, completed_at=done.completed_at, counts=done.counts
-            )
-        )
+    row = await work.session.get(ErasureProgress, (done.request_id, done.service))
+    if row is None:
+        work.session.add(ErasureProgress(request_id=done.request_id, service=done.service,
+                                         completed_at=done.completed_at, counts=done.counts, parts_done=1))  # fmt: skip
+        return
+    row.counts = {t: row.counts.get(t, 0) + done.counts.get(t, 0) for t in {*row.counts, *done.counts}}
+    row.completed_at, row.parts_done = max(row.completed_at, done.completed_at), row.parts_done + 1
 
 
 async def progress(work_session: Any, request: ErasureRequest) -> dict[str, Any]:
@@ -171,7 +185,7 @@ async def progress(work_session: Any, request: ErasureRequest) -> dict[str, Any]
     rows = (
         await work_session.execute(select(ErasureProgress).where(ErasureProgress.request_id == request.id))
     ).scalars()
-    done = {row.service: row for row in rows}
+    done = {row.service: row for row in rows if row.parts_done >= request.parts}
     services = [
         {
             "service": name,

@@ -39,6 +39,7 @@ def upgrade() -> None:
     sa.Column('requested_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('ros', sa.Integer(), nullable=False),
     sa.Column('customers', sa.Integer(), nullable=False),
+    sa.Column('parts', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_index('ix_erasure_requests_subject_hash', 'erasure_requests', ['subject_hash'], unique=False)
@@ -63,6 +64,7 @@ def upgrade() -> None:
     sa.Column('service', sa.String(length=40), nullable=False),
     sa.Column('completed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('counts', sa.JSON(), nullable=False),
+    sa.Column('parts_done', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['request_id'], ['erasure_requests.id'], ),
     sa.PrimaryKeyConstraint('request_id', 'service')
     )
