@@ -73,3 +73,37 @@ async def test_an_erasure_request_names_one_person_by_a_valid_phone_or_vin(surve
         assert field in response.text, response.text
     missing = await survey.client.get("/v1/privacy/erasure-requests/nope", headers=officer)
     assert missing.status_code == 404
+
+
+def test_a_reader_stands_out_for_far_more_numbers_than_calls() -> None:
+    from survey_api.privacy.phone_reads import stands_out
+
+    assert stands_out(25, 1, ratio=3, minimum=20)
+    assert not stands_out(25, 9, ratio=3, minimum=20)  # 25 is not more than 27
+    assert not stands_out(19, 0, ratio=3, minimum=20)  # too few to say
+    assert stands_out(20, 0, ratio=3, minimum=20)
+
+
+async def test_the_phone_read_report_puts_the_reader_far_above_their_calls_first(quiet: Survey) -> None:
+    from survey_api.models import PhoneRead
+
+    at = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
+    rows = [PhoneRead(read_at=at, reader="cra-1", role="cra", dealer_code="D001", service="callback-scheduler",
+                      purpose="worklist", ro_number=f"RO-{i}") for i in range(30)]  # fmt: skip
+    rows += [PhoneRead(read_at=at, reader="cra-1", role="cra", dealer_code="D001", service="callback-scheduler",
+                       purpose="call", ro_number="RO-1")]  # fmt: skip
+    rows += [PhoneRead(read_at=at, reader="cra-2", role="cra", dealer_code="D001", service="callback-scheduler",
+                       purpose=purpose, ro_number=f"RO-{i}") for i in range(10) for purpose in ("worklist", "call")]  # fmt: skip
+    async with quiet.app.state.runtime.sessions() as session:
+        session.add_all(rows)
+        await session.commit()
+    params = {"dealer_code": "D001", "from": "2026-11-01T00:00:00+08:00", "to": "2026-12-01T00:00:00+08:00", "limit": 5}
+    response = await quiet.client.get("/v1/privacy/phone-reads", params=params, headers=quiet.auth("privacy_officer"))
+    assert response.status_code == 200, response.text
+    report = response.json()
+    lines = [(r["reader"], r["reads"], r["customers"], r["customers_called"], r["unusual"]) for r in report["readers"]]
+    assert lines == [("cra-1", 31, 30, 1, True), ("cra-2", 20, 10, 10, False)]
+    assert len(report["records"]) == 5 and report["truncated"] is True
+    naive = await quiet.client.get("/v1/privacy/phone-reads", params={**params, "from": "2026-11-01T00:00:00"},
+                                   headers=quiet.auth("privacy_officer"))  # fmt: skip
+    assert naive.status_code == 422 and "from" in naive.text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -14,24 +13,17 @@ from csi_shared.errors import InvalidInput, NotFound
 from csi_shared.identifiers import DealerCodeFilter
 from csi_shared.web import DbSession, RequestWork
 from survey_api.config import AppSettings
-from survey_api.models import ConsentRecord, ErasureRequest, PhoneRead
-from survey_api.privacy import service
+from survey_api.models import ConsentRecord, ErasureRequest
+from survey_api.privacy import phone_reads, service
 from survey_api.privacy.schemas import (
     ConsentHistory,
     ConsentOut,
     ErasureRequestOut,
     PersonIn,
-    PhoneReadOut,
     PhoneReadReport,
-    ReaderSummary,
 )
 
 router = APIRouter(prefix="/v1/privacy", tags=["privacy"])
-
-
-def _whose(read: PhoneRead) -> str:
-    """One customer of the report: by RO where the record has one (every service knows it), else by customer id."""
-    return f"{read.dealer_code}/{read.ro_number}" if read.ro_number else f"customer:{read.customer_id}"
 
 
 def _officer(user: Principal) -> None:
@@ -88,27 +80,9 @@ async def get_phone_reads(
             raise InvalidInput(f"{name} needs an offset", [{"field": name, "reason": "time without offset"}])
     if end <= start:
         raise InvalidInput("'to' must be after 'from'", [{"field": "to", "reason": "not after 'from'"}])
-    query = select(PhoneRead).where(PhoneRead.read_at >= start, PhoneRead.read_at < end)
-    if dealer_code is not None:
-        query = query.where(PhoneRead.dealer_code == dealer_code)
-    rows = list((await session.execute(query.order_by(PhoneRead.read_at, PhoneRead.id))).scalars())
-    by_reader: dict[tuple[str, str, str], list[PhoneRead]] = defaultdict(list)
-    for row in rows:
-        by_reader[(row.reader, row.role, row.dealer_code)].append(row)
-    readers = []
-    for (reader, role, code), reads in sorted(by_reader.items()):
-        customers = {_whose(r) for r in reads}
-        called = {_whose(r) for r in reads if r.purpose == "call"}
-        unusual = len(customers) >= settings.phone_read_alert_min_customers and len(customers) > (
-            settings.phone_read_alert_ratio * max(len(called), 1)
-        )
-        readers.append(ReaderSummary(reader=reader, role=role, dealer_code=code, reads=len(reads),
-                                     customers=len(customers), customers_called=len(called), unusual=unusual))  # fmt: skip
-    readers.sort(key=lambda r: (not r.unusual, -r.customers))
-    return PhoneReadReport(
-        dealer_code=dealer_code, start=start, end=end, readers=readers,
-        records=[PhoneReadOut.model_validate(r, from_attributes=True) for r in rows[-limit:]],
-        truncated=len(rows) > limit,
+    return await phone_reads.report(
+        session, start=start, end=end, dealer_code=dealer_code, limit=limit,
+        ratio=settings.phone_read_alert_ratio, minimum=settings.phone_read_alert_min_customers,
     )  # fmt: skip
 
 
