@@ -7,6 +7,7 @@ import hmac
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, or_, select, update
@@ -198,6 +199,26 @@ async def erase_rows(
         count(counts, "outbox", await scrub_outbox(session, outbox, values))
     await session.flush()
     return counts
+
+
+class ReadThrottle:
+    """Which phone reads to record: a person's read of one customer's number is recorded once per window (a worklist
+    refreshed every 30 seconds would otherwise write its fifty customers twice a minute). A window of 0 records every
+    answer. Per process: a second replica may record the same read once more, which only repeats a true fact."""
+
+    def __init__(self, window: timedelta) -> None:
+        self.window = window
+        self._last: dict[tuple[str, ...], datetime] = {}
+
+    def fresh(self, key: tuple[str, ...], now: datetime) -> bool:
+        """Whether this read is to be recorded (and, if so, it counts as recorded from now)."""
+        last = self._last.get(key)
+        if last is not None and now - last < self.window:
+            return False
+        self._last[key] = now
+        if len(self._last) > 200_000:  # keep memory bounded: forget what the window has passed
+            self._last = {k: t for k, t in self._last.items() if now - t < self.window}
+        return True
 
 
 def count(counts: dict[str, int], table: str, n: int | None) -> None:

@@ -90,6 +90,8 @@ class ServiceSettings(BaseSettings):
     by each service's retention job; scores and counts stay. Records of who read a phone number are kept as long."""
     retention_batch_size: int = 200
     retention_interval_s: float = 3600.0
+    phone_read_window_s: float = 3600.0
+    """A person's reads of one customer's full number are recorded once per this window (0: every answer)."""
     log_level: str = "INFO"
     log_format: LogFormat = "json"
     """JSON lines for deployments; `make run` sets text, one readable line per record for a terminal."""

@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal, TypeVar
 
 import orjson
@@ -28,6 +28,7 @@ from csi_shared.errors import install_error_handlers, problem
 from csi_shared.events import Payload
 from csi_shared.limits import BodySizeLimit, HeaderSizeLimit, RateLimiter
 from csi_shared.logs import configure_logging, request_id
+from csi_shared.privacy import ReadThrottle
 from csi_shared.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ def build_app(*, title: str, runtime: Runtime, routers: Sequence[APIRouter], ver
     app.state.settings = runtime.settings
     app.state.token_verifier = TokenVerifier(runtime.settings)
     app.state.person_limiter = RateLimiter(runtime.settings.person_requests_per_s, runtime.settings.person_burst)
+    app.state.phone_reads = ReadThrottle(timedelta(seconds=runtime.settings.phone_read_window_s))
     install_error_handlers(app)
     app.include_router(_health_router())
     for router in routers:

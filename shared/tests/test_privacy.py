@@ -60,3 +60,18 @@ def test_a_row_is_anonymised_once_and_a_second_time_changes_nothing() -> None:
     again = PersonalValues()
     fields.collect(row, again, SALT)
     assert not again and fields.apply(row, again, SALT) is False
+
+
+def test_a_read_is_recorded_once_per_window_and_again_after_it() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from csi_shared.privacy import ReadThrottle
+
+    throttle, now = ReadThrottle(timedelta(hours=1)), datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    key = ("cra-1", "worklist", "D001", "RO-1", "")
+    assert throttle.fresh(key, now)
+    assert not throttle.fresh(key, now + timedelta(minutes=59))
+    assert throttle.fresh(("cra-2", *key[1:]), now)  # another person
+    assert throttle.fresh(key, now + timedelta(hours=1))
+    every = ReadThrottle(timedelta(0))
+    assert every.fresh(key, now) and every.fresh(key, now)

@@ -62,13 +62,15 @@ async def _record_reads(
     """Every answer that shows full numbers leaves an access record (survey-api keeps them for the privacy officer):
     in the request's transaction when it writes (`work`), else in one of its own."""
     by_dealer: dict[str, list[PhoneReadOf]] = {}
+    throttle, now = request.app.state.phone_reads, request.app.state.runtime.clock.now()
     for c in shown:
-        if c.customer_phone and user.sees_phone_numbers_of(c.dealer_code):
+        key = (user.subject, purpose, c.dealer_code, c.id)
+        if c.customer_phone and user.sees_phone_numbers_of(c.dealer_code) and throttle.fresh(key, now):
             by_dealer.setdefault(c.dealer_code, []).append(PhoneReadOf(ro_number=c.ro_number))
     for dealer_code, customers in by_dealer.items():
         read = CustomerPhonesRead(
             reader=user.subject, role=user.role.value, dealer_code=dealer_code, service="complaints", purpose=purpose,
-            read_at=request.app.state.runtime.clock.now(), customers=customers,
+            read_at=now, customers=customers,
         )  # fmt: skip
         if work is not None:
             await work.publish(read, dealer_code=dealer_code)

@@ -55,13 +55,15 @@ async def _record_reads(
     """Every answer that shows full numbers leaves an access record (survey-api keeps them for the privacy officer):
     in the request's transaction when it writes (`work`), else in one of its own."""
     by_dealer: dict[str, list[PhoneReadOf]] = {}
+    throttle, now = request.app.state.phone_reads, request.app.state.runtime.clock.now()
     for dealer_code, customer_id, ro_number, phones in shown:
-        if user.sees_phone_numbers_of(dealer_code) and any(phones):
+        key = (user.subject, purpose, dealer_code, ro_number or "", customer_id or "")
+        if user.sees_phone_numbers_of(dealer_code) and any(phones) and throttle.fresh(key, now):
             by_dealer.setdefault(dealer_code, []).append(PhoneReadOf(customer_id=customer_id, ro_number=ro_number))
     for dealer_code, customers in by_dealer.items():
         read = CustomerPhonesRead(
             reader=user.subject, role=user.role.value, dealer_code=dealer_code, service="callback-scheduler",
-            purpose=purpose, read_at=request.app.state.runtime.clock.now(), customers=customers,
+            purpose=purpose, read_at=now, customers=customers,
         )  # fmt: skip
         if work is not None:
             await work.publish(read, dealer_code=dealer_code)

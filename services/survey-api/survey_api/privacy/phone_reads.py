@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from csi_shared.auth import Principal
 from csi_shared.bus.outbox import Work
 from csi_shared.events import CustomerPhonesRead
+from csi_shared.privacy import ReadThrottle
 from survey_api.models import PhoneRead
 from survey_api.privacy.schemas import PhoneReadOut, PhoneReadReport, ReaderSummary
 
@@ -29,6 +30,7 @@ async def on_phones_read(work: Work, read: CustomerPhonesRead) -> None:
 async def record_reads(
     sessions: async_sessionmaker[AsyncSession],
     *,
+    throttle: ReadThrottle,
     user: Principal,
     dealer_code: str,
     purpose: str,
@@ -41,6 +43,7 @@ async def record_reads(
         {"read_at": now, "reader": user.subject, "role": user.role.value, "dealer_code": dealer_code,
          "service": "survey-api", "purpose": purpose, "customer_id": customer_id, "ro_number": ro_number}
         for customer_id, ro_number in customers
+        if throttle.fresh((user.subject, purpose, dealer_code, ro_number or "", customer_id or ""), now)
     ]  # fmt: skip
     if not rows:
         return

@@ -108,7 +108,7 @@ async def get_repair_order(
                             **({"alternate_phone": mask_phone(customer["alternate_phone"])}
                                if customer.get("alternate_phone") else {})}  # fmt: skip
     elif body["customer"].get("phone") or body["customer"].get("alternate_phone"):
-        await record_reads(request.app.state.runtime.sessions, user=user, dealer_code=dealer.code,
+        await record_reads(request.app.state.runtime.sessions, throttle=request.app.state.phone_reads, user=user, dealer_code=dealer.code,
                            purpose="repair_order", customers=[(ro.customer_id, ro.ro_number)],
                            now=request.app.state.runtime.clock.now())  # fmt: skip
     return body

@@ -116,6 +116,6 @@ async def survey_center_calls(
     for item in calls.items:
         by_dealer.setdefault(item.dealer_code, []).append((None, item.ro_number))
     for code, customers in by_dealer.items():
-        await record_reads(request.app.state.runtime.sessions, user=user, dealer_code=code, purpose="survey_call",
+        await record_reads(request.app.state.runtime.sessions, throttle=request.app.state.phone_reads, user=user, dealer_code=code, purpose="survey_call",
                            customers=customers, now=now)  # fmt: skip
     return calls
