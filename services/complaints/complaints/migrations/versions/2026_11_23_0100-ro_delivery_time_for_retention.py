@@ -16,6 +16,9 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column('repair_orders', sa.Column('delivered_at', sa.DateTime(timezone=True), nullable=True))
+    # ROs kept before this column have no delivery time here: their retention period runs from now, so that they are
+    # anonymised in time rather than never.
+    op.execute("UPDATE repair_orders SET delivered_at = CURRENT_TIMESTAMP WHERE delivered_at IS NULL")
 
 
 def downgrade() -> None:
