@@ -135,6 +135,12 @@ async def test_an_erasure_leaves_no_name_phone_or_plate_in_any_table_and_the_car
                                                 headers=seeded["cra"]))  # fmt: skip
     assert [c["customer"] for c in callbacks["items"]] == [{"name": ERASED, "phone": None, "alternate_phone": None}]
 
+    # No further call is planned to a person whose number is gone: a quality-tracking request is declined.
+    advisor = p.auth("service_advisor", dealers=["D001"])
+    tracking = await _ok(await p.callbacks.post("/v1/callbacks", headers=advisor,
+                                                json={"dealer_code": "D001", "ro_number": "RO-2026-000123"}), 201)  # fmt: skip
+    assert tracking["status"] == "declined" and tracking["customer"]["phone"] is None
+
     # A second request for the same person is the first again and changes nothing.
     again = await _ok(await p.survey.post("/v1/privacy/erasure-requests", json={"phone": PHONE}, headers=officer), 202)
     assert again["id"] == request["id"]

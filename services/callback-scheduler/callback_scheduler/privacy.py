@@ -58,13 +58,12 @@ async def erase(
         Target(DataFixTask, _keys(DataFixTask, ros), Fields(dropped=("wrong_phone",))),
     ]
     counts = await erase_rows(work.session, targets, outbox=outbox, salt=salt)
-    # Nobody plans a dormant call to a person whose number is gone.
-    if customer_ids:
-        await work.session.execute(
-            update(CustomerLastVisit)
-            .where(CustomerLastVisit.customer_id.in_(list(customer_ids)))
-            .values(callback_consent=False)
-        )
+    # Nobody plans another call (dormant, comeback, quality tracking) to a person whose number is gone: as if they had
+    # declined callbacks at reception.
+    visits = or_(_keys(CustomerLastVisit, ros), CustomerLastVisit.customer_id.in_(list(customer_ids)))
+    await work.session.execute(update(CustomerLastVisit).where(visits).values(callback_consent=False))
+    seen = or_(_keys(RepairOrderSeen, ros), RepairOrderSeen.customer_id.in_(list(customer_ids)))
+    await work.session.execute(update(RepairOrderSeen).where(seen).values(callback_consent=False))
     return counts
 
 
