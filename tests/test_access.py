@@ -37,6 +37,7 @@ ACCESS: dict[tuple[str, str, str], str] = {
     ("survey", "GET", "/v1/privacy/erasure-requests/{request_id}"): "privacy",
     ("survey", "GET", "/v1/privacy/phone-reads"): "privacy",
     ("survey", "POST", "/v1/privacy/consent-history"): "privacy",
+    ("survey", "POST", "/v1/privacy/survey-consent"): "privacy",
     ("survey", "GET", "/s/{token}"): "token",
     ("survey", "POST", "/s/{token}"): "token",
     ("survey", "GET", "/s/{token}/thanks"): "token",
@@ -166,6 +167,7 @@ def _request(service: str, method: str, path: str, ids: dict[str, str]) -> dict[
         # A number nobody has: the erasure must not take D001's customer away from the checks that follow.
         "/v1/privacy/erasure-requests": {"phone": "+8613700137000"},
         "/v1/privacy/consent-history": {"phone": PHONE},
+        "/v1/privacy/survey-consent": {"phone": PHONE, "surveys": True},
     }
     if method in ("POST", "PUT"):
         body = bodies.get(path, {})

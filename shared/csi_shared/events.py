@@ -137,6 +137,8 @@ class NoSurveyReason(StrEnum):
     """The car came in before the first day of month N-2, N being the settlement month (seed 000)."""
     WINDOW_CLOSED = "window_closed"
     """Posted after the survey window of its settlement month had closed."""
+    OPTED_OUT = "opted_out"
+    """The customer asked for no more surveys (from any dealer of the brand): their latest survey consent says no."""
 
 
 class TimeWindow(Payload):

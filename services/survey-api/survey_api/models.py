@@ -229,14 +229,16 @@ class ConsentRecord(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     customer_id: Mapped[str | None] = mapped_column(String(36))
-    dealer_code: Mapped[str] = mapped_column(String(20))
-    ro_number: Mapped[str] = mapped_column(String(50))
+    dealer_code: Mapped[str | None] = mapped_column(String(20))
+    ro_number: Mapped[str | None] = mapped_column(String(50))
+    """The RO that carried it; none for a survey opt-out the customer asked the brand for."""
     kind: Mapped[str] = mapped_column(String(20))
-    """`callback` (asked by the SA at reception) or `contact` (asked on the survey page after a low answer)."""
+    """`callback` (asked by the SA at reception), `contact` (asked on the survey page after a low answer) or `survey`
+    (surveys from any dealer of the brand: the customer's request, taken by the privacy officer)."""
     granted: Mapped[bool] = mapped_column(Boolean)
     window_from: Mapped[time | None] = mapped_column(Time)
     window_to: Mapped[time | None] = mapped_column(Time)
     source: Mapped[str] = mapped_column(String(20))
-    """`reception` (the DMS's RO) or `survey_page`."""
+    """`reception` (the DMS's RO), `survey_page` or `privacy_officer`."""
     given_at: Mapped[datetime] = mapped_column(UtcDateTime)
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)

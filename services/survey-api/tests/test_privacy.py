@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -107,3 +108,41 @@ async def test_the_phone_read_report_puts_the_reader_far_above_their_calls_first
     naive = await quiet.client.get("/v1/privacy/phone-reads", params={**params, "from": "2026-11-01T00:00:00"},
                                    headers=quiet.auth("privacy_officer"))  # fmt: skip
     assert naive.status_code == 422 and "from" in naive.text
+
+
+async def test_a_customer_who_opts_out_gets_no_survey_from_any_dealer_until_they_opt_back_in(quiet: Survey) -> None:
+    survey, officer = quiet, quiet.auth("privacy_officer")
+    admin = survey.auth("admin")
+    assert (
+        await survey.client.put("/v1/dealers/D002", json={"name": "D2", "region": "east"}, headers=admin)
+    ).is_success
+    async with survey.app.state.runtime.sessions() as session:
+        key2 = await create_api_key(session=session, dealer_code="D002", pepper="test-pepper")
+        await session.commit()
+
+    async def post(dealer: str, key: str, ro_number: str) -> dict[str, Any]:
+        response = await survey.client.post("/v1/repair-orders", json=repair_order(dealer, ro_number),
+                                            headers={"X-API-Key": key})  # fmt: skip
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    assert (await post("D001", survey.key, "RO-1"))["no_survey_reason"] is None
+    out = await survey.client.post("/v1/privacy/survey-consent", json={"phone": "13800138000", "surveys": False},
+                                   headers=officer)  # fmt: skip
+    assert out.status_code == 200, out.text
+    assert out.json()["current"]["survey"] | {"given_at": None, "recorded_at": None} == {
+        "kind": "survey", "granted": False, "window_from": None, "window_to": None, "source": "privacy_officer",
+        "dealer_code": None, "ro_number": None, "given_at": None, "recorded_at": None,
+    }  # fmt: skip
+    assert (await post("D002", key2, "RO-2"))["no_survey_reason"] == "opted_out"  # another dealer of the brand too
+    survey.clock.set(datetime(2026, 11, 3, 2, 0, tzinfo=UTC))
+    await survey.app.state.jobs.send_due_invitations()
+    assert survey.notifier.sent == []  # RO-1's link, made before the opt-out, is withheld
+
+    back = await survey.client.post("/v1/privacy/survey-consent", json={"phone": "+8613800138000", "surveys": True},
+                                    headers=officer)  # fmt: skip
+    assert back.json()["current"]["survey"]["granted"] is True
+    assert (await post("D001", survey.key, "RO-3"))["no_survey_reason"] is None
+    nobody = await survey.client.post("/v1/privacy/survey-consent", json={"phone": "+8613900139000", "surveys": False},
+                                      headers=officer)  # fmt: skip
+    assert nobody.status_code == 404

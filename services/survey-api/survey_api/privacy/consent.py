@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, time
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from survey_api.models import ConsentRecord
@@ -27,8 +29,8 @@ def record(
     session: AsyncSession,
     *,
     customer_id: str | None,
-    dealer_code: str,
-    ro_number: str,
+    dealer_code: str | None,
+    ro_number: str | None,
     kind: str,
     granted: bool,
     window: tuple[time, time] | None,
@@ -44,3 +46,16 @@ def record(
             given_at=given_at, recorded_at=now,
         )
     )  # fmt: skip
+
+
+async def opted_out(session: AsyncSession, customer_ids: Collection[str]) -> set[str]:
+    """The customers whose latest survey consent is a refusal: no dealer of the brand surveys them."""
+    if not customer_ids:
+        return set()
+    query = (
+        select(ConsentRecord.customer_id, ConsentRecord.granted)
+        .where(ConsentRecord.kind == "survey", ConsentRecord.customer_id.in_(list(customer_ids)))
+        .order_by(ConsentRecord.given_at, ConsentRecord.id)
+    )
+    latest = {customer_id: granted for customer_id, granted in (await session.execute(query)).all()}
+    return {customer_id for customer_id, granted in latest.items() if customer_id and not granted}

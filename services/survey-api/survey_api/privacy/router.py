@@ -1,4 +1,4 @@
-"""/v1/privacy: erasure requests, the record of who read customers' phone numbers, consent history (privacy officer)."""
+"""/v1/privacy (privacy officer): erasure requests, who read customers' phone numbers, consents and survey opt-outs."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 from sqlalchemy import or_, select
 
 from csi_shared.auth import CurrentUser, Principal, Role, require_role
+from csi_shared.bus.outbox import Work
 from csi_shared.errors import InvalidInput, NotFound
 from csi_shared.identifiers import DealerCodeFilter
 from csi_shared.web import DbSession, RequestWork
@@ -21,6 +22,7 @@ from survey_api.privacy.schemas import (
     ErasureRequestOut,
     PersonIn,
     PhoneReadReport,
+    SurveyConsentIn,
 )
 
 router = APIRouter(prefix="/v1/privacy", tags=["privacy"])
@@ -87,6 +89,35 @@ async def get_phone_reads(
 
 
 @router.post(
+    "/survey-consent", response_model=ConsentHistory,
+    summary="Record a customer's wish about surveys from any dealer of the brand (an opt-out, or back in)",
+    responses={404: {"description": "Nobody with this phone number or VIN"}},
+)  # fmt: skip
+async def post_survey_consent(body: SurveyConsentIn, work: RequestWork, user: CurrentUser) -> Any:
+    _officer(user)
+    kind, value = body.subject
+    customer_ids, ros = await service.resolve(work, kind=kind, value=value)
+    if not customer_ids:
+        raise NotFound(f"no customer with this {kind}")
+    await service.record_survey_consent(work, customer_ids=customer_ids, ros=ros, surveys=body.surveys)
+    await work.session.commit()
+    return await _history(work, customer_ids, ros)
+
+
+async def _history(work: Work, customer_ids: set[str], ros: set[tuple[str, str]]) -> ConsentHistory:
+    """A person's consents, oldest first, and the latest of each kind."""
+    conditions = [ConsentRecord.customer_id.in_(list(customer_ids))] if customer_ids else []
+    for dealer, ro in ros:
+        conditions.append((ConsentRecord.dealer_code == dealer) & (ConsentRecord.ro_number == ro))
+    if not conditions:
+        return ConsentHistory(current={}, history=[])
+    query = select(ConsentRecord).where(or_(*conditions)).order_by(ConsentRecord.given_at, ConsentRecord.id)
+    rows = (await work.session.execute(query)).scalars()
+    history = [ConsentOut.model_validate(r, from_attributes=True) for r in rows]
+    return ConsentHistory(current={c.kind: c for c in history}, history=history)
+
+
+@router.post(
     "/consent-history", response_model=ConsentHistory,
     summary="A person's consents, oldest first, and what holds now (a POST: a phone number never goes in a URL)",
 )  # fmt: skip
@@ -94,13 +125,4 @@ async def post_consent_history(body: PersonIn, work: RequestWork, user: CurrentU
     _officer(user)
     kind, value = body.subject
     customer_ids, ros = await service.resolve(work, kind=kind, value=value)
-    conditions = [ConsentRecord.customer_id.in_(list(customer_ids))] if customer_ids else []
-    for dealer, ro in ros:
-        conditions.append((ConsentRecord.dealer_code == dealer) & (ConsentRecord.ro_number == ro))
-    if not conditions:
-        return ConsentHistory(current={}, history=[])
-    query = select(ConsentRecord).where(or_(*conditions)).order_by(ConsentRecord.given_at, ConsentRecord.id)
-    history = [
-        ConsentOut.model_validate(r, from_attributes=True) for r in (await work.session.execute(query)).scalars()
-    ]
-    return ConsentHistory(current={c.kind: c for c in history}, history=history)
+    return await _history(work, customer_ids, ros)

@@ -44,6 +44,13 @@ class PersonIn(Input):
         return ("phone", self.phone) if self.phone else ("vin", self.vin or "")
 
 
+class SurveyConsentIn(PersonIn):
+    """The customer's wish about surveys from any dealer of the brand: `false` for none (an opt-out), `true` to have
+    them again."""
+
+    surveys: bool = Field(strict=True)
+
+
 class ServiceProgress(BaseModel):
     service: str
     status: Literal["done", "pending"]
@@ -97,13 +104,13 @@ class PhoneReadReport(BaseModel):
 
 
 class ConsentOut(BaseModel):
-    kind: Literal["callback", "contact"]
+    kind: Literal["callback", "contact", "survey"]
     granted: bool
     window_from: time | None = None
     window_to: time | None = None
     source: str
-    dealer_code: str
-    ro_number: str
+    dealer_code: str | None = None
+    ro_number: str | None = None
     given_at: datetime
     recorded_at: datetime
 

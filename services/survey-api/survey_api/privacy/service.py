@@ -26,6 +26,7 @@ from survey_api.models import (
     Vehicle,
     outbox,
 )
+from survey_api.privacy import consent
 
 SERVICE = "survey-api"
 SERVICES_THAT_ERASE: tuple[str, ...] = (
@@ -165,6 +166,21 @@ async def request_erasure(
     ]  # fmt: skip
     await work.outbox.add(session, *events)
     return request, True
+
+
+async def record_survey_consent(
+    work: Work, *, customer_ids: Collection[str], ros: Collection[tuple[str, str]], surveys: bool
+) -> None:
+    """The customer's wish about surveys, for each of their customer records; an opt-out also withholds every link of
+    theirs not sent yet."""
+    now = work.clock.now()
+    for customer_id in sorted(customer_ids):
+        consent.record(work.session, customer_id=customer_id, dealer_code=None, ro_number=None, kind="survey",
+                       granted=surveys, window=None, source="privacy_officer", given_at=now, now=now)  # fmt: skip
+    if not surveys and ros:
+        await work.session.execute(
+            update(Survey).where(_keys(Survey, ros), Survey.sent_at.is_(None)).values(send_at=None)
+        )
 
 
 async def on_erasure_completed(work: Work, done: CustomerErasureCompleted) -> None:

@@ -107,6 +107,7 @@ async def _accept_all(
         ro.ro_number: ro for ro in await repository.many(session=session, dealer_code=dealer.code, ro_numbers=numbers)
     }
     known = await load_known(session=session, ros=[item for item in items if item.dealer_code == dealer.code])
+    opted_out = await consent.opted_out(session, known.by_id)
     events: list[Envelope[Any]] = []
     results: list[Accepted | DomainError] = []
     for data in items:
@@ -131,7 +132,7 @@ async def _accept_all(
             _consent(session, data, ro, None, now)
             invitation = invite(dealer=dealer, ro=ro, opened_at=data.opened_at, customer_name=data.customer.name,
                                 customer_phone=data.customer.phone, policy=invitations, now=now,
-                                correlation_id=correlation_id)  # fmt: skip
+                                correlation_id=correlation_id, opted_out=ro.customer_id in opted_out)  # fmt: skip
             ro.no_survey_reason = invitation.value if isinstance(invitation, NoSurveyReason) else None
             events.append(_event(dealer, data, ro, now, correlation_id, corrected=False))
             if not isinstance(invitation, NoSurveyReason):
@@ -152,7 +153,7 @@ async def _accept_all(
             )
             ro.settled_at, ro.delivered_at, ro.body, ro.updated_at = data.settled_at, data.delivered_at, canonical, now
             _consent(session, data, ro, before, now)
-            events += await _survey_follows(work, dealer, data, ro, invitations)
+            events += await _survey_follows(work, dealer, data, ro, invitations, ro.customer_id in opted_out)
             events.append(_event(dealer, data, ro, now, correlation_id, corrected=True))
             results.append(Accepted(Outcome.CORRECTED, ro))
     await session.flush()
@@ -174,7 +175,7 @@ def _consent(session: AsyncSession, data: RepairOrderIn, ro: RepairOrder, before
 
 
 async def _survey_follows(
-    work: Work, dealer: Dealer, data: RepairOrderIn, ro: RepairOrder, invitations: InvitationPolicy
+    work: Work, dealer: Dealer, data: RepairOrderIn, ro: RepairOrder, invitations: InvitationPolicy, opted_out: bool
 ) -> list[Envelope[Any]]:
     """A correction moves the RO's survey with it; an RO that had none gets one if it now qualifies (a phone added,
     a date put right). The event of a moved survey goes out again so that its send time travels."""
@@ -187,7 +188,7 @@ async def _survey_follows(
         return [invitation_event(survey, dealer, customer_name=name, customer_phone=phone, policy=invitations,
                                  now=now, correlation_id=work.correlation_id)]  # fmt: skip
     invitation = invite(dealer=dealer, ro=ro, opened_at=data.opened_at, customer_name=name, customer_phone=phone,
-                        policy=invitations, now=now, correlation_id=work.correlation_id)  # fmt: skip
+                        policy=invitations, now=now, correlation_id=work.correlation_id, opted_out=opted_out)  # fmt: skip
     if isinstance(invitation, NoSurveyReason):
         ro.no_survey_reason = invitation.value
         return []

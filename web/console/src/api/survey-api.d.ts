@@ -339,6 +339,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/privacy/survey-consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record a customer's wish about surveys from any dealer of the brand (an opt-out, or back in) */
+        post: operations["post_survey_consent_v1_privacy_survey_consent_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/privacy/consent-history": {
         parameters: {
             query?: never;
@@ -522,7 +539,7 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "callback" | "contact";
+            kind: "callback" | "contact" | "survey";
             /** Granted */
             granted: boolean;
             /** Window From */
@@ -532,9 +549,9 @@ export interface components {
             /** Source */
             source: string;
             /** Dealer Code */
-            dealer_code: string;
+            dealer_code?: string | null;
             /** Ro Number */
-            ro_number: string;
+            ro_number?: string | null;
             /**
              * Given At
              * Format: date-time
@@ -716,7 +733,7 @@ export interface components {
          * @description Why a closed RO gets no survey link: each RO is in one survey state (dispositions).
          * @enum {string}
          */
-        NoSurveyReason: "no_phone" | "out_of_css_scope" | "window_closed";
+        NoSurveyReason: "no_phone" | "out_of_css_scope" | "window_closed" | "opted_out";
         /**
          * Outcome
          * @description Overall satisfaction and the loyalty questions; asked of everyone, never N/A.
@@ -996,6 +1013,22 @@ export interface components {
              * @constant
              */
             channel: "survey_center";
+        };
+        /**
+         * SurveyConsentIn
+         * @description The customer's wish about surveys from any dealer of the brand: `false` for none (an opt-out), `true` to have
+         *     them again.
+         */
+        SurveyConsentIn: {
+            /**
+             * Phone
+             * @description Any form; normalised to E.164 as stored.
+             */
+            phone?: string | null;
+            /** Vin */
+            vin?: string | null;
+            /** Surveys */
+            surveys: boolean;
         };
         /**
          * SurveyView
@@ -1826,6 +1859,46 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["PhoneReadReport"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    post_survey_consent_v1_privacy_survey_consent_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SurveyConsentIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentHistory"];
+                };
+            };
+            /** @description Nobody with this phone number or VIN */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
