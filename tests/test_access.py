@@ -18,7 +18,8 @@ PHONE = "+8613800138000"
 
 # kind → who may: public (anyone), token (the survey link is the credential), dms (an API key of the dealer),
 # dealer_read / dealer_write (people with the dealer in scope; writes by role), oem (OEM roles only), admin,
-# signed (the SMS gateway's webhooks: an HMAC signature of the body, never a person's token or a DMS key).
+# signed (the SMS gateway's webhooks: an HMAC signature of the body, never a person's token or a DMS key),
+# privacy (the privacy officer only: no dealer role, no analyst, no admin).
 ACCESS: dict[tuple[str, str, str], str] = {
     ("survey", "PUT", "/v1/dealers/{dealer_code}"): "oem",
     ("survey", "GET", "/v1/dealers/{dealer_code}"): "dealer_read",
@@ -34,6 +35,11 @@ ACCESS: dict[tuple[str, str, str], str] = {
     ("survey", "POST", "/v1/surveys/{token}/responses"): "token",
     ("survey", "POST", "/v1/survey-responses"): "survey_center",
     ("survey", "GET", "/v1/survey-center/calls"): "survey_center",
+    ("survey", "POST", "/v1/privacy/erasure-requests"): "privacy",
+    ("survey", "GET", "/v1/privacy/erasure-requests/{request_id}"): "privacy",
+    ("survey", "GET", "/v1/privacy/phone-reads"): "privacy",
+    ("survey", "POST", "/v1/privacy/consent-history"): "privacy",
+    ("survey", "POST", "/v1/privacy/survey-consent"): "privacy",
     ("survey", "GET", "/s/{token}"): "token",
     ("survey", "POST", "/s/{token}"): "token",
     ("survey", "GET", "/s/{token}/thanks"): "token",
@@ -126,7 +132,8 @@ async def _seed(p: Platform) -> dict[str, str]:
 def _request(service: str, method: str, path: str, ids: dict[str, str]) -> dict[str, Any]:
     """A request at D001's objects for every endpoint."""
     concrete = (path.replace("{dealer_code}", "D001").replace("{ro_number}", "RO-2026-000123").replace("{code}", "csi-v1")
-                .replace("{token}", "t" * 32).replace("{prefix}", "csi_notakey0").replace("{staff_id}", "SM01").replace("{callback_id}", ids["callback_id"]).replace("{complaint_id}", ids["complaint_id"]))  # fmt: skip
+                .replace("{token}", "t" * 32).replace("{prefix}", "csi_notakey0").replace("{staff_id}", "SM01").replace("{callback_id}", ids["callback_id"]).replace("{complaint_id}", ids["complaint_id"])
+                .replace("{request_id}", "00000000-0000-0000-0000-000000000000"))  # fmt: skip
     params: dict[str, str] = {}
     body: Any = None
     if path in ("/v1/callbacks", "/v1/complaints", "/v1/data-fix-tasks") and method == "GET":
@@ -137,6 +144,8 @@ def _request(service: str, method: str, path: str, ids: dict[str, str]) -> dict[
         params = {"month": "2026-11"}
     if path in ("/v1/compliance", "/v1/reports/monthly", "/v1/complaints/report"):
         params = {"dealer_code": "D001", "month": "2026-11"}
+    if path == "/v1/privacy/phone-reads":
+        params = {"dealer_code": "D001", "from": "2026-11-01T00:00:00Z", "to": "2026-12-01T00:00:00Z"}
     if path.startswith("/v1/integrity"):
         params = {"period": "2026-11"}
     if path.startswith("/v1/dealers/{dealer_code}/csi") or path.startswith("/v1/csi"):
@@ -165,6 +174,10 @@ def _request(service: str, method: str, path: str, ids: dict[str, str]) -> dict[
         "/v1/integrity/dealers/{dealer_code}/known-numbers": {"numbers": [{"phone": PHONE, "label": "reception"}]},
         "/v1/integrity/dealers/{dealer_code}/review": {"under_review": True, "reason": "staff phones"},
         "/v1/integrity/responses/{response_id}/exclusion": {"excluded": True, "reason": "answered by staff"},
+        # A number nobody has: the erasure must not take D001's customer away from the checks that follow.
+        "/v1/privacy/erasure-requests": {"phone": "+8613700137000"},
+        "/v1/privacy/consent-history": {"phone": PHONE},
+        "/v1/privacy/survey-consent": {"phone": PHONE, "surveys": True},
     }
     if method in ("POST", "PUT"):
         body = bodies.get(path, {})
@@ -272,6 +285,18 @@ async def test_nobody_reaches_what_is_not_theirs(seeded: tuple[Platform, dict[st
             check(await send(p.auth("survey_center", region="east")), {200, 201, 409, 422}, "survey_center of east")
         if kind == "admin":
             check(await send(p.auth("oem_analyst")), {403}, "oem_analyst")
+        if kind != "privacy":  # the privacy officer reads no dealer's business data
+            response = await send(p.auth("privacy_officer"))
+            if response.status_code == 200 and "D001" not in response.text:
+                pass  # an empty list or report of their (empty) scope
+            else:
+                check(response, {403, 404, 422}, "privacy_officer")
+        if kind == "privacy":
+            for role, headers in own_dealer_users.items():
+                check(await send(headers), {403}, f"{role.value} of D001")
+            for role in ("oem_analyst", "admin", "survey_center"):
+                check(await send(p.auth(role)), {403}, role)
+            check(await send(p.auth("privacy_officer")), {200, 202, 404}, "privacy_officer")
         if kind == "dealer_read" and method == "GET":
             manager = await send(own_dealer_users[Role.SERVICE_MANAGER])
             check(manager, {200}, "service_manager of D001")

@@ -33,7 +33,7 @@ class Svc:
 SERVICES = (
     Svc("survey-api", "survey_api", 8001, "CSI_SURVEY_API_",
         ("/v1/dealers", "/v1/repair-orders", "/v1/questionnaires", "/v1/surveys", "/v1/survey-responses",
-         "/v1/survey-center", "/v1/notifications", "/s", "/static")),
+         "/v1/survey-center", "/v1/notifications", "/v1/privacy", "/s", "/static")),
     Svc("callback-scheduler", "callback_scheduler", 8002, "CSI_CALLBACK_SCHEDULER_",
         ("/v1/callbacks", "/v1/compliance", "/v1/reports", "/v1/data-fix-tasks")),
     # A dealer's card lives under /v1/dealers/{code}/csi: the longer regex wins over survey-api's /v1/dealers.
@@ -279,11 +279,20 @@ def console_api_ingress() -> dict[str, Any]:
     }  # fmt: skip
 
 
+TOPIC_RETENTION_DAYS = 7
+DLQ_RETENTION_DAYS = 30
+"""Events carry customers' names and numbers (a callback's, a survey link's): an erased person's events already on
+Kafka age out within these, the longest being 30 days (docs/privacy.md)."""
+
+
 def topics() -> list[dict[str, Any]]:
     """Strimzi KafkaTopics: 12 partitions bound how many consumer pods share a topic; DLQs are small and kept longer."""
     docs = []
     for topic in ALL_TOPICS:
-        for name, partitions, retention_days in ((topic, 12, 7), (dlq_topic(topic), 3, 30)):
+        for name, partitions, retention_days in (
+            (topic, 12, TOPIC_RETENTION_DAYS),
+            (dlq_topic(topic), 3, DLQ_RETENTION_DAYS),
+        ):
             docs.append({
                 "apiVersion": "kafka.strimzi.io/v1beta2", "kind": "KafkaTopic",
                 "metadata": {"name": name.replace(".", "-"), "labels": {"strimzi.io/cluster": "csi-kafka", "app.kubernetes.io/part-of": PART_OF}},

@@ -39,6 +39,7 @@ SERVICES: dict[str, Roles] = {
                 "survey.opened",
                 "survey.contact_preference",
                 "survey.withheld",
+                "customer.erasure_requested",
             }
         ),
         receives=frozenset(
@@ -49,13 +50,24 @@ SERVICES: dict[str, Roles] = {
                 "callback.scheduled",
                 "callback.completed",
                 "callback.overdue",
+                "customer.erasure_completed",
+                "customer.phones_read",
             }
         ),
     ),
     "callback-scheduler": Roles(
-        sends=frozenset({"callback.scheduled", "callback.completed", "callback.overdue"}),
+        sends=frozenset(
+            {
+                "callback.scheduled",
+                "callback.completed",
+                "callback.overdue",
+                "customer.erasure_completed",
+                "customer.phones_read",
+            }
+        ),
         receives=frozenset(
             {
+                "customer.erasure_requested",
                 "repair_order.closed",
                 "repair_order.corrected",
                 "complaint.opened",
@@ -65,9 +77,10 @@ SERVICES: dict[str, Roles] = {
         ),
     ),
     "scoring": Roles(
-        sends=frozenset({"score.updated", "integrity.flagged"}),
+        sends=frozenset({"score.updated", "integrity.flagged", "customer.erasure_completed"}),
         receives=frozenset(
             {
+                "customer.erasure_requested",
                 "survey.response_submitted",
                 "survey.invitation_created",
                 "survey.opened",
@@ -81,9 +94,18 @@ SERVICES: dict[str, Roles] = {
         ),
     ),
     "complaints": Roles(
-        sends=frozenset({"complaint.opened", "complaint.escalated", "complaint.closed"}),
+        sends=frozenset(
+            {
+                "complaint.opened",
+                "complaint.escalated",
+                "complaint.closed",
+                "customer.erasure_completed",
+                "customer.phones_read",
+            }
+        ),
         receives=frozenset(
             {
+                "customer.erasure_requested",
                 "repair_order.closed",
                 "repair_order.corrected",
                 "survey.response_submitted",
@@ -96,11 +118,14 @@ SERVICES: dict[str, Roles] = {
 }
 
 TOPICS: dict[Topic, str] = {
-    Topic.REPAIR_ORDERS: "Closed repair orders as the dealers' DMS systems posted them to survey-api, and corrections.",
+    Topic.REPAIR_ORDERS: "Closed repair orders as the dealers' DMS systems posted them to survey-api, and corrections; "
+    "and erasure requests, one per dealer, behind that dealer's RO events.",
     Topic.SURVEYS: "Survey links made for closed ROs, and the customers' answers.",
     Topic.CALLBACKS: "The callbacks the CRAs make: planned, ended, overdue.",
     Topic.COMPLAINTS: "Complaint cases: opened, escalated for want of a first response, closed.",
     Topic.SCORES: "Dealers' CSI indexes per settlement month, as they change, and OEM integrity reviews of them.",
+    Topic.PRIVACY: "Customer data rights: each service's confirmation of an erasure, and records of who was shown "
+    "customers' phone numbers. Ids and RO keys only, never a name or a number.",
 }
 """What each topic carries, in a line; the channel's description adds its event types, producers and consumers."""
 

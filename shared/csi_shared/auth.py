@@ -30,6 +30,9 @@ class Role(StrEnum):
     OEM_ANALYST = "oem_analyst"
     SURVEY_CENTER = "survey_center"
     """The OEM's survey centre: phone interviews of customers who did not answer their link (CSS)."""
+    PRIVACY_OFFICER = "privacy_officer"
+    """The OEM's privacy officer: erasure requests and the record of who read customers' phone numbers; no dealer's
+    business data (not a head-office role: scope checks refuse it everywhere else)."""
     ADMIN = "admin"
 
 

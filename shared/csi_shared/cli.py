@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from csi_shared.auth import Role, mint_token
 from csi_shared.clock import SystemClock
-from csi_shared.service import discover
+from csi_shared.service import ServiceSpec, discover
 from csi_shared.settings import ServiceSettings
 
 
@@ -68,6 +68,28 @@ def _events_asyncapi(args: argparse.Namespace) -> int:
     return 0
 
 
+def _retention(args: argparse.Namespace) -> int:
+    """Each service's retention job, now (the services also run it every RETENTION_INTERVAL_S)."""
+    import asyncio
+    import importlib
+
+    async def run(spec: ServiceSpec) -> int:
+        module, _, factory = spec.app_factory.partition(":")
+        app = getattr(importlib.import_module(module), factory)(spec.settings_cls(run_background=False))
+        runtime = app.state.runtime
+        try:
+            (job,) = [j for j in runtime.jobs if j.name == "retention"]
+            return int(await job.run())
+        finally:
+            await runtime.stop()
+
+    for spec in discover():
+        if args.service and spec.name != args.service:
+            continue
+        print(f"{spec.name}: {asyncio.run(run(spec))} row(s) anonymised")
+    return 0
+
+
 def _run(_: argparse.Namespace) -> int:
     # The dev runner lives in the dev tooling, which production images do not carry: import it only when asked.
     try:
@@ -104,6 +126,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     spec.add_argument("--yaml", action="store_true", help="YAML instead of JSON")
     spec.set_defaults(func=_events_asyncapi)
+
+    retention = sub.add_parser("retention", help="customer data retention").add_subparsers(
+        dest="retention_command", required=True
+    )
+    now = retention.add_parser("run", help="anonymise personal data older than RETENTION_MONTHS in every service now")
+    now.add_argument("--service", help="only this service")
+    now.set_defaults(func=_retention)
 
     sub.add_parser("run", help="start the local broker and the four services (what `make run` does)").set_defaults(
         func=_run

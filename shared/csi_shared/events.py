@@ -20,6 +20,7 @@ class Topic(StrEnum):
     CALLBACKS = "csi.callbacks"
     COMPLAINTS = "csi.complaints"
     SCORES = "csi.scores"
+    PRIVACY = "csi.privacy"
 
 
 def dlq_topic(topic: str) -> str:
@@ -137,7 +138,8 @@ class NoSurveyReason(StrEnum):
     WINDOW_CLOSED = "window_closed"
     """Posted after the survey window of its settlement month had closed."""
     OPTED_OUT = "opted_out"
-    """The customer's phone asked for no more surveys (an SMS reply "TD"/"STOP", or the survey page's link)."""
+    """The customer asked for no more surveys from any dealer of the brand (an SMS reply "TD"/"STOP", the survey
+    page's link, or the privacy officer recording it)."""
     SURVEY_FATIGUE = "survey_fatigue"
     """The customer was surveyed in the last 30 days, or a later RO of theirs gets the survey (the latest RO wins)."""
     UNDELIVERABLE = "undeliverable"
@@ -456,6 +458,65 @@ class IntegrityFlagged(Payload):
     at: AwareDatetime
 
 
+class RoKey(Payload):
+    """An RO by its keys only: what the privacy events carry instead of a person's data."""
+
+    dealer_code: str
+    ro_number: str
+
+
+class CustomerErasureRequested(Payload):
+    """A person asked to have their data erased (a privacy officer took the request by phone number or VIN).
+
+    One event per dealer of the person's ROs (`ros` are that dealer's), on the RO topic with the dealer as key, so
+    that a consumer has seen every earlier RO event of that dealer first; one event keyed `-` when no RO was found.
+    survey-api resolved the request to the person's ROs and its customer ids and erased its own copy; every other
+    service erases or anonymises what it keeps of those ROs and customers (names, phones, plates; a VIN becomes a
+    salted hash where a count needs it), in its tables and in its unsent events, then answers with
+    `customer.erasure_completed`. No personal data travels here: keys only.
+    """
+
+    request_id: str
+    ros: list[RoKey] = Field(default_factory=list)
+    customer_ids: list[str] = Field(default_factory=list)
+    phone_hashes: list[str] = Field(
+        default_factory=list,
+        description="Salted hashes of the person's numbers (salt derived from the platform's pepper): finds what was "
+        "typed without an RO, such as a hotline complaint.",
+    )
+    requested_at: AwareDatetime
+
+
+class CustomerErasureCompleted(Payload):
+    """A service has erased what it kept of the person of an erasure request; `counts` says how many rows of each
+    of its tables it changed (zero everywhere for a request it had nothing for)."""
+
+    request_id: str
+    service: str
+    counts: dict[str, int] = Field(default_factory=dict)
+    completed_at: AwareDatetime
+
+
+class PhoneReadOf(Payload):
+    """Whose number was shown: survey-api's customer id where the service knows it, and the RO."""
+
+    customer_id: str | None = None
+    ro_number: str | None = None
+
+
+class CustomerPhonesRead(Payload):
+    """A response showed customers' full phone numbers to a person (a CRA's worklist or callback, a case): the access
+    record survey-api keeps for the privacy officer. The numbers themselves never travel here."""
+
+    reader: str
+    role: str
+    dealer_code: str
+    service: str
+    purpose: str = Field(description="What showed them: `worklist`, `callback`, `call`, `complaint`, `data_fix`.")
+    read_at: AwareDatetime
+    customers: list[PhoneReadOf]
+
+
 # --- the envelope -------------------------------------------------------------------------------
 
 P = TypeVar("P", bound=Payload)
@@ -502,6 +563,12 @@ EVENTS: dict[tuple[str, int], EventSpec] = {
         EventSpec(type="complaint.closed", version=1, topic=Topic.COMPLAINTS, payload=ComplaintClosed),
         EventSpec(type="score.updated", version=1, topic=Topic.SCORES, payload=ScoreUpdated),
         EventSpec(type="integrity.flagged", version=1, topic=Topic.SCORES, payload=IntegrityFlagged),
+        # On the RO topic, one per dealer and keyed by it: it reaches a consumer after that dealer's earlier RO events.
+        EventSpec(
+            type="customer.erasure_requested", version=1, topic=Topic.REPAIR_ORDERS, payload=CustomerErasureRequested
+        ),
+        EventSpec(type="customer.phones_read", version=1, topic=Topic.PRIVACY, payload=CustomerPhonesRead),
+        EventSpec(type="customer.erasure_completed", version=1, topic=Topic.PRIVACY, payload=CustomerErasureCompleted),
     ]
 }
 _BY_PAYLOAD = {spec.payload: spec for spec in EVENTS.values()}

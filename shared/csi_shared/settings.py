@@ -17,6 +17,7 @@ from pydantic_settings import (
 )
 
 from csi_shared.logs import LogFormat
+from csi_shared.privacy import privacy_salt
 
 COMMON_PREFIX = "CSI_"
 
@@ -84,6 +85,13 @@ class ServiceSettings(BaseSettings):
     person_burst: int = 200
     """Per person (the token's subject), per service process: a page of a list is one request; a script is many."""
     default_time_zone: str = "Asia/Shanghai"
+    retention_months: int = 36
+    """Personal data (names, phones, plates; VINs become hashes) of ROs delivered longer ago than this is anonymised
+    by each service's retention job; scores and counts stay. Records of who read a phone number are kept as long."""
+    retention_batch_size: int = 200
+    retention_interval_s: float = 3600.0
+    phone_read_window_s: float = 3600.0
+    """A person's reads of one customer's full number are recorded once per this window (0: every answer)."""
     log_level: str = "INFO"
     log_format: LogFormat = "json"
     """JSON lines for deployments; `make run` sets text, one readable line per record for a terminal."""
@@ -107,6 +115,17 @@ class ServiceSettings(BaseSettings):
         own = f"{self.model_config.get('env_prefix', COMMON_PREFIX)}DATABASE_URL"
         shared = os.environ.get(f"{COMMON_PREFIX}DATABASE_URL")
         return own != f"{COMMON_PREFIX}DATABASE_URL" and own not in os.environ and shared == self.database_url
+
+    @property
+    def privacy_salt(self) -> bytes:
+        """The salt of this service's VIN hashes (csi_shared.privacy.vin_hash)."""
+        return privacy_salt(self.api_key_pepper.get_secret_value())
+
+    @property
+    def phone_salt(self) -> bytes:
+        """The salt of the phone hashes in erasure requests (csi_shared.privacy.phone_hash), the same in every
+        service."""
+        return privacy_salt(self.api_key_pepper.get_secret_value(), b"privacy-phone")
 
     @property
     def jwt_max_lifetime(self) -> timedelta:

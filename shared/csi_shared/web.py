@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal, TypeVar
 
 import orjson
@@ -25,8 +25,10 @@ from csi_shared.auth import TokenVerifier
 from csi_shared.bus.outbox import Work
 from csi_shared.db import READ_ONLY
 from csi_shared.errors import install_error_handlers, problem
+from csi_shared.events import Payload
 from csi_shared.limits import BodySizeLimit, HeaderSizeLimit, RateLimiter
 from csi_shared.logs import configure_logging, request_id
+from csi_shared.privacy import ReadThrottle
 from csi_shared.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -66,6 +68,7 @@ def build_app(*, title: str, runtime: Runtime, routers: Sequence[APIRouter], ver
     app.state.settings = runtime.settings
     app.state.token_verifier = TokenVerifier(runtime.settings)
     app.state.person_limiter = RateLimiter(runtime.settings.person_requests_per_s, runtime.settings.person_burst)
+    app.state.phone_reads = ReadThrottle(timedelta(seconds=runtime.settings.phone_read_window_s))
     install_error_handlers(app)
     app.include_router(_health_router())
     for router in routers:
@@ -198,6 +201,15 @@ def _work(request: Request, session: DbSession) -> Work:
 
 RequestWork = Annotated[Work, Depends(_work)]
 """The request's transaction with its outbox; the endpoint commits `work.session`."""
+
+
+async def publish_apart(request: Request, payload: Payload, *, dealer_code: str) -> None:
+    """An event in a transaction of its own, for a read that must leave a record (who was shown customers' phone
+    numbers): the read keeps its read-only transaction, and the record commits whatever the read does next."""
+    runtime: Runtime = request.app.state.runtime
+    async with runtime.sessions() as session, session.begin():
+        work = Work(session, runtime.outbox, runtime.clock, runtime.settings.service_name, request_id.get())
+        await work.publish(payload, dealer_code=dealer_code)
 
 
 def _now(request: Request) -> datetime:

@@ -62,6 +62,13 @@ def test_every_core_event_of_the_design_is_in_the_catalogue() -> None:
         "score.updated",
     }  # fmt: skip
     assert core <= {event_type for event_type, _ in EVENTS}
-    assert set(ALL_TOPICS) == {"csi.repair-orders", "csi.surveys", "csi.callbacks", "csi.complaints", "csi.scores"}
+    assert set(ALL_TOPICS) == {
+        "csi.repair-orders",
+        "csi.surveys",
+        "csi.callbacks",
+        "csi.complaints",
+        "csi.scores",
+        "csi.privacy",
+    }
     schemas = json_schemas()
     assert schemas["repair_order.closed.v1"]["properties"]["payload"]

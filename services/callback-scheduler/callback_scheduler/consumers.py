@@ -7,6 +7,7 @@ from typing import Any
 from callback_scheduler.callbacks.special import on_complaint_closed, on_complaint_opened, on_survey_response
 from callback_scheduler.callbacks.visits import on_repair_orders
 from callback_scheduler.config import Settings
+from callback_scheduler.privacy import on_erasure_requested
 from csi_shared.bus.consumer import Batched, EventContext, Handler
 from csi_shared.events import Envelope, Topic
 
@@ -26,6 +27,9 @@ def handlers(settings: Settings) -> dict[str, Handler | Batched]:
     async def survey_response(ctx: EventContext, event: Envelope[Any]) -> None:
         await on_survey_response(ctx, event.payload, settings)
 
+    async def erasure_requested(ctx: EventContext, event: Envelope[Any]) -> None:
+        await on_erasure_requested(ctx, event, settings.privacy_salt)
+
     # Closed and corrected ROs of a DMS batch are handled together, a few statements for the whole run.
     ros = Batched(repair_orders)
     return {
@@ -34,4 +38,5 @@ def handlers(settings: Settings) -> dict[str, Handler | Batched]:
         "complaint.opened": complaint_opened,
         "complaint.closed": complaint_closed,
         "survey.response_submitted": survey_response,
+        "customer.erasure_requested": erasure_requested,
     }

@@ -124,6 +124,7 @@ async def on_repair_order(work: Work, ro: RepairOrderClosed) -> None:
         seen = RepairOrderSeen(dealer_code=ro.dealer.dealer_code, ro_number=ro.ro_number, comeback=False)
         work.session.add(seen)
     seen.vin, seen.customer_name, seen.customer_phone = ro.vin, ro.customer.name, ro.customer.phone
+    seen.delivered_at = ro.delivered_at
     seen.comeback = seen.comeback or any(job.comeback for job in ro.jobs)
 
 

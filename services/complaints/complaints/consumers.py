@@ -6,6 +6,7 @@ from typing import Any
 
 from complaints import cases
 from complaints.config import Settings
+from complaints.privacy import on_erasure_requested
 from csi_shared.bus.consumer import EventContext, Handler
 from csi_shared.events import CallbackReason, Envelope, Topic
 
@@ -29,7 +30,11 @@ def handlers(settings: Settings) -> dict[str, Handler]:
     async def contact_preference(ctx: EventContext, event: Envelope[Any]) -> None:
         await cases.on_contact_preference(ctx, event.payload)
 
+    async def erasure_requested(ctx: EventContext, event: Envelope[Any]) -> None:
+        await on_erasure_requested(ctx, event, settings.privacy_salt, settings.phone_salt)
+
     return {
+        "customer.erasure_requested": erasure_requested,
         "survey.contact_preference": contact_preference,
         "repair_order.closed": repair_order,
         "repair_order.corrected": repair_order,

@@ -35,6 +35,8 @@ class RepairOrderSeen(Base):
     customer_name: Mapped[str] = mapped_column(String(100))
     customer_phone: Mapped[str | None] = mapped_column(String(20))
     comeback: Mapped[bool] = mapped_column(default=False)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    """When the car went back: the retention period of the customer's data runs from it."""
 
 
 class Complaint(Base):

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,13 +26,14 @@ from complaints.schemas import (
 )
 from complaints.workflow import ComplaintStatus, allowed_actions, is_named_supervisor
 from csi_shared.auth import DEALER_ROLES, OEM_ROLES, CurrentUser, Principal, mask_phone
+from csi_shared.bus.outbox import Work
 from csi_shared.calendar import MONTH_PATTERN
 from csi_shared.dealers import codes_in_scope, dealer_in_scope, dealers_in_scope
 from csi_shared.errors import Forbidden, InvalidInput, NotFound
-from csi_shared.events import ComplaintSource, Severity
+from csi_shared.events import ComplaintSource, CustomerPhonesRead, PhoneReadOf, Severity
 from csi_shared.identifiers import DealerCodeFilter
 from csi_shared.pagination import decode_cursor, encode_cursor
-from csi_shared.web import DbSession, Now, RequestWork
+from csi_shared.web import DbSession, Now, RequestWork, publish_apart
 
 router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
 
@@ -53,6 +54,28 @@ def to_out(c: Complaint, user: Principal, now: datetime) -> ComplaintOut:
         supervisor=c.supervisor, contact=_contact(c),
         allowed_actions=allowed_actions(c.status, user.role, c.resolved_at, now, supervisor=is_named_supervisor(user.subject, c.supervisor)),
     )  # fmt: skip
+
+
+async def _record_reads(
+    request: Request, user: Principal, purpose: str, shown: Sequence[Complaint], work: Work | None = None
+) -> None:
+    """Every answer that shows full numbers leaves an access record (survey-api keeps them for the privacy officer):
+    in the request's transaction when it writes (`work`), else in one of its own."""
+    by_dealer: dict[str, list[PhoneReadOf]] = {}
+    throttle, now = request.app.state.phone_reads, request.app.state.runtime.clock.now()
+    for c in shown:
+        key = (user.subject, purpose, c.dealer_code, c.id)
+        if c.customer_phone and user.sees_phone_numbers_of(c.dealer_code) and throttle.fresh(key, now):
+            by_dealer.setdefault(c.dealer_code, []).append(PhoneReadOf(ro_number=c.ro_number))
+    for dealer_code, customers in by_dealer.items():
+        read = CustomerPhonesRead(
+            reader=user.subject, role=user.role.value, dealer_code=dealer_code, service="complaints", purpose=purpose,
+            read_at=now, customers=customers,
+        )  # fmt: skip
+        if work is not None:
+            await work.publish(read, dealer_code=dealer_code)
+        else:
+            await publish_apart(request, read, dealer_code=dealer_code)
 
 
 def _contact(c: Complaint) -> ContactOut | None:
@@ -91,7 +114,7 @@ async def _scope(session: AsyncSession, user: Principal, dealer_code: str | None
     responses={200: {"model": ComplaintOut, "description": "The same Idempotency-Key was used before: that case"}},
 )
 async def open_complaint(
-    body: ComplaintIn, response: Response, work: RequestWork, user: CurrentUser, settings: AppSettings,
+    request: Request, body: ComplaintIn, response: Response, work: RequestWork, user: CurrentUser, settings: AppSettings,
     idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
 ) -> ComplaintOut:  # fmt: skip
     dealer = await work.session.get(Dealer, body.dealer_code)
@@ -116,13 +139,14 @@ async def open_complaint(
             await work.session.execute(select(Complaint).where(Complaint.source_ref == source_ref))
         ).scalar_one()
         response.status_code = 200
+    await _record_reads(request, user, "complaint", [complaint], work)
     await work.session.commit()
     return to_out(complaint, user, work.clock.now())
 
 
 @router.get("", response_model=ComplaintPage, summary="Complaints in your scope, oldest first")
 async def list_complaints(
-    session: DbSession, user: CurrentUser, now: Now, dealer_code: DealerCodeFilter = None,
+    request: Request, session: DbSession, user: CurrentUser, now: Now, dealer_code: DealerCodeFilter = None,
     status: ComplaintStatus | None = None, severity: Severity | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50, cursor: str | None = None,
 ) -> ComplaintPage:  # fmt: skip
@@ -140,6 +164,7 @@ async def list_complaints(
     rows = list((await session.execute(query.order_by(Complaint.opened_at, Complaint.id).limit(limit + 1))).scalars())
     page = rows[:limit]
     next_cursor = encode_cursor(page[-1].opened_at, page[-1].id) if len(rows) > limit else None
+    await _record_reads(request, user, "complaint", page)
     return ComplaintPage(items=[to_out(c, user, now) for c in page], next_cursor=next_cursor)
 
 
@@ -161,8 +186,11 @@ async def report(
 
 
 @router.get("/{complaint_id}", response_model=ComplaintOut, summary="One complaint with the steps you may take now")
-async def get_complaint(complaint_id: str, session: DbSession, user: CurrentUser, now: Now) -> ComplaintOut:
+async def get_complaint(
+    request: Request, complaint_id: str, session: DbSession, user: CurrentUser, now: Now
+) -> ComplaintOut:
     complaint, _ = await _visible(session, user, complaint_id)
+    await _record_reads(request, user, "complaint", [complaint])
     return to_out(complaint, user, now)
 
 
@@ -172,10 +200,13 @@ async def get_complaint(complaint_id: str, session: DbSession, user: CurrentUser
     summary="Take a workflow step",
     responses={409: {"description": "Not allowed from the current status; the body lists allowed_actions"}},
 )
-async def transition(complaint_id: str, body: StepIn, work: RequestWork, user: CurrentUser) -> ComplaintOut:
+async def transition(
+    request: Request, complaint_id: str, body: StepIn, work: RequestWork, user: CurrentUser
+) -> ComplaintOut:
     complaint, dealer = await _visible(work.session, user, complaint_id, lock=True)
     fields = body.model_dump(exclude={"action"})
     await cases.take_step(work, complaint, dealer, action=body.action, user=user, fields=fields)
+    await _record_reads(request, user, "complaint", [complaint], work)
     await work.session.commit()
     return to_out(complaint, user, work.clock.now())
 

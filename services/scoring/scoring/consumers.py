@@ -17,8 +17,14 @@ from scoring.aggregates import (
     record_withheld,
 )
 from scoring.config import Settings
+from scoring.privacy import on_erasure_requested
 
-TOPICS = [Topic.SURVEYS.value, Topic.REPAIR_ORDERS.value, Topic.CALLBACKS.value, Topic.COMPLAINTS.value]
+TOPICS = [
+    Topic.SURVEYS.value,
+    Topic.REPAIR_ORDERS.value,
+    Topic.CALLBACKS.value,
+    Topic.COMPLAINTS.value,
+]
 
 
 def handlers(settings: Settings) -> dict[str, Handler]:
@@ -49,7 +55,11 @@ def handlers(settings: Settings) -> dict[str, Handler]:
     async def complaint(ctx: EventContext, event: Envelope[Any]) -> None:
         await count_complaint(ctx.session, event.payload.dealer, event.payload.opened_at)
 
+    async def erasure_requested(ctx: EventContext, event: Envelope[Any]) -> None:
+        await on_erasure_requested(ctx, event, settings.privacy_salt)
+
     return {
+        "customer.erasure_requested": erasure_requested,
         "survey.response_submitted": response,
         "repair_order.closed": repair_order,
         "repair_order.corrected": repair_order,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from starlette.responses import Response
 
 from csi_shared.clock import Clock
 from csi_shared.limits import RateLimiter
+from csi_shared.retention import retention_job
 from csi_shared.runtime import PeriodicJob, Runtime
 from csi_shared.web import build_app
 from survey_api.config import Settings
@@ -20,6 +22,8 @@ from survey_api.jobs import Jobs
 from survey_api.models import Base
 from survey_api.notifications.channels import Channel, email_channel_from, sms_channel_from
 from survey_api.notifications.router import router as notifications_router
+from survey_api.privacy import service as privacy_service
+from survey_api.privacy.router import router as privacy_router
 from survey_api.questionnaires.router import router as questionnaires_router
 from survey_api.repair_orders.router import router as repair_orders_router
 from survey_api.surveys.page import PageLimits
@@ -55,8 +59,9 @@ def create_app(
     )
     runtime.add_job(PeriodicJob("send-invitations", settings.invitation_check_interval_s, jobs.send_due_invitations))
     runtime.add_job(PeriodicJob("plan-digests", settings.digest_check_interval_s, jobs.plan_digests))
+    runtime.add_job(retention_job(runtime, partial(privacy_service.retention_batch_at, salt=settings.privacy_salt)))
     routers = [dealers_router, repair_orders_router, questionnaires_router, surveys_router, page_router,
-               notifications_router]  # fmt: skip
+               notifications_router, privacy_router]  # fmt: skip
     app = build_app(title="CSI survey-api", runtime=runtime, routers=routers)
     # The survey page's stylesheet and script: same origin, so the page loads nothing from elsewhere.
     app.mount("/static", PageAssets(directory=Path(__file__).parent / "static"), name="static")

@@ -66,6 +66,10 @@ class Settings(ServiceSettings):
     page_burst_per_client: int = 200
     """The survey page is public: a link, and a client address, may only ask so often (429 with Retry-After).
     Generous per address: many phones share one carrier-grade NAT address."""
+    phone_read_alert_ratio: float = 3.0
+    phone_read_alert_min_customers: int = 20
+    """A reader shown the numbers of at least this many customers, more than `ratio` times the customers they
+    recorded a call to, stands out in the phone-read report."""
 
     @model_validator(mode="after")
     def _gateway_configured(self) -> Self:

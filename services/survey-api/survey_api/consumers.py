@@ -1,5 +1,5 @@
 """Event handlers: envelope in, domain call, nothing else. survey-api listens to complaints and callbacks for the
-staff alerts and the daily digests."""
+staff alerts and the daily digests, and to the privacy topic for erasure confirmations and phone reads."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from csi_shared.events import Envelope, Topic
 from survey_api.config import Settings
 from survey_api.notifications import digests
 from survey_api.notifications.alerts import on_complaint_escalated, on_complaint_opened
+from survey_api.privacy.phone_reads import on_phones_read
+from survey_api.privacy.service import on_erasure_completed
 
-TOPICS = [Topic.COMPLAINTS.value, Topic.CALLBACKS.value]
+TOPICS = [Topic.COMPLAINTS.value, Topic.CALLBACKS.value, Topic.PRIVACY.value]
 
 
 def handlers(settings: Settings) -> dict[str, Handler]:
@@ -39,7 +41,14 @@ def handlers(settings: Settings) -> dict[str, Handler]:
     async def overdue(ctx: EventContext, event: Envelope[Any]) -> None:
         await digests.callback_overdue(ctx.session, event.payload)
 
+    async def erasure_completed(ctx: EventContext, event: Envelope[Any]) -> None:
+        await on_erasure_completed(ctx, event.payload)
+
+    async def phones_read(ctx: EventContext, event: Envelope[Any]) -> None:
+        await on_phones_read(ctx, event.payload)
+
     return {
         "complaint.opened": opened, "complaint.escalated": escalated, "complaint.closed": closed,
         "callback.scheduled": scheduled, "callback.completed": completed, "callback.overdue": overdue,
+        "customer.erasure_completed": erasure_completed, "customer.phones_read": phones_read,
     }  # fmt: skip

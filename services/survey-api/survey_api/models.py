@@ -260,7 +260,86 @@ class SurveyOptOut(Base):
 
     __tablename__ = "survey_opt_outs"
 
-    phone: Mapped[str] = mapped_column(String(20), primary_key=True)
+    phone: Mapped[str] = mapped_column(String(80), primary_key=True)
+    """The E.164 number, or after the person's erasure `#` and its salted hash (`opt_out_keys`): the wish outlives the
+    data, so a customer who comes back is still not surveyed."""
     source: Mapped[str] = mapped_column(String(20))
-    """sms_reply or survey_page."""
+    """sms_reply, survey_page or privacy_officer."""
     opted_out_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ErasureRequest(Base):
+    """A person's request to have their data erased, as a privacy officer took it: never the phone or VIN itself."""
+
+    __tablename__ = "erasure_requests"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    subject_kind: Mapped[str] = mapped_column(String(10))
+    """`phone` or `vin`: what the person was found by."""
+    subject_hash: Mapped[str] = mapped_column(String(64), index=True)
+    """A salted hash of the normalised phone or VIN: a second request for the same person finds the first."""
+    requested_by: Mapped[str] = mapped_column(String(200))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ros: Mapped[int] = mapped_column(Integer)
+    customers: Mapped[int] = mapped_column(Integer)
+    parts: Mapped[int] = mapped_column(Integer)
+    """How many `customer.erasure_requested` events went out: one per dealer of the person's ROs (at least one)."""
+
+
+class ErasureProgress(Base):
+    """What one service did for an erasure request, as its `customer.erasure_completed` told it."""
+
+    __tablename__ = "erasure_progress"
+
+    request_id: Mapped[str] = mapped_column(ForeignKey("erasure_requests.id"), primary_key=True)
+    service: Mapped[str] = mapped_column(String(40), primary_key=True)
+    completed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    parts_done: Mapped[int] = mapped_column(Integer)
+    """How many of the request's per-dealer events the service has confirmed; done when all are."""
+
+
+class PhoneRead(Base):
+    """Someone was shown a customer's full phone number: who, when, which customer, where. Kept for the retention
+    period."""
+
+    __tablename__ = "phone_reads"
+    __table_args__ = (
+        Index("ix_phone_reads_dealer_read_at", "dealer_code", "read_at"),
+        Index("ix_phone_reads_read_at", "read_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    read_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    reader: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(30))
+    dealer_code: Mapped[str] = mapped_column(String(20))
+    service: Mapped[str] = mapped_column(String(40))
+    purpose: Mapped[str] = mapped_column(String(20))
+    """What showed it: `worklist`, `callback`, `call` (a call being recorded), `complaint`, `repair_order`, ..."""
+    customer_id: Mapped[str | None] = mapped_column(String(36))
+    ro_number: Mapped[str | None] = mapped_column(String(50))
+
+
+class ConsentRecord(Base):
+    """One consent the customer gave or refused: callbacks at reception, contact after a low answer. Rows are only
+    added; the latest of a kind wins."""
+
+    __tablename__ = "consent_records"
+    __table_args__ = (Index("ix_consent_records_customer", "customer_id", "recorded_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str | None] = mapped_column(String(36))
+    dealer_code: Mapped[str | None] = mapped_column(String(20))
+    ro_number: Mapped[str | None] = mapped_column(String(50))
+    """The RO that carried it; none for a survey opt-out the customer asked the brand for."""
+    kind: Mapped[str] = mapped_column(String(20))
+    """`callback` (asked by the SA at reception), `contact` (asked on the survey page after a low answer) or `survey`
+    (surveys from any dealer of the brand: the customer's request, taken by the privacy officer)."""
+    granted: Mapped[bool] = mapped_column(Boolean)
+    window_from: Mapped[time | None] = mapped_column(Time)
+    window_to: Mapped[time | None] = mapped_column(Time)
+    source: Mapped[str] = mapped_column(String(20))
+    """`reception` (the DMS's RO), `survey_page` or `privacy_officer`."""
+    given_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -24,7 +24,7 @@ from csi_shared.clock import FrozenClock
 from survey_api.app import create_app
 from survey_api.config import Settings
 from survey_api.dealers.service import create_api_key
-from survey_api.models import NotificationMessage, outbox
+from survey_api.models import NotificationMessage, SurveyOptOut, outbox
 from survey_api.notifications.channels import OutgoingMessage
 from survey_api.notifications.rules import (
     PhoneSurvey,
@@ -244,6 +244,47 @@ async def test_a_stop_reply_opts_the_phone_out_at_every_dealer(sending: Sending)
     sending.clock.set(datetime(2026, 12, 20, 4, 0, tzinfo=UTC))
     assert await sending.run() == 0 and len(sending.gateway.sent) == 1
     assert (await sending.ro("D002", "RO-9"))["no_survey_reason"] == "opted_out"
+
+
+async def test_an_opt_out_is_in_the_consent_history_and_outlives_the_persons_erasure(sending: Sending) -> None:
+    await sending.post("D001")
+    sending.clock.set(datetime(2026, 11, 3, 2, 0, tzinfo=UTC))
+    assert await sending.run() == 1
+    await sending.webhook("inbound", sending.gateway.reply(LI, "退订", sending.now_ts()))
+    officer = bearer(Role.PRIVACY_OFFICER, settings=sending.settings)
+    history = await sending.client.post("/v1/privacy/consent-history", json={"phone": LI}, headers=officer)
+    assert history.status_code == 200, history.text
+    survey = history.json()["current"]["survey"]
+    assert (survey["granted"], survey["source"]) == (False, "sms_reply")
+
+    erased = await sending.client.post("/v1/privacy/erasure-requests", json={"phone": LI}, headers=officer)
+    assert erased.status_code == 202, erased.text
+    async with sending.app.state.runtime.sessions() as session:
+        opt_outs = list((await session.execute(select(SurveyOptOut.phone))).scalars())
+        recipients = set((await session.execute(select(NotificationMessage.recipient))).scalars())
+    assert len(opt_outs) == 1 and opt_outs[0].startswith("#") and LI not in opt_outs[0]
+    assert LI not in recipients
+    # The customer comes back months later at another dealer, under the same number: still no survey.
+    sending.clock.set(datetime(2027, 3, 2, 4, 0, tzinfo=UTC))
+    await sending.post("D002", ro_number="RO-9", delivered_at="2027-03-01T17:05:00+08:00",
+                       settled_at="2027-03-01T16:40:00+08:00", opened_at="2027-03-01T09:10:00+08:00", promised_at=None)  # fmt: skip
+    assert await sending.run() == 0 and len(sending.gateway.sent) == 1
+    assert (await sending.ro("D002", "RO-9"))["no_survey_reason"] == "opted_out"
+
+
+async def test_the_privacy_officers_opt_out_stops_the_sender_and_opting_back_in_resumes(sending: Sending) -> None:
+    await sending.post("D001")
+    officer = bearer(Role.PRIVACY_OFFICER, settings=sending.settings)
+    wish = await sending.client.post(
+        "/v1/privacy/survey-consent", json={"phone": LI, "surveys": False}, headers=officer
+    )
+    assert wish.status_code == 200, wish.text
+    sending.clock.set(datetime(2026, 11, 3, 2, 0, tzinfo=UTC))
+    assert await sending.run() == 0
+    back = await sending.client.post("/v1/privacy/survey-consent", json={"phone": LI, "surveys": True}, headers=officer)
+    assert back.status_code == 200, back.text
+    await sending.post("D002", ro_number="RO-9")
+    assert await sending.run() == 1 and [m.to for m in sending.gateway.sent] == [LI]
 
 
 async def test_the_survey_page_link_opts_the_phone_out(sending: Sending) -> None:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callback_scheduler.callbacks import attempts, repository, special
@@ -31,18 +31,48 @@ from callback_scheduler.callbacks.schemas import (
 from callback_scheduler.config import AppSettings
 from callback_scheduler.models import Callback, CallbackAttempt, Dealer, RepairOrderSeen
 from csi_shared.auth import CALLING_ROLES, CurrentUser, Principal, Role, mask_phone, require_role
+from csi_shared.bus.outbox import Work
 from csi_shared.dealers import codes_in_scope, dealer_in_scope
 from csi_shared.errors import Forbidden, InvalidInput, NotFound
-from csi_shared.events import CallbackReason, CallbackStatus
+from csi_shared.events import CallbackReason, CallbackStatus, CustomerPhonesRead, PhoneReadOf
 from csi_shared.identifiers import DealerCodeFilter, DealerCodeQuery
 from csi_shared.pagination import decode_cursor, encode_cursor
-from csi_shared.web import DbSession, Now, RequestWork
+from csi_shared.web import DbSession, Now, RequestWork, publish_apart
 
 router = APIRouter(tags=["callbacks"])
+
+PhoneShown = tuple[str, str | None, str | None, tuple[str | None, ...]]
+"""A dealer, customer id and RO whose numbers an answer holds, and the numbers."""
 
 
 def _phone(user: Principal, dealer_code: str, phone: str | None) -> str | None:
     return phone if user.sees_phone_numbers_of(dealer_code) else mask_phone(phone)
+
+
+async def _record_reads(
+    request: Request, user: Principal, purpose: str, shown: Sequence[PhoneShown], work: Work | None = None
+) -> None:
+    """Every answer that shows full numbers leaves an access record (survey-api keeps them for the privacy officer):
+    in the request's transaction when it writes (`work`), else in one of its own."""
+    by_dealer: dict[str, list[PhoneReadOf]] = {}
+    throttle, now = request.app.state.phone_reads, request.app.state.runtime.clock.now()
+    for dealer_code, customer_id, ro_number, phones in shown:
+        key = (user.subject, purpose, dealer_code, ro_number or "", customer_id or "")
+        if user.sees_phone_numbers_of(dealer_code) and any(phones) and throttle.fresh(key, now):
+            by_dealer.setdefault(dealer_code, []).append(PhoneReadOf(customer_id=customer_id, ro_number=ro_number))
+    for dealer_code, customers in by_dealer.items():
+        read = CustomerPhonesRead(
+            reader=user.subject, role=user.role.value, dealer_code=dealer_code, service="callback-scheduler",
+            purpose=purpose, read_at=now, customers=customers,
+        )  # fmt: skip
+        if work is not None:
+            await work.publish(read, dealer_code=dealer_code)
+        else:
+            await publish_apart(request, read, dealer_code=dealer_code)
+
+
+def _shown(callbacks: Sequence[Callback]) -> list[PhoneShown]:
+    return [(c.dealer_code, c.customer_id, c.ro_number, (c.customer_phone, c.alternate_phone)) for c in callbacks]
 
 
 def to_out(callback: Callback, user: Principal, now: datetime, attempts: Sequence[CallbackAttempt] = ()) -> CallbackOut:
@@ -70,6 +100,7 @@ def to_out(callback: Callback, user: Principal, now: datetime, attempts: Sequenc
 
 @router.get("/v1/callbacks", response_model=CallbackPage, summary="The CRA worklist: what can be called now first")
 async def list_callbacks(
+    request: Request,
     session: DbSession,
     user: CurrentUser,
     now: Now,
@@ -100,6 +131,7 @@ async def list_callbacks(
     )
     page, more = items[:limit], len(items) > limit
     found = await repository.attempts_of(session=session, callback_ids=[c.id for c in page])
+    await _record_reads(request, user, "worklist", _shown(page))
     last = page[-1] if page else None
     return CallbackPage(
         items=[to_out(c, user, now, found.get(c.id, [])) for c in page],
@@ -188,12 +220,18 @@ async def _context(session: AsyncSession, callback: Callback, dealer: Dealer, la
 
 @router.get("/v1/callbacks/{callback_id}", response_model=CallbackOut, summary="One callback with its call script")
 async def get_callback(
-    callback_id: str, session: DbSession, user: CurrentUser, now: Now, language: Literal["zh-CN", "en"] = "zh-CN"
+    request: Request,
+    callback_id: str,
+    session: DbSession,
+    user: CurrentUser,
+    now: Now,
+    language: Literal["zh-CN", "en"] = "zh-CN",
 ) -> CallbackOut:
     callback, dealer = await _visible(session, user, callback_id)
     found = await repository.attempts_of(session=session, callback_ids=[callback.id])
     out = to_out(callback, user, now, found.get(callback.id, []))
     out.context = await _context(session, callback, dealer, language)
+    await _record_reads(request, user, "callback", _shown([callback]))
     return out
 
 
@@ -202,7 +240,7 @@ async def get_callback(
     responses={409: {"description": "The callback is no longer open"}}, summary="Record a call (CRA or SA of the dealer)",
 )  # fmt: skip
 async def post_attempt(
-    callback_id: str, body: AttemptIn, work: RequestWork, user: CurrentUser, settings: AppSettings
+    request: Request, callback_id: str, body: AttemptIn, work: RequestWork, user: CurrentUser, settings: AppSettings
 ) -> CallbackOut:
     require_role(user, *CALLING_ROLES)
     # Locked: on PostgreSQL two calls recorded at once would otherwise both find the callback open.
@@ -214,6 +252,7 @@ async def post_attempt(
         reschedule_at=body.reschedule_at, answers=body.answers.model_dump(exclude_none=True) if body.answers else None,
         issue=body.issue, alternate_phone=body.alternate_phone, made_by=user.subject, settings=settings,
     )  # fmt: skip
+    await _record_reads(request, user, "call", _shown([callback]), work)
     await work.session.commit()
     found = await repository.attempts_of(session=work.session, callback_ids=[callback.id])
     return to_out(callback, user, work.clock.now(), found.get(callback.id, []))
@@ -225,7 +264,12 @@ async def post_attempt(
     summary="Ask for a quality-tracking callback on an RO (SA or manager)",
 )  # fmt: skip
 async def post_quality_tracking(
-    body: QualityTrackingIn, response: Response, work: RequestWork, user: CurrentUser, settings: AppSettings
+    request: Request,
+    body: QualityTrackingIn,
+    response: Response,
+    work: RequestWork,
+    user: CurrentUser,
+    settings: AppSettings,
 ) -> CallbackOut:
     require_role(user, Role.SERVICE_ADVISOR, Role.SERVICE_MANAGER, Role.GENERAL_MANAGER)
     if body.dealer_code not in user.dealers:
@@ -237,6 +281,7 @@ async def post_quality_tracking(
     callback, created = await special.request_quality_tracking(
         work, dealer=dealer, ro=ro, note=body.note, due_at=body.due_at, requested_by=user.subject, settings=settings,
     )  # fmt: skip
+    await _record_reads(request, user, "callback", _shown([callback]), work)
     await work.session.commit()
     response.status_code = 201 if created else 200
     return to_out(callback, user, work.clock.now())
@@ -247,6 +292,7 @@ async def post_quality_tracking(
     summary="Wrong numbers found on calls, for the RO's service advisor to put right in the DMS",
 )  # fmt: skip
 async def list_data_fix_tasks(
+    request: Request,
     session: DbSession,
     user: CurrentUser,
     dealer_code: DealerCodeQuery,
@@ -260,4 +306,7 @@ async def list_data_fix_tasks(
     items = [DataFixTaskOut.model_validate(t) for t in tasks]
     for item in items:
         item.wrong_phone = _phone(user, dealer_code, item.wrong_phone)
+    await _record_reads(
+        request, user, "data_fix", [(t.dealer_code, None, t.ro_number, (t.wrong_phone,)) for t in tasks]
+    )
     return DataFixTaskPage(items=items)

@@ -24,6 +24,7 @@ from csi_shared.clock import Clock
 from csi_shared.db import insert_missing
 from csi_shared.dealers import dealer_ref
 from csi_shared.events import NoSurveyReason, SurveyWithheld, make_event
+from csi_shared.privacy import phone_hash
 from survey_api.models import Dealer, NotificationMessage, RepairOrder, Survey, SurveyOptOut
 from survey_api.notifications.channels import (
     Channel,
@@ -54,6 +55,8 @@ class SendingPolicy:
     max_attempts: int
     retry_base_s: float
     channel_name: str
+    phone_salt: bytes = b""
+    """The salt of the hashed opt-outs an erasure leaves (`opt_out_keys`)."""
 
 
 class Sender:
@@ -99,7 +102,7 @@ class Sender:
                 if not due:
                     return
                 phones = {ro.customer_phone for _, ro, _ in due if ro.customer_phone}
-                opted_out = await _opted_out(session, phones)
+                opted_out = await _opted_out(session, phones, self.policy.phone_salt)
                 known = await _surveys_of_phones(session, phones, now)
                 events = []
                 messages = []
@@ -264,8 +267,8 @@ class Sender:
                                           RepairOrder.ro_number == survey.ro_number)
             )
         ).scalar_one()  # fmt: skip
-        opted_out = await session.get(SurveyOptOut, message.recipient)
-        if survey.responded_at is not None or survey.expires_at <= now or opted_out is not None:
+        opted_out = await _opted_out(session, {message.recipient}, self.policy.phone_salt)
+        if survey.responded_at is not None or survey.expires_at <= now or opted_out:
             message.status, message.claimed_until = "cancelled", None
             return None
         allowed = self._allowed(now, dealer)
@@ -334,10 +337,18 @@ async def _planning_lock(session: AsyncSession) -> None:
         await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PLANNING_LOCK})
 
 
-async def _opted_out(session: AsyncSession, phones: set[str]) -> set[str]:
+def opt_out_keys(phone: str, salt: bytes) -> tuple[str, str]:
+    """How an opt-out of this number may be stored: the number, or `#` and its salted hash once the person was erased."""
+    return phone, "#" + phone_hash(phone, salt)
+
+
+async def _opted_out(session: AsyncSession, phones: set[str], salt: bytes) -> set[str]:
+    """The numbers among these that opted out, in clear or as the hash an erasure left."""
     if not phones:
         return set()
-    return set((await session.execute(select(SurveyOptOut.phone).where(SurveyOptOut.phone.in_(phones)))).scalars())
+    keys = {key: phone for phone in phones for key in opt_out_keys(phone, salt)}
+    stored = (await session.execute(select(SurveyOptOut.phone).where(SurveyOptOut.phone.in_(list(keys))))).scalars()
+    return {keys[key] for key in stored}
 
 
 async def _surveys_of_phones(session: AsyncSession, phones: set[str], now: datetime) -> dict[str, list[PhoneSurvey]]:

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from csi_shared.bus.outbox import Outbox
 from csi_shared.db import insert_unless_exists
-from survey_api.models import NotificationMessage, Survey, SurveyOptOut
+from survey_api.models import Customer, NotificationMessage, Survey, SurveyOptOut
 from survey_api.notifications.rules import is_stop_reply
 from survey_api.notifications.schemas import InboundSms, Receipt
 from survey_api.notifications.sending import mark_undeliverable
+from survey_api.privacy import consent
 
 FINAL = frozenset({"delivered", "undeliverable", "cancelled"})
 
@@ -43,9 +45,28 @@ async def record_receipt(*, session: AsyncSession, outbox: Outbox, receipt: Rece
 
 
 async def record_opt_out(*, session: AsyncSession, phone: str, source: str, now: datetime) -> bool:
-    """The phone gets no more surveys from any dealer of the brand; True if it had not opted out before."""
+    """The phone gets no more surveys from any dealer of the brand; True if it had not opted out before.
+
+    `survey_opt_outs` is what the sender checks; the customer's consent history gets the refusal too, so that the
+    privacy officer sees every opt-out, whichever way it came, and RO intake withholds the next survey at once."""
     values = {"phone": phone, "source": source, "opted_out_at": now}
-    return await insert_unless_exists(session, SurveyOptOut.__table__, values, key="phone")
+    new = await insert_unless_exists(session, SurveyOptOut.__table__, values, key="phone")
+    if new:
+        customer_id = (await session.execute(select(Customer.id).where(Customer.phone == phone))).scalar_one_or_none()
+        consent.record(session, customer_id=customer_id, dealer_code=None, ro_number=None, kind="survey",
+                       granted=False, window=None, source=source, given_at=now, now=now)  # fmt: skip
+    return new
+
+
+async def record_survey_wish(*, session: AsyncSession, phones: Collection[str], surveys: bool, now: datetime) -> None:
+    """The privacy officer's record of a customer's wish: an opt-out for each of their phones, or its end."""
+    if surveys:
+        if phones:
+            await session.execute(delete(SurveyOptOut).where(SurveyOptOut.phone.in_(list(phones))))
+        return
+    for phone in phones:
+        values = {"phone": phone, "source": "privacy_officer", "opted_out_at": now}
+        await insert_unless_exists(session, SurveyOptOut.__table__, values, key="phone")
 
 
 async def record_reply(*, session: AsyncSession, reply: InboundSms, now: datetime) -> bool:

@@ -15,6 +15,7 @@ from csi_shared.web import DbSession, RequestWork
 from survey_api.config import AppSettings
 from survey_api.dealers.dms_auth import DmsDealer
 from survey_api.dealers.repository import get_dealer
+from survey_api.privacy.phone_reads import record_reads
 from survey_api.repair_orders import repository, service
 from survey_api.repair_orders.schemas import BatchIn, BatchOut, ItemResult, RepairOrderIn, RepairOrderOut
 
@@ -93,7 +94,7 @@ async def post_repair_order_batch(
 
 @router.get("/{dealer_code}/{ro_number}", response_model=RepairOrderOut, summary="One RO")
 async def get_repair_order(
-    dealer_code: DealerCodePath, ro_number: RoNumberPath, session: DbSession, user: CurrentUser
+    request: Request, dealer_code: DealerCodePath, ro_number: RoNumberPath, session: DbSession, user: CurrentUser
 ) -> Any:
     dealer = await get_dealer(session=session, code=dealer_code)
     ro = await repository.get(session=session, dealer_code=dealer_code, ro_number=ro_number)
@@ -102,5 +103,12 @@ async def get_repair_order(
         raise NotFound(f"repair order {dealer_code}/{ro_number} not found")
     body = service.view(ro)
     if not user.sees_phone_numbers_of(dealer.code):
-        body["customer"] = {**body["customer"], "phone": mask_phone(body["customer"].get("phone"))}
+        customer = body["customer"]
+        body["customer"] = {**customer, "phone": mask_phone(customer.get("phone")),
+                            **({"alternate_phone": mask_phone(customer["alternate_phone"])}
+                               if customer.get("alternate_phone") else {})}  # fmt: skip
+    elif body["customer"].get("phone") or body["customer"].get("alternate_phone"):
+        await record_reads(request.app.state.runtime.sessions, throttle=request.app.state.phone_reads, user=user, dealer_code=dealer.code,
+                           purpose="repair_order", customers=[(ro.customer_id, ro.ro_number)],
+                           now=request.app.state.runtime.clock.now())  # fmt: skip
     return body

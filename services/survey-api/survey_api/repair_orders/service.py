@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from csi_shared.bus.outbox import Work
 from csi_shared.dealers import dealer_ref
@@ -29,6 +30,7 @@ from csi_shared.events import (
 from survey_api.customers import load_known, recognise
 from survey_api.dealers.repository import get_dealer
 from survey_api.models import Dealer, RepairOrder
+from survey_api.privacy import consent
 from survey_api.repair_orders import repository
 from survey_api.repair_orders.schemas import RepairOrderIn
 from survey_api.surveys.service import (
@@ -105,6 +107,7 @@ async def _accept_all(
         ro.ro_number: ro for ro in await repository.many(session=session, dealer_code=dealer.code, ro_numbers=numbers)
     }
     known = await load_known(session=session, ros=[item for item in items if item.dealer_code == dealer.code])
+    opted_out = await consent.opted_out(session, known.by_id)
     events: list[Envelope[Any]] = []
     results: list[Accepted | DomainError] = []
     for data in items:
@@ -126,9 +129,10 @@ async def _accept_all(
                 body=canonical, created_at=now, updated_at=now,
             )  # fmt: skip
             session.add(ro)
+            _consent(session, data, ro, None, now)
             invitation = invite(dealer=dealer, ro=ro, opened_at=data.opened_at, customer_name=data.customer.name,
                                 customer_phone=data.customer.phone, policy=invitations, now=now,
-                                correlation_id=correlation_id)  # fmt: skip
+                                correlation_id=correlation_id, opted_out=ro.customer_id in opted_out)  # fmt: skip
             ro.no_survey_reason = invitation.value if isinstance(invitation, NoSurveyReason) else None
             events.append(_event(dealer, data, ro, now, correlation_id, corrected=False))
             if not isinstance(invitation, NoSurveyReason):
@@ -139,6 +143,7 @@ async def _accept_all(
             results.append(Accepted(Outcome.UNCHANGED, ro))
         else:
             recognised = recognise(session=session, known=known, ro=data, now=now, new_visit=False)
+            before = ro.body
             ro.revision += 1
             ro.content_hash, ro.vin, ro.customer_phone, ro.customer_id = (
                 digest,
@@ -147,7 +152,8 @@ async def _accept_all(
                 recognised.customer.id,
             )
             ro.settled_at, ro.delivered_at, ro.body, ro.updated_at = data.settled_at, data.delivered_at, canonical, now
-            events += await _survey_follows(work, dealer, data, ro, invitations)
+            _consent(session, data, ro, before, now)
+            events += await _survey_follows(work, dealer, data, ro, invitations, ro.customer_id in opted_out)
             events.append(_event(dealer, data, ro, now, correlation_id, corrected=True))
             results.append(Accepted(Outcome.CORRECTED, ro))
     await session.flush()
@@ -155,8 +161,21 @@ async def _accept_all(
     return results
 
 
+def _consent(session: AsyncSession, data: RepairOrderIn, ro: RepairOrder, before: dict[str, Any] | None,
+             now: datetime) -> None:  # fmt: skip
+    """The callback consent the SA asked for at reception, recorded when the RO says something new about it."""
+    if not consent.reception_consent_changed(before, ro.body):
+        return
+    window = data.customer.preferred_callback_time
+    consent.record(
+        session, customer_id=ro.customer_id, dealer_code=ro.dealer_code, ro_number=ro.ro_number, kind="callback",
+        granted=data.customer.callback_consent, window=(window.start, window.end) if window else None,
+        source="reception", given_at=data.opened_at, now=now,
+    )  # fmt: skip
+
+
 async def _survey_follows(
-    work: Work, dealer: Dealer, data: RepairOrderIn, ro: RepairOrder, invitations: InvitationPolicy
+    work: Work, dealer: Dealer, data: RepairOrderIn, ro: RepairOrder, invitations: InvitationPolicy, opted_out: bool
 ) -> list[Envelope[Any]]:
     """A correction moves the RO's survey with it; an RO that had none gets one if it now qualifies (a phone added,
     a date put right). The event of a moved survey goes out again so that its send time travels."""
@@ -169,7 +188,7 @@ async def _survey_follows(
         return [invitation_event(survey, dealer, customer_name=name, customer_phone=phone, policy=invitations,
                                  now=now, correlation_id=work.correlation_id)]  # fmt: skip
     invitation = invite(dealer=dealer, ro=ro, opened_at=data.opened_at, customer_name=name, customer_phone=phone,
-                        policy=invitations, now=now, correlation_id=work.correlation_id)  # fmt: skip
+                        policy=invitations, now=now, correlation_id=work.correlation_id, opted_out=opted_out)  # fmt: skip
     if isinstance(invitation, NoSurveyReason):
         ro.no_survey_reason = invitation.value
         return []

@@ -28,7 +28,9 @@ from csi_shared.web import RequestWork, writes_on_get
 from survey_api.config import AppSettings, Settings
 from survey_api.models import Dealer, RepairOrder, Survey, SurveyResponse
 from survey_api.notifications.service import record_opt_out
+from survey_api.privacy import consent as consent_records
 from survey_api.questionnaires import catalogue
+from survey_api.repair_orders import repository as ro_repository
 from survey_api.surveys import service
 from survey_api.surveys.form import item_field, read_form
 from survey_api.surveys.page_texts import TEXTS, language_of
@@ -341,6 +343,12 @@ async def contact_post(token: Token, request: Request, work: RequestWork, settin
     window = WINDOWS.get(form.get("when", "")) if consent else None
     response.contact_consent = consent
     response.contact_from, response.contact_to = window if window else (None, None)
+    ro = await ro_repository.get(session=work.session, dealer_code=dealer.code, ro_number=response.ro_number)
+    consent_records.record(
+        work.session, customer_id=ro.customer_id if ro else None, dealer_code=dealer.code,
+        ro_number=response.ro_number, kind="contact", granted=consent, window=window, source="survey_page",
+        given_at=work.clock.now(), now=work.clock.now(),
+    )  # fmt: skip
     await work.publish(
         SurveyContactPreference(
             response_id=response.id, dealer=dealer_ref(dealer), ro_number=response.ro_number,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Header, Path, Query
+from fastapi import APIRouter, Header, Path, Query, Request
 
 from csi_shared.auth import CurrentUser, Role, require_role
 from csi_shared.calendar import MONTH_PATTERN
@@ -14,6 +14,7 @@ from csi_shared.events import ResponseChannel
 from csi_shared.identifiers import DealerCodeFilter
 from csi_shared.web import DbSession, Now, RequestWork
 from survey_api.dealers.repository import get_dealer
+from survey_api.privacy.phone_reads import record_reads
 from survey_api.repair_orders import repository as repair_orders
 from survey_api.surveys import service
 from survey_api.surveys.rules import settlement_month
@@ -100,14 +101,21 @@ async def survey_center_response(body: SurveyCenterResponseIn, work: RequestWork
     summary="The survey centre's call list: the month's ROs whose customer has not answered",
 )  # fmt: skip
 async def survey_center_calls(
-    session: DbSession, user: CurrentUser, now: Now, month: Annotated[str, Query(pattern=MONTH_PATTERN)],
+    request: Request, session: DbSession, user: CurrentUser, now: Now, month: Annotated[str, Query(pattern=MONTH_PATTERN)],
     dealer_code: DealerCodeFilter = None, region: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: str | None = None,
 ) -> CallList:  # fmt: skip
     """Month N's ROs (settled in N) that have a link and no answer yet, called from the 16th of N to the end of the
     15th of N+1 (seed 000), in the dealers' time zones. The phone numbers are shown in full: calling is the job."""
     require_role(user, Role.SURVEY_CENTER)
-    return await service.call_list(
+    calls = await service.call_list(
         session=session, user=user, month=month, dealer_code=dealer_code, region=region, now=now, limit=limit,
         after=cursor,
     )  # fmt: skip
+    by_dealer: dict[str, list[tuple[str | None, str | None]]] = {}
+    for item in calls.items:
+        by_dealer.setdefault(item.dealer_code, []).append((None, item.ro_number))
+    for code, customers in by_dealer.items():
+        await record_reads(request.app.state.runtime.sessions, throttle=request.app.state.phone_reads, user=user, dealer_code=code, purpose="survey_call",
+                           customers=customers, now=now)  # fmt: skip
+    return calls

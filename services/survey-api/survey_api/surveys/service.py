@@ -94,13 +94,17 @@ def invite(
     policy: InvitationPolicy,
     now: datetime,
     correlation_id: str | None,
+    opted_out: bool = False,
 ) -> tuple[Survey, Envelope[Any]] | NoSurveyReason:
     """A single-use link for an RO whose customer can be reached, in the CSS scope and with its survey window still
-    open, sent the day after delivery at 10:00 dealer time; otherwise why the RO gets none."""
+    open, sent the day after delivery at 10:00 dealer time; otherwise why the RO gets none (a customer who asked for
+    no more surveys gets none from any dealer)."""
     tz = ZoneInfo(dealer.time_zone)
     reason = no_survey_reason(phone=customer_phone, opened_at=opened_at, settled_at=ro.settled_at, tz=tz, now=now)
     if reason is not None:
         return reason
+    if opted_out:
+        return NoSurveyReason.OPTED_OUT
     questionnaire = catalogue.DEFAULT
     survey = Survey(
         id=str(uuid.uuid4()),

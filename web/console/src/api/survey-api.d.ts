@@ -359,6 +359,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/privacy/erasure-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Erase a person's data everywhere (privacy officer); a second request for them is the first again */
+        post: operations["post_erasure_request_v1_privacy_erasure_requests_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/privacy/erasure-requests/{request_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Each service's part */
+        get: operations["get_erasure_request_v1_privacy_erasure_requests__request_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/privacy/phone-reads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who was shown customers' full phone numbers, when, whose; readers far above their calls stand out */
+        get: operations["get_phone_reads_v1_privacy_phone_reads_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/privacy/survey-consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record a customer's wish about surveys from any dealer of the brand (an opt-out, or back in) */
+        post: operations["post_survey_consent_v1_privacy_survey_consent_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/privacy/consent-history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A person's consents, oldest first, and what holds now (a POST: a phone number never goes in a URL) */
+        post: operations["post_consent_history_v1_privacy_consent_history_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -504,6 +589,51 @@ export interface components {
              */
             to: string;
         };
+        /** ConsentHistory */
+        ConsentHistory: {
+            /**
+             * Current
+             * @description The latest record of each kind: what holds now.
+             */
+            current: {
+                [key: string]: components["schemas"]["ConsentOut"];
+            };
+            /**
+             * History
+             * @description Every record, oldest first.
+             */
+            history: components["schemas"]["ConsentOut"][];
+        };
+        /** ConsentOut */
+        ConsentOut: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "callback" | "contact" | "survey";
+            /** Granted */
+            granted: boolean;
+            /** Window From */
+            window_from?: string | null;
+            /** Window To */
+            window_to?: string | null;
+            /** Source */
+            source: string;
+            /** Dealer Code */
+            dealer_code?: string | null;
+            /** Ro Number */
+            ro_number?: string | null;
+            /**
+             * Given At
+             * Format: date-time
+             */
+            given_at: string;
+            /**
+             * Recorded At
+             * Format: date-time
+             */
+            recorded_at: string;
+        };
         /** CustomerIn */
         CustomerIn: {
             /** Name */
@@ -562,6 +692,38 @@ export interface components {
             phone?: string | null;
             /** Dealer Code */
             dealer_code: string;
+        };
+        /** ErasureRequestOut */
+        ErasureRequestOut: {
+            /** Id */
+            id: string;
+            /**
+             * Subject
+             * @description What the person was found by (never the value itself).
+             * @enum {string}
+             */
+            subject: "phone" | "vin";
+            /**
+             * Requested At
+             * Format: date-time
+             */
+            requested_at: string;
+            /** Requested By */
+            requested_by: string;
+            /**
+             * Ros
+             * @description The person's ROs found by survey-api.
+             */
+            ros: number;
+            /** Customers */
+            customers: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "in_progress" | "completed";
+            /** Services */
+            services: components["schemas"]["ServiceProgress"][];
         };
         /** Factor */
         Factor: {
@@ -674,6 +836,65 @@ export interface components {
              */
             required: boolean;
         };
+        /**
+         * PersonIn
+         * @description A person, found by the phone number on their ROs or by their car's VIN: one of the two.
+         */
+        PersonIn: {
+            /**
+             * Phone
+             * @description Any form; normalised to E.164 as stored.
+             */
+            phone?: string | null;
+            /** Vin */
+            vin?: string | null;
+        };
+        /** PhoneReadOut */
+        PhoneReadOut: {
+            /**
+             * Read At
+             * Format: date-time
+             */
+            read_at: string;
+            /** Reader */
+            reader: string;
+            /** Role */
+            role: string;
+            /** Dealer Code */
+            dealer_code: string;
+            /** Service */
+            service: string;
+            /** Purpose */
+            purpose: string;
+            /** Customer Id */
+            customer_id?: string | null;
+            /** Ro Number */
+            ro_number?: string | null;
+        };
+        /** PhoneReadReport */
+        PhoneReadReport: {
+            /** Dealer Code */
+            dealer_code: string | null;
+            /**
+             * From
+             * Format: date-time
+             */
+            from: string;
+            /**
+             * To
+             * Format: date-time
+             */
+            to: string;
+            /** Readers */
+            readers: components["schemas"]["ReaderSummary"][];
+            /** Records */
+            records: components["schemas"]["PhoneReadOut"][];
+            /**
+             * Truncated
+             * @description More records than `limit`: narrow the period or the dealer.
+             */
+            truncated: boolean;
+        };
         /** Questionnaire */
         Questionnaire: {
             /** Code */
@@ -690,6 +911,35 @@ export interface components {
             items: components["schemas"]["Item"][];
             /** Outcomes */
             outcomes: components["schemas"]["Outcome"][];
+        };
+        /** ReaderSummary */
+        ReaderSummary: {
+            /** Reader */
+            reader: string;
+            /** Role */
+            role: string;
+            /** Dealer Code */
+            dealer_code: string;
+            /**
+             * Reads
+             * @description Phone numbers shown, counting each time.
+             */
+            reads: number;
+            /**
+             * Customers
+             * @description Different customers whose number was shown.
+             */
+            customers: number;
+            /**
+             * Customers Called
+             * @description Different customers whose number was shown while recording a call.
+             */
+            customers_called: number;
+            /**
+             * Unusual
+             * @description Far more customers' numbers read than called (see PHONE_READ_ALERT_RATIO and _MIN_CUSTOMERS).
+             */
+            unusual: boolean;
         };
         /** Ready */
         Ready: {
@@ -831,6 +1081,25 @@ export interface components {
              */
             submitted_at: string;
         };
+        /** ServiceProgress */
+        ServiceProgress: {
+            /** Service */
+            service: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "done" | "pending";
+            /** Completed At */
+            completed_at?: string | null;
+            /**
+             * Counts
+             * @description Rows changed per table (and unsent events).
+             */
+            counts?: {
+                [key: string]: number;
+            };
+        };
         /** StaffIn */
         StaffIn: {
             /** Name */
@@ -903,6 +1172,22 @@ export interface components {
              * @constant
              */
             channel: "survey_center";
+        };
+        /**
+         * SurveyConsentIn
+         * @description The customer's wish about surveys from any dealer of the brand: `false` for none (an opt-out), `true` to have
+         *     them again.
+         */
+        SurveyConsentIn: {
+            /**
+             * Phone
+             * @description Any form; normalised to E.164 as stored.
+             */
+            phone?: string | null;
+            /** Vin */
+            vin?: string | null;
+            /** Surveys */
+            surveys: boolean;
         };
         /**
          * SurveyView
@@ -1782,6 +2067,177 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    post_erasure_request_v1_privacy_erasure_requests_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PersonIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasureRequestOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_erasure_request_v1_privacy_erasure_requests__request_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasureRequestOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_phone_reads_v1_privacy_phone_reads_get: {
+        parameters: {
+            query: {
+                from: string;
+                to: string;
+                dealer_code?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhoneReadReport"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    post_survey_consent_v1_privacy_survey_consent_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SurveyConsentIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentHistory"];
+                };
+            };
+            /** @description Nobody with this phone number or VIN */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    post_consent_history_v1_privacy_consent_history_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PersonIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentHistory"];
+                };
             };
             /** @description Validation Error */
             422: {

@@ -42,7 +42,7 @@ def upgrade() -> None:
     op.create_index(op.f('ix_notification_messages_survey_id'), 'notification_messages', ['survey_id'], unique=False)
     op.create_index(op.f('ix_notification_messages_provider_message_id'), 'notification_messages', ['provider_message_id'], unique=False)
     op.create_table('survey_opt_outs',
-    sa.Column('phone', sa.String(length=20), nullable=False),
+    sa.Column('phone', sa.String(length=80), nullable=False),
     sa.Column('source', sa.String(length=20), nullable=False),
     sa.Column('opted_out_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('phone')

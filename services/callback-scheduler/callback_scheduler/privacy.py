@@ -1,0 +1,132 @@
+"""Erasure and retention: what callback-scheduler keeps of a person, anonymised by RO keys or survey-api's customer id."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import replace
+from datetime import datetime
+
+from sqlalchemy import false, or_, select, tuple_, update
+
+from callback_scheduler.models import (
+    Callback,
+    CallbackAttempt,
+    CustomerLastVisit,
+    DataFixTask,
+    RepairOrderSeen,
+    outbox,
+)
+from csi_shared.bus.outbox import Work
+from csi_shared.events import CustomerErasureCompleted, CustomerErasureRequested, Envelope
+from csi_shared.privacy import ERASED, Fields, Target, erase_rows
+
+SERVICE = "callback-scheduler"
+
+PERSON = Fields(names=("customer_name",), dropped=("customer_phone", "alternate_phone"), vins=("vin",))
+CALLBACK = replace(PERSON, texts=("note", "issue"), json=("answers",))
+ATTEMPT = Fields(texts=("note", "issue"), json=("answers",))
+VISIT = Fields(names=("customer_name",), dropped=("customer_phone",), vins=("vin",))
+
+
+def _keys(model: type, ros: Collection[tuple[str, str]]):  # type: ignore[no-untyped-def]
+    return tuple_(model.dealer_code, model.ro_number).in_(list(ros)) if ros else false()  # type: ignore[attr-defined]
+
+
+async def erase(
+    work: Work, *, ros: Collection[tuple[str, str]], customer_ids: Collection[str], salt: bytes
+) -> dict[str, int]:
+    """Anonymise the callbacks, register entries, ROs, last visits and data-fix tasks of these ROs and customers."""
+    by_customer = Callback.customer_id.in_(list(customer_ids)) if customer_ids else false()
+    callbacks = or_(_keys(Callback, ros), by_customer)
+    targets = [
+        Target(Callback, callbacks, CALLBACK),
+        Target(
+            CallbackAttempt,
+            CallbackAttempt.callback_id.in_(select(Callback.id).where(callbacks)),
+            ATTEMPT,
+        ),
+        Target(
+            RepairOrderSeen,
+            or_(_keys(RepairOrderSeen, ros), RepairOrderSeen.customer_id.in_(list(customer_ids))),
+            PERSON,
+        ),
+        Target(
+            CustomerLastVisit,
+            or_(_keys(CustomerLastVisit, ros), CustomerLastVisit.customer_id.in_(list(customer_ids))),
+            VISIT,
+        ),
+        Target(DataFixTask, _keys(DataFixTask, ros), Fields(dropped=("wrong_phone",))),
+    ]
+    counts = await erase_rows(work.session, targets, outbox=outbox, salt=salt)
+    # Nobody plans another call (dormant, comeback, quality tracking) to a person whose number is gone: as if they had
+    # declined callbacks at reception.
+    visits = or_(_keys(CustomerLastVisit, ros), CustomerLastVisit.customer_id.in_(list(customer_ids)))
+    await work.session.execute(update(CustomerLastVisit).where(visits).values(callback_consent=False))
+    seen = or_(_keys(RepairOrderSeen, ros), RepairOrderSeen.customer_id.in_(list(customer_ids)))
+    await work.session.execute(update(RepairOrderSeen).where(seen).values(callback_consent=False))
+    return counts
+
+
+async def on_erasure_requested(work: Work, event: Envelope[CustomerErasureRequested], salt: bytes) -> None:
+    p = event.payload
+    counts = await erase(
+        work, ros={(r.dealer_code, r.ro_number) for r in p.ros}, customer_ids=set(p.customer_ids), salt=salt
+    )
+    done = CustomerErasureCompleted(
+        request_id=p.request_id, service=SERVICE, counts=counts, completed_at=work.clock.now()
+    )
+    await work.publish(done, dealer_code=event.dealer_code)
+
+
+async def retention_batch(work: Work, *, before: datetime, limit: int, salt: bytes) -> int:
+    """Anonymise the next batch of ROs delivered before `before` that still name someone; how many ROs.
+
+    Replicas skip each other's locked rows (PostgreSQL); on SQLite one writer at a time does the same. Erasing twice
+    changes nothing, so a batch cut short by a crash is simply taken again."""
+    query = (
+        select(RepairOrderSeen.dealer_code, RepairOrderSeen.ro_number)
+        .where(RepairOrderSeen.delivered_at < before, RepairOrderSeen.customer_name != ERASED)
+        .order_by(RepairOrderSeen.delivered_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    ros = {(d, r) for d, r in (await work.session.execute(query)).all()}
+    old_visits = (
+        await work.session.execute(
+            select(CustomerLastVisit.customer_id)
+            .where(CustomerLastVisit.last_visit_at < before, CustomerLastVisit.customer_name != ERASED)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    ).scalars()
+    # A last visit this old means no newer one anywhere at that dealer: the person is gone from this dealer's books.
+    visit_keys = set(old_visits)
+    if not ros and not visit_keys:
+        return 0
+    await erase_rows(
+        work.session,
+        [
+            Target(Callback, _keys(Callback, ros), CALLBACK),
+            Target(
+                CallbackAttempt,
+                CallbackAttempt.callback_id.in_(select(Callback.id).where(_keys(Callback, ros))),
+                ATTEMPT,
+            ),
+            Target(RepairOrderSeen, _keys(RepairOrderSeen, ros), PERSON),
+            Target(
+                CustomerLastVisit,
+                CustomerLastVisit.customer_id.in_(list(visit_keys)),
+                VISIT,
+            ),
+            Target(DataFixTask, _keys(DataFixTask, ros), Fields(dropped=("wrong_phone",))),
+        ],
+        outbox=outbox,
+        salt=salt,
+        unsent_events=False,
+    )
+    return len(ros) + len(visit_keys)
+
+
+async def retention_batch_at(work: Work, before: datetime, limit: int, *, salt: bytes) -> int:
+    """retention_batch as csi_shared.retention runs it."""
+    return await retention_batch(work, before=before, limit=limit, salt=salt)

@@ -1,0 +1,148 @@
+"""survey-api's part of an erasure: its own copy, a link not yet sent, the request event carrying keys only."""
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from csi_dev.broker import LocalBroker
+from csi_dev.testing import Databases, bearer, make_settings, outbox_events, serve
+from csi_shared.auth import Role
+from csi_shared.clock import FrozenClock
+from survey_api.app import create_app
+from survey_api.config import Settings
+from survey_api.dealers.service import create_api_key
+from survey_api.spec import SERVICE
+from tests.conftest import repair_order
+
+from .conftest import RecordingNotifier, Survey
+
+
+@pytest.fixture
+async def quiet(backend: str, databases: Databases, broker: LocalBroker, topic_prefix: str) -> AsyncIterator[Survey]:
+    """survey-api without its relay and jobs: what it would publish stays in its outbox for the test to read."""
+    settings = make_settings(Settings, database_url=databases.url(backend, "survey-api", SERVICE.migrations_dir),
+                             broker=broker, topic_prefix=topic_prefix, run_background=False)  # fmt: skip
+    clock, notifier = FrozenClock(datetime(2026, 11, 2, 10, 0, tzinfo=UTC)), RecordingNotifier()
+    app = create_app(settings, clock=clock, sms=notifier)
+    async with serve(app) as client:
+        admin = bearer(Role.ADMIN, settings=settings)
+        assert (await client.put("/v1/dealers/D001", json={"name": "D", "region": "east"}, headers=admin)).is_success
+        async with app.state.runtime.sessions() as session:
+            key = await create_api_key(session=session, dealer_code="D001", pepper="test-pepper")
+            await session.commit()
+        yield Survey(client, app, settings, key, clock, notifier)
+
+
+async def test_an_erased_customer_gets_no_survey_link_and_the_event_names_no_one(quiet: Survey) -> None:
+    survey = quiet
+    survey.clock.set(datetime(2026, 11, 2, 10, 0, tzinfo=UTC))  # before the link's send time
+    posted = await survey.client.post("/v1/repair-orders", json=repair_order(), headers={"X-API-Key": survey.key})
+    assert posted.status_code == 201, posted.text
+    officer = survey.auth("privacy_officer")
+    erased = await survey.client.post(
+        "/v1/privacy/erasure-requests", json={"vin": "lsvau218xn2183294"}, headers=officer
+    )
+    assert erased.status_code == 202, erased.text
+    request = erased.json()
+    assert (request["subject"], request["ros"], request["customers"], request["status"]) == ("vin", 1, 1, "in_progress")
+    mine = next(s for s in request["services"] if s["service"] == "survey-api")
+    assert mine["status"] == "done" and mine["counts"]["surveys_withheld"] == 1
+    assert {s["status"] for s in request["services"] if s["service"] != "survey-api"} == {"pending"}
+
+    survey.clock.set(datetime(2026, 11, 3, 2, 0, tzinfo=UTC))  # the send time
+    await survey.app.state.jobs.send_due_invitations()
+    assert survey.notifier.sent == []
+    ro = (
+        await survey.client.get("/v1/repair-orders/D001/RO-2026-000123", headers=survey.auth("cra", dealers=["D001"]))
+    ).json()
+    assert ro["customer"]["name"] == "[erased]" and ro["customer"]["phone"] is None and ro["plate"] is None
+    assert ro["vin"].startswith("#")
+    (event,) = await outbox_events(survey.app, "customer.erasure_requested")
+    assert event["payload"]["ros"] == [{"dealer_code": "D001", "ro_number": "RO-2026-000123"}]
+    unsent = str(await outbox_events(survey.app))
+    assert "李雷" not in unsent and "13800138000" not in unsent and "LSVAU218XN2183294" not in unsent
+
+
+async def test_an_erasure_request_names_one_person_by_a_valid_phone_or_vin(survey: Survey) -> None:
+    officer = survey.auth("privacy_officer")
+    for body, field in (({}, "body"), ({"phone": "+8613800138000", "vin": "LSVAU218XN2183294"}, "body"),
+                        ({"phone": "12"}, "phone"), ({"vin": "LSVAU218ON2183294"}, "vin")):  # fmt: skip
+        response = await survey.client.post("/v1/privacy/erasure-requests", json=body, headers=officer)
+        assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"
+        assert field in response.text, response.text
+    missing = await survey.client.get("/v1/privacy/erasure-requests/nope", headers=officer)
+    assert missing.status_code == 404
+
+
+def test_a_reader_stands_out_for_far_more_numbers_than_calls() -> None:
+    from survey_api.privacy.phone_reads import stands_out
+
+    assert stands_out(25, 1, ratio=3, minimum=20)
+    assert not stands_out(25, 9, ratio=3, minimum=20)  # 25 is not more than 27
+    assert not stands_out(19, 0, ratio=3, minimum=20)  # too few to say
+    assert stands_out(20, 0, ratio=3, minimum=20)
+
+
+async def test_the_phone_read_report_puts_the_reader_far_above_their_calls_first(quiet: Survey) -> None:
+    from survey_api.models import PhoneRead
+
+    at = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
+    rows = [PhoneRead(read_at=at, reader="cra-1", role="cra", dealer_code="D001", service="callback-scheduler",
+                      purpose="worklist", ro_number=f"RO-{i}") for i in range(30)]  # fmt: skip
+    rows += [PhoneRead(read_at=at, reader="cra-1", role="cra", dealer_code="D001", service="callback-scheduler",
+                       purpose="call", ro_number="RO-1")]  # fmt: skip
+    rows += [PhoneRead(read_at=at, reader="cra-2", role="cra", dealer_code="D001", service="callback-scheduler",
+                       purpose=purpose, ro_number=f"RO-{i}") for i in range(10) for purpose in ("worklist", "call")]  # fmt: skip
+    async with quiet.app.state.runtime.sessions() as session:
+        session.add_all(rows)
+        await session.commit()
+    params = {"dealer_code": "D001", "from": "2026-11-01T00:00:00+08:00", "to": "2026-12-01T00:00:00+08:00", "limit": 5}
+    response = await quiet.client.get("/v1/privacy/phone-reads", params=params, headers=quiet.auth("privacy_officer"))
+    assert response.status_code == 200, response.text
+    report = response.json()
+    lines = [(r["reader"], r["reads"], r["customers"], r["customers_called"], r["unusual"]) for r in report["readers"]]
+    assert lines == [("cra-1", 31, 30, 1, True), ("cra-2", 20, 10, 10, False)]
+    assert len(report["records"]) == 5 and report["truncated"] is True
+    naive = await quiet.client.get("/v1/privacy/phone-reads", params={**params, "from": "2026-11-01T00:00:00"},
+                                   headers=quiet.auth("privacy_officer"))  # fmt: skip
+    assert naive.status_code == 422 and "from" in naive.text
+
+
+async def test_a_customer_who_opts_out_gets_no_survey_from_any_dealer_until_they_opt_back_in(quiet: Survey) -> None:
+    survey, officer = quiet, quiet.auth("privacy_officer")
+    admin = survey.auth("admin")
+    assert (
+        await survey.client.put("/v1/dealers/D002", json={"name": "D2", "region": "east"}, headers=admin)
+    ).is_success
+    async with survey.app.state.runtime.sessions() as session:
+        key2 = await create_api_key(session=session, dealer_code="D002", pepper="test-pepper")
+        await session.commit()
+
+    async def post(dealer: str, key: str, ro_number: str) -> dict[str, Any]:
+        response = await survey.client.post("/v1/repair-orders", json=repair_order(dealer, ro_number),
+                                            headers={"X-API-Key": key})  # fmt: skip
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    assert (await post("D001", survey.key, "RO-1"))["no_survey_reason"] is None
+    out = await survey.client.post("/v1/privacy/survey-consent", json={"phone": "13800138000", "surveys": False},
+                                   headers=officer)  # fmt: skip
+    assert out.status_code == 200, out.text
+    assert out.json()["current"]["survey"] | {"given_at": None, "recorded_at": None} == {
+        "kind": "survey", "granted": False, "window_from": None, "window_to": None, "source": "privacy_officer",
+        "dealer_code": None, "ro_number": None, "given_at": None, "recorded_at": None,
+    }  # fmt: skip
+    assert (await post("D002", key2, "RO-2"))["no_survey_reason"] == "opted_out"  # another dealer of the brand too
+    survey.clock.set(datetime(2026, 11, 3, 2, 0, tzinfo=UTC))
+    await survey.app.state.jobs.send_due_invitations()
+    assert survey.notifier.sent == []  # RO-1's link, made before the opt-out, is withheld
+
+    back = await survey.client.post("/v1/privacy/survey-consent", json={"phone": "+8613800138000", "surveys": True},
+                                    headers=officer)  # fmt: skip
+    assert back.json()["current"]["survey"]["granted"] is True
+    assert (await post("D001", survey.key, "RO-3"))["no_survey_reason"] is None
+    nobody = await survey.client.post("/v1/privacy/survey-consent", json={"phone": "+8613900139000", "surveys": False},
+                                      headers=officer)  # fmt: skip
+    assert nobody.status_code == 404
