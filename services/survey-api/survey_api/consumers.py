@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from csi_shared.bus.consumer import EventContext, Handler
+from csi_shared.bus.consumer import Batched, EventContext, Handler
 from csi_shared.events import Envelope, Topic
 from survey_api.config import Settings
 from survey_api.notifications import digests
@@ -16,7 +16,7 @@ from survey_api.privacy.service import on_erasure_completed
 TOPICS = [Topic.COMPLAINTS.value, Topic.CALLBACKS.value, Topic.PRIVACY.value]
 
 
-def handlers(settings: Settings) -> dict[str, Handler]:
+def handlers(settings: Settings) -> dict[str, Handler | Batched]:
     quiet = settings.quiet_hours
 
     async def opened(ctx: EventContext, event: Envelope[Any]) -> None:
@@ -32,8 +32,8 @@ def handlers(settings: Settings) -> dict[str, Handler]:
     async def closed(ctx: EventContext, event: Envelope[Any]) -> None:
         await digests.complaint_closed(ctx.session, event.payload)
 
-    async def scheduled(ctx: EventContext, event: Envelope[Any]) -> None:
-        await digests.callback_scheduled(ctx.session, event.payload)
+    async def scheduled(ctx: EventContext, events: list[Envelope[Any]]) -> None:
+        await digests.callbacks_scheduled(ctx.session, [event.payload for event in events])
 
     async def completed(ctx: EventContext, event: Envelope[Any]) -> None:
         await digests.callback_completed(ctx.session, event.payload)
@@ -49,6 +49,6 @@ def handlers(settings: Settings) -> dict[str, Handler]:
 
     return {
         "complaint.opened": opened, "complaint.escalated": escalated, "complaint.closed": closed,
-        "callback.scheduled": scheduled, "callback.completed": completed, "callback.overdue": overdue,
+        "callback.scheduled": Batched(scheduled), "callback.completed": completed, "callback.overdue": overdue,
         "customer.erasure_completed": erasure_completed, "customer.phones_read": phones_read,
     }  # fmt: skip

@@ -400,7 +400,7 @@ async def _directory(sending: Sending) -> None:
 
 async def _consume(sending: Sending, event: Any) -> None:
     """An event through survey-api's own handlers, in one transaction, as its consumer hands it over."""
-    from csi_shared.bus.consumer import EventContext
+    from csi_shared.bus.consumer import Batched, EventContext
     from survey_api.consumers import handlers
 
     runtime = sending.app.state.runtime
@@ -408,7 +408,8 @@ async def _consume(sending: Sending, event: Any) -> None:
         ctx = EventContext(
             session=session, outbox=runtime.outbox, clock=sending.clock, producer="survey-api", event=event
         )
-        await handlers(sending.settings)[event.type](ctx, event)
+        handler = handlers(sending.settings)[event.type]
+        await (handler.handle(ctx, [event]) if isinstance(handler, Batched) else handler(ctx, event))
 
 
 def _opened(severity: str, at: datetime) -> Any:
@@ -599,3 +600,36 @@ async def test_a_receipt_before_the_gateways_late_answer_settles_the_message(sen
     assert await sending.run() == 0 and sending.gateway.requests == 1  # no retry of a delivered message
     sending.clock.advance(timedelta(days=3))
     assert await sending.run() == 1 and "提醒" in sending.gateway.sent[-1].text  # its reminder counts from the receipt
+
+
+async def test_a_run_of_scheduled_callbacks_is_projected_in_order(sending: Sending) -> None:
+    from csi_shared.bus.consumer import EventContext
+    from csi_shared.events import CallbackScheduled, make_event
+    from survey_api.consumers import handlers
+    from survey_api.models import OpenCallback
+
+    due = datetime(2026, 11, 7, 15, 59, tzinfo=UTC)
+
+    def scheduled(callback_id: str, status: str = "open", planned: datetime | None = None) -> Any:
+        payload = CallbackScheduled.model_validate({"callback_id": callback_id, "dealer_code": "D001", "ro_number": "RO-1",
+                                                    "reason": "post_service", "due_at": due, "planned_at": planned,
+                                                    "status": status})  # fmt: skip
+        return make_event(payload, producer="callback-scheduler", occurred_at=due, dealer_code="D001")
+
+    later = due - timedelta(days=1)
+    first_run = [
+        scheduled("a"),
+        scheduled("b"),
+        scheduled("a", planned=later),
+        scheduled("c"),
+        scheduled("c", "declined"),
+    ]
+    second_run = [scheduled("b", "declined"), scheduled("d")]
+    runtime = sending.app.state.runtime
+    for run in (first_run, second_run):
+        async with runtime.sessions() as session, session.begin():
+            ctx = EventContext(session=session, outbox=runtime.outbox, clock=sending.clock, producer="survey-api")
+            await handlers(sending.settings)["callback.scheduled"].handle(ctx, run)  # type: ignore[union-attr]
+    async with runtime.sessions() as session:
+        rows = {r.callback_id: r.planned_at for r in (await session.execute(select(OpenCallback))).scalars()}
+    assert rows == {"a": later, "d": None}

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from csi_shared.clock import Clock
@@ -39,17 +39,26 @@ NEAR_SLA = timedelta(hours=24)
 # --- the projections ----------------------------------------------------------------------------------------------
 
 
-async def callback_scheduled(session: AsyncSession, p: CallbackScheduled) -> None:
-    """An open callback (again, if rescheduled); a declined one is not on anybody's worklist."""
-    row = await session.get(OpenCallback, p.callback_id)
-    if p.status is not CallbackStatus.OPEN:
-        if row is not None:
-            await session.delete(row)
-        return
-    if row is None:
-        row = OpenCallback(callback_id=p.callback_id, dealer_code=p.dealer_code)
-        session.add(row)
-    row.ro_number, row.due_at, row.planned_at = p.ro_number, p.due_at, p.planned_at
+async def callbacks_scheduled(session: AsyncSession, scheduled: list[CallbackScheduled]) -> None:
+    """Open callbacks (again, if rescheduled); a declined one is not on anybody's worklist. A run of them at once:
+    every RO brings one, so survey-api reads and writes the run's rows in a statement each, not a round trip each."""
+    ids = {p.callback_id for p in scheduled}
+    query = select(OpenCallback).where(OpenCallback.callback_id.in_(ids))
+    rows = {row.callback_id: row for row in (await session.execute(query)).scalars()}
+    for p in scheduled:
+        row = rows.get(p.callback_id)
+        if p.status is not CallbackStatus.OPEN:
+            if row is not None:
+                if inspect(row).persistent:
+                    await session.delete(row)
+                else:  # added earlier in this run
+                    session.expunge(row)
+                del rows[p.callback_id]
+            continue
+        if row is None:
+            row = rows[p.callback_id] = OpenCallback(callback_id=p.callback_id, dealer_code=p.dealer_code)
+            session.add(row)
+        row.ro_number, row.due_at, row.planned_at = p.ro_number, p.due_at, p.planned_at
 
 
 async def callback_completed(session: AsyncSession, p: CallbackCompleted) -> None:
