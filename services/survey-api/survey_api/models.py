@@ -113,6 +113,7 @@ class Survey(Base):
     __table_args__ = (
         UniqueConstraint("dealer_code", "ro_number", name="uq_surveys_dealer_ro"),
         Index("ix_surveys_unsent", "sent_at", "send_at"),
+        Index("ix_surveys_to_invite", "invited_at", "send_at"),  # the send job's planning, every half minute
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

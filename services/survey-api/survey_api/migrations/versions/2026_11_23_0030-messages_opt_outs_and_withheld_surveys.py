@@ -51,9 +51,11 @@ def upgrade() -> None:
     op.add_column('surveys', sa.Column('withheld_reason', sa.String(length=30), nullable=True))
     # Links already sent before messages existed count as invited for the fatigue rule.
     op.execute("UPDATE surveys SET invited_at = sent_at WHERE sent_at IS NOT NULL")
+    op.create_index('ix_surveys_to_invite', 'surveys', ['invited_at', 'send_at'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_surveys_to_invite', table_name='surveys')
     op.drop_column('surveys', 'withheld_reason')
     op.drop_column('surveys', 'invited_at')
     op.drop_table('survey_opt_outs')
