@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 
 
@@ -14,3 +16,18 @@ def normalise_phone(raw: str, default_region: str = "CN") -> str:
     if not phonenumbers.is_valid_number(number):
         raise ValueError("not a valid phone number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def typed_forms(e164: str) -> re.Pattern[str] | None:
+    """The ways a person types this number in free text: with or without +86 / 0086 / the trunk 0, with spaces or
+    dashes between the digits (a complaint's "call me on 137 0013 7000"). None for a value that is not a number."""
+    try:
+        parsed = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return None
+    if not parsed.national_number:
+        return None
+    sep = r"[\s\-]?"
+    country = rf"(?:(?:\+|00)?{parsed.country_code}{sep})?"
+    digits = sep.join(str(parsed.national_number))
+    return re.compile(rf"(?<!\d){country}(?:0{sep})?{digits}(?!\d)")

@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from csi_shared.phones import typed_forms
+
 ERASED = "[erased]"
 """What a person's name becomes: a string still (the columns and event fields are not nullable), naming no one."""
 
@@ -80,6 +82,9 @@ class PersonalValues:
             return text
         for value, replacement in self._in_text():
             text = text.replace(value, replacement)
+        for number in self.dropped:  # numbers as people type them: "137 0013 7000", "021-5555-7777", "0086 137…"
+            if number.startswith("+") and (forms := typed_forms(number)) is not None:
+                text = forms.sub(ERASED, text)
         return text
 
     def scrub(self, value: Any) -> Any:

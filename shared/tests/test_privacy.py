@@ -75,3 +75,14 @@ def test_a_read_is_recorded_once_per_window_and_again_after_it() -> None:
     assert throttle.fresh(key, now + timedelta(hours=1))
     every = ReadThrottle(timedelta(0))
     assert every.fresh(key, now) and every.fresh(key, now)
+
+
+def test_a_number_is_redacted_from_free_text_however_it_was_typed() -> None:
+    values = PersonalValues()
+    values.add_dropped("+8613700137000", "+862155557777")
+    typed = ["call me 13700137000", "137 0013 7000", "0086-137-0013-7000", "+86 13700137000", "021-5555-7777",
+             "tel:+8613700137000."]  # fmt: skip
+    assert [values.redact(t) for t in typed] == [
+        "call me [erased]", "[erased]", "[erased]", "[erased]", "[erased]", "tel:[erased]."
+    ]  # fmt: skip
+    assert values.redact("order 913700137000, 1370013700") == "order 913700137000, 1370013700"  # other digits stay

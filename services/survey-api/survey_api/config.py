@@ -75,6 +75,9 @@ class Settings(ServiceSettings):
     def _gateway_configured(self) -> Self:
         if self.notifier == "gateway" and (not self.sms_gateway_url or self.sms_gateway_secret is None):
             raise ValueError("notifier 'gateway' needs sms_gateway_url and sms_gateway_secret")
+        # An empty secret would make every forged webhook signature valid: refuse to start rather than accept them.
+        if self.sms_gateway_secret is not None and len(self.sms_gateway_secret.get_secret_value()) < 16:
+            raise ValueError("sms_gateway_secret must be at least 16 characters")
         return self
 
     @property

@@ -78,7 +78,9 @@ def test_the_latest_ro_of_a_customer_wins_within_thirty_days() -> None:
 
 
 def test_stop_replies_in_both_languages() -> None:
-    assert all(is_stop_reply(t) for t in ("TD", "td", " T D ", "退订", "STOP", "Stop.", "unsubscribe"))
+    assert all(
+        is_stop_reply(t) for t in ("TD", "td", " T D ", "退订", "STOP", "Stop.", "unsubscribe", "ＴＤ", "TD\u200b")
+    )
     assert not any(is_stop_reply(t) for t in ("好的", "stop calling me at work", "10"))
 
 
@@ -301,6 +303,23 @@ async def test_the_survey_page_link_opts_the_phone_out(sending: Sending) -> None
     assert await sending.run() == 0 and len(sending.gateway.sent) == 1
 
 
+async def test_the_page_says_so_when_there_is_no_number_left_to_stop(sending: Sending) -> None:
+    await sending.post("D001")
+    sending.clock.set(datetime(2026, 11, 3, 2, 0, tzinfo=UTC))
+    await sending.run()
+    token = sending.gateway.sent[0].text.split("/s/")[1].split(" ")[0]
+    crowded = "&".join(f"f{i}=1" for i in range(201))  # more fields than any form of ours: refused, not a 500
+    refused = await sending.client.post(f"/s/{token}/opt-out", content=crowded,
+                                        headers={"content-type": "application/x-www-form-urlencoded"})  # fmt: skip
+    assert refused.status_code == 413
+    officer = bearer(Role.PRIVACY_OFFICER, settings=sending.settings)
+    assert (
+        await sending.client.post("/v1/privacy/erasure-requests", json={"phone": LI}, headers=officer)
+    ).status_code == 202
+    gone = await sending.client.post(f"/s/{token}/opt-out", data={"lang": "en"})
+    assert gone.status_code == 410 and "nothing was changed" in gone.text
+
+
 async def test_webhooks_need_the_gateways_signature(sending: Sending) -> None:
     body = b'{"idempotency_key": "invitation:x", "status": "delivered"}'
     for headers in ({}, {"X-Signature-Timestamp": str(sending.now_ts()), "X-Signature": "sha256=00"}):
@@ -312,6 +331,18 @@ async def test_webhooks_need_the_gateways_signature(sending: Sending) -> None:
     forged = sending.gateway.reply(LI, "TD", sending.now_ts())
     forged["content"] = forged["content"].replace(b"TD", b"OK")
     assert (await sending.webhook("inbound", forged)).status_code == 401
+    # Timestamps that are not a dozen ASCII digits are refused, not parsed: "²" passes str.isdigit(), and int() of a
+    # 5,000-digit header raises.
+    for timestamp in (b"\xb2", b"9" * 400, b"9" * 5000, b"-1", b" 1"):
+        headers = {b"X-Signature-Timestamp": timestamp, b"X-Signature": b"sha256=00"}
+        odd = await sending.client.post("/v1/notifications/receipts", content=body, headers=headers)
+        assert odd.status_code == 401, (timestamp[:10], odd.text)
+
+
+def test_an_empty_or_short_gateway_secret_is_refused_at_start() -> None:
+    for secret in ("", "short"):
+        with pytest.raises(ValueError, match="sms_gateway_secret"):
+            Settings(sms_gateway_secret=secret)
 
 
 async def test_receipts_count_once_and_a_failed_one_makes_the_link_undeliverable(sending: Sending) -> None:
@@ -446,6 +477,12 @@ async def test_the_staff_directory_is_kept_by_managers_and_the_oem_names_its_con
     other = bearer(Role.SERVICE_MANAGER, dealers=["D002"], settings=sending.settings)
     body = {"name": "x", "role": "cra", "phone": MANAGER}
     assert (await sending.client.put("/v1/dealers/D001/staff/Y", json=body, headers=other)).status_code == 404
+    # Nobody names or silences the level above their own: a service manager cannot touch the general manager's entry,
+    # nor make themselves one; the general manager and the OEM can.
+    assert (await _staff(sending, "GM01", "general_manager", GM, as_role="general_manager")).status_code == 201
+    assert (await _staff(sending, "GM01", "cra", MANAGER, as_role="service_manager")).status_code == 403
+    assert (await _staff(sending, "SM09", "general_manager", MANAGER, as_role="service_manager")).status_code == 403
+    assert (await _staff(sending, "GM01", "general_manager", GM, as_role="oem_analyst")).status_code == 200
 
 
 async def test_a_major_complaint_reaches_the_service_manager_once(sending: Sending) -> None:

@@ -65,6 +65,22 @@ async def test_an_erased_customer_gets_no_survey_link_and_the_event_names_no_one
     assert "李雷" not in unsent and "13800138000" not in unsent and "LSVAU218XN2183294" not in unsent
 
 
+async def test_a_person_is_found_by_the_alternate_number_an_ro_carried(quiet: Survey) -> None:
+    survey = quiet
+    ro = repair_order(ro_number="RO-7")
+    ro["customer"] = {**ro["customer"], "phone": "+8613500135000", "alternate_phone": "021 5555 7777"}
+    assert (
+        await survey.client.post("/v1/repair-orders", json=ro, headers={"X-API-Key": survey.key})
+    ).status_code == 201
+    officer = survey.auth("privacy_officer")
+    erased = await survey.client.post("/v1/privacy/erasure-requests", json={"phone": "021-5555-7777"}, headers=officer)
+    assert erased.status_code == 202, erased.text
+    assert (erased.json()["ros"], erased.json()["customers"]) == (1, 1)
+    kept = await survey.client.get("/v1/repair-orders/D001/RO-7", headers=survey.auth("cra", dealers=["D001"]))
+    customer = kept.json()["customer"]
+    assert customer["name"] == "[erased]" and customer["phone"] is None and customer.get("alternate_phone") is None
+
+
 async def test_an_erasure_request_names_one_person_by_a_valid_phone_or_vin(survey: Survey) -> None:
     officer = survey.auth("privacy_officer")
     for body, field in (({}, "body"), ({"phone": "+8613800138000", "vin": "LSVAU218XN2183294"}, "body"),

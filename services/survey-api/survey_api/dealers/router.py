@@ -96,6 +96,18 @@ async def revoke_api_key(
 STAFF_EDITORS = (*OEM_ROLES, Role.SERVICE_MANAGER, Role.GENERAL_MANAGER)
 
 
+def _may_name(editor: Role, place: StaffRole) -> bool:
+    """Who may put a person in a place of the escalation chain: nobody the level above their own (a service manager
+    would otherwise send their overdue cases' escalations to themselves, or to nobody). The OEM names everyone."""
+    if editor in OEM_ROLES:
+        return True
+    if place is StaffRole.OEM_REGION:
+        return False
+    if place is StaffRole.GENERAL_MANAGER:
+        return editor is Role.GENERAL_MANAGER
+    return True
+
+
 @router.put(
     "/{dealer_code}/staff/{staff_id}", response_model=StaffOut,
     summary="Create or update a person of the dealer's staff directory (managers; the OEM region's contact: OEM)",
@@ -108,11 +120,11 @@ async def put_staff(
     dealer = await repository.get_dealer(session=session, code=dealer_code)
     if dealer is None or not user.may_access(dealer.code, dealer.region):
         raise NotFound(f"dealer {dealer_code} not found")
-    if body.role is StaffRole.OEM_REGION and user.role not in OEM_ROLES:
-        raise Forbidden("only the OEM names its regional contact: escalations must not be redirected by the dealer")
     existing = await session.get(StaffMember, (dealer_code, staff_id))
-    if existing is not None and existing.role == StaffRole.OEM_REGION and user.role not in OEM_ROLES:
-        raise Forbidden("only the OEM changes its regional contact")
+    for place in (body.role, StaffRole(existing.role) if existing is not None else None):
+        if place is not None and not _may_name(user.role, place):
+            raise Forbidden(f"a {user.role.value} may not name or change the {place.value}: escalations above a person "
+                            "must not be redirected or silenced by that person")  # fmt: skip
     member, created = await staff.put_staff(session=session, dealer_code=dealer_code, staff_id=staff_id, data=body,
                                             now=now)  # fmt: skip
     await session.commit()

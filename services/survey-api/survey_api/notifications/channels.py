@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import smtplib
 from dataclasses import dataclass
 from datetime import datetime
@@ -66,7 +67,8 @@ def signature(secret: bytes, timestamp: str, body: bytes) -> str:
 
 def signature_valid(secret: bytes, timestamp: str | None, given: str | None, body: bytes, now: datetime) -> bool:
     """Whether a request's signature is the body's under the secret and its timestamp is recent."""
-    if not timestamp or not given or not timestamp.isdigit():
+    # ASCII digits only, at most 12 of them: str.isdigit() passes "²" and int() of a 5,000-digit header raises.
+    if not timestamp or not given or not re.fullmatch(r"[0-9]{1,12}", timestamp) or not secret:
         return False
     if abs(now.timestamp() - int(timestamp)) > SIGNATURE_TOLERANCE_S:
         return False

@@ -5,6 +5,7 @@ Pure functions with names from the domain; the send job and the webhooks call th
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -82,7 +83,9 @@ STOP_WORDS = frozenset({"TD", "T", "STOP", "UNSUBSCRIBE", "退订", "STOPALL", "
 
 def is_stop_reply(text: str) -> bool:
     """Whether an inbound SMS asks to stop: "TD" / "退订" (China's convention) or "STOP" and its kin, any case."""
-    word = "".join(text.split()).upper().strip(".!。！")
+    # NFKC folds the full-width "ＴＤ" a Chinese keyboard types; format characters (zero-width spaces) are dropped.
+    folded = "".join(c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) != "Cf")
+    word = "".join(folded.split()).upper().strip(".!。！")
     return word in STOP_WORDS
 
 

@@ -62,8 +62,13 @@ async def resolve(work: Work, *, kind: str, value: str) -> tuple[set[str], set[t
     VIN (the car's ROs and owners, then everything of those owners)."""
     session = work.session
     if kind == "phone":
-        ids = set((await session.execute(select(Customer.id).where(Customer.phone == value))).scalars())
-        direct = RepairOrder.customer_phone == value
+        # The number may be the one the customer is known by, or the alternate (a landline) an RO carried; a rare
+        # request, so the stored bodies are searched rather than indexed.
+        alternate = RepairOrder.body[("customer", "alternate_phone")].as_string() == value
+        known_by = select(Customer.id).where(Customer.phone == value)
+        carried = select(RepairOrder.customer_id).where(alternate)
+        ids = {i for i in (await session.execute(known_by.union(carried))).scalars() if i}
+        direct = or_(RepairOrder.customer_phone == value, alternate)
     else:
         owners = select(RepairOrder.customer_id).where(RepairOrder.vin == value)
         cars = select(Vehicle.customer_id).where(Vehicle.vin == value)

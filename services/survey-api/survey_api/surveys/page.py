@@ -237,7 +237,10 @@ async def _form_body(request: Request) -> dict[str, str] | None:
         body += chunk
         if len(body) > FORM_MAX_BYTES:
             return None
-    parsed = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True, max_num_fields=200)
+    try:
+        parsed = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True, max_num_fields=200)
+    except ValueError:  # more fields than any of our forms has: treated like a body that is too large
+        return None
     return {name: values[0] for name, values in parsed.items()}
 
 
@@ -325,11 +328,14 @@ WINDOWS = {"09:00-12:00": (time(9), time(12)), "12:00-18:00": (time(12), time(18
 
 @router.post("/s/{token}/contact", response_class=HTMLResponse, summary="May the dealer call about the answer")
 async def contact_post(token: Token, request: Request, work: RequestWork, settings: AppSettings) -> Response:
-    form = await _form_body(request) or {}
+    posted = await _form_body(request)
+    form = posted or {}
     language = language_of(form.get("lang"), request.headers.get("accept-language"))
     t = TEXTS[language]
     if _foreign_origin(request, settings):
         return _message(language, 403, t["foreign_heading"], t["foreign"])
+    if posted is None:
+        return _message(language, 413, t["too_large_heading"], t["too_large"])
     found = await _answered_survey(request, work, token, language)
     if isinstance(found, Response):
         return found
@@ -364,11 +370,14 @@ async def contact_post(token: Token, request: Request, work: RequestWork, settin
 @router.post("/s/{token}/opt-out", response_class=HTMLResponse, summary="No more surveys to this phone (form post)")
 async def opt_out_post(token: Token, request: Request, work: RequestWork, settings: AppSettings) -> Response:
     """The customer's phone gets no survey or reminder from any dealer of the brand afterwards."""
-    form = await _form_body(request) or {}
+    posted = await _form_body(request)
+    form = posted or {}
     language = language_of(form.get("lang"), request.headers.get("accept-language"))
     t = TEXTS[language]
     if _foreign_origin(request, settings):
         return _message(language, 403, t["foreign_heading"], t["foreign"])
+    if posted is None:
+        return _message(language, 413, t["too_large_heading"], t["too_large"])
     found = await _answered_survey(request, work, token, language)
     if isinstance(found, Response):
         return found
@@ -379,7 +388,8 @@ async def opt_out_post(token: Token, request: Request, work: RequestWork, settin
                                                      RepairOrder.ro_number == survey.ro_number)
         )
     ).scalar_one_or_none()  # fmt: skip
-    if phone:
-        await record_opt_out(session=work.session, phone=phone, source="survey_page", now=work.clock.now())
-        await work.session.commit()
+    if not phone:  # erased, or anonymised by retention: there is no number left to stop
+        return _message(language, 410, t["no_number_heading"], t["no_number"], dealer_name=dealer.name)
+    await record_opt_out(session=work.session, phone=phone, source="survey_page", now=work.clock.now())
+    await work.session.commit()
     return _message(language, 200, t["opted_out_heading"], t["opted_out"], dealer_name=dealer.name)

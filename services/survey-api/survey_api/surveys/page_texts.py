@@ -45,6 +45,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "opt_out": "退订调查短信",
         "opted_out_heading": "已退订",
         "opted_out": "您的手机号将不再收到本品牌任何经销商的满意度调查。售后回访仍按您在接待时的意愿进行。",
+        "no_number_heading": "未能退订",
+        "no_number": "此链接已不再关联任何手机号（您的个人信息可能已按您的要求删除），因此无法在此退订。如仍收到调查短信，请回复TD退订。",
     },
     "en": {
         "title": "{dealer} customer satisfaction survey",
@@ -88,6 +90,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "opted_out_heading": "You will get no more surveys",
         "opted_out": "Your number gets no satisfaction survey from any of the brand's dealers any more. Service "
         "callbacks still follow what you told the dealer at reception.",
+        "no_number_heading": "Nothing to opt out",
+        "no_number": "This link no longer holds a phone number (your data may have been erased at your request), so "
+        "nothing was changed here. If a survey message still reaches you, reply STOP to it.",
     },
 }
 
