@@ -56,6 +56,7 @@ async def survey(backend: str, databases: Databases, broker: LocalBroker, topic_
         broker=broker,
         topic_prefix=topic_prefix,
         run_consumers=False,  # the complaint alerts' handlers are called directly (tests/test_notifications.py)
+        run_jobs=False,  # tests run the send job themselves: a background run racing theirs would hold the lease
     )
     clock = FrozenClock(datetime(2026, 11, 3, 9, 0, tzinfo=UTC))
     notifier = RecordingNotifier()
