@@ -186,12 +186,17 @@ async def test_a_customers_consent_history_with_the_latest_holding(whole_platfor
     refused = {**ro, "customer": {**ro["customer"], "callback_consent": False, "preferred_callback_time": None}}
     await _ok(await p.survey.post("/v1/repair-orders", json=refused, headers={"X-API-Key": key}), 200)
     officer = p.auth("privacy_officer")
+    key2 = await p.add_dealer("D002")  # another dealer the same customer said yes to: each dealer's answer holds there
+    elsewhere = repair_order(dealer_code="D002", ro_number="RO-D2")
+    await _ok(await p.survey.post("/v1/repair-orders", json=elsewhere, headers={"X-API-Key": key2}), 201)
     history = await _ok(await p.survey.post("/v1/privacy/consent-history", json={"phone": PHONE}, headers=officer))
-    assert [(h["kind"], h["granted"], h["source"]) for h in history["history"]] == [
-        ("callback", True, "reception"),
-        ("callback", False, "reception"),
+    assert [(h["kind"], h["dealer_code"], h["granted"], h["source"]) for h in history["history"]] == [
+        ("callback", "D001", True, "reception"),
+        ("callback", "D001", False, "reception"),
+        ("callback", "D002", True, "reception"),
     ]
-    assert history["current"]["callback"]["granted"] is False
+    assert history["current"]["callback:D001"]["granted"] is False
+    assert history["current"]["callback:D002"]["granted"] is True
     assert history["history"][0]["window_from"] == "18:00:00"
     bad = await p.survey.post("/v1/privacy/consent-history", json={"phone": "12"}, headers=officer)
     assert bad.status_code == 422 and "phone" in bad.text

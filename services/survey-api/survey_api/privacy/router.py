@@ -105,7 +105,8 @@ async def post_survey_consent(body: SurveyConsentIn, work: RequestWork, user: Cu
 
 
 async def _history(work: Work, customer_ids: set[str], ros: set[tuple[str, str]]) -> ConsentHistory:
-    """A person's consents, oldest first, and the latest of each kind."""
+    """A person's consents, oldest first, and the latest of each kind: per dealer for the callback and contact
+    consents (each dealer asked its own), brand-wide for surveys."""
     conditions = [ConsentRecord.customer_id.in_(list(customer_ids))] if customer_ids else []
     for dealer, ro in ros:
         conditions.append((ConsentRecord.dealer_code == dealer) & (ConsentRecord.ro_number == ro))
@@ -114,7 +115,15 @@ async def _history(work: Work, customer_ids: set[str], ros: set[tuple[str, str]]
     query = select(ConsentRecord).where(or_(*conditions)).order_by(ConsentRecord.given_at, ConsentRecord.id)
     rows = (await work.session.execute(query)).scalars()
     history = [ConsentOut.model_validate(r, from_attributes=True) for r in rows]
-    return ConsentHistory(current={c.kind: c for c in history}, history=history)
+    return ConsentHistory(current={_place(c): c for c in history}, history=history)
+
+
+def _place(consent: ConsentOut) -> str:
+    return (
+        consent.kind
+        if consent.kind == "survey" or consent.dealer_code is None
+        else f"{consent.kind}:{consent.dealer_code}"
+    )
 
 
 @router.post(

@@ -116,5 +116,8 @@ class ConsentOut(BaseModel):
 
 
 class ConsentHistory(BaseModel):
-    current: dict[str, ConsentOut] = Field(description="The latest record of each kind: what holds now.")
+    current: dict[str, ConsentOut] = Field(
+        description="What holds now: the latest record of each kind, per dealer for callbacks and contact "
+        "(`callback:D001`, `contact:D001`), brand-wide for surveys (`survey`)."
+    )
     history: list[ConsentOut] = Field(description="Every record, oldest first.")

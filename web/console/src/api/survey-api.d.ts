@@ -593,7 +593,7 @@ export interface components {
         ConsentHistory: {
             /**
              * Current
-             * @description The latest record of each kind: what holds now.
+             * @description What holds now: the latest record of each kind, per dealer for callbacks and contact (`callback:D001`, `contact:D001`), brand-wide for surveys (`survey`).
              */
             current: {
                 [key: string]: components["schemas"]["ConsentOut"];
