@@ -90,6 +90,12 @@ async def test_an_erasure_request_names_one_person_by_a_valid_phone_or_vin(surve
         assert field in response.text, response.text
     missing = await survey.client.get("/v1/privacy/erasure-requests/nope", headers=officer)
     assert missing.status_code == 404
+    # Anyone else is refused before the body is read: a CRA learns nothing of what a valid request looks like.
+    for path in ("erasure-requests", "consent-history", "survey-consent"):
+        probe = await survey.client.post(
+            f"/v1/privacy/{path}", json={"phone": "abc"}, headers=survey.auth("cra", dealers=["D001"])
+        )
+        assert probe.status_code == 403, (path, probe.text)
 
 
 def test_a_reader_stands_out_for_far_more_numbers_than_calls() -> None:
