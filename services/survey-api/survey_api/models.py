@@ -344,3 +344,6 @@ class ConsentRecord(Base):
     """`reception` (the DMS's RO), `survey_page` or `privacy_officer`."""
     given_at: Mapped[datetime] = mapped_column(UtcDateTime)
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    """For a survey opt-out: the salted hash of the number it came from (an SMS reply knows nothing else), so that
+    the history finds it before, or without, a customer record."""

@@ -274,6 +274,30 @@ async def test_an_opt_out_is_in_the_consent_history_and_outlives_the_persons_era
     assert (await sending.ro("D002", "RO-9"))["no_survey_reason"] == "opted_out"
 
 
+async def test_a_number_that_is_nobodys_yet_opts_out_and_the_privacy_officer_sees_and_lifts_it(
+    sending: Sending,
+) -> None:
+    stranger = "+8613600136000"
+    reply = await sending.webhook("inbound", sending.gateway.reply(stranger, "TD", sending.now_ts()))
+    assert reply.json() == {"opted_out": True}
+    officer = bearer(Role.PRIVACY_OFFICER, settings=sending.settings)
+    history = await sending.client.post("/v1/privacy/consent-history", json={"phone": stranger}, headers=officer)
+    assert [(h["kind"], h["granted"], h["source"]) for h in history.json()["history"]] == [
+        ("survey", False, "sms_reply")
+    ]
+    await sending.post("D001", customer={**repair_order()["customer"], "phone": stranger})  # the number's first visit
+    sending.clock.set(datetime(2026, 11, 3, 2, 0, tzinfo=UTC))
+    assert await sending.run() == 0
+    lifted = await sending.client.post("/v1/privacy/survey-consent", json={"phone": stranger, "surveys": True},
+                                       headers=officer)  # fmt: skip
+    assert lifted.status_code == 200, lifted.text
+    surveys = [(h["granted"], h["source"]) for h in lifted.json()["history"] if h["kind"] == "survey"]
+    assert surveys == [(False, "sms_reply"), (True, "privacy_officer")]
+    nobody = await sending.client.post("/v1/privacy/survey-consent", json={"phone": "+8613300133000", "surveys": False},
+                                       headers=officer)  # fmt: skip
+    assert nobody.status_code == 200 and nobody.json()["current"]["survey"]["granted"] is False
+
+
 async def test_the_privacy_officers_opt_out_stops_the_sender_and_opting_back_in_resumes(sending: Sending) -> None:
     await sending.post("D001")
     officer = bearer(Role.PRIVACY_OFFICER, settings=sending.settings)

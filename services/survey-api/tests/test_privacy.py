@@ -165,6 +165,10 @@ async def test_a_customer_who_opts_out_gets_no_survey_from_any_dealer_until_they
                                     headers=officer)  # fmt: skip
     assert back.json()["current"]["survey"]["granted"] is True
     assert (await post("D001", survey.key, "RO-3"))["no_survey_reason"] is None
+    # A number that is nobody's yet may ask too (it is kept as the number's opt-out); a VIN of nobody names no one.
     nobody = await survey.client.post("/v1/privacy/survey-consent", json={"phone": "+8613900139000", "surveys": False},
                                       headers=officer)  # fmt: skip
-    assert nobody.status_code == 404
+    assert nobody.status_code == 200
+    no_car = await survey.client.post("/v1/privacy/survey-consent", json={"vin": "LFV2A21KX57000001", "surveys": False},
+                                      headers=officer)  # fmt: skip
+    assert no_car.status_code == 404

@@ -43,7 +43,9 @@ async def receipt(body: Receipt, _: SignedByGateway, session: DbSession, now: No
 
 
 @router.post("/inbound", response_model=InboundAck, responses=UNSIGNED, summary="A customer's SMS reply (gateway)")
-async def inbound(body: InboundSms, _: SignedByGateway, session: DbSession, now: Now) -> InboundAck:
-    opted_out = await service.record_reply(session=session, reply=body, now=now)
+async def inbound(
+    body: InboundSms, _: SignedByGateway, session: DbSession, now: Now, settings: AppSettings
+) -> InboundAck:
+    opted_out = await service.record_reply(session=session, reply=body, now=now, phone_salt=settings.phone_salt)
     await session.commit()
     return InboundAck(opted_out=opted_out)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from csi_shared.bus.outbox import Outbox
 from csi_shared.db import insert_unless_exists
+from csi_shared.privacy import phone_hash
 from survey_api.models import Customer, NotificationMessage, Survey, SurveyOptOut
 from survey_api.notifications.rules import is_stop_reply
 from survey_api.notifications.schemas import InboundSms, Receipt
@@ -44,7 +45,7 @@ async def record_receipt(*, session: AsyncSession, outbox: Outbox, receipt: Rece
     return message.status
 
 
-async def record_opt_out(*, session: AsyncSession, phone: str, source: str, now: datetime) -> bool:
+async def record_opt_out(*, session: AsyncSession, phone: str, source: str, now: datetime, phone_salt: bytes) -> bool:
     """The phone gets no more surveys from any dealer of the brand; True if it had not opted out before.
 
     `survey_opt_outs` is what the sender checks; the customer's consent history gets the refusal too, so that the
@@ -54,7 +55,8 @@ async def record_opt_out(*, session: AsyncSession, phone: str, source: str, now:
     if new:
         customer_id = (await session.execute(select(Customer.id).where(Customer.phone == phone))).scalar_one_or_none()
         consent.record(session, customer_id=customer_id, dealer_code=None, ro_number=None, kind="survey",
-                       granted=False, window=None, source=source, given_at=now, now=now)  # fmt: skip
+                       granted=False, window=None, source=source, given_at=now, now=now,
+                       phone_hash=phone_hash(phone, phone_salt))  # fmt: skip
     return new
 
 
@@ -69,9 +71,9 @@ async def record_survey_wish(*, session: AsyncSession, phones: Collection[str], 
         await insert_unless_exists(session, SurveyOptOut.__table__, values, key="phone")
 
 
-async def record_reply(*, session: AsyncSession, reply: InboundSms, now: datetime) -> bool:
+async def record_reply(*, session: AsyncSession, reply: InboundSms, now: datetime, phone_salt: bytes) -> bool:
     """A stop word ("TD", "退订", "STOP") opts the sender's phone out; any other reply is not ours to act on."""
     if not is_stop_reply(reply.text):
         return False
-    await record_opt_out(session=session, phone=reply.sender, source="sms_reply", now=now)
+    await record_opt_out(session=session, phone=reply.sender, source="sms_reply", now=now, phone_salt=phone_salt)
     return True

@@ -37,13 +37,14 @@ def record(
     source: str,
     given_at: datetime,
     now: datetime,
+    phone_hash: str | None = None,
 ) -> None:
     """Add one consent record to the session (rows are only ever added)."""
     session.add(
         ConsentRecord(
             customer_id=customer_id, dealer_code=dealer_code, ro_number=ro_number, kind=kind, granted=granted,
             window_from=window[0] if window else None, window_to=window[1] if window else None, source=source,
-            given_at=given_at, recorded_at=now,
+            given_at=given_at, recorded_at=now, phone_hash=phone_hash,
         )
     )  # fmt: skip
 

@@ -204,14 +204,17 @@ async def _erase_messages(session: Any, numbers: set[str], phone_salt: bytes) ->
 
 
 async def record_survey_consent(
-    work: Work, *, customer_ids: Collection[str], ros: Collection[tuple[str, str]], surveys: bool
-) -> None:
-    """The customer's wish about surveys, for each of their customer records; an opt-out also withholds every link of
-    theirs not sent yet."""
+    work: Work, *, customer_ids: Collection[str], ros: Collection[tuple[str, str]], surveys: bool,
+    phone: str | None, phone_salt: bytes,
+) -> None:  # fmt: skip
+    """The customer's wish about surveys, for each of their customer records, or for the number alone when it is
+    not a customer's yet; an opt-out also withholds every link of theirs not sent yet."""
     now = work.clock.now()
-    for customer_id in sorted(customer_ids):
+    digest = phone_hash(phone, phone_salt) if phone else None
+    for customer_id in sorted(customer_ids) or [None]:
         consent.record(work.session, customer_id=customer_id, dealer_code=None, ro_number=None, kind="survey",
-                       granted=surveys, window=None, source="privacy_officer", given_at=now, now=now)  # fmt: skip
+                       granted=surveys, window=None, source="privacy_officer", given_at=now, now=now,
+                       phone_hash=digest)  # fmt: skip
     if not surveys and ros:
         await work.session.execute(
             update(Survey).where(_keys(Survey, ros), Survey.sent_at.is_(None)).values(send_at=None)
@@ -222,7 +225,8 @@ async def record_survey_consent(
             select(Customer.phone).where(Customer.id.in_(list(customer_ids)), Customer.phone.is_not(None))
         )
     ).scalars()
-    await record_survey_wish(session=work.session, phones=set(phones), surveys=surveys, now=now)
+    await record_survey_wish(session=work.session, phones=set(phones) | ({phone} if phone else set()), surveys=surveys,
+                             now=now)  # fmt: skip
 
 
 async def on_erasure_completed(work: Work, done: CustomerErasureCompleted) -> None:

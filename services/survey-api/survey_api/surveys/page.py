@@ -390,6 +390,7 @@ async def opt_out_post(token: Token, request: Request, work: RequestWork, settin
     ).scalar_one_or_none()  # fmt: skip
     if not phone:  # erased, or anonymised by retention: there is no number left to stop
         return _message(language, 410, t["no_number_heading"], t["no_number"], dealer_name=dealer.name)
-    await record_opt_out(session=work.session, phone=phone, source="survey_page", now=work.clock.now())
+    await record_opt_out(session=work.session, phone=phone, source="survey_page", now=work.clock.now(),
+                         phone_salt=settings.phone_salt)  # fmt: skip
     await work.session.commit()
     return _message(language, 200, t["opted_out_heading"], t["opted_out"], dealer_name=dealer.name)

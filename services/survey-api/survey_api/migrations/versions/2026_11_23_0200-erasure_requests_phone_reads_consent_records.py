@@ -27,9 +27,11 @@ def upgrade() -> None:
     sa.Column('source', sa.String(length=20), nullable=False),
     sa.Column('given_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('phone_hash', sa.String(length=64), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_index('ix_consent_records_customer', 'consent_records', ['customer_id', 'recorded_at'], unique=False)
+    op.create_index('ix_consent_records_phone_hash', 'consent_records', ['phone_hash'], unique=False)
 
     op.create_table('erasure_requests',
     sa.Column('id', sa.String(length=36), nullable=False),
