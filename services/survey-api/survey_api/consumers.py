@@ -22,12 +22,12 @@ def handlers(settings: Settings) -> dict[str, Handler | Batched]:
     async def opened(ctx: EventContext, event: Envelope[Any]) -> None:
         await digests.complaint_opened(ctx.session, event.payload)
         await on_complaint_opened(session=ctx.session, event_id=event.event_id, opened=event.payload, quiet=quiet,
-                                  now=ctx.clock.now())  # fmt: skip
+                                  now=ctx.clock.now(), occurred_at=event.occurred_at)  # fmt: skip
 
     async def escalated(ctx: EventContext, event: Envelope[Any]) -> None:
         await digests.complaint_escalated(ctx.session, event.payload)
         await on_complaint_escalated(session=ctx.session, event_id=event.event_id, escalated=event.payload,
-                                     quiet=quiet, now=ctx.clock.now())  # fmt: skip
+                                     quiet=quiet, now=ctx.clock.now(), occurred_at=event.occurred_at)  # fmt: skip
 
     async def closed(ctx: EventContext, event: Envelope[Any]) -> None:
         await digests.complaint_closed(ctx.session, event.payload)

@@ -522,6 +522,16 @@ async def test_a_major_complaint_reaches_the_service_manager_once(sending: Sendi
     assert sms.to == MANAGER and "重大投诉" in sms.text and sms.idempotency_key.endswith(":SM01")
 
 
+async def test_replayed_complaint_events_alert_nobody(sending: Sending) -> None:
+    # A new consumer group reads the topic from its start: last week's cases and escalations are history, not alarms.
+    await _directory(sending)
+    last_week = datetime(2026, 10, 27, 6, 0, tzinfo=UTC)
+    sending.clock.set(datetime(2026, 11, 3, 6, 0, tzinfo=UTC))
+    await _consume(sending, _opened("major", last_week))
+    await _consume(sending, _escalated("oem_region", 3, last_week))
+    assert await sending.run() == 0 and sending.gateway.sent == []
+
+
 async def test_escalations_reach_the_person_of_the_level_and_only_the_oem_in_quiet_hours(sending: Sending) -> None:
     await _directory(sending)
     night = datetime(2026, 11, 3, 15, 0, tzinfo=UTC)  # 23:00 Shanghai
@@ -694,3 +704,31 @@ async def test_a_run_of_scheduled_callbacks_is_projected_in_order(sending: Sendi
     async with runtime.sessions() as session:
         rows = {r.callback_id: r.planned_at for r in (await session.execute(select(OpenCallback))).scalars()}
     assert rows == {"a": later, "d": None}
+
+
+async def test_a_gateway_that_refuses_our_signature_is_retried_not_the_end_of_the_message() -> None:
+    from survey_api.notifications.channels import GatewaySms, TemporaryFailure
+
+    async with running_gateway(SECRET) as gateway:
+        clock = FrozenClock(datetime(2026, 11, 3, 2, 0, tzinfo=UTC))
+        rotated = GatewaySms(url=gateway.url, secret=b"a-secret-being-rotated!", timeout_s=2, clock=clock)
+        message = OutgoingMessage(
+            idempotency_key="invitation:x", kind="invitation", to=LI, text="t", dealer_code="D001"
+        )
+        with pytest.raises(TemporaryFailure, match="401"):
+            await rotated.send(message)
+
+
+async def test_a_sender_whose_lease_ran_out_leaves_the_message_to_the_sender_that_took_it(sending: Sending) -> None:
+    from sqlalchemy import update
+
+    await sending.post("D001")
+    sending.clock.set(datetime(2026, 11, 3, 2, 0, tzinfo=UTC))
+    sender = sending.app.state.jobs.sender
+    await sender.plan_invitations()
+    [message] = await sending.messages()
+    ours, theirs = sending.clock.now() - timedelta(minutes=1), sending.clock.now() + timedelta(minutes=5)
+    async with sending.app.state.runtime.sessions() as session, session.begin():  # another sender took it since
+        await session.execute(update(NotificationMessage).values(claimed_until=theirs))
+    assert await sender._deliver(message.id, ours) == 0 and sending.gateway.sent == []
+    assert await sender._deliver(message.id, theirs) == 1 and len(sending.gateway.sent) == 1

@@ -9,7 +9,7 @@ invitations, in quiet hours only the escalations to the OEM.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -22,6 +22,10 @@ from survey_api.models import Dealer, NotificationMessage
 from survey_api.notifications.rules import QuietHours
 
 log = logging.getLogger(__name__)
+
+ALERT_MAX_AGE = timedelta(hours=1)
+"""An event older than this alerts nobody: a new consumer group (a first deploy, an offset reset) replays a week of
+complaint events, and last Tuesday's escalation must not wake the OEM tonight. The digests still count the cases."""
 
 ESCALATION_ROLES = {
     EscalationTarget.SERVICE_MANAGER: StaffRole.SERVICE_MANAGER,
@@ -78,11 +82,12 @@ async def alert_staff(
 
 
 async def on_complaint_opened(
-    *, session: AsyncSession, event_id: UUID, opened: ComplaintOpened, quiet: QuietHours, now: datetime
-) -> int:
+    *, session: AsyncSession, event_id: UUID, opened: ComplaintOpened, quiet: QuietHours, now: datetime,
+    occurred_at: datetime | None = None,
+) -> int:  # fmt: skip
     """A major case reaches the dealer's service manager at once (outside quiet hours); a normal one waits for the
     worklist and the digest."""
-    if opened.severity is not Severity.MAJOR:
+    if opened.severity is not Severity.MAJOR or _stale(occurred_at, now):
         return 0
     text = opened_text(opened, ZoneInfo(opened.dealer.time_zone))
     return await alert_staff(session=session, event_id=event_id, dealer_code=opened.dealer.dealer_code,
@@ -90,11 +95,21 @@ async def on_complaint_opened(
 
 
 async def on_complaint_escalated(
-    *, session: AsyncSession, event_id: UUID, escalated: ComplaintEscalated, quiet: QuietHours, now: datetime
-) -> int:
+    *, session: AsyncSession, event_id: UUID, escalated: ComplaintEscalated, quiet: QuietHours, now: datetime,
+    occurred_at: datetime | None = None,
+) -> int:  # fmt: skip
     """The person of the new level; the OEM's regional contact even in quiet hours."""
+    if _stale(occurred_at, now):
+        return 0
     role, exempt = escalation_recipient(escalated.escalated_to)
     dealer = await session.get(Dealer, escalated.dealer_code)
     text = escalated_text(escalated, dealer.name if dealer else escalated.dealer_code, role)
     return await alert_staff(session=session, event_id=event_id, dealer_code=escalated.dealer_code, role=role,
                              text=text, quiet_exempt=exempt, quiet=quiet, now=now)  # fmt: skip
+
+
+def _stale(occurred_at: datetime | None, now: datetime) -> bool:
+    if occurred_at is not None and now - occurred_at > ALERT_MAX_AGE:
+        log.info("an alert for an event of %s is %s old: not sent (replayed history)", occurred_at, now - occurred_at)
+        return True
+    return False

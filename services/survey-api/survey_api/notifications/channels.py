@@ -97,10 +97,14 @@ class GatewaySms:
                 response = await client.post(f"{self.url}/messages", content=body, headers=headers)
         except httpx.HTTPError as exc:  # timeouts, refused connections, resets
             raise TemporaryFailure(f"gateway unreachable: {type(exc).__name__}") from exc
-        if response.status_code == 429 or response.status_code >= 500:
-            raise TemporaryFailure(f"gateway answered {response.status_code}")
-        if response.status_code >= 400:
+        if response.status_code == 409:  # the gateway already has this idempotency key: the message went out before
+            return None
+        if response.status_code in (400, 422):  # the message itself is refused (a number it cannot reach): final
             raise PermanentFailure(f"gateway refused the message: {response.status_code}")
+        if response.status_code >= 400:
+            # 401/403 (a secret being rotated), 404 (a wrong URL), 408, 429 and 5xx are ours or passing: retried, so
+            # that a configuration mistake does not make every invitation of the hour undeliverable for good.
+            raise TemporaryFailure(f"gateway answered {response.status_code}")
         try:
             return str(response.json()["message_id"])
         except (ValueError, KeyError, TypeError):

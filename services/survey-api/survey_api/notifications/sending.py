@@ -180,6 +180,7 @@ class Sender:
         while True:
             now = self.clock.now()
             unclaimed = or_(NotificationMessage.claimed_until.is_(None), NotificationMessage.claimed_until < now)
+            lease = now + LEASE
             async with self.sessions() as session, session.begin():
                 due = (
                     select(NotificationMessage.id)
@@ -195,7 +196,7 @@ class Sender:
                         await session.execute(
                             update(NotificationMessage)
                             .where(NotificationMessage.id.in_(due), NotificationMessage.status == "pending", unclaimed)
-                            .values(claimed_until=now + LEASE)
+                            .values(claimed_until=lease)
                             .returning(NotificationMessage.id)
                         )
                     ).scalars()
@@ -203,13 +204,24 @@ class Sender:
             if not claimed:
                 return sent
             for message_id in claimed:
-                sent += await self._deliver(message_id)
+                sent += await self._deliver(message_id, lease)
             if len(claimed) < CHUNK:
                 return sent
 
-    async def _deliver(self, message_id: int) -> int:
+    async def _deliver(self, message_id: int, lease: datetime) -> int:
         now = self.clock.now()
         async with self.sessions() as session, session.begin():
+            # Still ours? A batch sent slowly can outlive its lease, and another sender may have taken the message
+            # since: then it is theirs to send. If it is ours, the lease is renewed for this one send.
+            renewed = await session.execute(
+                update(NotificationMessage)
+                .where(NotificationMessage.id == message_id, NotificationMessage.claimed_until == lease,
+                       NotificationMessage.status == "pending")
+                .values(claimed_until=now + LEASE)
+                .returning(NotificationMessage.id)
+            )  # fmt: skip
+            if renewed.scalar_one_or_none() is None:
+                return 0
             message = await session.get(NotificationMessage, message_id)
             dealer = await session.get(Dealer, message.dealer_code) if message is not None else None
             assert message is not None and dealer is not None
