@@ -275,4 +275,5 @@ class ConsumerRunner:
         ]
         await self._dlq.send_and_wait(dlq_topic(record.topic), value=record.value, key=record.key, headers=headers)
         metrics.EVENTS_DEAD_LETTERED.labels(self.settings.service_name).inc()
-        log.error("event at %s/%d@%d sent to the DLQ: %r", record.topic, record.partition, record.offset, error)
+        log.error("event at %s/%d@%d sent to the DLQ by %s: %r", record.topic, record.partition, record.offset,
+                  self.settings.consumer_group, error)  # fmt: skip
