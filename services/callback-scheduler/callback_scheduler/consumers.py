@@ -28,7 +28,7 @@ def handlers(settings: Settings) -> dict[str, Handler | Batched]:
         await on_survey_response(ctx, event.payload, settings)
 
     async def erasure_requested(ctx: EventContext, event: Envelope[Any]) -> None:
-        await on_erasure_requested(ctx, event, settings.privacy_salt)
+        await on_erasure_requested(ctx, event, settings.privacy_salt, settings.phone_salt)
 
     # Closed and corrected ROs of a DMS batch are handled together, a few statements for the whole run.
     ros = Batched(repair_orders)

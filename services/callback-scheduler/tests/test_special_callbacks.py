@@ -137,3 +137,22 @@ async def test_two_replicas_running_the_jobs_at_once_plan_and_announce_once(sche
     scheduler.clock.advance(timedelta(days=6))
     assert await other.overdue_check() == 5  # the dormant ones, now past their own deadline
     assert len(await scheduler.events("callback.overdue")) == 10
+
+
+async def test_a_hotline_cases_follow_up_is_erased_by_the_persons_number(scheduler: Scheduler) -> None:
+    from csi_shared.events import CustomerErasureRequested
+    from csi_shared.privacy import phone_hash
+
+    hotline = _closed("K3", "major").model_copy(update={"ro_number": None, "vin": None})  # a case about no RO
+    await scheduler.feed_complaint(hotline)
+    [call] = await scheduler.callbacks()
+    assert call["ro_number"] is None and call["customer"]["phone"] == "+8613800138000"
+    salt = scheduler.settings.phone_salt
+    await scheduler.handle(CustomerErasureRequested.model_validate({
+        "request_id": "r1", "ros": [], "customer_ids": [], "requested_at": "2026-11-07T10:00:00+08:00",
+        "phone_hashes": [phone_hash("+8613800138000", salt)],
+    }))  # fmt: skip
+    [erased] = await scheduler.callbacks()
+    assert erased["customer"] == {"name": "[erased]", "phone": None, "alternate_phone": None}
+    [done] = await scheduler.events("customer.erasure_completed")
+    assert done["payload"]["counts"]["callbacks"] == 1
