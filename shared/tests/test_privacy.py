@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from csi_shared.privacy import ERASED, Fields, PersonalValues, vin_hash
 
@@ -86,3 +89,33 @@ def test_a_number_is_redacted_from_free_text_however_it_was_typed() -> None:
         "call me [erased]", "[erased]", "[erased]", "[erased]", "[erased]", "tel:[erased]."
     ]  # fmt: skip
     assert values.redact("order 913700137000, 1370013700") == "order 913700137000, 1370013700"  # other digits stay
+
+
+async def test_unsent_events_of_another_person_with_the_same_name_are_left_alone(tmp_path: Any) -> None:
+    import json
+
+    from sqlalchemy import Column, Integer, MetaData, Table, Text, insert, select
+
+    from csi_shared.db import create_engine
+    from csi_shared.privacy import scrub_outbox
+
+    outbox = Table("outbox", MetaData(), Column("id", Integer, primary_key=True), Column("body", Text))
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'o.db'}")
+    mine = {"customer": {"name": "张伟", "phone": "+8613800138000"}}
+    theirs = {"customer": {"name": "张伟", "phone": "+8613900139000"}}
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(outbox.metadata.create_all)
+            await conn.execute(insert(outbox), [{"body": json.dumps(b, ensure_ascii=False)} for b in (mine, theirs)])
+        values = PersonalValues()
+        values.add_names("张伟")
+        values.add_dropped("+8613800138000")
+        async with AsyncSession(engine) as session, session.begin():
+            assert await scrub_outbox(session, outbox, values) == 1
+        async with engine.connect() as conn:
+            bodies = [
+                json.loads(b) for b in (await conn.execute(select(outbox.c.body).order_by(outbox.c.id))).scalars()
+            ]
+    finally:
+        await engine.dispose()
+    assert bodies == [{"customer": {"name": ERASED, "phone": None}}, theirs]
