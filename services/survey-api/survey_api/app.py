@@ -59,7 +59,12 @@ def create_app(
     )
     runtime.add_job(PeriodicJob("send-invitations", settings.invitation_check_interval_s, jobs.send_due_invitations))
     runtime.add_job(PeriodicJob("plan-digests", settings.digest_check_interval_s, jobs.plan_digests))
-    runtime.add_job(retention_job(runtime, partial(privacy_service.retention_batch_at, salt=settings.privacy_salt)))
+    runtime.add_job(
+        retention_job(
+            runtime,
+            partial(privacy_service.retention_batch_at, salt=settings.privacy_salt, phone_salt=settings.phone_salt),
+        )
+    )
     routers = [dealers_router, repair_orders_router, questionnaires_router, surveys_router, page_router,
                notifications_router, privacy_router]  # fmt: skip
     app = build_app(title="CSI survey-api", runtime=runtime, routers=routers)

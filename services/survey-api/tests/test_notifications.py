@@ -732,3 +732,24 @@ async def test_a_sender_whose_lease_ran_out_leaves_the_message_to_the_sender_tha
         await session.execute(update(NotificationMessage).values(claimed_until=theirs))
     assert await sender._deliver(message.id, ours) == 0 and sending.gateway.sent == []
     assert await sender._deliver(message.id, theirs) == 1 and len(sending.gateway.sent) == 1
+
+
+async def test_an_opt_out_past_the_retention_period_keeps_only_the_hash_of_its_number(sending: Sending) -> None:
+    stranger = "+8613600136000"
+    await sending.webhook("inbound", sending.gateway.reply(stranger, "TD", sending.now_ts()))
+    sending.clock.set(datetime(2030, 1, 10, 4, 0, tzinfo=UTC))  # more than 36 months later
+    (job,) = [j for j in sending.app.state.runtime.jobs if j.name == "retention"]
+    await job.run()
+    async with sending.app.state.runtime.sessions() as session:
+        [kept] = list((await session.execute(select(SurveyOptOut.phone))).scalars())
+    assert kept.startswith("#") and "13600136000" not in kept
+    await sending.post("D001", ro_number="RO-2030", customer={**repair_order()["customer"], "phone": stranger},
+                       opened_at="2030-01-09T09:10:00+08:00", promised_at=None, settled_at="2030-01-09T16:40:00+08:00",
+                       delivered_at="2030-01-09T17:05:00+08:00")  # fmt: skip
+    assert await sending.run() == 0 and sending.gateway.sent == []  # the number came back: still no survey
+    officer = bearer(Role.PRIVACY_OFFICER, settings=sending.settings)
+    back = await sending.client.post("/v1/privacy/survey-consent", json={"phone": stranger, "surveys": True},
+                                     headers=officer)  # fmt: skip
+    assert back.status_code == 200
+    async with sending.app.state.runtime.sessions() as session:
+        assert list((await session.execute(select(SurveyOptOut.phone))).scalars()) == []  # the hashed one ends too

@@ -14,7 +14,7 @@ from csi_shared.privacy import phone_hash
 from survey_api.models import Customer, NotificationMessage, Survey, SurveyOptOut
 from survey_api.notifications.rules import is_stop_reply
 from survey_api.notifications.schemas import InboundSms, Receipt
-from survey_api.notifications.sending import mark_undeliverable
+from survey_api.notifications.sending import mark_undeliverable, opt_out_keys
 from survey_api.privacy import consent
 
 FINAL = frozenset({"delivered", "undeliverable", "cancelled"})
@@ -60,11 +60,15 @@ async def record_opt_out(*, session: AsyncSession, phone: str, source: str, now:
     return new
 
 
-async def record_survey_wish(*, session: AsyncSession, phones: Collection[str], surveys: bool, now: datetime) -> None:
-    """The privacy officer's record of a customer's wish: an opt-out for each of their phones, or its end."""
+async def record_survey_wish(
+    *, session: AsyncSession, phones: Collection[str], surveys: bool, now: datetime, phone_salt: bytes
+) -> None:
+    """The privacy officer's record of a customer's wish: an opt-out for each of their phones, or its end (in clear
+    or hashed: an opt-out that outlived an erasure or the retention period ends too)."""
     if surveys:
-        if phones:
-            await session.execute(delete(SurveyOptOut).where(SurveyOptOut.phone.in_(list(phones))))
+        keys = [key for phone in phones for key in opt_out_keys(phone, phone_salt)]
+        if keys:
+            await session.execute(delete(SurveyOptOut).where(SurveyOptOut.phone.in_(keys)))
         return
     for phone in phones:
         values = {"phone": phone, "source": "privacy_officer", "opted_out_at": now}

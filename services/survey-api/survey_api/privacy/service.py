@@ -226,7 +226,7 @@ async def record_survey_consent(
         )
     ).scalars()
     await record_survey_wish(session=work.session, phones=set(phones) | ({phone} if phone else set()), surveys=surveys,
-                             now=now)  # fmt: skip
+                             now=now, phone_salt=phone_salt)  # fmt: skip
 
 
 async def on_erasure_completed(work: Work, done: CustomerErasureCompleted) -> None:
@@ -269,7 +269,29 @@ async def progress(work_session: Any, request: ErasureRequest) -> dict[str, Any]
     }
 
 
-async def retention_batch(work: Work, *, before: datetime, limit: int, salt: bytes) -> int:
+async def _hash_old_opt_outs(session: Any, before: datetime, limit: int, phone_salt: bytes) -> None:
+    """An opt-out older than the retention period whose number no later RO carried keeps only the number's hash: the
+    wish still holds if the number comes back, the number itself is not kept."""
+    recent = select(RepairOrder.customer_phone).where(
+        RepairOrder.delivered_at >= before, RepairOrder.customer_phone.is_not(None)
+    )
+    old = (
+        await session.execute(
+            select(SurveyOptOut.phone)
+            .where(SurveyOptOut.opted_out_at < before, ~SurveyOptOut.phone.startswith("#"),
+                   SurveyOptOut.phone.not_in(recent))
+            .limit(limit)
+        )
+    ).scalars()  # fmt: skip
+    for number in list(old):
+        hashed = opt_out_keys(number, phone_salt)[1]
+        if await session.get(SurveyOptOut, hashed) is None:
+            await session.execute(update(SurveyOptOut).where(SurveyOptOut.phone == number).values(phone=hashed))
+        else:
+            await session.execute(delete(SurveyOptOut).where(SurveyOptOut.phone == number))
+
+
+async def retention_batch(work: Work, *, before: datetime, limit: int, salt: bytes, phone_salt: bytes = b"") -> int:
     """Anonymise the next batch of ROs delivered before `before` still holding a VIN in clear, and the customers and
     cars whose every RO is that old; drop phone-read records older than `before`, and the recipients of messages
     that old. How many ROs.
@@ -286,6 +308,7 @@ async def retention_batch(work: Work, *, before: datetime, limit: int, salt: byt
     )
     rows = (await session.execute(query)).all()
     await session.execute(delete(PhoneRead).where(PhoneRead.read_at < before))
+    await _hash_old_opt_outs(session, before, limit, phone_salt)
     # Messages that old (invitations, reminders, staff alerts) keep their outcome, not whom they went to.
     await session.execute(
         update(NotificationMessage)
@@ -310,6 +333,6 @@ async def retention_batch(work: Work, *, before: datetime, limit: int, salt: byt
     return len(rows)
 
 
-async def retention_batch_at(work: Work, before: datetime, limit: int, *, salt: bytes) -> int:
+async def retention_batch_at(work: Work, before: datetime, limit: int, *, salt: bytes, phone_salt: bytes) -> int:
     """retention_batch as csi_shared.retention runs it."""
-    return await retention_batch(work, before=before, limit=limit, salt=salt)
+    return await retention_batch(work, before=before, limit=limit, salt=salt, phone_salt=phone_salt)
