@@ -387,6 +387,11 @@ async def test_receipts_count_once_and_a_failed_one_makes_the_link_undeliverable
     sending.clock.advance(timedelta(days=3))
     assert await sending.run() == 1  # the reminder: to the one who got the link, none to a number out of reach
     assert len(sending.gateway.to(LI)) == 2 and len(sending.gateway.to(HAN)) == 1
+    # HAN's next visit within 30 days gets its survey: the undeliverable link surveyed nobody.
+    await sending.post("D001", ro_number="RO-3", customer={"name": "韩梅梅", "phone": HAN},
+                       opened_at="2026-11-05T09:10:00+08:00", promised_at=None, settled_at="2026-11-05T16:40:00+08:00",
+                       delivered_at="2026-11-05T17:05:00+08:00")  # fmt: skip
+    assert await sending.run() == 1 and len(sending.gateway.to(HAN)) == 2
     unknown = dict(li.__dict__, idempotency_key="invitation:nobody")
     from csi_dev.sms_gateway import Sms
 

@@ -172,3 +172,20 @@ async def test_a_customer_who_opts_out_gets_no_survey_from_any_dealer_until_they
     no_car = await survey.client.post("/v1/privacy/survey-consent", json={"vin": "LFV2A21KX57000001", "surveys": False},
                                       headers=officer)  # fmt: skip
     assert no_car.status_code == 404
+
+
+async def test_a_survey_centre_interview_counts_as_a_call_beside_the_call_lists_reads(survey: Survey) -> None:
+    from sqlalchemy import select
+
+    from survey_api.models import PhoneRead
+
+    assert (
+        await survey.client.post("/v1/repair-orders", json=repair_order(), headers={"X-API-Key": survey.key})
+    ).is_success
+    body = {"dealer_code": "D001", "ro_number": "RO-2026-000123", "overall": 7, "recommend": 7,
+            "answers": [{"item": "sq_first_time", "score": 7}]}  # fmt: skip
+    center = survey.auth("survey_center", region="east")
+    assert (await survey.client.post("/v1/survey-responses", json=body, headers=center)).status_code == 201
+    async with survey.app.state.runtime.sessions() as session:
+        reads = (await session.execute(select(PhoneRead.purpose, PhoneRead.ro_number, PhoneRead.role))).all()
+    assert [tuple(r) for r in reads] == [("call", "RO-2026-000123", "survey_center")]

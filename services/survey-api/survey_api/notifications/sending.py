@@ -378,9 +378,11 @@ async def _surveys_of_phones(session: AsyncSession, phones: set[str], now: datet
         pending = (
             row.invited_at is None and row.withheld_reason is None and row.responded_at is None and row.expires_at > now
         )
+        # A link that never arrived (undeliverable) did not survey anyone: it does not hold back the next one.
+        reached = row.invited_at if row.withheld_reason != NoSurveyReason.UNDELIVERABLE.value else None
         out[row.customer_phone].append(PhoneSurvey(survey_id=row.id, delivered_at=row.delivered_at,
                                                    ro_key=f"{row.dealer_code}/{row.ro_number}",
-                                                   invited_at=row.invited_at, pending=pending))  # fmt: skip
+                                                   invited_at=reached, pending=pending))  # fmt: skip
     return out
 
 

@@ -14,6 +14,7 @@ from csi_shared.events import ResponseChannel
 from csi_shared.identifiers import DealerCodeFilter
 from csi_shared.web import DbSession, Now, RequestWork
 from survey_api.dealers.repository import get_dealer
+from survey_api.models import PhoneRead
 from survey_api.privacy.phone_reads import record_reads
 from survey_api.repair_orders import repository as repair_orders
 from survey_api.surveys import service
@@ -92,6 +93,9 @@ async def survey_center_response(body: SurveyCenterResponseIn, work: RequestWork
         month=survey.settlement_month if survey else settlement_month(ro.settled_at, ZoneInfo(dealer.time_zone)),
         channel=ResponseChannel.SURVEY_CENTER, data=body, taken_by=user.subject,
     )  # fmt: skip
+    # The interview was a call to that number: the phone-read report weighs the call list's reads against these.
+    session.add(PhoneRead(read_at=work.clock.now(), reader=user.subject, role=user.role.value, dealer_code=dealer.code,
+                          service="survey-api", purpose="call", customer_id=None, ro_number=ro.ro_number))  # fmt: skip
     await session.commit()
     return ResponseOut.model_validate(response, from_attributes=True)
 
