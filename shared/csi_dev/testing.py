@@ -194,8 +194,11 @@ def bearer(
     return {"Authorization": f"Bearer {token}"}
 
 
-async def eventually(check: Callable[[], Awaitable[Any]], *, timeout: float = 15.0, interval: float = 0.05) -> Any:
-    """Poll until check() returns something truthy: waits for asynchronous delivery, never for time to pass."""
+async def eventually(check: Callable[[], Awaitable[Any]], *, timeout: float = 30.0, interval: float = 0.05) -> Any:
+    """Poll until check() returns something truthy: waits for asynchronous delivery, never for time to pass.
+
+    The limit only matters when something is wrong: a healthy wait ends in well under a second, but on two busy cores
+    a consumer group's first join has taken over 15 s."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     last: Any = None
