@@ -95,7 +95,7 @@ async def get_phone_reads(
 @router.post(
     "/survey-consent", response_model=ConsentHistory,
     summary="Record a customer's wish about surveys from any dealer of the brand (an opt-out, or back in)",
-    responses={404: {"description": "Nobody with this phone number or VIN"}},
+    responses={404: {"description": "Nobody with this VIN (a phone number may ask before it is a customer's)"}},
 )  # fmt: skip
 async def post_survey_consent(
     body: SurveyConsentIn, work: RequestWork, user: Officer, settings: AppSettings

@@ -2199,7 +2199,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConsentHistory"];
                 };
             };
-            /** @description Nobody with this phone number or VIN */
+            /** @description Nobody with this VIN (a phone number may ask before it is a customer's) */
             404: {
                 headers: {
                     [name: string]: unknown;
