@@ -6,10 +6,10 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, NamedTuple, TypeVar
 
 import orjson
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
@@ -21,11 +21,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from csi_shared import metrics
-from csi_shared.auth import TokenVerifier
+from csi_shared.auth import Principal, TokenVerifier
 from csi_shared.bus.outbox import Work
 from csi_shared.db import READ_ONLY
 from csi_shared.errors import install_error_handlers, problem
-from csi_shared.events import Payload
+from csi_shared.events import CustomerPhonesRead, Payload, PhoneReadOf
 from csi_shared.limits import BodySizeLimit, HeaderSizeLimit, RateLimiter
 from csi_shared.logs import configure_logging, request_id
 from csi_shared.privacy import ReadThrottle
@@ -210,6 +210,38 @@ async def publish_apart(request: Request, payload: Payload, *, dealer_code: str)
     async with runtime.sessions() as session, session.begin():
         work = Work(session, runtime.outbox, runtime.clock, runtime.settings.service_name, request_id.get())
         await work.publish(payload, dealer_code=dealer_code)
+
+
+class PhoneShown(NamedTuple):
+    """One customer whose full number an answer showed: what `record_phone_reads` needs of it."""
+
+    dealer_code: str
+    of: PhoneReadOf
+    has_number: bool
+    key: str
+    """What tells this customer apart in the read throttle (an RO, a case id)."""
+
+
+async def record_phone_reads(
+    request: Request, user: Principal, *, purpose: str, shown: Iterable[PhoneShown], work: Work | None = None
+) -> None:
+    """Every answer that shows full numbers leaves an access record (survey-api keeps them for the privacy officer):
+    one `customer.phones_read` per dealer, once per person, customer and purpose within the throttle's window; in the
+    request's transaction when it writes (`work`), else in one of its own."""
+    by_dealer: dict[str, list[PhoneReadOf]] = {}
+    throttle, now = request.app.state.phone_reads, request.app.state.runtime.clock.now()
+    for item in shown:
+        fresh = throttle.fresh((user.subject, purpose, item.dealer_code, item.key), now)
+        if item.has_number and user.sees_phone_numbers_of(item.dealer_code) and fresh:
+            by_dealer.setdefault(item.dealer_code, []).append(item.of)
+    service = request.app.state.runtime.settings.service_name
+    for dealer_code, customers in by_dealer.items():
+        read = CustomerPhonesRead(reader=user.subject, role=user.role.value, dealer_code=dealer_code, service=service,
+                                  purpose=purpose, read_at=now, customers=customers)  # fmt: skip
+        if work is not None:
+            await work.publish(read, dealer_code=dealer_code)
+        else:
+            await publish_apart(request, read, dealer_code=dealer_code)
 
 
 def _now(request: Request) -> datetime:

@@ -26,14 +26,13 @@ from complaints.schemas import (
 )
 from complaints.workflow import ComplaintStatus, allowed_actions, is_named_supervisor
 from csi_shared.auth import DEALER_ROLES, OEM_ROLES, CurrentUser, Principal, mask_phone
-from csi_shared.bus.outbox import Work
 from csi_shared.calendar import MONTH_PATTERN
 from csi_shared.dealers import codes_in_scope, dealer_in_scope, dealers_in_scope
 from csi_shared.errors import Forbidden, InvalidInput, NotFound
-from csi_shared.events import ComplaintSource, CustomerPhonesRead, PhoneReadOf, Severity
+from csi_shared.events import ComplaintSource, PhoneReadOf, Severity
 from csi_shared.identifiers import DealerCodeFilter
 from csi_shared.pagination import decode_cursor, encode_cursor
-from csi_shared.web import DbSession, Now, RequestWork, publish_apart
+from csi_shared.web import DbSession, Now, PhoneShown, RequestWork, record_phone_reads
 
 router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
 
@@ -56,26 +55,10 @@ def to_out(c: Complaint, user: Principal, now: datetime) -> ComplaintOut:
     )  # fmt: skip
 
 
-async def _record_reads(
-    request: Request, user: Principal, purpose: str, shown: Sequence[Complaint], work: Work | None = None
-) -> None:
-    """Every answer that shows full numbers leaves an access record (survey-api keeps them for the privacy officer):
-    in the request's transaction when it writes (`work`), else in one of its own."""
-    by_dealer: dict[str, list[PhoneReadOf]] = {}
-    throttle, now = request.app.state.phone_reads, request.app.state.runtime.clock.now()
-    for c in shown:
-        key = (user.subject, purpose, c.dealer_code, c.id)
-        if c.customer_phone and user.sees_phone_numbers_of(c.dealer_code) and throttle.fresh(key, now):
-            by_dealer.setdefault(c.dealer_code, []).append(PhoneReadOf(ro_number=c.ro_number))
-    for dealer_code, customers in by_dealer.items():
-        read = CustomerPhonesRead(
-            reader=user.subject, role=user.role.value, dealer_code=dealer_code, service="complaints", purpose=purpose,
-            read_at=now, customers=customers,
-        )  # fmt: skip
-        if work is not None:
-            await work.publish(read, dealer_code=dealer_code)
-        else:
-            await publish_apart(request, read, dealer_code=dealer_code)
+def _shown(complaints: Sequence[Complaint]) -> list[PhoneShown]:
+    return [
+        PhoneShown(c.dealer_code, PhoneReadOf(ro_number=c.ro_number), bool(c.customer_phone), c.id) for c in complaints
+    ]
 
 
 def _contact(c: Complaint) -> ContactOut | None:
@@ -139,7 +122,7 @@ async def open_complaint(
             await work.session.execute(select(Complaint).where(Complaint.source_ref == source_ref))
         ).scalar_one()
         response.status_code = 200
-    await _record_reads(request, user, "complaint", [complaint], work)
+    await record_phone_reads(request, user, purpose="complaint", shown=_shown([complaint]), work=work)
     await work.session.commit()
     return to_out(complaint, user, work.clock.now())
 
@@ -164,7 +147,7 @@ async def list_complaints(
     rows = list((await session.execute(query.order_by(Complaint.opened_at, Complaint.id).limit(limit + 1))).scalars())
     page = rows[:limit]
     next_cursor = encode_cursor(page[-1].opened_at, page[-1].id) if len(rows) > limit else None
-    await _record_reads(request, user, "complaint", page)
+    await record_phone_reads(request, user, purpose="complaint", shown=_shown(page))
     return ComplaintPage(items=[to_out(c, user, now) for c in page], next_cursor=next_cursor)
 
 
@@ -190,7 +173,7 @@ async def get_complaint(
     request: Request, complaint_id: str, session: DbSession, user: CurrentUser, now: Now
 ) -> ComplaintOut:
     complaint, _ = await _visible(session, user, complaint_id)
-    await _record_reads(request, user, "complaint", [complaint])
+    await record_phone_reads(request, user, purpose="complaint", shown=_shown([complaint]))
     return to_out(complaint, user, now)
 
 
@@ -206,7 +189,7 @@ async def transition(
     complaint, dealer = await _visible(work.session, user, complaint_id, lock=True)
     fields = body.model_dump(exclude={"action"})
     await cases.take_step(work, complaint, dealer, action=body.action, user=user, fields=fields)
-    await _record_reads(request, user, "complaint", [complaint], work)
+    await record_phone_reads(request, user, purpose="complaint", shown=_shown([complaint]), work=work)
     await work.session.commit()
     return to_out(complaint, user, work.clock.now())
 

@@ -31,17 +31,15 @@ from callback_scheduler.callbacks.schemas import (
 from callback_scheduler.config import AppSettings
 from callback_scheduler.models import Callback, CallbackAttempt, Dealer, RepairOrderSeen
 from csi_shared.auth import CALLING_ROLES, CurrentUser, Principal, Role, mask_phone, require_role
-from csi_shared.bus.outbox import Work
 from csi_shared.dealers import codes_in_scope, dealer_in_scope
 from csi_shared.errors import Forbidden, InvalidInput, NotFound
-from csi_shared.events import CallbackReason, CallbackStatus, CustomerPhonesRead, PhoneReadOf
+from csi_shared.events import CallbackReason, CallbackStatus, PhoneReadOf
 from csi_shared.identifiers import DealerCodeFilter, DealerCodeQuery
 from csi_shared.pagination import decode_cursor, encode_cursor
-from csi_shared.web import DbSession, Now, RequestWork, publish_apart
+from csi_shared.web import DbSession, Now, PhoneShown, RequestWork, record_phone_reads
 
 router = APIRouter(tags=["callbacks"])
 
-PhoneShown = tuple[str, str | None, str | None, tuple[str | None, ...]]
 """A dealer, customer id and RO whose numbers an answer holds, and the numbers."""
 
 
@@ -49,30 +47,12 @@ def _phone(user: Principal, dealer_code: str, phone: str | None) -> str | None:
     return phone if user.sees_phone_numbers_of(dealer_code) else mask_phone(phone)
 
 
-async def _record_reads(
-    request: Request, user: Principal, purpose: str, shown: Sequence[PhoneShown], work: Work | None = None
-) -> None:
-    """Every answer that shows full numbers leaves an access record (survey-api keeps them for the privacy officer):
-    in the request's transaction when it writes (`work`), else in one of its own."""
-    by_dealer: dict[str, list[PhoneReadOf]] = {}
-    throttle, now = request.app.state.phone_reads, request.app.state.runtime.clock.now()
-    for dealer_code, customer_id, ro_number, phones in shown:
-        key = (user.subject, purpose, dealer_code, ro_number or "", customer_id or "")
-        if user.sees_phone_numbers_of(dealer_code) and any(phones) and throttle.fresh(key, now):
-            by_dealer.setdefault(dealer_code, []).append(PhoneReadOf(customer_id=customer_id, ro_number=ro_number))
-    for dealer_code, customers in by_dealer.items():
-        read = CustomerPhonesRead(
-            reader=user.subject, role=user.role.value, dealer_code=dealer_code, service="callback-scheduler",
-            purpose=purpose, read_at=now, customers=customers,
-        )  # fmt: skip
-        if work is not None:
-            await work.publish(read, dealer_code=dealer_code)
-        else:
-            await publish_apart(request, read, dealer_code=dealer_code)
-
-
 def _shown(callbacks: Sequence[Callback]) -> list[PhoneShown]:
-    return [(c.dealer_code, c.customer_id, c.ro_number, (c.customer_phone, c.alternate_phone)) for c in callbacks]
+    return [
+        PhoneShown(c.dealer_code, PhoneReadOf(customer_id=c.customer_id, ro_number=c.ro_number),
+                   bool(c.customer_phone or c.alternate_phone), f"{c.ro_number or ''}/{c.customer_id or ''}")
+        for c in callbacks
+    ]  # fmt: skip
 
 
 def to_out(callback: Callback, user: Principal, now: datetime, attempts: Sequence[CallbackAttempt] = ()) -> CallbackOut:
@@ -131,7 +111,7 @@ async def list_callbacks(
     )
     page, more = items[:limit], len(items) > limit
     found = await repository.attempts_of(session=session, callback_ids=[c.id for c in page])
-    await _record_reads(request, user, "worklist", _shown(page))
+    await record_phone_reads(request, user, purpose="worklist", shown=_shown(page))
     last = page[-1] if page else None
     return CallbackPage(
         items=[to_out(c, user, now, found.get(c.id, [])) for c in page],
@@ -231,7 +211,7 @@ async def get_callback(
     found = await repository.attempts_of(session=session, callback_ids=[callback.id])
     out = to_out(callback, user, now, found.get(callback.id, []))
     out.context = await _context(session, callback, dealer, language)
-    await _record_reads(request, user, "callback", _shown([callback]))
+    await record_phone_reads(request, user, purpose="callback", shown=_shown([callback]))
     return out
 
 
@@ -252,7 +232,7 @@ async def post_attempt(
         reschedule_at=body.reschedule_at, answers=body.answers.model_dump(exclude_none=True) if body.answers else None,
         issue=body.issue, alternate_phone=body.alternate_phone, made_by=user.subject, settings=settings,
     )  # fmt: skip
-    await _record_reads(request, user, "call", _shown([callback]), work)
+    await record_phone_reads(request, user, purpose="call", shown=_shown([callback]), work=work)
     await work.session.commit()
     found = await repository.attempts_of(session=work.session, callback_ids=[callback.id])
     return to_out(callback, user, work.clock.now(), found.get(callback.id, []))
@@ -281,7 +261,7 @@ async def post_quality_tracking(
     callback, created = await special.request_quality_tracking(
         work, dealer=dealer, ro=ro, note=body.note, due_at=body.due_at, requested_by=user.subject, settings=settings,
     )  # fmt: skip
-    await _record_reads(request, user, "callback", _shown([callback]), work)
+    await record_phone_reads(request, user, purpose="callback", shown=_shown([callback]), work=work)
     await work.session.commit()
     response.status_code = 201 if created else 200
     return to_out(callback, user, work.clock.now())
@@ -306,7 +286,7 @@ async def list_data_fix_tasks(
     items = [DataFixTaskOut.model_validate(t) for t in tasks]
     for item in items:
         item.wrong_phone = _phone(user, dealer_code, item.wrong_phone)
-    await _record_reads(
-        request, user, "data_fix", [(t.dealer_code, None, t.ro_number, (t.wrong_phone,)) for t in tasks]
-    )
+    shown = [PhoneShown(t.dealer_code, PhoneReadOf(ro_number=t.ro_number), bool(t.wrong_phone), f"{t.ro_number}/")
+             for t in tasks]  # fmt: skip
+    await record_phone_reads(request, user, purpose="data_fix", shown=shown)
     return DataFixTaskPage(items=items)
