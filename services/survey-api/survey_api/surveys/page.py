@@ -281,6 +281,18 @@ async def survey_post(token: Token, request: Request, work: RequestWork, setting
     return _redirect(thanks)
 
 
+async def _follow_up_form(request: Request, settings: Settings) -> tuple[dict[str, str], str] | Response:
+    """A follow-up post's form and language, or the page that answers instead: 403 from another site, 413 too big."""
+    posted = await _form_body(request)
+    language = language_of((posted or {}).get("lang"), request.headers.get("accept-language"))
+    t = TEXTS[language]
+    if _foreign_origin(request, settings):
+        return _message(language, 403, t["foreign_heading"], t["foreign"])
+    if posted is None:
+        return _message(language, 413, t["too_large_heading"], t["too_large"])
+    return posted, language
+
+
 async def _answered_survey(
     request: Request, work: Work, token: str, language: str
 ) -> tuple[Survey, Dealer, SurveyResponse | None] | Response:
@@ -328,14 +340,10 @@ WINDOWS = {"09:00-12:00": (time(9), time(12)), "12:00-18:00": (time(12), time(18
 
 @router.post("/s/{token}/contact", response_class=HTMLResponse, summary="May the dealer call about the answer")
 async def contact_post(token: Token, request: Request, work: RequestWork, settings: AppSettings) -> Response:
-    posted = await _form_body(request)
-    form = posted or {}
-    language = language_of(form.get("lang"), request.headers.get("accept-language"))
-    t = TEXTS[language]
-    if _foreign_origin(request, settings):
-        return _message(language, 403, t["foreign_heading"], t["foreign"])
-    if posted is None:
-        return _message(language, 413, t["too_large_heading"], t["too_large"])
+    read = await _follow_up_form(request, settings)
+    if isinstance(read, Response):
+        return read
+    form, language = read
     found = await _answered_survey(request, work, token, language)
     if isinstance(found, Response):
         return found
@@ -370,14 +378,11 @@ async def contact_post(token: Token, request: Request, work: RequestWork, settin
 @router.post("/s/{token}/opt-out", response_class=HTMLResponse, summary="No more surveys to this phone (form post)")
 async def opt_out_post(token: Token, request: Request, work: RequestWork, settings: AppSettings) -> Response:
     """The customer's phone gets no survey or reminder from any dealer of the brand afterwards."""
-    posted = await _form_body(request)
-    form = posted or {}
-    language = language_of(form.get("lang"), request.headers.get("accept-language"))
+    read = await _follow_up_form(request, settings)
+    if isinstance(read, Response):
+        return read
+    _, language = read
     t = TEXTS[language]
-    if _foreign_origin(request, settings):
-        return _message(language, 403, t["foreign_heading"], t["foreign"])
-    if posted is None:
-        return _message(language, 413, t["too_large_heading"], t["too_large"])
     found = await _answered_survey(request, work, token, language)
     if isinstance(found, Response):
         return found
