@@ -189,3 +189,13 @@ async def test_a_survey_centre_interview_counts_as_a_call_beside_the_call_lists_
     async with survey.app.state.runtime.sessions() as session:
         reads = (await session.execute(select(PhoneRead.purpose, PhoneRead.ro_number, PhoneRead.role))).all()
     assert [tuple(r) for r in reads] == [("call", "RO-2026-000123", "survey_center")]
+
+
+async def test_a_car_erased_with_one_owner_can_be_erased_again_with_the_next(quiet: Survey) -> None:
+    survey, officer = quiet, quiet.auth("privacy_officer")
+    for n, phone in ((1, "+8613500135001"), (2, "+8613500135002")):  # the same car, two owners one after the other
+        ro = repair_order(ro_number=f"RO-CAR-{n}")
+        ro["customer"] = {**ro["customer"], "phone": phone}
+        assert (await survey.client.post("/v1/repair-orders", json=ro, headers={"X-API-Key": survey.key})).is_success
+        erased = await survey.client.post("/v1/privacy/erasure-requests", json={"phone": phone}, headers=officer)
+        assert erased.status_code == 202, erased.text

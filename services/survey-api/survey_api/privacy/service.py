@@ -14,7 +14,16 @@ from sqlalchemy import delete, false, func, or_, select, tuple_, update
 from csi_shared.asyncapi import SERVICES
 from csi_shared.bus.outbox import Work
 from csi_shared.events import CustomerErasureCompleted, CustomerErasureRequested, RoKey
-from csi_shared.privacy import ERASED, VIN_HASH_MARK, Fields, PersonalValues, Target, erase_rows, phone_hash
+from csi_shared.privacy import (
+    ERASED,
+    VIN_HASH_MARK,
+    Fields,
+    PersonalValues,
+    Target,
+    erase_rows,
+    phone_hash,
+    vin_hash,
+)
 from survey_api.models import (
     Customer,
     ErasureProgress,
@@ -113,6 +122,14 @@ async def erase_own(
     # Retention leaves alone the car of a customer who still comes: only an erasure takes every car of the ROs.
     by_vin = Vehicle.vin.in_(vins) if vins and not retention else false()
     cars = or_(Vehicle.customer_id.in_(ids) if ids else false(), by_vin)
+    # A car erased before (an earlier owner, or the same person back) left its row under the VIN's hash; that row names
+    # nobody, and the car erased now takes its place (the hash is the key: two rows cannot hold it).
+    clear = [
+        v for v in (await session.execute(select(Vehicle.vin).where(cars))).scalars() if not v.startswith(VIN_HASH_MARK)
+    ]
+    earlier = [h for h in (vin_hash(v, salt) for v in clear) if h]
+    if earlier:
+        await session.execute(delete(Vehicle).where(Vehicle.vin.in_(earlier)))
     targets = [
         Target(Customer, Customer.id.in_(ids) if ids else false(), CUSTOMER),
         Target(Vehicle, cars, VEHICLE),
