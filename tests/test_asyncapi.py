@@ -80,9 +80,14 @@ def _annotation_nodes(tree: ast.AST) -> set[int]:
     return {id(n) for root in roots if root is not None for n in ast.walk(root)}
 
 
+SHARED_BUILDERS = {"record_phone_reads": "customer.phones_read"}
+"""Shared helpers that build an event for the service calling them (csi_shared.web)."""
+
+
 def _payloads_built(package: str) -> set[str]:
-    """The event types whose payload classes a package's code uses as values (not in annotations or imports)."""
-    by_name = {spec.payload.__name__: spec.type for spec in EVENTS.values()}
+    """The event types whose payload classes a package's code uses as values (not in annotations or imports), or
+    that a shared helper it calls builds for it."""
+    by_name = {spec.payload.__name__: spec.type for spec in EVENTS.values()} | SHARED_BUILDERS
     found: set[str] = set()
     for path in Path(importlib.import_module(package).__path__[0]).rglob("*.py"):
         tree = ast.parse(path.read_text(), str(path))
