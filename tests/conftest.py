@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -16,10 +17,20 @@ from callback_scheduler.spec import SERVICE as CALLBACK_SERVICE
 from csi_dev.broker import LocalBroker
 from csi_dev.testing import Databases, bearer, make_settings, serve
 from csi_shared.auth import Role
+from csi_shared.clock import RunningClock
 from survey_api.app import create_app as create_survey_app
 from survey_api.config import Settings as SurveySettings
 from survey_api.dealers.service import create_api_key
 from survey_api.spec import SERVICE as SURVEY_SERVICE
+
+PLATFORM_START = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)
+"""Where the platform's clock starts in these tests: 16 Nov 10:00 in Shanghai, two weeks after the RO of DESIGN.md was
+delivered and the first day of the survey centre's window for November. The tests' ROs are dated; the clock that
+judges them must not be today's, or a test written in one month fails in the next."""
+
+
+def platform_clock() -> RunningClock:
+    return RunningClock(PLATFORM_START)
 
 
 @dataclass
@@ -80,8 +91,9 @@ def platform_settings(
 @pytest.fixture
 async def platform(platform_settings: tuple[SurveySettings, CallbackSettings]) -> AsyncIterator[Platform]:
     survey_settings, callback_settings = platform_settings
-    survey_app = create_survey_app(survey_settings)
-    callbacks_app = create_callbacks_app(callback_settings)
+    clock = platform_clock()
+    survey_app = create_survey_app(survey_settings, clock=clock)
+    callbacks_app = create_callbacks_app(callback_settings, clock=clock)
     async with AsyncExitStack() as stack:
         survey = await stack.enter_async_context(serve(survey_app))
         callbacks = await stack.enter_async_context(serve(callbacks_app))
@@ -140,8 +152,9 @@ async def whole_platform(
         ComplaintSettings, database_url=databases.url(backend, "complaints", COMPLAINTS_SERVICE.migrations_dir),
         broker=broker, topic_prefix=topic_prefix,
     )  # fmt: skip
-    apps = [create_survey_app(survey_settings), create_callbacks_app(callback_settings),
-            create_scoring_app(scoring_settings), create_complaints_app(complaint_settings)]  # fmt: skip
+    clock = platform_clock()
+    apps = [create_survey_app(survey_settings, clock=clock), create_callbacks_app(callback_settings, clock=clock),
+            create_scoring_app(scoring_settings, clock=clock), create_complaints_app(complaint_settings, clock=clock)]  # fmt: skip
     async with AsyncExitStack() as stack:
         clients = [await stack.enter_async_context(serve(app)) for app in apps]
         yield Platform(

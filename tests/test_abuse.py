@@ -212,7 +212,7 @@ async def test_currencies_are_iso_4217_and_names_must_show_something(platform: P
 
 
 async def test_dms_keys_are_listed_expire_and_can_be_revoked_with_their_last_use(platform: Platform) -> None:
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
     await platform.add_dealer("D001")
     admin = platform.auth("admin")
@@ -236,7 +236,7 @@ async def test_dms_keys_are_listed_expire_and_can_be_revoked_with_their_last_use
     from sqlalchemy import update
 
     async with platform.survey_app.state.runtime.sessions() as session, session.begin():
-        past = datetime.now(UTC) - timedelta(minutes=1)
+        past = platform.survey_app.state.runtime.clock.now() - timedelta(minutes=1)
         await session.execute(update(ApiKey).where(ApiKey.prefix == short["prefix"]).values(expires_at=past))
     assert (await _post(platform, repair_order(ro_number="RO-4"), short["api_key"])).status_code == 401
 
