@@ -101,6 +101,13 @@ def test_reconciliation_runs_nightly_one_run_at_a_time_and_reads_both_databases(
     assert secrets["CSI_CALLBACK_SCHEDULER_DATABASE_URL"] == "csi-callback-scheduler-db"
 
 
+def test_every_service_prunes_its_inbox_nightly(objects: list[dict[str, Any]]) -> None:
+    for svc in generate.SERVICES:
+        (cron,) = [c for c in of_kind(objects, "CronJob") if c["metadata"]["name"] == f"{svc.name}-inbox-prune"]
+        (c,) = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+        assert c["command"] == ["csi", "inbox", "prune", "--service", svc.name]
+
+
 def test_only_the_ingress_controller_reaches_the_apis(objects: list[dict[str, Any]]) -> None:
     policies = {p["metadata"]["name"]: p["spec"] for p in of_kind(objects, "NetworkPolicy")}
     assert policies["default-deny-ingress"] == {"podSelector": {}, "policyTypes": ["Ingress"]}

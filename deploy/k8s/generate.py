@@ -170,6 +170,8 @@ def documents(svc: Svc) -> list[dict[str, Any]]:
          "spec": {"backoffLimit": 3, "ttlSecondsAfterFinished": 86400,
                   "template": {"metadata": {"labels": labels(svc, "migrate")},
                                "spec": pod_spec([container(svc, "migrate", ["csi", "db", "upgrade", "--service", svc.name])], restart="Never")}}},
+        # The inbox remembers processed event ids past the redelivery horizon (csi_shared.bus.maintenance), no longer.
+        *cron_job(svc, "inbox-prune", "15 4 * * *", ["csi", "inbox", "prune", "--service", svc.name], []),
         *reconcile_job(svc),
     ]  # fmt: skip
 
