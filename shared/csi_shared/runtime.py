@@ -15,6 +15,7 @@ from csi_shared.bus.outbox import Outbox
 from csi_shared.bus.relay import OutboxRelay
 from csi_shared.clock import Clock, SystemClock
 from csi_shared.db import create_engine, create_session_factory
+from csi_shared.gauges import Gauges
 from csi_shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,9 @@ class Runtime:
         )
         self.jobs: list[PeriodicJob] = []
         self._tasks: list[asyncio.Task[None]] = []
+        self.gauges = Gauges(service=settings.service_name, sessions=self.sessions, outbox=outbox_table,
+                             inbox=self.inbox_table, clock=self.clock)  # fmt: skip
+        self.add_job(PeriodicJob("gauges", settings.gauges_interval_s, self.gauges.observe))
 
     def add_job(self, job: PeriodicJob) -> None:
         self.jobs.append(job)

@@ -57,6 +57,8 @@ class ServiceSettings(BaseSettings):
     consumer_retry_backoff_s: float = 0.2
     relay_batch_size: int = 500
     relay_poll_interval_s: float = 0.5
+    gauges_interval_s: float = 30.0
+    """How often the worker reads the gauges of csi_shared.gauges (outbox, inbox, SLOs) from the database."""
     run_background: bool = True
     """Master switch for the relay, consumer and jobs below (off in tests that drive them by hand)."""
     run_relay: bool = True

@@ -26,6 +26,7 @@ from csi_shared.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_S = 5.0
+LAG_INTERVAL_S = 1.0
 
 
 @dataclass
@@ -94,6 +95,7 @@ class ConsumerRunner:
         self._stopping = False
         self._busy = False
         self._finished = asyncio.Event()
+        self._lag_observed_at = 0.0
         self.connected = False
 
     async def run(self) -> None:
@@ -115,6 +117,7 @@ class ConsumerRunner:
                         await self.process_batch(batch)
                     finally:
                         self._busy = False
+                await self._observe_lag()
                 backoff.reset()
             except asyncio.CancelledError:
                 raise
@@ -125,6 +128,20 @@ class ConsumerRunner:
                 metrics.CONSUMER_ERRORS.labels(self.settings.service_name).inc()
                 await self._disconnect()
                 await asyncio.sleep(delay)
+
+    async def _observe_lag(self) -> None:
+        """Consumer lag per partition (the broker's end offset less our position), at most once a second."""
+        now = asyncio.get_running_loop().time()
+        if self._consumer is None or now - self._lag_observed_at < LAG_INTERVAL_S:
+            return
+        self._lag_observed_at = now
+        for tp in self._consumer.assignment():
+            end = self._consumer.highwater(tp)
+            if end is None:  # nothing fetched from this partition yet
+                continue
+            position = await self._consumer.position(tp)
+            metrics.CONSUMER_LAG.labels(self.settings.service_name, self.settings.consumer_group, tp.topic,
+                                        str(tp.partition)).set(max(end - position, 0))  # fmt: skip
 
     async def _connect(self) -> None:
         await ensure_topics(self.settings)
@@ -193,10 +210,10 @@ class ConsumerRunner:
             event = parse_wanted_event(record.value, self.handlers)
         except UnknownEvent as exc:
             if exc.event_type in self.handlers:
-                await self._dead_letter(record, exc)  # a version of our type that this code cannot read
+                await self._dead_letter(record, exc, exc.event_type)  # a version of our type this code cannot read
             return None  # a type this service does not handle, or a newer type: not its business
         except MalformedEvent as exc:
-            await self._dead_letter(record, exc)
+            await self._dead_letter(record, exc, "malformed")
             return None
         return event
 
@@ -226,7 +243,7 @@ class ConsumerRunner:
                 )
                 if attempt + 1 < attempts:
                     await asyncio.sleep(jittered(self.settings.consumer_retry_backoff_s * 2**attempt))
-        await self._dead_letter(record, error)
+        await self._dead_letter(record, error, event.type)
 
     async def _handle_in_one_transaction(self, events: list[Envelope[Any]]) -> None:
         async with self.sessions() as session, session.begin():
@@ -265,7 +282,7 @@ class ConsumerRunner:
             else:
                 await handler(context, first)
 
-    async def _dead_letter(self, record: ConsumerRecord, error: BaseException) -> None:
+    async def _dead_letter(self, record: ConsumerRecord, error: BaseException, event_type: str) -> None:
         assert self._dlq is not None
         headers = [
             ("error", repr(error)[:4000].encode()),
@@ -275,6 +292,6 @@ class ConsumerRunner:
             ("consumer_group", self.settings.consumer_group.encode()),
         ]
         await self._dlq.send_and_wait(dlq_topic(record.topic), value=record.value, key=record.key, headers=headers)
-        metrics.EVENTS_DEAD_LETTERED.labels(self.settings.service_name).inc()
+        metrics.EVENTS_DEAD_LETTERED.labels(self.settings.service_name, record.topic, event_type).inc()
         log.error("event at %s/%d@%d sent to the DLQ by %s: %r", record.topic, record.partition, record.offset,
                   self.settings.consumer_group, error)  # fmt: skip
