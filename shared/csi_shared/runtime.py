@@ -17,6 +17,7 @@ from csi_shared.clock import Clock, SystemClock
 from csi_shared.db import create_engine, create_session_factory
 from csi_shared.gauges import Gauges
 from csi_shared.settings import ServiceSettings
+from csi_shared.tracing import Tracing
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +47,11 @@ class Runtime:
             settings.database_url, pool_size=settings.db_pool_size, schema=settings.database_schema
         )
         self.sessions = create_session_factory(self.engine)
+        self.tracing = Tracing(settings)
         outbox_table: Table = metadata.tables["outbox"]
         self.inbox_table: Table = metadata.tables["processed_events"]
         self.outbox = Outbox(outbox_table, topic_prefix=settings.kafka_topic_prefix)
-        self.relay = OutboxRelay(settings=settings, sessions=self.sessions, outbox=self.outbox)
+        self.relay = OutboxRelay(settings=settings, sessions=self.sessions, outbox=self.outbox, tracing=self.tracing)
         self.consumer = (
             ConsumerRunner(
                 settings=settings,
@@ -59,6 +61,7 @@ class Runtime:
                 clock=self.clock,
                 topics=topics,
                 handlers=handlers,
+                tracing=self.tracing,
             )
             if handlers
             else None
@@ -114,3 +117,5 @@ class Runtime:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
         await self.engine.dispose()
+        if self.tracing.enabled:  # flushes the buffered spans over HTTP: not on the event loop
+            await asyncio.to_thread(self.tracing.shutdown)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from csi_shared.db import database_unavailable
 from csi_shared.events import Envelope, MalformedEvent, UnknownEvent, dlq_topic, parse_wanted_event
 from csi_shared.logs import correlated
 from csi_shared.settings import ServiceSettings
+from csi_shared.tracing import TRACEPARENT, Tracing
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,13 @@ def runs(events: Sequence[Envelope[Any]], handlers: Mapping[str, Handler | Batch
     return out
 
 
+def _header(record: ConsumerRecord, name: str) -> str | None:
+    for key, value in record.headers or ():
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
 def is_transient(exc: BaseException) -> bool:
     """Trouble with the database or network, not with the message: retry later, never dead-letter."""
     return database_unavailable(exc) or isinstance(exc, ConnectionError | TimeoutError)
@@ -82,8 +91,12 @@ class ConsumerRunner:
         clock: Clock,
         topics: Sequence[str],
         handlers: Mapping[str, Handler | Batched],
+        tracing: Tracing | None = None,
     ) -> None:
         self.settings = settings
+        self.tracing = tracing
+        self._traceparents: dict[str, str] = {}
+        """event id -> the traceparent header it arrived with, for the batch in hand (tracing on only)."""
         self.sessions = sessions
         self.inbox = inbox
         self.outbox = outbox
@@ -193,13 +206,19 @@ class ConsumerRunner:
     async def process_batch(self, batch: Mapping[TopicPartition, list[ConsumerRecord]]) -> None:
         """Handle a fetched batch and commit its offsets."""
         todo: list[tuple[ConsumerRecord, Envelope[Any]]] = []
+        tracing = self.tracing is not None and self.tracing.enabled
         for records in batch.values():
             for record in records:
                 event = await self._decode(record)
                 if event is not None:
                     todo.append((record, event))
-        if todo:
-            await self._handle_all(todo)
+                    if tracing and (parent := _header(record, TRACEPARENT)):
+                        self._traceparents[str(event.event_id)] = parent
+        try:
+            if todo:
+                await self._handle_all(todo)
+        finally:
+            self._traceparents.clear()
         assert self._consumer is not None
         await self._consumer.commit(
             {tp: OffsetAndMetadata(records[-1].offset + 1, "") for tp, records in batch.items() if records}
@@ -275,8 +294,15 @@ class ConsumerRunner:
             correlation_id=first.correlation_id if len(run) == 1 else None,
             event=first if len(run) == 1 else None,
         )
-        # Logs written while handling carry the id of the request that caused the event.
-        with correlated(context.correlation_id):
+        # Logs written while handling carry the id of the request that caused the event; with tracing on, the
+        # handling continues the trace of the first event of the run (a DMS batch's ROs came from one request).
+        span = (
+            self.tracing.span(f"process {first.type}", kind="consumer",
+                              traceparent=self._traceparents.get(str(first.event_id)),
+                              attributes={"messaging.batch.message_count": len(run), "csi.event_type": first.type})
+            if self.tracing is not None and self.tracing.enabled else contextlib.nullcontext()
+        )  # fmt: skip
+        with correlated(context.correlation_id), span:
             if isinstance(handler, Batched):
                 await handler.handle(context, run)
             else:
