@@ -34,7 +34,7 @@ from survey_api.notifications.channels import (
     TemporaryFailure,
 )
 from survey_api.notifications.rules import PhoneSurvey, QuietHours, retry_delay, sms_text, withheld_for_fatigue
-from survey_api.surveys.service import InvitationPolicy, invitation_event
+from survey_api.surveys.invitations import InvitationPolicy, invitation_event
 
 log = logging.getLogger(__name__)
 

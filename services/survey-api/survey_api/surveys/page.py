@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from csi_shared.bus.outbox import Work
 from csi_shared.dealers import dealer_ref
-from csi_shared.events import SurveyContactPreference, SurveyOpened, TimeWindow
+from csi_shared.events import SurveyContactPreference, TimeWindow
 from csi_shared.limits import RateLimiter, TooManyRequests
 from csi_shared.satisfaction import Verdict, verdict
 from csi_shared.web import RequestWork, writes_on_get
@@ -31,8 +31,9 @@ from survey_api.notifications.service import record_opt_out
 from survey_api.privacy import consent as consent_records
 from survey_api.questionnaires import catalogue
 from survey_api.repair_orders import repository as ro_repository
-from survey_api.surveys import service
+from survey_api.surveys import repository, service
 from survey_api.surveys.form import item_field, read_form
+from survey_api.surveys.invitations import token_hash
 from survey_api.surveys.page_texts import TEXTS, language_of
 from survey_api.surveys.visitor import browser_family, network_hash, polite_address
 
@@ -48,7 +49,7 @@ class PageLimits:
 
     def take(self, client: str, token: str) -> None:
         self.per_client.take(client)
-        self.per_link.take(service.token_hash(token))
+        self.per_link.take(token_hash(token))
 
 
 Token = Annotated[str, PathParam(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -118,9 +119,7 @@ def _foreign_origin(request: Request, settings: Settings) -> bool:
 
 
 async def _survey(work: Work, token: str) -> tuple[Survey, Dealer] | None:
-    survey = (
-        await work.session.execute(select(Survey).where(Survey.token_hash == service.token_hash(token)))
-    ).scalar_one_or_none()
+    survey = await repository.by_token(work.session, token)
     if survey is None:
         return None
     dealer = await work.session.get(Dealer, survey.dealer_code)
@@ -182,32 +181,8 @@ def _form_page(
 
 
 async def _customer_name(work: Work, survey: Survey) -> str | None:
-    ro = (
-        await work.session.execute(
-            select(RepairOrder.body).where(
-                RepairOrder.dealer_code == survey.dealer_code, RepairOrder.ro_number == survey.ro_number
-            )
-        )
-    ).scalar_one_or_none()
-    return ro["customer"]["name"] if ro else None
-
-
-async def _record_opening(work: Work, request: Request, survey: Survey, dealer: Dealer, settings: Settings) -> None:
-    """The first opening (for the funnel and integrity signals) and how often; published once, as `survey.opened`."""
-    now = work.clock.now()
-    survey.open_count = (survey.open_count or 0) + 1
-    if survey.opened_at is not None:
-        return
-    survey.opened_at = now
-    survey.browser_family = browser_family(request.headers.get("user-agent"))
-    survey.network_hash = network_hash(request.client.host if request.client else None, settings.network_salt)
-    await work.publish(
-        SurveyOpened(
-            dealer=dealer_ref(dealer), ro_number=survey.ro_number, settlement_month=survey.settlement_month,
-            opened_at=now, browser_family=survey.browser_family, network_hash=survey.network_hash,
-        ),
-        dealer_code=dealer.code,
-    )  # fmt: skip
+    ro = await ro_repository.get(session=work.session, dealer_code=survey.dealer_code, ro_number=survey.ro_number)
+    return ro.body["customer"]["name"] if ro else None
 
 
 @router.get("/s/{token}", response_class=HTMLResponse, summary="The customer's survey page (HTML)")
@@ -225,7 +200,9 @@ async def survey_page(
     survey, dealer = found
     if (page := _state_page(language, survey, dealer, work.clock.now())) is not None:
         return page
-    await _record_opening(work, request, survey, dealer, settings)
+    client = request.client.host if request.client else None
+    await service.record_opening(work, survey, dealer, browser=browser_family(request.headers.get("user-agent")),
+                                 network=network_hash(client, settings.network_salt))  # fmt: skip
     await work.session.commit()
     return _form_page(request, token, language, survey, dealer, await _customer_name(work, survey))
 
@@ -303,13 +280,7 @@ async def _answered_survey(
     if found is None:
         return _message(language, 404, TEXTS[language]["unknown_heading"], TEXTS[language]["unknown"])
     survey, dealer = found
-    return survey, dealer, await _response_of(work, survey)
-
-
-async def _response_of(work: Work, survey: Survey) -> SurveyResponse | None:
-    return (
-        await work.session.execute(select(SurveyResponse).where(SurveyResponse.survey_id == survey.id))
-    ).scalar_one_or_none()
+    return survey, dealer, await repository.response_of(work.session, survey)
 
 
 def _dissatisfied(response: SurveyResponse) -> bool:

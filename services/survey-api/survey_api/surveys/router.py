@@ -17,7 +17,7 @@ from survey_api.dealers.repository import get_dealer
 from survey_api.models import PhoneRead
 from survey_api.privacy.phone_reads import record_reads
 from survey_api.repair_orders import repository as repair_orders
-from survey_api.surveys import service
+from survey_api.surveys import repository, service
 from survey_api.surveys.rules import settlement_month
 from survey_api.surveys.schemas import CallList, ResponseIn, ResponseOut, SurveyCenterResponseIn, SurveyView
 
@@ -87,7 +87,7 @@ async def survey_center_response(body: SurveyCenterResponseIn, work: RequestWork
     ro = await repair_orders.get(session=session, dealer_code=dealer.code, ro_number=body.ro_number)
     if ro is None:
         raise NotFound(f"repair order {body.dealer_code}/{body.ro_number} not found")
-    survey = await service.survey_of_ro(session=session, dealer_code=dealer.code, ro_number=ro.ro_number)
+    survey = await repository.of_ro(session=session, dealer_code=dealer.code, ro_number=ro.ro_number)
     response = await service.record_response(
         work, dealer=dealer, ro_number=ro.ro_number, survey=survey,
         month=survey.settlement_month if survey else settlement_month(ro.settled_at, ZoneInfo(dealer.time_zone)),
