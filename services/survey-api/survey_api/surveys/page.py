@@ -17,17 +17,13 @@ from fastapi import APIRouter, Header, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import select
 
 from csi_shared.bus.outbox import Work
-from csi_shared.dealers import dealer_ref
-from csi_shared.events import SurveyContactPreference, TimeWindow
 from csi_shared.limits import RateLimiter, TooManyRequests
 from csi_shared.satisfaction import Verdict, verdict
 from csi_shared.web import RequestWork, writes_on_get
 from survey_api.config import AppSettings, Settings
-from survey_api.models import Dealer, RepairOrder, Survey, SurveyResponse
-from survey_api.notifications.service import record_opt_out
+from survey_api.models import Dealer, Survey, SurveyResponse
 from survey_api.privacy import consent as consent_records
 from survey_api.questionnaires import catalogue
 from survey_api.repair_orders import repository as ro_repository
@@ -326,22 +322,10 @@ async def contact_post(token: Token, request: Request, work: RequestWork, settin
         return _redirect(thanks)  # nothing chosen: the question stays open
     consent = form["consent"] == "yes"
     window = WINDOWS.get(form.get("when", "")) if consent else None
-    response.contact_consent = consent
-    response.contact_from, response.contact_to = window if window else (None, None)
     ro = await ro_repository.get(session=work.session, dealer_code=dealer.code, ro_number=response.ro_number)
-    consent_records.record(
-        work.session, customer_id=ro.customer_id if ro else None, dealer_code=dealer.code,
-        ro_number=response.ro_number, kind="contact", granted=consent, window=window, source="survey_page",
-        given_at=work.clock.now(), now=work.clock.now(),
-    )  # fmt: skip
-    await work.publish(
-        SurveyContactPreference(
-            response_id=response.id, dealer=dealer_ref(dealer), ro_number=response.ro_number,
-            contact_consent=consent, preferred_time=TimeWindow(start=window[0], end=window[1]) if window else None,
-            given_at=work.clock.now(),
-        ),
-        dealer_code=dealer.code,
-    )  # fmt: skip
+    await consent_records.record_contact_wish(work, response=response, dealer=dealer,
+                                              customer_id=ro.customer_id if ro else None, granted=consent,
+                                              window=window, source="survey_page")  # fmt: skip
     await work.session.commit()
     return _redirect(thanks + "&saved=true")
 
@@ -358,15 +342,11 @@ async def opt_out_post(token: Token, request: Request, work: RequestWork, settin
     if isinstance(found, Response):
         return found
     survey, dealer, _ = found
-    phone = (
-        await work.session.execute(
-            select(RepairOrder.customer_phone).where(RepairOrder.dealer_code == survey.dealer_code,
-                                                     RepairOrder.ro_number == survey.ro_number)
-        )
-    ).scalar_one_or_none()  # fmt: skip
+    ro = await ro_repository.get(session=work.session, dealer_code=survey.dealer_code, ro_number=survey.ro_number)
+    phone = ro.customer_phone if ro else None
     if not phone:  # erased, or anonymised by retention: there is no number left to stop
         return _message(language, 410, t["no_number_heading"], t["no_number"], dealer_name=dealer.name)
-    await record_opt_out(session=work.session, phone=phone, source="survey_page", now=work.clock.now(),
-                         phone_salt=settings.phone_salt)  # fmt: skip
+    await consent_records.record_opt_out(session=work.session, phone=phone, source="survey_page", now=work.clock.now(),
+                                         phone_salt=settings.phone_salt)  # fmt: skip
     await work.session.commit()
     return _message(language, 200, t["opted_out_heading"], t["opted_out"], dealer_name=dealer.name)
