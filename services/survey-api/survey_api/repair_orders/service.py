@@ -27,11 +27,11 @@ from csi_shared.events import (
     TimeWindow,
     make_event,
 )
-from survey_api.customers import load_known, recognise
 from survey_api.dealers.repository import get_dealer
 from survey_api.models import Dealer, RepairOrder
 from survey_api.privacy import consent
 from survey_api.repair_orders import repository
+from survey_api.repair_orders.customers import load_known, recognise
 from survey_api.repair_orders.schemas import RepairOrderIn
 from survey_api.surveys import repository as surveys
 from survey_api.surveys.invitations import InvitationPolicy, follow_correction, invitation_event, invite
