@@ -23,6 +23,10 @@ class Settings(ServiceSettings):
     """The programme's weights (JSON); the default is J.D. Power's 2023 after-sales CSI."""
     min_sample: int = 30
     strength_very_satisfied_share: float = 0.6
+    strength_min_answers: int = 10
+    """An item needs this many answers in the period before it can be called a strength."""
+    priority_dissatisfied_share: float = 0.1
+    """An item with at least this share of (very) dissatisfied answers (1-4) is weak whatever the region's mean."""
     top_box_from: int = 9
     importance_scope: Literal["region", "brand"] = "region"
     min_importance_responses: int = 30

@@ -8,7 +8,7 @@ renormalised over the factors that have answers.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 FACTORS = ("service_initiation", "service_advisor", "service_facility", "vehicle_pickup", "service_quality")
@@ -70,12 +70,21 @@ def interval_95(n: int, total: float, total_sq: float, centre: float | None) -> 
     return (max(0.0, centre - half), min(1000.0, centre + half))
 
 
-def is_strength(level_counts: list[int], very_satisfied_share: float) -> bool:
-    """优势项目: nobody (very) dissatisfied and a high enough share very satisfied."""
+def is_strength(level_counts: list[int], very_satisfied_share: float, min_answers: int = 1) -> bool:
+    """优势项目: enough answers to say so, nobody (very) dissatisfied and a high enough share very satisfied."""
     answered = sum(level_counts)
-    if not answered or level_counts[0] or level_counts[1]:
+    if not answered or answered < min_answers or level_counts[0] or level_counts[1]:
         return False
     return level_counts[4] / answered >= very_satisfied_share
+
+
+def is_weak(mean: float, level_counts: list[int], benchmark_mean: float | None, dissatisfied_share: float) -> bool:
+    """Weak against the benchmark: below the region's mean for the item, or at least `dissatisfied_share` of the
+    answers (very) dissatisfied (1-4). Either is enough: a dealer above a poor region can still lose customers."""
+    answered = sum(level_counts)
+    below = benchmark_mean is not None and mean < benchmark_mean
+    unhappy = bool(answered) and (level_counts[0] + level_counts[1]) / answered >= dissatisfied_share
+    return below or unhappy
 
 
 def pearson(n: int, sx: float, sy: float, sxx: float, syy: float, sxy: float) -> float | None:
@@ -90,11 +99,21 @@ def pearson(n: int, sx: float, sy: float, sxx: float, syy: float, sxy: float) ->
     return cov / math.sqrt(vx * vy)
 
 
-def priorities(item_means: Mapping[str, float], importance: Mapping[str, float], limit: int = 3) -> list[str]:
-    """Items to improve first: importance (correlation with overall satisfaction, ≥ 0) × shortfall from the top of
-    the scale, highest first; items nobody finds important, or already at the top, are not priorities."""
+def priorities(
+    item_means: Mapping[str, float],
+    importance: Mapping[str, float],
+    *,
+    weak: Collection[str],
+    strengths: Collection[str] = (),
+    limit: int = 3,
+) -> list[str]:
+    """Items to improve first (DOMAIN: weak and important): only weak items (`is_weak`) that are not strengths and that
+    move overall satisfaction (importance > 0), ranked by importance × shortfall from the top of the scale, highest
+    first. An empty list is a valid answer: nothing is weak, or nothing weak matters."""
     ranked = []
     for item, mean in item_means.items():
+        if item not in weak or item in strengths:
+            continue
         weight = max(importance.get(item) or 0.0, 0.0)
         shortfall = (10.0 - mean) / 9.0
         if weight > 0 and shortfall > 0:

@@ -8,6 +8,7 @@ from scoring.method import (
     factor_scores,
     interval_95,
     is_strength,
+    is_weak,
     pearson,
     priorities,
     response_csi,
@@ -69,6 +70,22 @@ def test_strength_items() -> None:
     assert not is_strength([0, 0, 1, 4, 5], 0.6)  # 50%
     assert not is_strength([0, 1, 0, 0, 9], 0.6)  # one dissatisfied answer is enough to lose it
     assert not is_strength([0, 0, 0, 0, 0], 0.6)
+    # Strengths need a minimum number of answers: 9 all very satisfied are not yet enough at 10.
+    assert not is_strength([0, 0, 0, 0, 9], 0.6, min_answers=10)
+    assert is_strength([0, 0, 0, 0, 10], 0.6, min_answers=10)
+
+
+def test_weak_items() -> None:
+    # Below the region's mean is weak, even with nobody dissatisfied.
+    assert is_weak(8.4, [0, 0, 0, 6, 4], 8.5, 0.1)
+    # At or above the region's mean and fewer than 10% dissatisfied (1 of 11 = 9.1%) is not weak.
+    assert not is_weak(8.5, [0, 0, 0, 6, 4], 8.5, 0.1)
+    assert not is_weak(9.0, [0, 1, 0, 0, 10], 8.5, 0.1)
+    # 1 of 10 answers dissatisfied (10%) is weak above the region's mean too.
+    assert is_weak(9.0, [0, 1, 0, 0, 9], 8.5, 0.1)
+    # No benchmark (no region figures yet): only the dissatisfied share decides.
+    assert not is_weak(3.0, [0, 0, 5, 0, 0], None, 0.1)
+    assert is_weak(3.0, [5, 0, 0, 0, 0], None, 0.1)
 
 
 def test_importance_and_priorities() -> None:
@@ -85,6 +102,12 @@ def test_importance_and_priorities() -> None:
     assert pearson(5, 25, 25, 125, 125, 125) is None  # no spread
     means = {"a": 6.0, "b": 8.5, "c": 9.9, "d": 5.0}
     importance = {"a": 0.8, "b": 0.9, "c": 0.9, "d": -0.2}
-    # a: 0.8×4/9 = 0.356, b: 0.9×1.5/9 = 0.15, c: 0.9×0.1/9 = 0.01, d: not important
-    assert priorities(means, importance) == ["a", "b", "c"]
-    assert priorities(means, importance, limit=1) == ["a"]
+    # a: 0.8×4/9 = 0.356, b: 0.9×1.5/9 = 0.15, c: 0.9×0.1/9 = 0.01, d: not important.
+    # Only weak items can be priorities: a 9.9 item above its region's mean is not one, whatever its importance.
+    assert priorities(means, importance, weak={"a", "b", "d"}) == ["a", "b"]
+    assert priorities(means, importance, weak={"a", "b", "c"}, limit=1) == ["a"]
+    # Weak but not important (d) is not a priority; an item that is a strength never is.
+    assert priorities(means, importance, weak={"d"}) == []
+    assert priorities(means, importance, weak={"a", "b"}, strengths={"a"}) == ["b"]
+    # Nothing weak: no priority at all is a valid answer.
+    assert priorities(means, importance, weak=set()) == []
