@@ -13,14 +13,34 @@ from dataclasses import dataclass
 
 FACTORS = ("service_initiation", "service_advisor", "service_facility", "vehicle_pickup", "service_quality")
 
-# J.D. Power 2023 U.S. Customer Service Index (after-sales) factor weights.
-JD_POWER_2023_WEIGHTS: dict[str, float] = {
+# J.D. Power Asia Pacific 2014 China Customer Service Index (CSI) Study, press release, Shanghai, 31 July 2014
+# (china.jdpower.com/press-releases/2014-china-customer-service-index-csi-study): "five factors ... (in order of
+# importance): service quality (24%); service facility (21%); vehicle pick-up (21%); service advisor (18%); and service
+# initiation (17%)". The published percentages are rounded and add up to 101, so each is divided by 101.
+JD_POWER_CHINA_2014_WEIGHTS: dict[str, float] = {
+    "service_quality": 24 / 101,
+    "service_facility": 21 / 101,
+    "vehicle_pickup": 21 / 101,
+    "service_advisor": 18 / 101,
+    "service_initiation": 17 / 101,
+}
+
+# J.D. Power 2023 U.S. Customer Service Index (after-sales) factor weights: kept as a named alternative.
+JD_POWER_US_2023_WEIGHTS: dict[str, float] = {
     "service_quality": 0.32,
     "service_advisor": 0.19,
     "vehicle_pickup": 0.19,
     "service_facility": 0.15,
     "service_initiation": 0.15,
 }
+
+# The weight sets a programme can name (`CSI_SCORING_FACTOR_WEIGHT_SET`, or `set` in a weight version).
+NAMED_WEIGHTS: dict[str, dict[str, float]] = {
+    "jd_power_china_2014": JD_POWER_CHINA_2014_WEIGHTS,
+    "jd_power_us_2023": JD_POWER_US_2023_WEIGHTS,
+}
+DEFAULT_WEIGHT_SET = "jd_power_china_2014"
+DEFAULT_WEIGHTS = NAMED_WEIGHTS[DEFAULT_WEIGHT_SET]
 
 
 def to_index(mean_score: float) -> float:

@@ -96,7 +96,8 @@ def card(dealer: Dealer, period: str, row: DealerPeriod | None, items: Sequence[
     """A dealer's CSI card for a period. `benchmark`: the region's item means (`region_item_means`)."""
     tz = ZoneInfo(dealer.time_zone)
     factors = (row.factors if row else {}) or {}
-    weights = csi_index({f: v.get("index") for f, v in factors.items()}, settings.factor_weights)
+    version, in_force = settings.weights_version(period)
+    weights = csi_index({f: v.get("index") for f, v in factors.items()}, in_force)
     responses = row.responses if row else 0
     item_means = {i.item: i.total / i.n for i in items if i.n > 0}
     strengths = sorted(
@@ -126,6 +127,7 @@ def card(dealer: Dealer, period: str, row: DealerPeriod | None, items: Sequence[
             f: FactorFigure(index=_round(v.get("index")), responses=v.get("responses", 0)) for f, v in factors.items()
         },
         weights_used={f: round(w, 4) for f, w in weights.weights_used.items()},
+        weights_version=version,
         missing_factors=list(weights.missing_factors) if responses else [],
         strengths=strengths,
         priorities=priorities(item_means, importance, weak=weak, strengths=strengths, limit=settings.priority_items),
@@ -348,7 +350,7 @@ async def breakdown(
         ros.update((r.ro_number, r) for r in await session.execute(query))
     callbacks = await callback_scores(session, dealer.code, period)
     groups = group_figures(
-        by=by, period=period, ros=ros, responses=responses, callbacks=callbacks, weights=settings.factor_weights
+        by=by, period=period, ros=ros, responses=responses, callbacks=callbacks, weights=settings.weights_for(period)
     )
     return Breakdown(
         dealer_code=dealer.code,

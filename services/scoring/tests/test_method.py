@@ -3,7 +3,8 @@
 import pytest
 
 from scoring.method import (
-    JD_POWER_2023_WEIGHTS,
+    JD_POWER_CHINA_2014_WEIGHTS,
+    JD_POWER_US_2023_WEIGHTS,
     csi_index,
     factor_scores,
     interval_95,
@@ -18,10 +19,10 @@ from scoring.method import (
 
 def test_all_tens_give_1000_and_all_ones_give_0() -> None:
     assert to_index(10) == 1000 and to_index(1) == 0
-    tens = {f: to_index(10) for f in JD_POWER_2023_WEIGHTS}
-    assert csi_index(tens, JD_POWER_2023_WEIGHTS).value == pytest.approx(1000)
-    ones = {f: to_index(1) for f in JD_POWER_2023_WEIGHTS}
-    assert csi_index(ones, JD_POWER_2023_WEIGHTS).value == pytest.approx(0)
+    tens = {f: to_index(10) for f in JD_POWER_US_2023_WEIGHTS}
+    assert csi_index(tens, JD_POWER_US_2023_WEIGHTS).value == pytest.approx(1000)
+    ones = {f: to_index(1) for f in JD_POWER_US_2023_WEIGHTS}
+    assert csi_index(ones, JD_POWER_US_2023_WEIGHTS).value == pytest.approx(0)
 
 
 def test_factor_scores_leave_na_out() -> None:
@@ -39,23 +40,33 @@ def test_the_worked_example_of_the_readme() -> None:
     assert indices["service_facility"] == pytest.approx(850.0)
     assert indices["service_initiation"] == pytest.approx(600.0)
     # 0.32×800 + 0.19×900 + 0.19×700 + 0.15×850 + 0.15×600 = 256 + 171 + 133 + 127.5 + 90 = 777.5
-    assert csi_index(indices, JD_POWER_2023_WEIGHTS).value == pytest.approx(777.5)
+    assert csi_index(indices, JD_POWER_US_2023_WEIGHTS).value == pytest.approx(777.5)
     without_initiation = {f: v for f, v in indices.items() if f != "service_initiation"}
-    assert csi_index(without_initiation, JD_POWER_2023_WEIGHTS).value == pytest.approx(687.5 / 0.85)  # 808.8
+    assert csi_index(without_initiation, JD_POWER_US_2023_WEIGHTS).value == pytest.approx(687.5 / 0.85)  # 808.8
+
+
+def test_the_china_weights_are_the_published_percentages_over_101() -> None:
+    # J.D. Power 2014 China CSI: quality 24%, facility 21%, pick-up 21%, advisor 18%, initiation 17% (sum 101).
+    assert sum(JD_POWER_CHINA_2014_WEIGHTS.values()) == pytest.approx(1)
+    assert JD_POWER_CHINA_2014_WEIGHTS["service_quality"] == pytest.approx(0.2376, abs=1e-4)
+    indices = {"service_quality": 800.0, "service_advisor": 900.0, "vehicle_pickup": 700.0,
+               "service_facility": 850.0, "service_initiation": 600.0}  # fmt: skip
+    # (24×800 + 18×900 + 21×700 + 21×850 + 17×600) / 101 = (19200 + 16200 + 14700 + 17850 + 10200) / 101 = 773.76
+    assert csi_index(indices, JD_POWER_CHINA_2014_WEIGHTS).value == pytest.approx(78150 / 101)
 
 
 def test_missing_factors_renormalise_the_weights() -> None:
     indices = {"service_quality": 800.0, "service_advisor": 900.0}
-    result = csi_index(indices, JD_POWER_2023_WEIGHTS)
+    result = csi_index(indices, JD_POWER_US_2023_WEIGHTS)
     # (0.32×800 + 0.19×900) / 0.51 = (256 + 171) / 0.51 = 837.25…
     assert result.value == pytest.approx(427 / 0.51)
     assert set(result.missing_factors) == {"vehicle_pickup", "service_facility", "service_initiation"}
     assert sum(result.weights_used.values()) == pytest.approx(1)
-    assert csi_index({}, JD_POWER_2023_WEIGHTS).value is None
+    assert csi_index({}, JD_POWER_US_2023_WEIGHTS).value is None
 
 
 def test_a_responses_own_csi_and_the_interval() -> None:
-    assert response_csi({"service_quality": 10, "service_advisor": 1}, JD_POWER_2023_WEIGHTS) == pytest.approx(
+    assert response_csi({"service_quality": 10, "service_advisor": 1}, JD_POWER_US_2023_WEIGHTS) == pytest.approx(
         0.32 / 0.51 * 1000
     )
     # Two responses at 500 and 700: mean 600, sample sd 141.42, se 100, half-width 196.
