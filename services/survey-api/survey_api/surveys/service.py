@@ -42,10 +42,12 @@ PRODUCER = "survey-api"
 class SurveyExpired(DomainError):
     status = 410
     title = "Survey expired"
+    code = "survey_expired"
 
 
 class SurveyAlreadyAnswered(Conflict):
     title = "Survey already answered"
+    code = "survey_answered"
 
 
 def token_hash(token: str) -> str:
