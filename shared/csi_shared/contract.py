@@ -102,6 +102,18 @@ class StateConflict(Problem):
     current_status: str | None = Field(default=None, description="The object's status now")
 
 
+# --- files ---------------------------------------------------------------------------------------------------------
+
+CSV = "text/csv"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FILE_SCHEMA = {"type": "string", "format": "binary"}
+
+
+def file_content(*media_types: str) -> dict[str, Any]:
+    """The `content` of a download: bytes of these media types (generated clients hand them over untouched)."""
+    return {media_type: {"schema": FILE_SCHEMA} for media_type in media_types}
+
+
 # --- authentication -------------------------------------------------------------------------------------------------
 
 BEARER = "bearerAuth"

@@ -1275,7 +1275,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MonthlyReport"];
-                    "text/csv": unknown;
+                    "text/csv": string;
                 };
             };
             /** @description No credentials, or credentials that are not valid */

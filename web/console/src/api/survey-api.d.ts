@@ -455,6 +455,13 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** AdvisorOut */
+        AdvisorOut: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+        };
         /** Alive */
         Alive: {
             /**
@@ -527,10 +534,18 @@ export interface components {
         BatchOut: {
             /** Results */
             results: components["schemas"]["ItemResult"][];
-            /** Summary */
-            summary: {
-                [key: string]: number;
-            };
+            summary: components["schemas"]["BatchSummary"];
+        };
+        /** BatchSummary */
+        BatchSummary: {
+            /** Created */
+            created: number;
+            /** Unchanged */
+            unchanged: number;
+            /** Corrected */
+            corrected: number;
+            /** Rejected */
+            rejected: number;
         };
         /** CallList */
         CallList: {
@@ -578,6 +593,19 @@ export interface components {
         };
         /** CallbackWindowIn */
         CallbackWindowIn: {
+            /**
+             * From
+             * Format: time
+             */
+            from: string;
+            /**
+             * To
+             * Format: time
+             */
+            to: string;
+        };
+        /** CallbackWindowOut */
+        CallbackWindowOut: {
             /**
              * From
              * Format: time
@@ -657,6 +685,23 @@ export interface components {
             callback_consent: boolean;
             preferred_callback_time?: components["schemas"]["CallbackWindowIn"] | null;
         };
+        /** CustomerOut */
+        CustomerOut: {
+            /** Name */
+            name: string;
+            /**
+             * Phone
+             * @description Masked (`+86138****8000`) unless the caller phones this dealer's customers
+             */
+            phone: string | null;
+            /** Alternate Phone */
+            alternate_phone?: string | null;
+            /** Is Owner */
+            is_owner: boolean;
+            /** Callback Consent */
+            callback_consent: boolean;
+            preferred_callback_time: components["schemas"]["CallbackWindowOut"] | null;
+        };
         /** DealerIn */
         DealerIn: {
             /** Name */
@@ -731,6 +776,19 @@ export interface components {
             code: string;
             name: components["schemas"]["Text"];
         };
+        /** FieldError */
+        FieldError: {
+            /**
+             * Field
+             * @description Where the problem is: `customer.phone`, `items[3].vin`, `body`
+             */
+            field: string;
+            /**
+             * Reason
+             * @description What is wrong with it, in English
+             */
+            reason: string;
+        };
         /** InboundAck */
         InboundAck: {
             /** Opted Out */
@@ -778,9 +836,7 @@ export interface components {
              * Errors
              * @default []
              */
-            errors: {
-                [key: string]: string;
-            }[];
+            errors: components["schemas"]["FieldError"][];
         };
         /** ItemView */
         ItemView: {
@@ -811,6 +867,16 @@ export interface components {
          * @enum {string}
          */
         JobKind: "maintenance" | "repair" | "warranty" | "accident" | "recall" | "other";
+        /** JobOut */
+        JobOut: {
+            /** Op Code */
+            op_code: string;
+            /** Description */
+            description: string;
+            kind: components["schemas"]["JobKind"];
+            /** Comeback */
+            comeback: boolean | null;
+        };
         /**
          * NoSurveyReason
          * @description Why a closed RO gets no survey link: each RO is in one survey state (dispositions).
@@ -973,7 +1039,45 @@ export interface components {
             /** Message Status */
             message_status: string;
         };
-        /** RepairOrderIn */
+        /**
+         * RepairOrderIn
+         * @example {
+         *       "currency": "CNY",
+         *       "customer": {
+         *         "callback_consent": true,
+         *         "is_owner": true,
+         *         "name": "王芳",
+         *         "phone": "+8613800138000",
+         *         "preferred_callback_time": {
+         *           "from": "10:00",
+         *           "to": "12:00"
+         *         }
+         *       },
+         *       "dealer_code": "D001",
+         *       "delivered_at": "2026-11-02T17:05:00+08:00",
+         *       "estimate_amount": "1280.00",
+         *       "invoice_amount": "1180.50",
+         *       "jobs": [
+         *         {
+         *           "comeback": false,
+         *           "description": "10,000 km service",
+         *           "kind": "maintenance",
+         *           "op_code": "M10"
+         *         }
+         *       ],
+         *       "mileage_km": 45210,
+         *       "opened_at": "2026-11-02T09:10:00+08:00",
+         *       "plate": "沪A12345",
+         *       "promised_at": "2026-11-02T17:00:00+08:00",
+         *       "ro_number": "RO-2026-000123",
+         *       "service_advisor": {
+         *         "id": "SA07",
+         *         "name": "李明"
+         *       },
+         *       "settled_at": "2026-11-02T16:30:00+08:00",
+         *       "vin": "LSVAU218XN2183294"
+         *     }
+         */
         RepairOrderIn: {
             /** Dealer Code */
             dealer_code: string;
@@ -1018,14 +1122,56 @@ export interface components {
         };
         /**
          * RepairOrderOut
-         * @description The stored RO (times in UTC) with its revision; the other RO fields follow the request's names.
+         * @description The stored RO as posted (times in UTC, amounts as decimal strings) with its revision.
          */
         RepairOrderOut: {
             /** Dealer Code */
             dealer_code: string;
             /** Ro Number */
             ro_number: string;
-            /** Revision */
+            /** Vin */
+            vin: string;
+            /** Plate */
+            plate: string | null;
+            /** Mileage Km */
+            mileage_km: number | null;
+            /**
+             * Opened At
+             * Format: date-time
+             */
+            opened_at: string;
+            /** Promised At */
+            promised_at: string | null;
+            /**
+             * Settled At
+             * Format: date-time
+             */
+            settled_at: string;
+            /**
+             * Delivered At
+             * Format: date-time
+             */
+            delivered_at: string;
+            service_advisor: components["schemas"]["AdvisorOut"] | null;
+            customer: components["schemas"]["CustomerOut"];
+            /** Jobs */
+            jobs: components["schemas"]["JobOut"][];
+            /**
+             * Estimate Amount
+             * @description A decimal amount, e.g. `1280.00`
+             */
+            estimate_amount: string | null;
+            /**
+             * Invoice Amount
+             * @description A decimal amount, e.g. `1180.50`
+             */
+            invoice_amount: string | null;
+            /** Currency */
+            currency: string;
+            /**
+             * Revision
+             * @description 1 when created; each correction adds one, a replay keeps it
+             */
             revision: number;
             /**
              * Received At
@@ -1038,8 +1184,6 @@ export interface components {
              */
             updated_at: string;
             no_survey_reason?: components["schemas"]["NoSurveyReason"] | null;
-        } & {
-            [key: string]: unknown;
         };
         /** ResponseIn */
         ResponseIn: {
@@ -1227,19 +1371,6 @@ export interface components {
             "zh-CN": string;
             /** En */
             en: string;
-        };
-        /** FieldError */
-        FieldError: {
-            /**
-             * Field
-             * @description Where the problem is: `customer.phone`, `items[3].vin`, `body`
-             */
-            field: string;
-            /**
-             * Reason
-             * @description What is wrong with it, in English
-             */
-            reason: string;
         };
         /**
          * Problem
@@ -1869,12 +2000,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description A replay (identical: nothing changes) or a correction of a known RO */
+            /** @description A replay (identical: nothing changes) or a correction of a known RO (its `revision` one higher) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RepairOrderOut"];
+                };
             };
             /** @description Successful Response */
             201: {
@@ -1943,11 +2076,51 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "items": [
+                 *         {
+                 *           "dealer_code": "D001",
+                 *           "ro_number": "RO-2026-000123",
+                 *           "vin": "LSVAU218XN2183294",
+                 *           "plate": "沪A12345",
+                 *           "mileage_km": 45210,
+                 *           "opened_at": "2026-11-02T09:10:00+08:00",
+                 *           "promised_at": "2026-11-02T17:00:00+08:00",
+                 *           "settled_at": "2026-11-02T16:30:00+08:00",
+                 *           "delivered_at": "2026-11-02T17:05:00+08:00",
+                 *           "service_advisor": {
+                 *             "id": "SA07",
+                 *             "name": "李明"
+                 *           },
+                 *           "customer": {
+                 *             "name": "王芳",
+                 *             "phone": "+8613800138000",
+                 *             "is_owner": true,
+                 *             "callback_consent": true,
+                 *             "preferred_callback_time": {
+                 *               "from": "10:00",
+                 *               "to": "12:00"
+                 *             }
+                 *           },
+                 *           "jobs": [
+                 *             {
+                 *               "op_code": "M10",
+                 *               "description": "10,000 km service",
+                 *               "kind": "maintenance",
+                 *               "comeback": false
+                 *             }
+                 *           ],
+                 *           "estimate_amount": "1280.00",
+                 *           "invoice_amount": "1180.50",
+                 *           "currency": "CNY"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
-                    /** Items */
-                    items: {
-                        [key: string]: unknown;
-                    }[];
+                    /** @description Up to the batch limit (1000); each is checked on its own and gets its own result */
+                    items: components["schemas"]["RepairOrderIn"][];
                 };
             };
         };
