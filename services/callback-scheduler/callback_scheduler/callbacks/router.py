@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from callback_scheduler.callbacks import attempts, repository, special
 from callback_scheduler.callbacks.questions import script
+from callback_scheduler.callbacks.rules import is_overdue
 from callback_scheduler.callbacks.schemas import (
     AttemptIn,
     AttemptOut,
@@ -62,7 +63,7 @@ def to_out(callback: Callback, user: Principal, now: datetime, attempts: Sequenc
         ro_number=callback.ro_number,
         reason=CallbackReason(callback.reason),
         status=CallbackStatus(callback.status),
-        overdue=callback.status == CallbackStatus.OPEN and now > callback.due_at,
+        overdue=is_overdue(callback.status, callback.due_at, now),
         due_at=callback.due_at,
         planned_at=callback.planned_at,
         customer=CustomerOut(

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from callback_scheduler.callbacks import repository
 from callback_scheduler.callbacks.questions import SCORED
 from callback_scheduler.models import Callback, CallbackAttempt, ComplaintSeen, Dealer, RepairOrderSeen
 from callback_scheduler.reports.schemas import (
@@ -74,7 +75,7 @@ async def compliance(
                 _is(cb.status == status.DECLINED.value),
                 _is(and_(cb.status == status.DECLINED.value, cb.completed_at.is_(None))),
                 _is(cb.status == status.UNREACHABLE.value),
-                _is(and_(cb.status == status.OPEN.value, cb.due_at < now)),
+                _is(repository.overdue(now)),
                 _is(cb.status == status.OPEN.value),
             )
             .select_from(ro)
