@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from complaints import cases, reports
 from complaints.config import AppSettings
 from complaints.models import Complaint, Dealer, HistoryEntry
+from complaints.rules import complaint_source
 from complaints.schemas import (
     ComplaintIn,
     ComplaintOut,
@@ -25,7 +26,7 @@ from complaints.schemas import (
     StepIn,
 )
 from complaints.workflow import ComplaintStatus, allowed_actions, is_named_supervisor
-from csi_shared.auth import DEALER_ROLES, OEM_ROLES, CurrentUser, Principal, mask_phone
+from csi_shared.auth import DEALER_ROLES, CurrentUser, Principal, mask_phone
 from csi_shared.calendar import MONTH_PATTERN
 from csi_shared.dealers import codes_in_scope, dealer_in_scope, dealers_in_scope
 from csi_shared.errors import Forbidden, InvalidInput, NotFound
@@ -107,7 +108,7 @@ async def open_complaint(
         raise InvalidInput(
             "unknown dealer", [{"field": "dealer_code", "reason": f"no dealer {body.dealer_code} in your scope"}]
         )
-    source = ComplaintSource.HOTLINE if user.role in OEM_ROLES else ComplaintSource.MANUAL
+    source = complaint_source(user.role)
     source_ref = f"{source}:{dealer.code}:{idempotency_key or uuid.uuid4()}"
     complaint = await cases.open_case(
         work,
