@@ -21,14 +21,11 @@ from callback_scheduler.reports.schemas import (
 )
 from csi_shared.calendar import month_bounds
 from csi_shared.events import CallbackOutcome, CallbackReason, CallbackStatus
+from csi_shared.figures import pct
 from csi_shared.satisfaction import is_dissatisfied
 
 COUNTS = ("ros", "callbacks_created", "attempted", "completed", "completed_on_time", "declined",
           "declined_at_reception", "unreachable", "overdue", "open")  # fmt: skip
-
-
-def pct(part: int, whole: int) -> float | None:
-    return round(100.0 * part / whole, 1) if whole else None
 
 
 def with_rates(figures: Compliance) -> Compliance:
