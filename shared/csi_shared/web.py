@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from csi_shared import metrics
 from csi_shared.auth import Principal, TokenVerifier
 from csi_shared.bus.outbox import Work
+from csi_shared.contract import API_VERSION, install_contract, operation_id
 from csi_shared.db import READ_ONLY
 from csi_shared.errors import install_error_handlers, problem
 from csi_shared.events import CustomerPhonesRead, PhoneReadOf
@@ -47,7 +48,7 @@ class FastJSON(Response):
         return orjson.dumps(content)
 
 
-def build_app(*, title: str, runtime: Runtime, routers: Sequence[APIRouter], version: str = "0.1.0") -> FastAPI:
+def build_app(*, title: str, runtime: Runtime, routers: Sequence[APIRouter], version: str = API_VERSION) -> FastAPI:
     """A service's app around its runtime; the lifespan starts and stops the runtime."""
 
     @asynccontextmanager
@@ -63,13 +64,16 @@ def build_app(*, title: str, runtime: Runtime, routers: Sequence[APIRouter], ver
     # /docs and /redoc load Swagger UI and ReDoc from the service itself (fastapi-offline ships the files), not from a
     # CDN: on a dealer's or the OEM's intranet without internet they would be blank pages. No trailing-slash
     # redirects: Starlette builds their Location from the Host header, which a client chooses.
-    app = FastAPIOffline(title=title, version=version, lifespan=lifespan, redirect_slashes=False)
+    app = FastAPIOffline(
+        title=title, version=version, lifespan=lifespan, redirect_slashes=False, generate_unique_id_function=operation_id
+    )
     app.state.runtime = runtime
     app.state.settings = runtime.settings
     app.state.token_verifier = TokenVerifier(runtime.settings)
     app.state.person_limiter = RateLimiter(runtime.settings.person_requests_per_s, runtime.settings.person_burst)
     app.state.phone_reads = ReadThrottle(timedelta(seconds=runtime.settings.phone_read_window_s))
     install_error_handlers(app)
+    install_contract(app)
     app.include_router(_health_router())
     for router in routers:
         app.include_router(router)

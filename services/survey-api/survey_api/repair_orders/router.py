@@ -18,7 +18,15 @@ from survey_api.dealers.dms_auth import DmsDealer
 from survey_api.dealers.repository import get_dealer
 from survey_api.privacy import phone_reads
 from survey_api.repair_orders import repository, service
-from survey_api.repair_orders.schemas import BatchIn, BatchOut, ItemResult, RepairOrderIn, RepairOrderOut
+from survey_api.repair_orders.schemas import (
+    BATCH_IN_SCHEMA,
+    RO_EXAMPLE,
+    BatchIn,
+    BatchOut,
+    ItemResult,
+    RepairOrderIn,
+    RepairOrderOut,
+)
 
 router = APIRouter(prefix="/v1/repair-orders", tags=["repair orders"])
 
@@ -28,7 +36,10 @@ router = APIRouter(prefix="/v1/repair-orders", tags=["repair orders"])
     status_code=201,
     response_model=RepairOrderOut,
     summary="Post one closed RO (DMS)",
-    responses={200: {"description": "A replay (identical: nothing changes) or a correction of a known RO"}},
+    responses={
+        200: {"model": RepairOrderOut, "description": "A replay (identical: nothing changes) or a correction of a "
+              "known RO (its `revision` one higher)"}
+    },
 )
 async def post_repair_order(
     body: RepairOrderIn, response: Response, work: RequestWork, settings: AppSettings, dealer_code: DmsDealer
@@ -50,7 +61,7 @@ async def post_repair_order(
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": BatchIn.model_json_schema()}},
+            "content": {"application/json": {"schema": BATCH_IN_SCHEMA, "example": {"items": [RO_EXAMPLE]}}},
         }
     },
 )

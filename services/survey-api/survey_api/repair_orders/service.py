@@ -192,6 +192,12 @@ async def _survey_follows(
     return [invitation[1]]
 
 
+def announcement(dealer: Dealer, ro: RepairOrder, *, now: datetime, correlation_id: str | None) -> Envelope[Any]:
+    """The stored RO announced again as `repair_order.closed`, under a new event id (reconciliation: a consumer
+    that lost the first announcement plans from it by the RO's natural key, whatever its inbox saw)."""
+    return _event(dealer, RepairOrderIn.model_validate(ro.body), ro, now, correlation_id, corrected=False)
+
+
 def _event(
     dealer: Dealer, data: RepairOrderIn, ro: RepairOrder, now: datetime, correlation_id: str | None, *, corrected: bool
 ) -> Envelope[Any]:

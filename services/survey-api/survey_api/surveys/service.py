@@ -35,10 +35,12 @@ PRODUCER = "survey-api"
 class SurveyExpired(DomainError):
     status = 410
     title = "Survey expired"
+    code = "survey_expired"
 
 
 class SurveyAlreadyAnswered(Conflict):
     title = "Survey already answered"
+    code = "survey_answered"
 
 
 async def open_survey(*, session: AsyncSession, token: str, now: datetime) -> Survey:
