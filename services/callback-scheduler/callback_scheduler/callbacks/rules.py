@@ -86,10 +86,6 @@ def status_at_planning(*, callback_consent: bool) -> CallbackStatus:
 # --- attempts -------------------------------------------------------------------------------------
 
 
-FAILED_OUTCOMES = frozenset({CallbackOutcome.NO_ANSWER, CallbackOutcome.NOT_OWNER})
-"""Calls that reached nobody who may answer: they count towards the attempt limit."""
-
-
 @dataclass(frozen=True)
 class AfterAttempt:
     status: CallbackStatus
