@@ -114,10 +114,13 @@ async def insert_missing(session: AsyncSession, table: Table, rows: list[dict[st
         return set()
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        from sqlalchemy.dialects import postgresql
+
+        statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=[key]).returning(table.c[key])
     else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    statement = dialect_insert(table).on_conflict_do_nothing(index_elements=[key]).returning(table.c[key])
+        from sqlalchemy.dialects import sqlite
+
+        statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=[key]).returning(table.c[key])
     return set((await session.execute(statement, rows)).scalars())
 
 

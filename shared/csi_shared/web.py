@@ -65,7 +65,11 @@ def build_app(*, title: str, runtime: Runtime, routers: Sequence[APIRouter], ver
     # CDN: on a dealer's or the OEM's intranet without internet they would be blank pages. No trailing-slash
     # redirects: Starlette builds their Location from the Host header, which a client chooses.
     app = FastAPIOffline(
-        title=title, version=version, lifespan=lifespan, redirect_slashes=False, generate_unique_id_function=operation_id
+        title=title,
+        version=version,
+        lifespan=lifespan,
+        redirect_slashes=False,
+        generate_unique_id_function=operation_id,
     )
     app.state.runtime = runtime
     app.state.settings = runtime.settings
@@ -270,7 +274,8 @@ async def record_phone_reads(
 
 
 def _now(request: Request) -> datetime:
-    return request.app.state.runtime.clock.now()
+    runtime: Runtime = request.app.state.runtime
+    return runtime.clock.now()
 
 
 Now = Annotated[datetime, Depends(_now)]

@@ -37,8 +37,11 @@ router = APIRouter(prefix="/v1/repair-orders", tags=["repair orders"])
     response_model=RepairOrderOut,
     summary="Post one closed RO (DMS)",
     responses={
-        200: {"model": RepairOrderOut, "description": "A replay (identical: nothing changes) or a correction of a "
-              "known RO (its `revision` one higher)"}
+        200: {
+            "model": RepairOrderOut,
+            "description": "A replay (identical: nothing changes) or a correction of a "
+            "known RO (its `revision` one higher)",
+        }
     },
 )
 async def post_repair_order(
