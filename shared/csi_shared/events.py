@@ -521,6 +521,18 @@ class PhoneReadOf(Payload):
     ro_number: str | None = None
 
 
+class PhoneReadPurpose(StrEnum):
+    """What showed a person customers' full numbers; `call` records a call made to the number."""
+
+    WORKLIST = "worklist"
+    CALLBACK = "callback"
+    CALL = "call"
+    COMPLAINT = "complaint"
+    DATA_FIX = "data_fix"
+    REPAIR_ORDER = "repair_order"
+    SURVEY_CALL = "survey_call"
+
+
 class CustomerPhonesRead(Payload):
     """A response showed customers' full phone numbers to a person (a CRA's worklist or callback, a case): the access
     record survey-api keeps for the privacy officer. The numbers themselves never travel here."""
@@ -529,7 +541,7 @@ class CustomerPhonesRead(Payload):
     role: str
     dealer_code: str
     service: str
-    purpose: str = Field(description="What showed them: `worklist`, `callback`, `call`, `complaint`, `data_fix`.")
+    purpose: PhoneReadPurpose = Field(description="What showed them (a CRA's worklist or callback, a call, a case...).")
     read_at: AwareDatetime
     customers: list[PhoneReadOf]
 

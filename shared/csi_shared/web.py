@@ -26,7 +26,7 @@ from csi_shared.bus.outbox import Work
 from csi_shared.contract import API_VERSION, install_contract, operation_id
 from csi_shared.db import READ_ONLY
 from csi_shared.errors import install_error_handlers, problem
-from csi_shared.events import CustomerPhonesRead, PhoneReadOf
+from csi_shared.events import CustomerPhonesRead, PhoneReadOf, PhoneReadPurpose
 from csi_shared.limits import BodySizeLimit, HeaderSizeLimit, RateLimiter
 from csi_shared.logs import configure_logging, request_id
 from csi_shared.privacy import ReadThrottle
@@ -235,7 +235,7 @@ KeepReads = Callable[[Work, CustomerPhonesRead], Awaitable[None]]
 
 
 async def keep_phone_reads(
-    request: Request, user: Principal, *, purpose: str, shown: Iterable[PhoneShown], keep: KeepReads,
+    request: Request, user: Principal, *, purpose: PhoneReadPurpose, shown: Iterable[PhoneShown], keep: KeepReads,
     work: Work | None = None,
 ) -> None:  # fmt: skip
     """Every answer that shows full numbers leaves an access record: one per dealer, once per person, customer and
@@ -263,7 +263,12 @@ async def _publish(work: Work, read: CustomerPhonesRead) -> None:
 
 
 async def record_phone_reads(
-    request: Request, user: Principal, *, purpose: str, shown: Iterable[PhoneShown], work: Work | None = None
+    request: Request,
+    user: Principal,
+    *,
+    purpose: PhoneReadPurpose,
+    shown: Iterable[PhoneShown],
+    work: Work | None = None,
 ) -> None:
     """The access records of a service other than survey-api, published as `customer.phones_read` for survey-api
     to keep for the privacy officer: a number counts as shown when the person is one who sees numbers in full."""
