@@ -88,8 +88,6 @@ async def get_ranking(
     )
 
 
-
-
 @router.get(
     "/v1/csi/export",
     summary="The ranking as CSV or Excel (OEM)",
