@@ -35,6 +35,24 @@ class CallbackSatisfaction(Schema):
     answers: int
 
 
+class Benchmark(Schema):
+    """The mean over the ranked dealers of a region or of the nation: no dealer's own figures."""
+
+    dealers: int = Field(description="Ranked dealers (a score and at least the minimum sample) in the scope")
+    index: Index = Field(description="Mean of their indices")
+    factors: dict[str, Index] = Field(description="Mean of their factor indices, by factor code")
+
+
+class Standing(Schema):
+    """Where the dealer stands among the ranked dealers of the period: ranks and the benchmarks, nobody else's name."""
+
+    ranked: bool = Field(description="The dealer has a score and at least the minimum sample, so it has a rank")
+    rank_in_region: int | None = Field(description="1 is the best; ties share a rank; null when not ranked")
+    rank_in_nation: int | None
+    region: Benchmark | None = Field(description="The dealer's region; null for a dealer without one")
+    nation: Benchmark
+
+
 class Card(Schema):
     """A dealer's CSI card for a period."""
 
@@ -66,6 +84,9 @@ class Card(Schema):
     contact_rate: float | None = Field(default=None, description="ROs with a valid phone / ROs")
     callback_satisfaction: CallbackSatisfaction = CallbackSatisfaction(mean=None, answers=0)
     under_review: bool = Field(default=False, description="An OEM analyst is reviewing this period's integrity signals")
+    standing: Standing | None = Field(
+        default=None, description="Rank in the region and the nation, and their index and factor means"
+    )
 
 
 class TrendPoint(Schema):

@@ -43,8 +43,10 @@ from scoring.schemas import (
     Card,
     FactorFigure,
     ItemFigure,
+    Standing,
     TrendPoint,
 )
+from scoring.standing import standing
 
 
 def brand_scope() -> str:
@@ -167,6 +169,10 @@ async def dealer_card(session: AsyncSession, dealer: Dealer, period: str, settin
         out.response_rate, out.contact_rate = rates(
             responses=row.responses, invited=row.ros_invited, with_phone=row.ros_with_phone, ros=row.ros
         )
+    out.standing = Standing.model_validate(
+        await standing(session, region=dealer.region, period=period, own_index=row.csi_index if row else None,
+                       ranked=not out.small_sample, min_sample=settings.min_sample)
+    )  # fmt: skip
     # The dealer's own measure, beside the index and never in it.
     scores = list((await callback_scores(session, dealer.code, period)).values())
     out.callback_satisfaction = CallbackSatisfaction(

@@ -290,6 +290,29 @@ export interface components {
             status: "ok";
         };
         /**
+         * Benchmark
+         * @description The mean over the ranked dealers of a region or of the nation: no dealer's own figures.
+         */
+        Benchmark: {
+            /**
+             * Dealers
+             * @description Ranked dealers (a score and at least the minimum sample) in the scope
+             */
+            dealers: number;
+            /**
+             * Index
+             * @description Mean of their indices
+             */
+            index: number | null;
+            /**
+             * Factors
+             * @description Mean of their factor indices, by factor code
+             */
+            factors: {
+                [key: string]: number | null;
+            };
+        };
+        /**
          * Breakdown
          * @description A dealer's CSI per service advisor or per job kind; an RO with several job kinds counts in each.
          */
@@ -461,6 +484,8 @@ export interface components {
              * @default false
              */
             under_review: boolean;
+            /** @description Rank in the region and the nation, and their index and factor means */
+            standing?: components["schemas"]["Standing"] | null;
         };
         /**
          * DealerDispositions
@@ -819,6 +844,27 @@ export interface components {
             examples: {
                 [key: string]: unknown;
             }[];
+        };
+        /**
+         * Standing
+         * @description Where the dealer stands among the ranked dealers of the period: ranks and the benchmarks, nobody else's name.
+         */
+        Standing: {
+            /**
+             * Ranked
+             * @description The dealer has a score and at least the minimum sample, so it has a rank
+             */
+            ranked: boolean;
+            /**
+             * Rank In Region
+             * @description 1 is the best; ties share a rank; null when not ranked
+             */
+            rank_in_region: number | null;
+            /** Rank In Nation */
+            rank_in_nation: number | null;
+            /** @description The dealer's region; null for a dealer without one */
+            region: components["schemas"]["Benchmark"] | null;
+            nation: components["schemas"]["Benchmark"];
         };
         /** SurveyDispositions */
         SurveyDispositions: {
