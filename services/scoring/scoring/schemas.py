@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from csi_shared.events import PeriodStatus
 from scoring.breakdown import BreakdownBy
+from scoring.spans import Span
 
 Index = float | None
 """0-1000, one decimal; null without answers."""
@@ -87,6 +88,10 @@ class Card(Schema):
     standing: Standing | None = Field(
         default=None, description="Rank in the region and the nation, and their index and factor means"
     )
+    span: Span = Field(
+        default=Span.MONTH, description="month, rolling_3m (the period and the two before) or quarter (to date)"
+    )
+    months: list[str] = Field(default_factory=list, description="The settlement months the figures cover, oldest first")
 
 
 class TrendPoint(Schema):
@@ -124,6 +129,8 @@ class Ranking(Schema):
     """Every dealer of the period with a score; dealers under the minimum sample apart, never ranked."""
 
     period: str
+    span: Span = Field(default=Span.MONTH, description="month, rolling_3m or quarter (to date), ending with `period`")
+    months: list[str] = Field(default_factory=list, description="The settlement months the figures cover")
     region: str | None
     min_sample: int
     national_average: Index

@@ -87,3 +87,31 @@ async def standing(
         "region": own_region.benchmark() if region is not None else None,
         "nation": nation.benchmark(),
     }
+
+
+def standing_among(
+    rows: list[tuple[str, str | None, float | None, dict[str, float | None], int]], *, dealer_code: str,
+    region: str | None, min_sample: int,
+) -> dict[str, Any]:  # fmt: skip
+    """`standing` over figures already in memory (a span's: `spans.span_figures` of every dealer), by the same rules:
+    rows are (dealer code, region, index, factor indices, responses)."""
+    ranked_rows = [r for r in rows if r[2] is not None and r[4] >= min_sample]
+    nation, own_region = _Sums(), _Sums()
+    for _, row_region, index, factors, _ in ranked_rows:
+        pairs = [(factors.get(f), 1 if factors.get(f) is not None else 0) for f in FACTORS]
+        nation.add(1, index or 0.0, pairs)
+        if region is not None and row_region == region:
+            own_region.add(1, index or 0.0, pairs)
+    own = next((r for r in ranked_rows if r[0] == dealer_code), None)
+    rank_nation = rank_region = None
+    if own is not None:
+        rank_nation = 1 + sum(1 for r in ranked_rows if r[2] > own[2])  # type: ignore[operator]
+        if region is not None:
+            rank_region = 1 + sum(1 for r in ranked_rows if r[1] == region and r[2] > own[2])  # type: ignore[operator]
+    return {
+        "ranked": own is not None,
+        "rank_in_region": rank_region,
+        "rank_in_nation": rank_nation,
+        "region": own_region.benchmark() if region is not None else None,
+        "nation": nation.benchmark(),
+    }

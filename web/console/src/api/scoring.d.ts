@@ -486,6 +486,16 @@ export interface components {
             under_review: boolean;
             /** @description Rank in the region and the nation, and their index and factor means */
             standing?: components["schemas"]["Standing"] | null;
+            /**
+             * @description month, rolling_3m (the period and the two before) or quarter (to date)
+             * @default month
+             */
+            span: components["schemas"]["Span"];
+            /**
+             * Months
+             * @description The settlement months the figures cover, oldest first
+             */
+            months?: string[];
         };
         /**
          * DealerDispositions
@@ -689,6 +699,16 @@ export interface components {
         Ranking: {
             /** Period */
             period: string;
+            /**
+             * @description month, rolling_3m or quarter (to date), ending with `period`
+             * @default month
+             */
+            span: components["schemas"]["Span"];
+            /**
+             * Months
+             * @description The settlement months the figures cover
+             */
+            months?: string[];
             /** Region */
             region: string | null;
             /** Min Sample */
@@ -840,6 +860,11 @@ export interface components {
                 [key: string]: unknown;
             }[];
         };
+        /**
+         * Span
+         * @enum {string}
+         */
+        Span: "month" | "rolling_3m" | "quarter";
         /**
          * Standing
          * @description Where the dealer stands among the ranked dealers of the period: ranks and the benchmarks, nobody else's name.
@@ -1088,6 +1113,8 @@ export interface operations {
             query: {
                 /** @description YYYY-MM, the RO settlement month */
                 period: string;
+                /** @description month (default); rolling_3m: the period and the two months before; quarter: the quarter to date */
+                span?: components["schemas"]["Span"];
             };
             header?: never;
             path: {
@@ -1307,6 +1334,8 @@ export interface operations {
                 /** @description YYYY-MM, the RO settlement month */
                 period: string;
                 region?: string | null;
+                /** @description month (default); rolling_3m: the period and the two months before; quarter: the quarter to date */
+                span?: components["schemas"]["Span"];
             };
             header?: never;
             path?: never;
@@ -1370,6 +1399,8 @@ export interface operations {
                 period: string;
                 region?: string | null;
                 format?: "csv" | "xlsx";
+                /** @description month (default); rolling_3m: the period and the two months before; quarter: the quarter to date */
+                span?: components["schemas"]["Span"];
             };
             header?: never;
             path?: never;
