@@ -85,9 +85,13 @@ console-api-types: $(STAMP) console
 api-docs: $(STAMP)
 	$(BIN)/python -m csi_dev.api_docs
 
+# ruff; mypy (strict) on csi_shared and the rule modules ([tool.mypy] in pyproject.toml); the floors of
+# docs/architecture.md with import-linter (.importlinter).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache $(addsuffix /node_modules,$(NODE_TOOLS)) $(CONSOLE)/node_modules $(CONSOLE)/dist

@@ -26,7 +26,7 @@ from csi_shared.bus.outbox import Work
 from csi_shared.contract import API_VERSION, install_contract, operation_id
 from csi_shared.db import READ_ONLY
 from csi_shared.errors import install_error_handlers, problem
-from csi_shared.events import CustomerPhonesRead, PhoneReadOf
+from csi_shared.events import CustomerPhonesRead, PhoneReadOf, PhoneReadPurpose
 from csi_shared.limits import BodySizeLimit, HeaderSizeLimit, RateLimiter
 from csi_shared.logs import configure_logging, request_id
 from csi_shared.privacy import ReadThrottle
@@ -66,7 +66,11 @@ def build_app(*, title: str, runtime: Runtime, routers: Sequence[APIRouter], ver
     # CDN: on a dealer's or the OEM's intranet without internet they would be blank pages. No trailing-slash
     # redirects: Starlette builds their Location from the Host header, which a client chooses.
     app = FastAPIOffline(
-        title=title, version=version, lifespan=lifespan, redirect_slashes=False, generate_unique_id_function=operation_id
+        title=title,
+        version=version,
+        lifespan=lifespan,
+        redirect_slashes=False,
+        generate_unique_id_function=operation_id,
     )
     app.state.runtime = runtime
     app.state.settings = runtime.settings
@@ -244,7 +248,7 @@ KeepReads = Callable[[Work, CustomerPhonesRead], Awaitable[None]]
 
 
 async def keep_phone_reads(
-    request: Request, user: Principal, *, purpose: str, shown: Iterable[PhoneShown], keep: KeepReads,
+    request: Request, user: Principal, *, purpose: PhoneReadPurpose, shown: Iterable[PhoneShown], keep: KeepReads,
     work: Work | None = None,
 ) -> None:  # fmt: skip
     """Every answer that shows full numbers leaves an access record: one per dealer, once per person, customer and
@@ -272,7 +276,12 @@ async def _publish(work: Work, read: CustomerPhonesRead) -> None:
 
 
 async def record_phone_reads(
-    request: Request, user: Principal, *, purpose: str, shown: Iterable[PhoneShown], work: Work | None = None
+    request: Request,
+    user: Principal,
+    *,
+    purpose: PhoneReadPurpose,
+    shown: Iterable[PhoneShown],
+    work: Work | None = None,
 ) -> None:
     """The access records of a service other than survey-api, published as `customer.phones_read` for survey-api
     to keep for the privacy officer: a number counts as shown when the person is one who sees numbers in full."""
@@ -283,7 +292,8 @@ async def record_phone_reads(
 
 
 def _now(request: Request) -> datetime:
-    return request.app.state.runtime.clock.now()
+    runtime: Runtime = request.app.state.runtime
+    return runtime.clock.now()
 
 
 Now = Annotated[datetime, Depends(_now)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ from starlette.responses import Response
 
 from csi_shared.clock import Clock
 from csi_shared.limits import RateLimiter
-from csi_shared.retention import retention_job
+from csi_shared.retention import retention_batch_at, retention_job
 from csi_shared.runtime import PeriodicJob, Runtime
 from csi_shared.web import build_app
 from survey_api.config import Settings
@@ -64,7 +63,9 @@ def create_app(
     runtime.add_job(
         retention_job(
             runtime,
-            partial(privacy_service.retention_batch_at, salt=settings.privacy_salt, phone_salt=settings.phone_salt),
+            retention_batch_at(
+                privacy_service.retention_batch, salt=settings.privacy_salt, phone_salt=settings.phone_salt
+            ),
         )
     )
     routers = [dealers_router, repair_orders_router, questionnaires_router, surveys_router, page_router,
