@@ -12,6 +12,8 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from csi_shared.roles import Role
+
 # --- topics -------------------------------------------------------------------------------------
 
 
@@ -538,7 +540,7 @@ class CustomerPhonesRead(Payload):
     record survey-api keeps for the privacy officer. The numbers themselves never travel here."""
 
     reader: str
-    role: str
+    role: Role
     dealer_code: str
     service: str
     purpose: PhoneReadPurpose = Field(description="What showed them (a CRA's worklist or callback, a call, a case...).")
