@@ -31,6 +31,7 @@ from csi_shared.limits import BodySizeLimit, HeaderSizeLimit, RateLimiter
 from csi_shared.logs import configure_logging, request_id
 from csi_shared.privacy import ReadThrottle
 from csi_shared.runtime import Runtime
+from csi_shared.tracing import TRACEPARENT, Tracing
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,7 @@ def build_app(*, title: str, runtime: Runtime, routers: Sequence[APIRouter], ver
     # Outside the body limit and the routes: oversized headers are refused before anything reads them.
     app.add_middleware(HeaderSizeLimit, max_bytes=runtime.settings.max_header_bytes)
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(RequestContextMiddleware, service=runtime.settings.service_name)
+    app.add_middleware(RequestContextMiddleware, service=runtime.settings.service_name, tracing=runtime.tracing)
     return app
 
 
@@ -127,14 +128,23 @@ class SecurityHeaders:
 class RequestContextMiddleware:
     """Gives every request an id (taken from X-Request-ID or new) and records its metrics."""
 
-    def __init__(self, app: Any, service: str) -> None:
+    def __init__(self, app: Any, service: str, tracing: Tracing | None = None) -> None:
         self.app = app
         self.service = service
+        self.tracing = tracing if tracing is not None and tracing.enabled else None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
-            return
+        elif self.tracing is None:
+            await self._serve(scope, receive, send, None)
+        else:
+            # The request as a server span continuing the caller's `traceparent`; its log line is written inside.
+            parent = dict(scope["headers"]).get(TRACEPARENT.encode(), b"").decode("latin-1") or None
+            with self.tracing.span(scope.get("method", ""), kind="server", traceparent=parent) as span:
+                await self._serve(scope, receive, send, span)
+
+    async def _serve(self, scope: Any, receive: Any, send: Any, span: Any) -> None:
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         rid = incoming if 0 < len(incoming) <= 100 and incoming.isprintable() else uuid.uuid4().hex
         token = request_id.set(rid)
@@ -157,6 +167,9 @@ class RequestContextMiddleware:
             elapsed = time.perf_counter() - started
             metrics.HTTP_REQUESTS.labels(self.service, method, path, str(status)).inc()
             metrics.HTTP_LATENCY.labels(self.service, method, path).observe(elapsed)
+            if span is not None:  # named by its route: a path with ids in it would make a new name each time
+                span.update_name(f"{method} {path}")
+                span.set_attributes({"http.route": path, "http.response.status_code": status, "csi.request_id": rid})
             log.info(
                 "%s %s %s",
                 method,

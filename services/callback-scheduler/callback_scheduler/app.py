@@ -11,6 +11,7 @@ from callback_scheduler.consumers import TOPICS, handlers
 from callback_scheduler.jobs import Jobs
 from callback_scheduler.models import Base
 from callback_scheduler.reports.router import router as reports_router
+from callback_scheduler.slo import callbacks_overdue
 from csi_shared.clock import Clock
 from csi_shared.retention import retention_batch_at, retention_job
 from csi_shared.runtime import PeriodicJob, Runtime
@@ -20,6 +21,7 @@ from csi_shared.web import build_app
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
     runtime = Runtime(settings, metadata=Base.metadata, clock=clock, topics=TOPICS, handlers=handlers(settings))
+    runtime.gauges.add_slo("callbacks_overdue", callbacks_overdue)
     jobs = Jobs(settings=settings, sessions=runtime.sessions, outbox=runtime.outbox, clock=runtime.clock)
     runtime.add_job(PeriodicJob("overdue-check", settings.overdue_check_interval_s, jobs.overdue_check))
     runtime.add_job(PeriodicJob("dormant-scan", settings.dormant_scan_interval_s, jobs.dormant_scan))

@@ -25,6 +25,7 @@ from survey_api.privacy import service as privacy_service
 from survey_api.privacy.router import router as privacy_router
 from survey_api.questionnaires.router import router as questionnaires_router
 from survey_api.repair_orders.router import router as repair_orders_router
+from survey_api.slo import links_unsent_past_send_time
 from survey_api.surveys.page import PageLimits
 from survey_api.surveys.page import router as page_router
 from survey_api.surveys.router import router as surveys_router
@@ -48,6 +49,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or Settings()
     runtime = Runtime(settings, metadata=Base.metadata, clock=clock, topics=TOPICS, handlers=handlers(settings))
+    runtime.gauges.add_slo("links_unsent_past_send_time", links_unsent_past_send_time)
     jobs = Jobs(
         settings=settings,
         sessions=runtime.sessions,
