@@ -69,7 +69,7 @@ def runs(events: Sequence[Envelope[Any]], handlers: Mapping[str, Handler | Batch
 def _header(record: ConsumerRecord, name: str) -> str | None:
     for key, value in record.headers or ():
         if key == name:
-            return value.decode("latin-1")
+            return bytes(value).decode("latin-1")  # aiokafka is untyped: a header's value is bytes
     return None
 
 
