@@ -673,10 +673,7 @@ def parse_wanted_event(raw: bytes | str, wanted: Container[str] | None) -> Envel
 
 def json_schemas() -> dict[str, Any]:
     """The event catalogue as JSON Schema, one schema per type and version."""
-    return {
-        f"{spec.type}.v{spec.version}": Envelope[spec.payload].model_json_schema()  # type: ignore[name-defined]
-        for spec in EVENTS.values()
-    }
+    return {f"{spec.type}.v{spec.version}": envelope_of(spec).model_json_schema() for spec in EVENTS.values()}
 
 
 def envelope_of(spec: EventSpec) -> type[Envelope[Any]]:
