@@ -47,11 +47,12 @@ def to_out(c: Complaint, user: Principal, now: datetime) -> ComplaintOut:
         opened_at=c.opened_at, first_response_due=c.first_response_due, first_response_at=c.first_response_at,
         first_response_overdue=c.first_response_at is None and now > c.first_response_due,
         resolution_due=c.resolution_due, resolution_overdue=c.resolved_at is None and now > c.resolution_due,
-        resolved_at=c.resolved_at, verified_at=c.verified_at, verified_by=c.verified_by, closed_at=c.closed_at, escalation_level=c.escalation_level,
+        resolved_at=c.resolved_at, resolved_by=c.resolved_by, verified_at=c.verified_at, verified_by=c.verified_by, closed_at=c.closed_at, escalation_level=c.escalation_level,
         resolution_escalation_level=c.resolution_escalation_level,
         reopened=c.reopened, cause=c.cause, corrective_action=c.corrective_action, preventive_action=c.preventive_action,
         supervisor=c.supervisor, contact=_contact(c),
-        allowed_actions=allowed_actions(c.status, user.role, c.resolved_at, now, supervisor=is_named_supervisor(user.subject, c.supervisor)),
+        allowed_actions=allowed_actions(c.status, user.role, c.resolved_at, now, supervisor=is_named_supervisor(user.subject, c.supervisor),
+                                        resolver=user.subject == c.resolved_by),
     )  # fmt: skip
 
 

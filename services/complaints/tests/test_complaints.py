@@ -257,6 +257,32 @@ async def test_the_supervisor_named_at_approval_may_verify(complaints: Complaint
     assert (reopened.json()["verified_at"], reopened.json()["verified_by"]) == (None, None)
 
 
+async def test_whoever_resolved_the_case_cannot_verify_their_own_fix(complaints: Complaints) -> None:
+    case = await _case(complaints)
+    for role, action, fields in [("cra", "acknowledge", {}), ("service_manager", "investigate", {}),
+                                 ("service_manager", "propose_action", {"cause": "c", "corrective_action": "a", "preventive_action": "p"}),
+                                 ("general_manager", "approve_action", {"supervisor": "SA07"})]:  # fmt: skip
+        assert (await complaints.step(case, role, action, **fields)).status_code == 200
+    resolved = await complaints.step(case, "service_advisor", "resolve", subject="SA07")
+    assert resolved.status_code == 200 and resolved.json()["resolved_by"] == "SA07"
+    as_resolver = await complaints.client.get(
+        f"/v1/complaints/{case}", headers=complaints.auth("service_advisor", subject="SA07")
+    )
+    assert "verify" not in as_resolver.json()["allowed_actions"]
+    own = await complaints.step(case, "service_advisor", "verify", subject="SA07")
+    assert own.status_code == 403 and "someone else" in own.json()["detail"]
+    verified = await complaints.step(case, "general_manager", "verify")
+    assert verified.status_code == 200 and verified.json()["verified_by"] == "test-general_manager"
+    # The general manager who resolves a case cannot check it either.
+    reopened = await complaints.step(case, "cra", "reopen", note="the noise is back")
+    assert reopened.status_code == 200
+    for role, action, fields in [("service_manager", "propose_action", {"cause": "c", "corrective_action": "a", "preventive_action": "p"}),
+                                 ("general_manager", "approve_action", {"supervisor": "SA07"}), ("general_manager", "resolve", {})]:  # fmt: skip
+        assert (await complaints.step(case, role, action, **fields)).status_code == 200
+    assert (await complaints.step(case, "general_manager", "verify")).status_code == 403
+    assert (await complaints.step(case, "service_advisor", "verify", subject="SA07")).status_code == 200
+
+
 async def test_reopen_within_30_days_of_resolving(complaints: Complaints) -> None:
     case = await _case(complaints)
     for role, action, fields in [("cra", "acknowledge", {}), ("service_manager", "investigate", {}),
