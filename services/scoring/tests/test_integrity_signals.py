@@ -196,8 +196,12 @@ def test_comments_asking_for_perfect_scores() -> None:
                answer(3, comment="服务很好"), answer(4)]  # fmt: skip
     s = perfect_score_requests(answers, T)
     assert s.flagged and s.evidence == {"answers": 4, "comments": 3, "asking": 2}
-    assert s.examples[1]["comment"] == "顾问请我给五星，电话138****00"  # a phone in a comment is never shown whole
+    assert s.examples[1]["comment"] == "顾问请我给五星，电话138****8000"  # a phone in a comment is never shown whole
     assert not perfect_score_requests(answers[1:], T).flagged
+    # Typed with spaces or dashes too: the finder the platform masks and erases numbers with.
+    spaced = [answer(1, comment="师傅让我打10分 139 1111 0013"), answer(2, comment="请打五星 0086-137-0013-7000")]
+    shown = [e["comment"] for e in perfect_score_requests(spaced, T).examples]
+    assert shown == ["师傅让我打10分 139****0013", "请打五星 00861****7000"]
 
 
 def test_callback_satisfaction_far_above_what_customers_tell_the_oem() -> None:

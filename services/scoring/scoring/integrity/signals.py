@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from csi_shared.events import ResponseChannel
+from csi_shared.phones import mask_phones_in
 
 SHARED_PHONE = "shared_phone"
 DEALER_NUMBER = "dealer_number"
@@ -280,8 +281,9 @@ def asks_for_perfect_score(comment: str | None, patterns: Sequence[str]) -> bool
 
 
 def _excerpt(comment: str, limit: int = 80) -> str:
-    # Customers type phone numbers into comments now and then: never show one whole.
-    masked = re.sub(r"\d{7,}", lambda m: m.group()[:3] + "****" + m.group()[-2:], comment.strip())
+    # Customers type phone numbers into comments now and then ("139 1111 0013"): never show one whole. The matcher
+    # finds them however typed; any run of 7+ digits it would not call a number is cut too.
+    masked = re.sub(r"\d{7,}", lambda m: m.group()[:3] + "****" + m.group()[-2:], mask_phones_in(comment.strip()) or "")
     return masked if len(masked) <= limit else masked[: limit - 1] + "…"
 
 
