@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from csi_shared import metrics
 from csi_shared.asyncapi import declared_producers
+from csi_shared.bus.backoff import Backoff, jittered
 from csi_shared.bus.kafka import ensure_topics, new_producer
 from csi_shared.bus.outbox import Outbox, Work
 from csi_shared.clock import Clock
@@ -116,7 +117,7 @@ class ConsumerRunner:
             self._finished.set()
 
     async def _loop(self) -> None:
-        backoff = 0.1
+        backoff = Backoff(0.1, MAX_BACKOFF_S)
         while not self._stopping:
             try:
                 if self._consumer is None:
@@ -128,21 +129,17 @@ class ConsumerRunner:
                         await self.process_batch(batch)
                     finally:
                         self._busy = False
-                backoff = 0.1
+                backoff.reset()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 # Nothing of this batch is committed: after reconnecting, the group resumes at the last commit.
-                log.warning(
-                    "consumer %s failed, reconnecting in %.1fs: %s",
-                    self.settings.consumer_group,
-                    backoff,
-                    describe(exc),
-                )
+                delay = backoff.next()
+                log.warning("consumer %s failed, reconnecting in %.1fs: %s", self.settings.consumer_group, delay,
+                            describe(exc))  # fmt: skip
                 metrics.CONSUMER_ERRORS.labels(self.settings.service_name).inc()
                 await self._disconnect()
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF_S)
+                await asyncio.sleep(delay)
 
     async def _connect(self) -> None:
         await ensure_topics(self.settings)
@@ -262,7 +259,7 @@ class ConsumerRunner:
                     describe(exc),
                 )
                 if attempt + 1 < attempts:
-                    await asyncio.sleep(self.settings.consumer_retry_backoff_s * 2**attempt)
+                    await asyncio.sleep(jittered(self.settings.consumer_retry_backoff_s * 2**attempt))
         await self._dead_letter(record, error)
 
     async def _handle_in_one_transaction(self, events: list[Envelope[Any]]) -> None:
