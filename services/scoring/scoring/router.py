@@ -79,15 +79,22 @@ def _oem_region(user: Principal, region: str | None) -> str | None:
 # (pydantic over 3,000 entries would cost more than the query; README, "How reads stay fast").
 @router.get("/v1/csi", summary="All dealers ranked for a period (OEM)", response_model=Ranking)
 async def get_ranking(
-    period: Period, settings: AppSettings, now: Now, session: DbSession, user: CurrentUser, region: str | None = None
-) -> FastJSON:
+    period: Period, settings: AppSettings, now: Now, session: DbSession, user: CurrentUser, region: str | None = None,
+    hold_out_under_review: Annotated[bool, Query(description="List dealers under review apart, unranked")] = False,
+) -> FastJSON:  # fmt: skip
     scope = _oem_region(user, region)
     # Plain JSON types already: skip the generic encoder, which costs more than the query for 3,000 dealers.
     return FastJSON(
-        await service.ranking(session, period=period, region=scope, visible=user.may_access, settings=settings, now=now)
+        await service.ranking(
+            session,
+            period=period,
+            region=scope,
+            visible=user.may_access,
+            settings=settings,
+            now=now,
+            hold_out_under_review=hold_out_under_review,
+        )
     )
-
-
 
 
 @router.get(

@@ -141,6 +141,7 @@ def card(dealer: Dealer, period: str, row: DealerPeriod | None, items: Sequence[
         complaints_per_100_ros=round(100.0 * row.complaints / row.ros, 2) if row and row.ros else None,
         small_sample=responses < settings.min_sample,
         under_review=row.under_review if row else False,
+        review_headline=row.review_headline if row and row.under_review else None,
     )
 
 
@@ -189,6 +190,7 @@ class _RankRow(NamedTuple):
     invited: int
     with_phone: int
     under_review: bool
+    review_headline: str | None
     service_initiation: float | None
     service_advisor: float | None
     service_facility: float | None
@@ -234,6 +236,7 @@ async def ranking(
     visible: Callable[[str, str | None], bool],
     settings: Settings,
     now: datetime,
+    hold_out_under_review: bool = False,
 ) -> dict[str, Any]:
     """Every dealer of the period with a score that the caller may see (`visible`, their scope) in the region asked
     for, ranked among themselves; dealers under the minimum sample are listed apart. The national and regional
@@ -242,7 +245,7 @@ async def ranking(
     # Plain rows, not ORM objects: 3,000 dealers a read, and only the columns the ranking shows.
     query = (
         select(d.code, d.name, d.region, d.time_zone, dp.responses, dp.csi_index, dp.interval_low, dp.interval_high,
-               dp.ros, dp.complaints, dp.ros_invited, dp.ros_with_phone, dp.under_review,
+               dp.ros, dp.complaints, dp.ros_invited, dp.ros_with_phone, dp.under_review, dp.review_headline,
                *(getattr(dp, f"{f}_index") for f in FACTORS))
         .join(d, d.code == dp.dealer_code)
         .where(dp.period == period, dp.csi_index.is_not(None))
@@ -257,6 +260,9 @@ async def ranking(
     for r in ranked:
         by_region.setdefault(r.region or "", []).append(r.index)
     in_scope = [r for r in ranked if (region is None or r.region == region) and visible(r.code, r.region)]
+    # Held out, dealers under review are listed apart and the others ranked among themselves; the benchmarks stay.
+    held_out = [r for r in in_scope if r.under_review] if hold_out_under_review else []
+    in_scope = [r for r in in_scope if not r.under_review] if hold_out_under_review else in_scope
     statuses: dict[str, str] = {}
 
     def entry(r: _RankRow, rank: int | None, percentile: float | None) -> dict[str, Any]:
@@ -274,6 +280,7 @@ async def ranking(
             "response_rate": round(r.responses / r.invited, 3) if r.invited else None,
             "contact_rate": round(r.with_phone / r.ros, 3) if r.ros else None,
             "under_review": bool(r.under_review),
+            "review_headline": r.review_headline if r.under_review else None,
         }  # fmt: skip
 
     entries = []
@@ -294,6 +301,8 @@ async def ranking(
         "national_average": _round(national),
         "regional_averages": {k or "(none)": _round(_mean(v)) for k, v in sorted(by_region.items())},
         "ranked": entries,
+        "hold_out_under_review": hold_out_under_review,
+        "held_out": [entry(r, None, None) for r in held_out],
         "small_sample": [
             entry(r, None, None) for r in small if (region is None or r.region == region) and visible(r.code, r.region)
         ],
