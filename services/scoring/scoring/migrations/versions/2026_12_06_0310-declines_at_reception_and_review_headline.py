@@ -5,15 +5,15 @@ a dealer-period under review keeps the headline of its signals, shown on the ran
 this revision have a null: the signal leaves them out.
 
 Revision ID: 9a4c6e8b2d17
-Revises: 5e2a7c9d1f43
-Create Date: 2026-12-06 02:40:00
+Revises: d5c3f8a4e023
+Create Date: 2026-12-06 03:10:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '9a4c6e8b2d17'
-down_revision = '5e2a7c9d1f43'
+down_revision = 'd5c3f8a4e023'
 branch_labels = None
 depends_on = None
 

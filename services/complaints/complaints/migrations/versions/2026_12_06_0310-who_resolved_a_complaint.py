@@ -1,15 +1,15 @@
 """who resolved a complaint (someone else verifies the fix)
 
 Revision ID: 7d2f4a9c1e60
-Revises: 5c0e2b7d9f41
-Create Date: 2026-12-06 02:20:00
+Revises: e6d4a9b5f134
+Create Date: 2026-12-06 03:10:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '7d2f4a9c1e60'
-down_revision = '5c0e2b7d9f41'
+down_revision = 'e6d4a9b5f134'
 branch_labels = None
 depends_on = None
 
