@@ -37,8 +37,11 @@ router = APIRouter(prefix="/v1/repair-orders", tags=["repair orders"])
     response_model=RepairOrderOut,
     summary="Post one closed RO (DMS)",
     responses={
-        200: {"model": RepairOrderOut, "description": "A replay (identical: nothing changes) or a correction of a "
-              "known RO (its `revision` one higher)"},
+        200: {
+            "model": RepairOrderOut,
+            "description": "A replay (identical: nothing changes) or a correction of a "
+            "known RO (its `revision` one higher)",
+        },
         409: {"description": "A correction of an RO that has reached `max_ro_revisions`"},
         503: {"description": "Concurrent batches kept winning the same rows; nothing was saved, retry"},
     },
@@ -62,8 +65,10 @@ async def post_repair_order(
     summary="Post up to 1000 closed ROs (DMS); a result per item",
     responses={
         413: {"description": "More items than the batch limit"},
-        503: {"description": "Concurrent batches kept winning the same rows: the chunks before stay committed "
-              "(`intake_chunk_size`), a retry replays them unchanged"},
+        503: {
+            "description": "Concurrent batches kept winning the same rows: the chunks before stay committed "
+            "(`intake_chunk_size`), a retry replays them unchanged"
+        },
     },
     openapi_extra={
         "requestBody": {
