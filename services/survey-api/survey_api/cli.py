@@ -109,7 +109,7 @@ def _reconcile(args: argparse.Namespace) -> int:
     return 2 if args.dry_run and gaps else 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     keys = sub.add_parser("api-key", help="DMS API keys").add_subparsers(dest="api_key_command", required=True)
     create = keys.add_parser("create", help="print a new key for a dealer's DMS (stored hashed)")
     create.add_argument("--dealer", required=True)
