@@ -2036,6 +2036,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A correction of an RO that has reached `max_ro_revisions` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["StateConflict"];
+                };
+            };
             /** @description The body is larger than this route accepts */
             413: {
                 headers: {
@@ -2056,6 +2065,17 @@ export interface operations {
             };
             /** @description Too many requests: retry after `Retry-After` seconds */
             429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Concurrent batches kept winning the same rows; nothing was saved, retry */
+            503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
@@ -2172,6 +2192,17 @@ export interface operations {
             };
             /** @description Too many requests: retry after `Retry-After` seconds */
             429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Concurrent batches kept winning the same rows: the chunks before stay committed (`intake_chunk_size`), a retry replays them unchanged */
+            503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
