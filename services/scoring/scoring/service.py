@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from csi_shared.events import INDEX_CHANNELS
+from csi_shared.figures import pct, rates
 from scoring import periods
 from scoring.breakdown import (
     VISIT_CALLBACKS,
@@ -141,7 +142,7 @@ def card(dealer: Dealer, period: str, row: DealerPeriod | SpanFigures | None, it
         overall=round(row.overall_sum / row.overall_n, 2) if row and row.overall_n else None,
         ros=row.ros if row else 0,
         complaints=row.complaints if row else 0,
-        complaints_per_100_ros=round(100.0 * row.complaints / row.ros, 2) if row and row.ros else None,
+        complaints_per_100_ros=pct(row.complaints, row.ros, 2) if row else None,
         small_sample=responses < settings.min_sample,
         under_review=row.under_review if row else False,
     )
@@ -225,11 +226,6 @@ class _RankRow(NamedTuple):
 _FACTORS_AT = len(_RankRow._fields) - len(FACTORS)
 
 
-def rates(*, responses: int, invited: int, with_phone: int, ros: int) -> tuple[float | None, float | None]:
-    """(response rate, contact rate): answered / invited, and ROs with a valid phone / ROs."""
-    return (round(responses / invited, 3) if invited else None, round(with_phone / ros, 3) if ros else None)
-
-
 async def dispositions(
     session: AsyncSession, *, dealers: Sequence[Dealer], period: str, now: datetime
 ) -> dict[str, Disposition]:
@@ -293,15 +289,17 @@ async def ranking(
         if status is None:
             status = statuses[r.time_zone] = periods.status(period, ZoneInfo(r.time_zone), now)
         low, high = r.interval_low, r.interval_high
+        response_rate, contact_rate = rates(
+            responses=r.responses, invited=r.invited, with_phone=r.with_phone, ros=r.ros
+        )
         return {
             "dealer_code": r.code, "dealer_name": r.name, "region": r.region, "rank": rank, "percentile": percentile,
             "index": round(r.index * 10) / 10, "responses": r.responses,
             "interval": [round(low * 10) / 10, round(high * 10) / 10] if low is not None and high is not None else None,
             "factors": {f: None if i is None else round(i * 10) / 10 for f, i in zip(FACTORS, r[_FACTORS_AT:], strict=True)},
             "status": status,
-            "complaints_per_100_ros": round(100.0 * r.complaints / r.ros, 2) if r.ros else None,
-            "response_rate": round(r.responses / r.invited, 3) if r.invited else None,
-            "contact_rate": round(r.with_phone / r.ros, 3) if r.ros else None,
+            "complaints_per_100_ros": pct(r.complaints, r.ros, 2),
+            "response_rate": response_rate, "contact_rate": contact_rate,
             "under_review": bool(r.under_review),
         }  # fmt: skip
 
@@ -315,7 +313,7 @@ async def ranking(
             rank, previous = position, r.index
         # Share of the other dealers in scope scoring below this one.
         below = bisect_left(ascending, r.index)
-        entries.append(entry(r, rank, round(100.0 * below / (total - 1), 1) if total > 1 else 100.0))
+        entries.append(entry(r, rank, pct(below, total - 1) if total > 1 else 100.0))
     return {
         "period": period,
         "span": span.value,
