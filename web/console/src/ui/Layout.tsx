@@ -29,6 +29,8 @@ const NAV: Record<Role, [string, Key][]> = {
     ["/oem/complaints", "nav.oemComplaints"],
     ["/integrity", "nav.integrity"],
   ],
+  survey_center: [["/survey-center", "nav.surveyCenter"]],
+  privacy_officer: [["/privacy", "nav.privacy"]],
   admin: [
     ["/ranking", "nav.ranking"],
     ["/oem/complaints", "nav.oemComplaints"],
@@ -48,7 +50,7 @@ export function Layout({ children }: { children: ReactNode }) {
       <header className="top">
         <span className="brand">{t("brand")}</span>
         <nav aria-label={t("nav.label")}>
-          {NAV[session.role].map(([to, key]) => (
+          {(NAV[session.role] ?? []).map(([to, key]) => (
             <NavLink key={to} to={to}>
               {t(key)}
             </NavLink>
