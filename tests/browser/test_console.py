@@ -77,7 +77,8 @@ async def test_a_cra_calls_from_the_worklist_to_an_outcome_by_keyboard(console_s
     await page.fill("textarea >> nth=0", "服务很好")
     await shot(page, "call-desktop")
     await page.evaluate("document.activeElement.blur()")
-    await page.keyboard.press("r")  # Reached
+    await page.keyboard.press("r")  # Reached, proposed
+    await page.keyboard.press("Enter")  # and confirmed
     saved = page.locator(".box.ok[role=status]")
     await saved.wait_for()
     assert "已完成" in await saved.inner_text()
@@ -91,11 +92,57 @@ async def test_a_cra_calls_from_the_worklist_to_an_outcome_by_keyboard(console_s
     await page.wait_for_url(lambda url: callback_id not in url)
     await page.locator("fieldset.outcomes").wait_for()
     await page.keyboard.press("b")
+    await page.keyboard.press("Enter")
     await page.locator("input[type=datetime-local]").wait_for()
     await page.click("text=保存约定时间")
     await page.locator(".box.ok[role=status]").wait_for()
     assert "下次拨打时间" in await page.locator(".box.ok[role=status]").inner_text()
     assert healthy(page) == []
+
+
+async def test_a_stray_key_never_closes_a_call_and_unsaved_answers_are_not_lost_silently(
+    console_site: Site, browser: Any
+) -> None:
+    site = console_site
+    page = await sign_in(browser, site, "/worklist?dealer=D002", "cra", dealers="D002", subject="cra-stray")
+    await page.locator(".worklist [role=listitem]").first.wait_for()
+    zhao = [c for c in site.callbacks["D002"] if c["customer"]["name"] == "赵磊"]
+    assert len(zhao) >= 2, "a customer with more than one callback"
+    await go(page, f"/calls/{zhao[0]['id']}")
+    await page.locator("fieldset.outcomes").wait_for()
+    assert await page.locator(".phone a[href^='tel:+86']").count() >= 1, "tap to call on a phone"
+    # Selecting the customer's name and pressing "d" (to copy it, say) does nothing.
+    await page.locator(".customer h1").select_text()
+    await page.keyboard.press("d")
+    assert await page.locator(".confirm-outcome").count() == 0
+    # A key outside any field only proposes; Esc drops it and nothing is saved.
+    await page.evaluate("getSelection().removeAllRanges(); document.activeElement.blur()")
+    await page.keyboard.press("d")
+    await page.locator(".confirm-outcome").wait_for()
+    await page.keyboard.press("Escape")
+    await page.locator(".confirm-outcome").wait_for(state="detached")
+    got = site.api.get(
+        f"/api/callback-scheduler/v1/callbacks/{zhao[0]['id']}", headers=site.auth("cra", dealers=["D002"])
+    )
+    assert got.json()["status"] == "open" and got.json()["attempts"] == []
+    # Busy: the time is agreed, and "next call" offers somebody else than this customer.
+    await page.keyboard.press("b")
+    await page.keyboard.press("Enter")
+    await page.locator("input[type=datetime-local]").wait_for()
+    await page.click("text=保存约定时间")
+    saved = page.locator(".box.ok[role=status]")
+    await saved.wait_for()
+    await saved.locator("button").click()
+    await page.wait_for_url(lambda url: zhao[0]["id"] not in url)
+    assert all(c["id"] not in page.url for c in zhao), "the customer just rescheduled is not offered next"
+    assert healthy(page) == []
+    # An answer typed and not saved: leaving the page asks first.
+    await page.locator("fieldset.score").first.locator("input[value='7']").check()
+    asked: list[str] = []
+    page.on("dialog", lambda dialog: asked.append(dialog.type))
+    await page.close(run_before_unload=True)
+    await page.wait_for_timeout(300)
+    assert "beforeunload" in asked, asked
 
 
 async def test_a_complaint_from_a_call_is_acknowledged_proposed_approved_and_verified(
