@@ -76,9 +76,16 @@ $(CONSOLE)/dist/index.html: $(CONSOLE)/node_modules/.installed $(CONSOLE_SRC)
 console-api-types: $(STAMP) console
 	$(BIN)/python $(CONSOLE)/scripts/api_types.py
 
+# deptry: every import declared by its own project, every runtime dependency used (shared's exceptions are in its
+# pyproject). The services use csi-shared's web, database and migration stack as the platform: those packages
+# come with csi-shared and are not declared again.
+PLATFORM_PACKAGES := alembic|fastapi|pydantic|pydantic_settings|sqlalchemy|starlette
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	cd shared && ../$(BIN)/deptry .
+	for dir in services/*/; do (cd $$dir && ../../$(BIN)/deptry . --per-rule-ignores "DEP003=$(PLATFORM_PACKAGES)") || exit 1; done
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache $(addsuffix /node_modules,$(NODE_TOOLS)) $(CONSOLE)/node_modules $(CONSOLE)/dist
