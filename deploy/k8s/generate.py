@@ -225,7 +225,10 @@ def common() -> list[dict[str, Any]]:
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "csi-common", **meta},
          "data": {"CSI_KAFKA_BOOTSTRAP_SERVERS": "csi-kafka-kafka-bootstrap.kafka:9092", "CSI_KAFKA_IDEMPOTENT_PRODUCER": "true",
                   "CSI_KAFKA_TOPIC_PARTITIONS": "12", "CSI_JWT_ALGORITHM": "HS256", "CSI_JWT_ISSUER": "csi-dev",
-                  "CSI_JWT_AUDIENCE": "csi", "CSI_CORS_ORIGINS": "[]", "CSI_LOG_LEVEL": "INFO"}},
+                  "CSI_JWT_AUDIENCE": "csi", "CSI_CORS_ORIGINS": "[]", "CSI_LOG_LEVEL": "INFO",
+                  # Whose X-Forwarded-For is believed: the pod network, of which only the ingress controller's pods
+                  # reach an API pod (NetworkPolicy apis-from-ingress). Set it to your cluster's pod CIDR.
+                  "CSI_TRUSTED_PROXIES": "10.0.0.0/8"}},
         # Nothing reaches a pod unless a policy below lets it.
         {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "default-deny-ingress", **meta},
          "spec": {"podSelector": {}, "policyTypes": ["Ingress"]}},

@@ -5,17 +5,19 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import IPvAnyNetwork, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     DotEnvSettingsSource,
     EnvSettingsSource,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
 
+from csi_shared.forwarded import parse_networks
 from csi_shared.logs import LogFormat
 from csi_shared.privacy import privacy_salt
 
@@ -74,6 +76,9 @@ class ServiceSettings(BaseSettings):
     """The longest a token may live (exp - iat): a leaked token stops working within this, whoever issued it."""
     api_key_pepper: SecretStr
 
+    trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = []
+    """CIDRs (comma-separated) of the proxies whose `X-Forwarded-For` is believed: the ingress's range in Kubernetes,
+    none by default. See csi_shared.forwarded."""
     cors_origins: list[str] = []
     max_body_bytes: int = 1_000_000
     route_body_limits: dict[str, int] = {}
@@ -95,6 +100,11 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     log_format: LogFormat = "json"
     """JSON lines for deployments; `make run` sets text, one readable line per record for a terminal."""
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_networks(cls, value: object) -> object:
+        return parse_networks(value) if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _derive_defaults(self) -> ServiceSettings:

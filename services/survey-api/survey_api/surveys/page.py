@@ -22,9 +22,10 @@ from sqlalchemy import select
 from csi_shared.bus.outbox import Work
 from csi_shared.dealers import dealer_ref
 from csi_shared.events import SurveyContactPreference, SurveyOpened, TimeWindow
+from csi_shared.forwarded import client_address
 from csi_shared.limits import RateLimiter, TooManyRequests
 from csi_shared.satisfaction import Verdict, verdict
-from csi_shared.web import RequestWork, writes_on_get
+from csi_shared.web import RequestWork, app_settings, writes_on_get
 from survey_api.config import AppSettings, Settings
 from survey_api.models import Dealer, RepairOrder, Survey, SurveyResponse
 from survey_api.notifications.service import record_opt_out
@@ -92,7 +93,7 @@ def _redirect(url: str) -> RedirectResponse:
 def _limited(request: Request, token: str, lang: str) -> HTMLResponse | None:
     """Per link and per client address: a page opened or posted too often answers 429 with Retry-After."""
     try:
-        request.app.state.page_limits.take(request.client.host if request.client else "-", token)
+        request.app.state.page_limits.take(client_address(request, app_settings(request).trusted_proxies) or "-", token)
     except TooManyRequests as exc:
         page = _message(lang, 429, TEXTS[lang]["busy_heading"], TEXTS[lang]["busy"])
         page.headers["Retry-After"] = str(exc.extra.get("retry_after", 1))
@@ -200,7 +201,7 @@ async def _record_opening(work: Work, request: Request, survey: Survey, dealer: 
         return
     survey.opened_at = now
     survey.browser_family = browser_family(request.headers.get("user-agent"))
-    survey.network_hash = network_hash(request.client.host if request.client else None, settings.network_salt)
+    survey.network_hash = network_hash(client_address(request, settings.trusted_proxies), settings.network_salt)
     await work.publish(
         SurveyOpened(
             dealer=dealer_ref(dealer), ro_number=survey.ro_number, settlement_month=survey.settlement_month,
