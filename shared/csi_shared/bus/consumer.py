@@ -161,6 +161,13 @@ class ConsumerRunner:
                     await client.stop()
                 except Exception:
                     log.debug("client stop failed", exc_info=True)
+                except asyncio.CancelledError:
+                    # aiokafka lets the cancellation of a fetch that was retrying a lost broker out of stop() (seen
+                    # stopping a worker right after an outage); only a cancellation of this task itself goes on.
+                    task = asyncio.current_task()
+                    if task is not None and task.cancelling():
+                        raise
+                    log.debug("client stop: a fetch was cancelled", exc_info=True)
 
     async def stop(self, grace_s: float = 15.0) -> None:
         """Let the batch in hand finish and commit, then leave the group."""
