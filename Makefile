@@ -7,7 +7,7 @@ PROJECTS := shared services/survey-api services/callback-scheduler services/scor
 PYPROJECTS := $(addsuffix /pyproject.toml,$(PROJECTS))
 NODE_TOOLS := tools/asyncapi-check tools/browser-check
 
-.PHONY: run test lint install migrate clean kubectl chromium node-tools demo bench console console-api-types
+.PHONY: run test lint install migrate clean kubectl chromium node-tools demo bench console console-api-types api-docs
 
 $(STAMP): $(PYPROJECTS) Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -75,6 +75,11 @@ $(CONSOLE)/dist/index.html: $(CONSOLE)/node_modules/.installed $(CONSOLE_SRC)
 # After changing an endpoint: the console's API types from the four services' OpenAPI documents (a test compares them).
 console-api-types: $(STAMP) console
 	$(BIN)/python $(CONSOLE)/scripts/api_types.py
+
+# After changing an endpoint: docs/api/<service>.json, the OpenAPI documents integrators generate clients from (a test
+# compares them).
+api-docs: $(STAMP)
+	$(BIN)/python -m csi_dev.api_docs
 
 # deptry: every import declared by its own project, every runtime dependency used (shared's exceptions are in its
 # pyproject). The services use csi-shared's web, database and migration stack as the platform: those packages

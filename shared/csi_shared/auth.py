@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import jwt
 from fastapi import Depends, Request
 
+from csi_shared.contract import bearer_token
 from csi_shared.errors import Forbidden, Unauthorized
 from csi_shared.identifiers import IDENTIFIER_PATTERN
 from csi_shared.settings import ServiceSettings
@@ -202,7 +203,7 @@ def _bearer(request: Request) -> str:
     return token.strip()
 
 
-def current_principal(request: Request) -> Principal:
+def current_principal(request: Request, _: Annotated[Any, Depends(bearer_token)] = None) -> Principal:
     """The person behind the bearer token, who may ask only so often (429 with Retry-After): one person's scripts or
     tabs must not slow everyone else's reads."""
     verifier: TokenVerifier = request.app.state.token_verifier

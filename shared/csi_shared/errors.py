@@ -11,11 +11,11 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from csi_shared.contract import PROBLEM_JSON, PROBLEM_TYPE, problem_code
 from csi_shared.db import database_unavailable
 
 log = logging.getLogger(__name__)
 
-PROBLEM_JSON = "application/problem+json"
 CONTROL_CHARACTER = "control_character"
 """The pydantic error type of a refused control character (`limits.Input`); its context names the field."""
 
@@ -25,6 +25,8 @@ class DomainError(Exception):
 
     status: int = 400
     title: str = "Bad request"
+    code: str | None = None
+    """The problem's stable code (`type` is `urn:csi:problem:<code>`); one per status when not named."""
 
     def __init__(self, detail: str, **extra: Any) -> None:
         super().__init__(detail)
@@ -68,9 +70,17 @@ class InvalidInput(DomainError):
 
 
 def problem(
-    status: int, title: str, detail: str, *, headers: dict[str, str] | None = None, **extra: Any
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    code: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
 ) -> JSONResponse:
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    """A problem+json answer, of the shape `csi_shared.contract.Problem` declares."""
+    code = code or problem_code(status)
+    body = {"type": PROBLEM_TYPE + code, "title": title, "status": status, "detail": detail, "code": code, **extra}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -96,7 +106,7 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
         if "retry_after" in exc.extra:
             headers["Retry-After"] = str(exc.extra["retry_after"])
-        return problem(exc.status, exc.title, exc.detail, headers=headers or None, **exc.extra)
+        return problem(exc.status, exc.title, exc.detail, code=exc.code, headers=headers or None, **exc.extra)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

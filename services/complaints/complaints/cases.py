@@ -170,6 +170,7 @@ async def on_callback_completed(work: Work, callback: CallbackCompleted, setting
 
 class IllegalStep(Conflict):
     title = "Step not allowed now"
+    code = "state_conflict"
 
 
 REQUIRED = {
@@ -201,7 +202,8 @@ async def take_step(
         raise IllegalStep(
             f"cannot {action} a complaint that is {complaint.status}",
             allowed_actions=allowed,
-            status_now=complaint.status,
+            current_status=complaint.status,
+            status_now=complaint.status,  # the earlier name, kept for clients written against it
         )
     if not may(user.role, action, supervisor=supervisor):
         if action is Action.VERIFY:

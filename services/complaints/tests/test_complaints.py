@@ -187,7 +187,8 @@ async def test_illegal_steps_answer_409_with_the_steps_allowed_now(complaints: C
     case = await _case(complaints)
     early = await complaints.step(case, "general_manager", "approve_action", supervisor="x")
     assert early.status_code == 409
-    assert early.json()["allowed_actions"] == ["acknowledge"] and early.json()["status_now"] == "open"
+    assert early.json()["allowed_actions"] == ["acknowledge"] and early.json()["current_status"] == "open"
+    assert early.json()["type"] == "urn:csi:problem:state_conflict" and early.json()["status_now"] == "open"
     wrong_role = await complaints.step(case, "service_manager", "confirm")
     assert wrong_role.status_code == 409  # not possible from open, whoever asks
     assert (await complaints.step(case, "cra", "acknowledge")).status_code == 200

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from csi_shared.auth import OEM_ROLES, CurrentUser, Principal, region_asked, require_role
 from csi_shared.calendar import MONTH_PATTERN
+from csi_shared.contract import CSV, XLSX, file_content
 from csi_shared.dealers import dealers_in_scope
 from csi_shared.errors import InvalidInput, NotFound
 from csi_shared.exports import csv_text, xlsx_bytes
@@ -87,7 +88,6 @@ async def get_ranking(
     )
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get(
@@ -97,10 +97,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     responses={
         200: {
             "description": "A file: one row per dealer, ranked ones first, then those under the minimum sample",
-            "content": {
-                "text/csv": {"schema": {"type": "string"}},
-                XLSX: {"schema": {"type": "string", "format": "binary"}},
-            },
+            "content": file_content(CSV, XLSX),
         }
     },
 )

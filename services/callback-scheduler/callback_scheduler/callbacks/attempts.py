@@ -28,6 +28,7 @@ from csi_shared.events import (
 
 class CallbackClosed(Conflict):
     title = "Callback closed"
+    code = "state_conflict"
 
 
 async def record_attempt(

@@ -12,6 +12,7 @@ from callback_scheduler.reports.queries import compliance, monthly_report, total
 from callback_scheduler.reports.schemas import ComplianceReport, MonthlyReport
 from csi_shared.auth import CurrentUser
 from csi_shared.calendar import MONTH_PATTERN
+from csi_shared.contract import CSV, file_content
 from csi_shared.dealers import dealer_in_scope, dealers_in_scope
 from csi_shared.exports import csv_text
 from csi_shared.identifiers import DealerCodeFilter, DealerCodeQuery
@@ -38,7 +39,7 @@ async def get_compliance(
 @router.get(
     "/v1/reports/monthly", response_model=MonthlyReport,
     summary="The monthly callback report of a dealer (JSON, or CSV with format=csv)",
-    responses={200: {"content": {"text/csv": {}}}},
+    responses={200: {"content": file_content(CSV)}},
 )  # fmt: skip
 async def get_monthly_report(
     session: DbSession, user: CurrentUser, now: Now, month: Month, dealer_code: DealerCodeQuery,

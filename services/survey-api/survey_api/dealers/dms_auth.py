@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
 from csi_shared.auth import hash_api_key
+from csi_shared.contract import dms_api_key
 from csi_shared.errors import Unauthorized
 from csi_shared.web import DbSession, Now
 from survey_api.config import AppSettings
@@ -14,7 +15,9 @@ from survey_api.dealers import repository
 from survey_api.dealers.service import note_use
 
 
-async def dms_dealer(request: Request, session: DbSession, settings: AppSettings, now: Now) -> str:
+async def dms_dealer(
+    request: Request, session: DbSession, settings: AppSettings, now: Now, _: Annotated[Any, Depends(dms_api_key)] = None
+) -> str:
     key = request.headers.get("x-api-key")
     if not key:
         raise Unauthorized("an X-API-Key header is required")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
+from csi_shared.contract import gateway_signature
 from csi_shared.errors import NotFound, Unauthorized
 from csi_shared.web import DbSession, Now
 from survey_api.config import AppSettings
@@ -16,7 +17,9 @@ from survey_api.notifications.schemas import InboundAck, InboundSms, Receipt, Re
 router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
 
 
-async def _signed_by_gateway(request: Request, settings: AppSettings, now: Now) -> None:
+async def _signed_by_gateway(
+    request: Request, settings: AppSettings, now: Now, _: Annotated[Any, Depends(gateway_signature)] = None
+) -> None:
     """The body must carry the gateway's HMAC signature, made in the last five minutes; no token is involved."""
     secret = settings.sms_gateway_secret
     body = await request.body()

@@ -17,12 +17,13 @@ from pydantic import (
 )
 
 from csi_shared.calendar import EARLIEST, in_platform_years, past_time_problem
+from csi_shared.contract import FieldError
 from csi_shared.events import JobKind, NoSurveyReason
 from csi_shared.identifiers import DealerCode, RoNumber
 from csi_shared.limits import Input
 from csi_shared.phones import normalise_phone
 from csi_shared.text import Currency, PersonName
-from survey_api.repair_orders.rules import vin_problem
+from survey_api.repair_orders.vin import vin_problem
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 
@@ -76,7 +77,35 @@ class JobIn(In):
     comeback: bool | None = Field(default=None, strict=True)
 
 
+RO_EXAMPLE: dict[str, Any] = {
+    "dealer_code": "D001",
+    "ro_number": "RO-2026-000123",
+    "vin": "LSVAU218XN2183294",
+    "plate": "沪A12345",
+    "mileage_km": 45210,
+    "opened_at": "2026-11-02T09:10:00+08:00",
+    "promised_at": "2026-11-02T17:00:00+08:00",
+    "settled_at": "2026-11-02T16:30:00+08:00",
+    "delivered_at": "2026-11-02T17:05:00+08:00",
+    "service_advisor": {"id": "SA07", "name": "李明"},
+    "customer": {
+        "name": "王芳",
+        "phone": "+8613800138000",
+        "is_owner": True,
+        "callback_consent": True,
+        "preferred_callback_time": {"from": "10:00", "to": "12:00"},
+    },
+    "jobs": [{"op_code": "M10", "description": "10,000 km service", "kind": "maintenance", "comeback": False}],
+    "estimate_amount": "1280.00",
+    "invoice_amount": "1180.50",
+    "currency": "CNY",
+}
+"""A closed RO as a DMS posts it: the example of the API documents and of README.md."""
+
+
 class RepairOrderIn(In):
+    model_config = ConfigDict(**In.model_config, json_schema_extra={"examples": [RO_EXAMPLE]})
+
     dealer_code: DealerCode
     ro_number: RoNumber
     vin: str = Field(min_length=1, max_length=17)
@@ -143,13 +172,52 @@ class RepairOrderIn(In):
         return data
 
 
-class RepairOrderOut(BaseModel):
-    """The stored RO (times in UTC) with its revision; the other RO fields follow the request's names."""
+class CallbackWindowOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    start: time = Field(alias="from")
+    end: time = Field(alias="to")
 
-    model_config = ConfigDict(extra="allow")
+
+class CustomerOut(BaseModel):
+    name: str
+    phone: str | None = Field(description="Masked (`+86138****8000`) unless the caller phones this dealer's customers")
+    alternate_phone: str | None = None
+    is_owner: bool
+    callback_consent: bool
+    preferred_callback_time: CallbackWindowOut | None
+
+
+class AdvisorOut(BaseModel):
+    id: str
+    name: str
+
+
+class JobOut(BaseModel):
+    op_code: str
+    description: str
+    kind: JobKind
+    comeback: bool | None
+
+
+class RepairOrderOut(BaseModel):
+    """The stored RO as posted (times in UTC, amounts as decimal strings) with its revision."""
+
     dealer_code: str
     ro_number: str
-    revision: int
+    vin: str
+    plate: str | None
+    mileage_km: int | None
+    opened_at: datetime
+    promised_at: datetime | None
+    settled_at: datetime
+    delivered_at: datetime
+    service_advisor: AdvisorOut | None
+    customer: CustomerOut
+    jobs: list[JobOut]
+    estimate_amount: str | None = Field(description="A decimal amount, e.g. `1280.00`")
+    invoice_amount: str | None = Field(description="A decimal amount, e.g. `1180.50`")
+    currency: str
+    revision: int = Field(description="1 when created; each correction adds one, a replay keeps it")
     received_at: datetime
     updated_at: datetime
     no_survey_reason: NoSurveyReason | None = None
@@ -161,14 +229,36 @@ class BatchIn(BaseModel):
     items: list[dict[str, Any]] = Field(min_length=1)
 
 
+BATCH_IN_SCHEMA = {
+    "type": "object",
+    "required": ["items"],
+    "properties": {
+        "items": {
+            "type": "array",
+            "minItems": 1,
+            "items": {"$ref": "#/components/schemas/RepairOrderIn"},
+            "description": "Up to the batch limit (1000); each is checked on its own and gets its own result",
+        }
+    },
+}
+"""The batch as documented: items are ROs, though each is parsed on its own (BatchIn) so one bad item is one result."""
+
+
 class ItemResult(BaseModel):
     index: int
     ro_number: str | None
     status: Literal["created", "unchanged", "corrected", "rejected"]
     revision: int | None = None
-    errors: list[dict[str, str]] = []
+    errors: list[FieldError] = []
+
+
+class BatchSummary(BaseModel):
+    created: int
+    unchanged: int
+    corrected: int
+    rejected: int
 
 
 class BatchOut(BaseModel):
     results: list[ItemResult]
-    summary: dict[str, int]
+    summary: BatchSummary

@@ -13,7 +13,7 @@ export interface paths {
             cookie?: never;
         };
         /** The process is alive */
-        get: operations["healthz_healthz_get"];
+        get: operations["healthz"];
         put?: never;
         post?: never;
         delete?: never;
@@ -29,8 +29,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The database and the broker are reachable */
-        get: operations["readyz_readyz_get"];
+        /**
+         * The database is reachable, and the broker too where this process consumes
+         * @description Both are reported; the broker decides readiness only in a process that consumes. An API process keeps
+         *     accepting writes into its outbox while the broker is down (docs/reliability.md): taking every API pod out of
+         *     service for a broker outage would turn a delay into an outage.
+         */
+        get: operations["readyz"];
         put?: never;
         post?: never;
         delete?: never;
@@ -47,10 +52,10 @@ export interface paths {
             cookie?: never;
         };
         /** The CRA worklist: what can be called now first */
-        get: operations["list_callbacks_v1_callbacks_get"];
+        get: operations["list_callbacks"];
         put?: never;
         /** Ask for a quality-tracking callback on an RO (SA or manager) */
-        post: operations["post_quality_tracking_v1_callbacks_post"];
+        post: operations["post_quality_tracking"];
         delete?: never;
         options?: never;
         head?: never;
@@ -65,7 +70,7 @@ export interface paths {
             cookie?: never;
         };
         /** One callback with its call script */
-        get: operations["get_callback_v1_callbacks__callback_id__get"];
+        get: operations["get_callback"];
         put?: never;
         post?: never;
         delete?: never;
@@ -84,7 +89,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Record a call (CRA or SA of the dealer) */
-        post: operations["post_attempt_v1_callbacks__callback_id__attempts_post"];
+        post: operations["post_attempt"];
         delete?: never;
         options?: never;
         head?: never;
@@ -99,7 +104,7 @@ export interface paths {
             cookie?: never;
         };
         /** Wrong numbers found on calls, for the RO's service advisor to put right in the DMS */
-        get: operations["list_data_fix_tasks_v1_data_fix_tasks_get"];
+        get: operations["list_data_fix_tasks"];
         put?: never;
         post?: never;
         delete?: never;
@@ -116,7 +121,7 @@ export interface paths {
             cookie?: never;
         };
         /** The 100% callback rule for one dealer, or a region's dealers (OEM) */
-        get: operations["get_compliance_v1_compliance_get"];
+        get: operations["get_compliance"];
         put?: never;
         post?: never;
         delete?: never;
@@ -133,7 +138,7 @@ export interface paths {
             cookie?: never;
         };
         /** The monthly callback report of a dealer (JSON, or CSV with format=csv) */
-        get: operations["get_monthly_report_v1_reports_monthly_get"];
+        get: operations["get_monthly_report"];
         put?: never;
         post?: never;
         delete?: never;
@@ -445,11 +450,6 @@ export interface components {
          * @enum {string}
          */
         DormantReason: "moved_away" | "price" | "service_quality" | "waiting_time" | "other_dealer" | "independent_garage" | "car_sold" | "little_driving" | "other";
-        /** HTTPValidationError */
-        HTTPValidationError: {
-            /** Detail */
-            detail?: components["schemas"]["ValidationError"][];
-        };
         /** JobOut */
         JobOut: {
             /** Op Code */
@@ -510,6 +510,16 @@ export interface components {
             overdue: number;
             /** Coverage Pct */
             coverage_pct: number | null;
+            /**
+             * Coverage Reconciled At
+             * @description When `csi reconcile` last checked that every RO the dealer's DMS posted from the month's start has its callback here (and re-announced those that had none); null when no reconciliation covers the month
+             */
+            coverage_reconciled_at?: string | null;
+            /**
+             * Coverage Reconciled Through
+             * @description ROs received up to this time were checked by that reconciliation
+             */
+            coverage_reconciled_through?: string | null;
             /** On Time Pct */
             on_time_pct: number | null;
             /** Issues Raised */
@@ -627,19 +637,6 @@ export interface components {
             /** Choices */
             choices?: string[] | null;
         };
-        /** ValidationError */
-        ValidationError: {
-            /** Location */
-            loc: (string | number)[];
-            /** Message */
-            msg: string;
-            /** Error Type */
-            type: string;
-            /** Input */
-            input?: unknown;
-            /** Context */
-            ctx?: Record<string, never>;
-        };
         /**
          * VisitOut
          * @description The visit the call is about, as the CRA reads it out: "your car was serviced here on <date> …".
@@ -667,6 +664,121 @@ export interface components {
             /** Jobs */
             jobs: components["schemas"]["JobOut"][];
         };
+        /** FieldError */
+        FieldError: {
+            /**
+             * Field
+             * @description Where the problem is: `customer.phone`, `items[3].vin`, `body`
+             */
+            field: string;
+            /**
+             * Reason
+             * @description What is wrong with it, in English
+             */
+            reason: string;
+        };
+        /**
+         * Problem
+         * @description An error (RFC 9457): `code` says which kind, `errors` names each wrong field of a 422.
+         * @example {
+         *       "code": "invalid_input",
+         *       "detail": "vin: Value error, vin must be 17 characters",
+         *       "errors": [
+         *         {
+         *           "field": "vin",
+         *           "reason": "Value error, vin must be 17 characters"
+         *         }
+         *       ],
+         *       "status": 422,
+         *       "title": "Invalid input",
+         *       "type": "urn:csi:problem:invalid_input"
+         *     }
+         */
+        Problem: {
+            /**
+             * Type
+             * @description `urn:csi:problem:<code>`
+             */
+            type: string;
+            /** Title */
+            title: string;
+            /** Status */
+            status: number;
+            /**
+             * Detail
+             * @description What happened, for a person
+             */
+            detail: string;
+            /**
+             * Code
+             * @description The kind of problem, stable: `invalid_input`, `not_found`, `state_conflict`, …
+             */
+            code: string;
+            /**
+             * Errors
+             * @description Each wrong field (422 and batch items)
+             * @default null
+             */
+            errors: components["schemas"]["FieldError"][] | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * StateConflict
+         * @description A 409: the object is not in a state that allows this; what is allowed now, when the route knows it.
+         * @example {
+         *       "allowed_actions": [
+         *         "acknowledge"
+         *       ],
+         *       "code": "state_conflict",
+         *       "current_status": "open",
+         *       "detail": "cannot close a complaint that is open",
+         *       "status": 409,
+         *       "title": "Step not allowed now",
+         *       "type": "urn:csi:problem:state_conflict"
+         *     }
+         */
+        StateConflict: {
+            /**
+             * Type
+             * @description `urn:csi:problem:<code>`
+             */
+            type: string;
+            /** Title */
+            title: string;
+            /** Status */
+            status: number;
+            /**
+             * Detail
+             * @description What happened, for a person
+             */
+            detail: string;
+            /**
+             * Code
+             * @description The kind of problem, stable: `invalid_input`, `not_found`, `state_conflict`, …
+             */
+            code: string;
+            /**
+             * Errors
+             * @description Each wrong field (422 and batch items)
+             * @default null
+             */
+            errors: components["schemas"]["FieldError"][] | null;
+            /**
+             * Allowed Actions
+             * @description The steps the caller may take now
+             * @default null
+             */
+            allowed_actions: string[] | null;
+            /**
+             * Current Status
+             * @description The object's status now
+             * @default null
+             */
+            current_status: string | null;
+        } & {
+            [key: string]: unknown;
+        };
     };
     responses: never;
     parameters: never;
@@ -676,7 +788,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    healthz_healthz_get: {
+    healthz: {
         parameters: {
             query?: never;
             header?: never;
@@ -696,7 +808,7 @@ export interface operations {
             };
         };
     };
-    readyz_readyz_get: {
+    readyz: {
         parameters: {
             query?: never;
             header?: never;
@@ -717,13 +829,17 @@ export interface operations {
             /** @description A dependency is unreachable */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
-    list_callbacks_v1_callbacks_get: {
+    list_callbacks: {
         parameters: {
             query?: {
                 dealer_code?: string | null;
@@ -748,18 +864,47 @@ export interface operations {
                     "application/json": components["schemas"]["CallbackPage"];
                 };
             };
-            /** @description Validation Error */
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    post_quality_tracking_v1_callbacks_post: {
+    post_quality_tracking: {
         parameters: {
             query?: never;
             header?: never;
@@ -788,18 +933,56 @@ export interface operations {
                     "application/json": components["schemas"]["CallbackOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    get_callback_v1_callbacks__callback_id__get: {
+    get_callback: {
         parameters: {
             query?: {
                 language?: "zh-CN" | "en";
@@ -821,18 +1004,56 @@ export interface operations {
                     "application/json": components["schemas"]["CallbackOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    post_attempt_v1_callbacks__callback_id__attempts_post: {
+    post_attempt: {
         parameters: {
             query?: never;
             header?: never;
@@ -856,25 +1077,74 @@ export interface operations {
                     "application/json": components["schemas"]["CallbackOut"];
                 };
             };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The callback is no longer open */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["StateConflict"];
+                };
             };
-            /** @description Validation Error */
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    list_data_fix_tasks_v1_data_fix_tasks_get: {
+    list_data_fix_tasks: {
         parameters: {
             query: {
                 dealer_code: string;
@@ -896,18 +1166,47 @@ export interface operations {
                     "application/json": components["schemas"]["DataFixTaskPage"];
                 };
             };
-            /** @description Validation Error */
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    get_compliance_v1_compliance_get: {
+    get_compliance: {
         parameters: {
             query: {
                 /** @description YYYY-MM, the dealer's calendar month */
@@ -930,18 +1229,47 @@ export interface operations {
                     "application/json": components["schemas"]["ComplianceReport"];
                 };
             };
-            /** @description Validation Error */
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    get_monthly_report_v1_reports_monthly_get: {
+    get_monthly_report: {
         parameters: {
             query: {
                 /** @description YYYY-MM, the dealer's calendar month */
@@ -962,16 +1290,45 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MonthlyReport"];
-                    "text/csv": unknown;
+                    "text/csv": string;
                 };
             };
-            /** @description Validation Error */
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -13,7 +13,7 @@ export interface paths {
             cookie?: never;
         };
         /** The process is alive */
-        get: operations["healthz_healthz_get"];
+        get: operations["healthz"];
         put?: never;
         post?: never;
         delete?: never;
@@ -29,8 +29,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The database and the broker are reachable */
-        get: operations["readyz_readyz_get"];
+        /**
+         * The database is reachable, and the broker too where this process consumes
+         * @description Both are reported; the broker decides readiness only in a process that consumes. An API process keeps
+         *     accepting writes into its outbox while the broker is down (docs/reliability.md): taking every API pod out of
+         *     service for a broker outage would turn a delay into an outage.
+         */
+        get: operations["readyz"];
         put?: never;
         post?: never;
         delete?: never;
@@ -47,10 +52,10 @@ export interface paths {
             cookie?: never;
         };
         /** Complaints in your scope, oldest first */
-        get: operations["list_complaints_v1_complaints_get"];
+        get: operations["list_complaints"];
         put?: never;
         /** Open a complaint (dealer staff, or the OEM hotline) */
-        post: operations["open_complaint_v1_complaints_post"];
+        post: operations["open_complaint"];
         delete?: never;
         options?: never;
         head?: never;
@@ -65,7 +70,7 @@ export interface paths {
             cookie?: never;
         };
         /** Monthly complaint figures for a dealer, or a region's dealers (OEM) */
-        get: operations["report_v1_complaints_report_get"];
+        get: operations["report"];
         put?: never;
         post?: never;
         delete?: never;
@@ -82,7 +87,7 @@ export interface paths {
             cookie?: never;
         };
         /** One complaint with the steps you may take now */
-        get: operations["get_complaint_v1_complaints__complaint_id__get"];
+        get: operations["get_complaint"];
         put?: never;
         post?: never;
         delete?: never;
@@ -101,7 +106,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Take a workflow step */
-        post: operations["transition_v1_complaints__complaint_id__transitions_post"];
+        post: operations["transition"];
         delete?: never;
         options?: never;
         head?: never;
@@ -116,7 +121,7 @@ export interface paths {
             cookie?: never;
         };
         /** Every step: who, when, why */
-        get: operations["history_v1_complaints__complaint_id__history_get"];
+        get: operations["history"];
         put?: never;
         post?: never;
         delete?: never;
@@ -418,11 +423,6 @@ export interface components {
             /** Level 3 */
             level_3: number;
         };
-        /** HTTPValidationError */
-        HTTPValidationError: {
-            /** Detail */
-            detail?: components["schemas"]["ValidationError"][];
-        };
         /** HistoryOut */
         HistoryOut: {
             /** Action */
@@ -485,18 +485,120 @@ export interface components {
             /** Supervisor */
             supervisor?: string | null;
         };
-        /** ValidationError */
-        ValidationError: {
-            /** Location */
-            loc: (string | number)[];
-            /** Message */
-            msg: string;
-            /** Error Type */
+        /** FieldError */
+        FieldError: {
+            /**
+             * Field
+             * @description Where the problem is: `customer.phone`, `items[3].vin`, `body`
+             */
+            field: string;
+            /**
+             * Reason
+             * @description What is wrong with it, in English
+             */
+            reason: string;
+        };
+        /**
+         * Problem
+         * @description An error (RFC 9457): `code` says which kind, `errors` names each wrong field of a 422.
+         * @example {
+         *       "code": "invalid_input",
+         *       "detail": "vin: Value error, vin must be 17 characters",
+         *       "errors": [
+         *         {
+         *           "field": "vin",
+         *           "reason": "Value error, vin must be 17 characters"
+         *         }
+         *       ],
+         *       "status": 422,
+         *       "title": "Invalid input",
+         *       "type": "urn:csi:problem:invalid_input"
+         *     }
+         */
+        Problem: {
+            /**
+             * Type
+             * @description `urn:csi:problem:<code>`
+             */
             type: string;
-            /** Input */
-            input?: unknown;
-            /** Context */
-            ctx?: Record<string, never>;
+            /** Title */
+            title: string;
+            /** Status */
+            status: number;
+            /**
+             * Detail
+             * @description What happened, for a person
+             */
+            detail: string;
+            /**
+             * Code
+             * @description The kind of problem, stable: `invalid_input`, `not_found`, `state_conflict`, …
+             */
+            code: string;
+            /**
+             * Errors
+             * @description Each wrong field (422 and batch items)
+             * @default null
+             */
+            errors: components["schemas"]["FieldError"][] | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * StateConflict
+         * @description A 409: the object is not in a state that allows this; what is allowed now, when the route knows it.
+         * @example {
+         *       "allowed_actions": [
+         *         "acknowledge"
+         *       ],
+         *       "code": "state_conflict",
+         *       "current_status": "open",
+         *       "detail": "cannot close a complaint that is open",
+         *       "status": 409,
+         *       "title": "Step not allowed now",
+         *       "type": "urn:csi:problem:state_conflict"
+         *     }
+         */
+        StateConflict: {
+            /**
+             * Type
+             * @description `urn:csi:problem:<code>`
+             */
+            type: string;
+            /** Title */
+            title: string;
+            /** Status */
+            status: number;
+            /**
+             * Detail
+             * @description What happened, for a person
+             */
+            detail: string;
+            /**
+             * Code
+             * @description The kind of problem, stable: `invalid_input`, `not_found`, `state_conflict`, …
+             */
+            code: string;
+            /**
+             * Errors
+             * @description Each wrong field (422 and batch items)
+             * @default null
+             */
+            errors: components["schemas"]["FieldError"][] | null;
+            /**
+             * Allowed Actions
+             * @description The steps the caller may take now
+             * @default null
+             */
+            allowed_actions: string[] | null;
+            /**
+             * Current Status
+             * @description The object's status now
+             * @default null
+             */
+            current_status: string | null;
+        } & {
+            [key: string]: unknown;
         };
     };
     responses: never;
@@ -507,7 +609,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    healthz_healthz_get: {
+    healthz: {
         parameters: {
             query?: never;
             header?: never;
@@ -527,7 +629,7 @@ export interface operations {
             };
         };
     };
-    readyz_readyz_get: {
+    readyz: {
         parameters: {
             query?: never;
             header?: never;
@@ -548,13 +650,17 @@ export interface operations {
             /** @description A dependency is unreachable */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
-    list_complaints_v1_complaints_get: {
+    list_complaints: {
         parameters: {
             query?: {
                 dealer_code?: string | null;
@@ -578,18 +684,47 @@ export interface operations {
                     "application/json": components["schemas"]["ComplaintPage"];
                 };
             };
-            /** @description Validation Error */
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    open_complaint_v1_complaints_post: {
+    open_complaint: {
         parameters: {
             query?: never;
             header?: {
@@ -622,18 +757,56 @@ export interface operations {
                     "application/json": components["schemas"]["ComplaintOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    report_v1_complaints_report_get: {
+    report: {
         parameters: {
             query: {
                 month: string;
@@ -655,18 +828,47 @@ export interface operations {
                     "application/json": components["schemas"]["ComplaintReport"];
                 };
             };
-            /** @description Validation Error */
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    get_complaint_v1_complaints__complaint_id__get: {
+    get_complaint: {
         parameters: {
             query?: never;
             header?: never;
@@ -686,18 +888,56 @@ export interface operations {
                     "application/json": components["schemas"]["ComplaintOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    transition_v1_complaints__complaint_id__transitions_post: {
+    transition: {
         parameters: {
             query?: never;
             header?: never;
@@ -721,25 +961,74 @@ export interface operations {
                     "application/json": components["schemas"]["ComplaintOut"];
                 };
             };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not allowed from the current status; the body lists allowed_actions */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["StateConflict"];
+                };
             };
-            /** @description Validation Error */
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    history_v1_complaints__complaint_id__history_get: {
+    history: {
         parameters: {
             query?: never;
             header?: never;
@@ -759,13 +1048,51 @@ export interface operations {
                     "application/json": components["schemas"]["HistoryOut"][];
                 };
             };
-            /** @description Validation Error */
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

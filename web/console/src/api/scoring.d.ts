@@ -13,7 +13,7 @@ export interface paths {
             cookie?: never;
         };
         /** The process is alive */
-        get: operations["healthz_healthz_get"];
+        get: operations["healthz"];
         put?: never;
         post?: never;
         delete?: never;
@@ -29,8 +29,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The database and the broker are reachable */
-        get: operations["readyz_readyz_get"];
+        /**
+         * The database is reachable, and the broker too where this process consumes
+         * @description Both are reported; the broker decides readiness only in a process that consumes. An API process keeps
+         *     accepting writes into its outbox while the broker is down (docs/reliability.md): taking every API pod out of
+         *     service for a broker outage would turn a delay into an outage.
+         */
+        get: operations["readyz"];
         put?: never;
         post?: never;
         delete?: never;
@@ -47,7 +52,7 @@ export interface paths {
             cookie?: never;
         };
         /** A dealer's CSI card for a period */
-        get: operations["get_card_v1_dealers__dealer_code__csi_get"];
+        get: operations["get_card"];
         put?: never;
         post?: never;
         delete?: never;
@@ -64,7 +69,7 @@ export interface paths {
             cookie?: never;
         };
         /** A dealer's CSI month by month */
-        get: operations["get_trend_v1_dealers__dealer_code__csi_trend_get"];
+        get: operations["get_trend"];
         put?: never;
         post?: never;
         delete?: never;
@@ -81,7 +86,7 @@ export interface paths {
             cookie?: never;
         };
         /** A dealer's CSI per service advisor or per job kind */
-        get: operations["get_breakdown_v1_dealers__dealer_code__csi_breakdown_get"];
+        get: operations["get_breakdown"];
         put?: never;
         post?: never;
         delete?: never;
@@ -98,7 +103,7 @@ export interface paths {
             cookie?: never;
         };
         /** All dealers ranked for a period (OEM) */
-        get: operations["get_ranking_v1_csi_get"];
+        get: operations["get_ranking"];
         put?: never;
         post?: never;
         delete?: never;
@@ -115,7 +120,7 @@ export interface paths {
             cookie?: never;
         };
         /** The ranking as CSV or Excel (OEM) */
-        get: operations["export_v1_csi_export_get"];
+        get: operations["export"];
         put?: never;
         post?: never;
         delete?: never;
@@ -132,7 +137,7 @@ export interface paths {
             cookie?: never;
         };
         /** Where every closed RO went: its survey state and its callback's outcome, per dealer and month */
-        get: operations["get_dispositions_v1_dispositions_get"];
+        get: operations["get_dispositions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -149,7 +154,7 @@ export interface paths {
             cookie?: never;
         };
         /** Dealers by integrity risk for a period, each signal with its part and evidence (OEM) */
-        get: operations["get_report_v1_integrity_get"];
+        get: operations["get_report"];
         put?: never;
         post?: never;
         delete?: never;
@@ -166,7 +171,7 @@ export interface paths {
             cookie?: never;
         };
         /** The dealers' own and their staff's numbers, masked (OEM) */
-        get: operations["get_known_numbers_v1_integrity_known_numbers_get"];
+        get: operations["get_known_numbers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -184,7 +189,7 @@ export interface paths {
         };
         get?: never;
         /** Set the dealer's own and its staff's numbers: a customer given one of them is a signal (OEM) */
-        put: operations["put_known_numbers_v1_integrity_dealers__dealer_code__known_numbers_put"];
+        put: operations["put_known_numbers"];
         post?: never;
         delete?: never;
         options?: never;
@@ -201,7 +206,7 @@ export interface paths {
         };
         get?: never;
         /** Mark a dealer-period under review, or clear the mark; published as integrity.flagged (OEM) */
-        put: operations["put_review_v1_integrity_dealers__dealer_code__review_put"];
+        put: operations["put_review"];
         post?: never;
         delete?: never;
         options?: never;
@@ -218,7 +223,7 @@ export interface paths {
         };
         get?: never;
         /** Take a customer's answer out of the index, or count it again, with a reason (OEM) */
-        put: operations["put_exclusion_v1_integrity_responses__response_id__exclusion_put"];
+        put: operations["put_exclusion"];
         post?: never;
         delete?: never;
         options?: never;
@@ -234,7 +239,7 @@ export interface paths {
             cookie?: never;
         };
         /** Who marked, cleared, excluded or reinstated what, when and why (OEM) */
-        get: operations["get_actions_v1_integrity_actions_get"];
+        get: operations["get_actions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -397,6 +402,11 @@ export interface components {
             weights_used: {
                 [key: string]: number;
             };
+            /**
+             * Weights Version
+             * @description The factor weights in force for the period: a named set (jd_power_china_2014, jd_power_us_2023) or the OEM's own (oem, oem-YYYY-MM)
+             */
+            weights_version: string;
             /** Missing Factors */
             missing_factors: string[];
             /**
@@ -578,11 +588,6 @@ export interface components {
             index: number | null;
             /** Responses */
             responses: number;
-        };
-        /** HTTPValidationError */
-        HTTPValidationError: {
-            /** Detail */
-            detail?: components["schemas"]["ValidationError"][];
         };
         /**
          * IntegrityReport
@@ -862,18 +867,120 @@ export interface components {
                 [key: string]: number | null;
             };
         };
-        /** ValidationError */
-        ValidationError: {
-            /** Location */
-            loc: (string | number)[];
-            /** Message */
-            msg: string;
-            /** Error Type */
+        /** FieldError */
+        FieldError: {
+            /**
+             * Field
+             * @description Where the problem is: `customer.phone`, `items[3].vin`, `body`
+             */
+            field: string;
+            /**
+             * Reason
+             * @description What is wrong with it, in English
+             */
+            reason: string;
+        };
+        /**
+         * Problem
+         * @description An error (RFC 9457): `code` says which kind, `errors` names each wrong field of a 422.
+         * @example {
+         *       "code": "invalid_input",
+         *       "detail": "vin: Value error, vin must be 17 characters",
+         *       "errors": [
+         *         {
+         *           "field": "vin",
+         *           "reason": "Value error, vin must be 17 characters"
+         *         }
+         *       ],
+         *       "status": 422,
+         *       "title": "Invalid input",
+         *       "type": "urn:csi:problem:invalid_input"
+         *     }
+         */
+        Problem: {
+            /**
+             * Type
+             * @description `urn:csi:problem:<code>`
+             */
             type: string;
-            /** Input */
-            input?: unknown;
-            /** Context */
-            ctx?: Record<string, never>;
+            /** Title */
+            title: string;
+            /** Status */
+            status: number;
+            /**
+             * Detail
+             * @description What happened, for a person
+             */
+            detail: string;
+            /**
+             * Code
+             * @description The kind of problem, stable: `invalid_input`, `not_found`, `state_conflict`, …
+             */
+            code: string;
+            /**
+             * Errors
+             * @description Each wrong field (422 and batch items)
+             * @default null
+             */
+            errors: components["schemas"]["FieldError"][] | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * StateConflict
+         * @description A 409: the object is not in a state that allows this; what is allowed now, when the route knows it.
+         * @example {
+         *       "allowed_actions": [
+         *         "acknowledge"
+         *       ],
+         *       "code": "state_conflict",
+         *       "current_status": "open",
+         *       "detail": "cannot close a complaint that is open",
+         *       "status": 409,
+         *       "title": "Step not allowed now",
+         *       "type": "urn:csi:problem:state_conflict"
+         *     }
+         */
+        StateConflict: {
+            /**
+             * Type
+             * @description `urn:csi:problem:<code>`
+             */
+            type: string;
+            /** Title */
+            title: string;
+            /** Status */
+            status: number;
+            /**
+             * Detail
+             * @description What happened, for a person
+             */
+            detail: string;
+            /**
+             * Code
+             * @description The kind of problem, stable: `invalid_input`, `not_found`, `state_conflict`, …
+             */
+            code: string;
+            /**
+             * Errors
+             * @description Each wrong field (422 and batch items)
+             * @default null
+             */
+            errors: components["schemas"]["FieldError"][] | null;
+            /**
+             * Allowed Actions
+             * @description The steps the caller may take now
+             * @default null
+             */
+            allowed_actions: string[] | null;
+            /**
+             * Current Status
+             * @description The object's status now
+             * @default null
+             */
+            current_status: string | null;
+        } & {
+            [key: string]: unknown;
         };
     };
     responses: never;
@@ -884,7 +991,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    healthz_healthz_get: {
+    healthz: {
         parameters: {
             query?: never;
             header?: never;
@@ -904,7 +1011,7 @@ export interface operations {
             };
         };
     };
-    readyz_readyz_get: {
+    readyz: {
         parameters: {
             query?: never;
             header?: never;
@@ -925,13 +1032,17 @@ export interface operations {
             /** @description A dependency is unreachable */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
-    get_card_v1_dealers__dealer_code__csi_get: {
+    get_card: {
         parameters: {
             query: {
                 /** @description YYYY-MM, the RO settlement month */
@@ -954,18 +1065,56 @@ export interface operations {
                     "application/json": components["schemas"]["Card"];
                 };
             };
-            /** @description Validation Error */
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    get_trend_v1_dealers__dealer_code__csi_trend_get: {
+    get_trend: {
         parameters: {
             query: {
                 from: string;
@@ -988,18 +1137,56 @@ export interface operations {
                     "application/json": components["schemas"]["Trend"];
                 };
             };
-            /** @description Validation Error */
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    get_breakdown_v1_dealers__dealer_code__csi_breakdown_get: {
+    get_breakdown: {
         parameters: {
             query: {
                 /** @description YYYY-MM, the RO settlement month */
@@ -1024,18 +1211,56 @@ export interface operations {
                     "application/json": components["schemas"]["Breakdown"];
                 };
             };
-            /** @description Validation Error */
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    get_ranking_v1_csi_get: {
+    get_ranking: {
         parameters: {
             query: {
                 /** @description YYYY-MM, the RO settlement month */
@@ -1057,18 +1282,47 @@ export interface operations {
                     "application/json": components["schemas"]["Ranking"];
                 };
             };
-            /** @description Validation Error */
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    export_v1_csi_export_get: {
+    export: {
         parameters: {
             query: {
                 /** @description YYYY-MM, the RO settlement month */
@@ -1092,18 +1346,47 @@ export interface operations {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
-            /** @description Validation Error */
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    get_dispositions_v1_dispositions_get: {
+    get_dispositions: {
         parameters: {
             query: {
                 /** @description YYYY-MM, the RO settlement month */
@@ -1126,18 +1409,47 @@ export interface operations {
                     "application/json": components["schemas"]["Dispositions"];
                 };
             };
-            /** @description Validation Error */
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    get_report_v1_integrity_get: {
+    get_report: {
         parameters: {
             query: {
                 /** @description YYYY-MM, the RO settlement month */
@@ -1159,18 +1471,47 @@ export interface operations {
                     "application/json": components["schemas"]["IntegrityReport"];
                 };
             };
-            /** @description Validation Error */
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    get_known_numbers_v1_integrity_known_numbers_get: {
+    get_known_numbers: {
         parameters: {
             query?: {
                 dealer_code?: string | null;
@@ -1191,18 +1532,47 @@ export interface operations {
                     "application/json": components["schemas"]["KnownNumbersList"];
                 };
             };
-            /** @description Validation Error */
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    put_known_numbers_v1_integrity_dealers__dealer_code__known_numbers_put: {
+    put_known_numbers: {
         parameters: {
             query?: never;
             header?: never;
@@ -1226,18 +1596,65 @@ export interface operations {
                     "application/json": components["schemas"]["KnownNumbers"];
                 };
             };
-            /** @description Validation Error */
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    put_review_v1_integrity_dealers__dealer_code__review_put: {
+    put_review: {
         parameters: {
             query: {
                 /** @description YYYY-MM, the RO settlement month */
@@ -1264,18 +1681,65 @@ export interface operations {
                     "application/json": components["schemas"]["ReviewOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    put_exclusion_v1_integrity_responses__response_id__exclusion_put: {
+    put_exclusion: {
         parameters: {
             query?: never;
             header?: never;
@@ -1299,18 +1763,65 @@ export interface operations {
                     "application/json": components["schemas"]["ExclusionOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    get_actions_v1_integrity_actions_get: {
+    get_actions: {
         parameters: {
             query?: {
                 period?: string | null;
@@ -1332,13 +1843,42 @@ export interface operations {
                     "application/json": components["schemas"]["Actions"];
                 };
             };
-            /** @description Validation Error */
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -13,7 +13,7 @@ export interface paths {
             cookie?: never;
         };
         /** The process is alive */
-        get: operations["healthz_healthz_get"];
+        get: operations["healthz"];
         put?: never;
         post?: never;
         delete?: never;
@@ -29,8 +29,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The database and the broker are reachable */
-        get: operations["readyz_readyz_get"];
+        /**
+         * The database is reachable, and the broker too where this process consumes
+         * @description Both are reported; the broker decides readiness only in a process that consumes. An API process keeps
+         *     accepting writes into its outbox while the broker is down (docs/reliability.md): taking every API pod out of
+         *     service for a broker outage would turn a delay into an outage.
+         */
+        get: operations["readyz"];
         put?: never;
         post?: never;
         delete?: never;
@@ -47,9 +52,9 @@ export interface paths {
             cookie?: never;
         };
         /** A dealer */
-        get: operations["get_dealer_v1_dealers__dealer_code__get"];
+        get: operations["get_dealer"];
         /** Create or update a dealer (admin, OEM) */
-        put: operations["put_dealer_v1_dealers__dealer_code__put"];
+        put: operations["put_dealer"];
         post?: never;
         delete?: never;
         options?: never;
@@ -65,10 +70,10 @@ export interface paths {
             cookie?: never;
         };
         /** A dealer's DMS keys (admin): never the keys */
-        get: operations["list_api_keys_v1_dealers__dealer_code__api_keys_get"];
+        get: operations["list_api_keys"];
         put?: never;
         /** Issue a DMS API key for a dealer (admin); shown once */
-        post: operations["create_api_key_v1_dealers__dealer_code__api_keys_post"];
+        post: operations["create_api_key"];
         delete?: never;
         options?: never;
         head?: never;
@@ -86,7 +91,7 @@ export interface paths {
         put?: never;
         post?: never;
         /** Revoke a DMS key (admin) by its prefix */
-        delete: operations["revoke_api_key_v1_dealers__dealer_code__api_keys__prefix__delete"];
+        delete: operations["revoke_api_key"];
         options?: never;
         head?: never;
         patch?: never;
@@ -101,7 +106,7 @@ export interface paths {
         };
         get?: never;
         /** Create or update a person of the dealer's staff directory (managers; the OEM region's contact: OEM) */
-        put: operations["put_staff_v1_dealers__dealer_code__staff__staff_id__put"];
+        put: operations["put_staff"];
         post?: never;
         delete?: never;
         options?: never;
@@ -119,7 +124,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Post one closed RO (DMS) */
-        post: operations["post_repair_order_v1_repair_orders_post"];
+        post: operations["post_repair_order"];
         delete?: never;
         options?: never;
         head?: never;
@@ -136,7 +141,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Post up to 1000 closed ROs (DMS); a result per item */
-        post: operations["post_repair_order_batch_v1_repair_orders_batch_post"];
+        post: operations["post_repair_order_batch"];
         delete?: never;
         options?: never;
         head?: never;
@@ -151,7 +156,7 @@ export interface paths {
             cookie?: never;
         };
         /** One RO */
-        get: operations["get_repair_order_v1_repair_orders__dealer_code___ro_number__get"];
+        get: operations["get_repair_order"];
         put?: never;
         post?: never;
         delete?: never;
@@ -168,7 +173,7 @@ export interface paths {
             cookie?: never;
         };
         /** A questionnaire (latest version unless asked) */
-        get: operations["get_questionnaire_v1_questionnaires__code__get"];
+        get: operations["get_questionnaire"];
         put?: never;
         post?: never;
         delete?: never;
@@ -185,7 +190,7 @@ export interface paths {
             cookie?: never;
         };
         /** Render a survey (customer link) */
-        get: operations["get_survey_v1_surveys__token__get"];
+        get: operations["get_survey"];
         put?: never;
         post?: never;
         delete?: never;
@@ -204,7 +209,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Answer a survey (customer link; once) */
-        post: operations["answer_survey_v1_surveys__token__responses_post"];
+        post: operations["answer_survey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -225,7 +230,7 @@ export interface paths {
          * @description The CSS phone interview of a customer who did not answer their link. Dealer staff may not create, change or
          *     block a customer's answer: the index counts only what customers told the OEM (DOMAIN.md).
          */
-        post: operations["survey_center_response_v1_survey_responses_post"];
+        post: operations["survey_center_response"];
         delete?: never;
         options?: never;
         head?: never;
@@ -244,7 +249,7 @@ export interface paths {
          * @description Month N's ROs (settled in N) that have a link and no answer yet, called from the 16th of N to the end of the
          *     15th of N+1 (seed 000), in the dealers' time zones. The phone numbers are shown in full: calling is the job.
          */
-        get: operations["survey_center_calls_v1_survey_center_calls_get"];
+        get: operations["survey_center_calls"];
         put?: never;
         post?: never;
         delete?: never;
@@ -261,10 +266,10 @@ export interface paths {
             cookie?: never;
         };
         /** The customer's survey page (HTML) */
-        get: operations["survey_page_s__token__get"];
+        get: operations["survey_page"];
         put?: never;
         /** Answer the survey page (form post) */
-        post: operations["survey_post_s__token__post"];
+        post: operations["survey_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -279,7 +284,7 @@ export interface paths {
             cookie?: never;
         };
         /** The thank-you page after an answer */
-        get: operations["thanks_page_s__token__thanks_get"];
+        get: operations["thanks_page"];
         put?: never;
         post?: never;
         delete?: never;
@@ -298,7 +303,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** May the dealer call about the answer */
-        post: operations["contact_post_s__token__contact_post"];
+        post: operations["contact_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -318,7 +323,7 @@ export interface paths {
          * No more surveys to this phone (form post)
          * @description The customer's phone gets no survey or reminder from any dealer of the brand afterwards.
          */
-        post: operations["opt_out_post_s__token__opt_out_post"];
+        post: operations["opt_out_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -335,7 +340,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** A delivery receipt (SMS gateway) */
-        post: operations["receipt_v1_notifications_receipts_post"];
+        post: operations["receipt"];
         delete?: never;
         options?: never;
         head?: never;
@@ -352,7 +357,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** A customer's SMS reply (gateway) */
-        post: operations["inbound_v1_notifications_inbound_post"];
+        post: operations["inbound"];
         delete?: never;
         options?: never;
         head?: never;
@@ -369,7 +374,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Erase a person's data everywhere (privacy officer); a second request for them is the first again */
-        post: operations["post_erasure_request_v1_privacy_erasure_requests_post"];
+        post: operations["post_erasure_request"];
         delete?: never;
         options?: never;
         head?: never;
@@ -384,7 +389,7 @@ export interface paths {
             cookie?: never;
         };
         /** Each service's part */
-        get: operations["get_erasure_request_v1_privacy_erasure_requests__request_id__get"];
+        get: operations["get_erasure_request"];
         put?: never;
         post?: never;
         delete?: never;
@@ -401,7 +406,7 @@ export interface paths {
             cookie?: never;
         };
         /** Who was shown customers' full phone numbers, when, whose; readers far above their calls stand out */
-        get: operations["get_phone_reads_v1_privacy_phone_reads_get"];
+        get: operations["get_phone_reads"];
         put?: never;
         post?: never;
         delete?: never;
@@ -420,7 +425,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Record a customer's wish about surveys from any dealer of the brand (an opt-out, or back in) */
-        post: operations["post_survey_consent_v1_privacy_survey_consent_post"];
+        post: operations["post_survey_consent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -437,7 +442,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** A person's consents, oldest first, and what holds now (a POST: a phone number never goes in a URL) */
-        post: operations["post_consent_history_v1_privacy_consent_history_post"];
+        post: operations["post_consent_history"];
         delete?: never;
         options?: never;
         head?: never;
@@ -450,6 +455,13 @@ export interface components {
     schemas: {
         /** AdvisorIn */
         AdvisorIn: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+        };
+        /** AdvisorOut */
+        AdvisorOut: {
             /** Id */
             id: string;
             /** Name */
@@ -527,10 +539,18 @@ export interface components {
         BatchOut: {
             /** Results */
             results: components["schemas"]["ItemResult"][];
-            /** Summary */
-            summary: {
-                [key: string]: number;
-            };
+            summary: components["schemas"]["BatchSummary"];
+        };
+        /** BatchSummary */
+        BatchSummary: {
+            /** Created */
+            created: number;
+            /** Unchanged */
+            unchanged: number;
+            /** Corrected */
+            corrected: number;
+            /** Rejected */
+            rejected: number;
         };
         /** CallList */
         CallList: {
@@ -578,6 +598,19 @@ export interface components {
         };
         /** CallbackWindowIn */
         CallbackWindowIn: {
+            /**
+             * From
+             * Format: time
+             */
+            from: string;
+            /**
+             * To
+             * Format: time
+             */
+            to: string;
+        };
+        /** CallbackWindowOut */
+        CallbackWindowOut: {
             /**
              * From
              * Format: time
@@ -657,6 +690,23 @@ export interface components {
             callback_consent: boolean;
             preferred_callback_time?: components["schemas"]["CallbackWindowIn"] | null;
         };
+        /** CustomerOut */
+        CustomerOut: {
+            /** Name */
+            name: string;
+            /**
+             * Phone
+             * @description Masked (`+86138****8000`) unless the caller phones this dealer's customers
+             */
+            phone: string | null;
+            /** Alternate Phone */
+            alternate_phone?: string | null;
+            /** Is Owner */
+            is_owner: boolean;
+            /** Callback Consent */
+            callback_consent: boolean;
+            preferred_callback_time: components["schemas"]["CallbackWindowOut"] | null;
+        };
         /** DealerIn */
         DealerIn: {
             /** Name */
@@ -731,10 +781,18 @@ export interface components {
             code: string;
             name: components["schemas"]["Text"];
         };
-        /** HTTPValidationError */
-        HTTPValidationError: {
-            /** Detail */
-            detail?: components["schemas"]["ValidationError"][];
+        /** FieldError */
+        FieldError: {
+            /**
+             * Field
+             * @description Where the problem is: `customer.phone`, `items[3].vin`, `body`
+             */
+            field: string;
+            /**
+             * Reason
+             * @description What is wrong with it, in English
+             */
+            reason: string;
         };
         /** InboundAck */
         InboundAck: {
@@ -783,9 +841,7 @@ export interface components {
              * Errors
              * @default []
              */
-            errors: {
-                [key: string]: string;
-            }[];
+            errors: components["schemas"]["FieldError"][];
         };
         /** ItemView */
         ItemView: {
@@ -816,6 +872,16 @@ export interface components {
          * @enum {string}
          */
         JobKind: "maintenance" | "repair" | "warranty" | "accident" | "recall" | "other";
+        /** JobOut */
+        JobOut: {
+            /** Op Code */
+            op_code: string;
+            /** Description */
+            description: string;
+            kind: components["schemas"]["JobKind"];
+            /** Comeback */
+            comeback: boolean | null;
+        };
         /**
          * NoSurveyReason
          * @description Why a closed RO gets no survey link: each RO is in one survey state (dispositions).
@@ -978,7 +1044,45 @@ export interface components {
             /** Message Status */
             message_status: string;
         };
-        /** RepairOrderIn */
+        /**
+         * RepairOrderIn
+         * @example {
+         *       "currency": "CNY",
+         *       "customer": {
+         *         "callback_consent": true,
+         *         "is_owner": true,
+         *         "name": "王芳",
+         *         "phone": "+8613800138000",
+         *         "preferred_callback_time": {
+         *           "from": "10:00",
+         *           "to": "12:00"
+         *         }
+         *       },
+         *       "dealer_code": "D001",
+         *       "delivered_at": "2026-11-02T17:05:00+08:00",
+         *       "estimate_amount": "1280.00",
+         *       "invoice_amount": "1180.50",
+         *       "jobs": [
+         *         {
+         *           "comeback": false,
+         *           "description": "10,000 km service",
+         *           "kind": "maintenance",
+         *           "op_code": "M10"
+         *         }
+         *       ],
+         *       "mileage_km": 45210,
+         *       "opened_at": "2026-11-02T09:10:00+08:00",
+         *       "plate": "沪A12345",
+         *       "promised_at": "2026-11-02T17:00:00+08:00",
+         *       "ro_number": "RO-2026-000123",
+         *       "service_advisor": {
+         *         "id": "SA07",
+         *         "name": "李明"
+         *       },
+         *       "settled_at": "2026-11-02T16:30:00+08:00",
+         *       "vin": "LSVAU218XN2183294"
+         *     }
+         */
         RepairOrderIn: {
             /** Dealer Code */
             dealer_code: string;
@@ -1023,14 +1127,56 @@ export interface components {
         };
         /**
          * RepairOrderOut
-         * @description The stored RO (times in UTC) with its revision; the other RO fields follow the request's names.
+         * @description The stored RO as posted (times in UTC, amounts as decimal strings) with its revision.
          */
         RepairOrderOut: {
             /** Dealer Code */
             dealer_code: string;
             /** Ro Number */
             ro_number: string;
-            /** Revision */
+            /** Vin */
+            vin: string;
+            /** Plate */
+            plate: string | null;
+            /** Mileage Km */
+            mileage_km: number | null;
+            /**
+             * Opened At
+             * Format: date-time
+             */
+            opened_at: string;
+            /** Promised At */
+            promised_at: string | null;
+            /**
+             * Settled At
+             * Format: date-time
+             */
+            settled_at: string;
+            /**
+             * Delivered At
+             * Format: date-time
+             */
+            delivered_at: string;
+            service_advisor: components["schemas"]["AdvisorOut"] | null;
+            customer: components["schemas"]["CustomerOut"];
+            /** Jobs */
+            jobs: components["schemas"]["JobOut"][];
+            /**
+             * Estimate Amount
+             * @description A decimal amount, e.g. `1280.00`
+             */
+            estimate_amount: string | null;
+            /**
+             * Invoice Amount
+             * @description A decimal amount, e.g. `1180.50`
+             */
+            invoice_amount: string | null;
+            /** Currency */
+            currency: string;
+            /**
+             * Revision
+             * @description 1 when created; each correction adds one, a replay keeps it
+             */
             revision: number;
             /**
              * Received At
@@ -1043,8 +1189,6 @@ export interface components {
              */
             updated_at: string;
             no_survey_reason?: components["schemas"]["NoSurveyReason"] | null;
-        } & {
-            [key: string]: unknown;
         };
         /** ResponseIn */
         ResponseIn: {
@@ -1233,18 +1377,107 @@ export interface components {
             /** En */
             en: string;
         };
-        /** ValidationError */
-        ValidationError: {
-            /** Location */
-            loc: (string | number)[];
-            /** Message */
-            msg: string;
-            /** Error Type */
+        /**
+         * Problem
+         * @description An error (RFC 9457): `code` says which kind, `errors` names each wrong field of a 422.
+         * @example {
+         *       "code": "invalid_input",
+         *       "detail": "vin: Value error, vin must be 17 characters",
+         *       "errors": [
+         *         {
+         *           "field": "vin",
+         *           "reason": "Value error, vin must be 17 characters"
+         *         }
+         *       ],
+         *       "status": 422,
+         *       "title": "Invalid input",
+         *       "type": "urn:csi:problem:invalid_input"
+         *     }
+         */
+        Problem: {
+            /**
+             * Type
+             * @description `urn:csi:problem:<code>`
+             */
             type: string;
-            /** Input */
-            input?: unknown;
-            /** Context */
-            ctx?: Record<string, never>;
+            /** Title */
+            title: string;
+            /** Status */
+            status: number;
+            /**
+             * Detail
+             * @description What happened, for a person
+             */
+            detail: string;
+            /**
+             * Code
+             * @description The kind of problem, stable: `invalid_input`, `not_found`, `state_conflict`, …
+             */
+            code: string;
+            /**
+             * Errors
+             * @description Each wrong field (422 and batch items)
+             * @default null
+             */
+            errors: components["schemas"]["FieldError"][] | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * StateConflict
+         * @description A 409: the object is not in a state that allows this; what is allowed now, when the route knows it.
+         * @example {
+         *       "allowed_actions": [
+         *         "acknowledge"
+         *       ],
+         *       "code": "state_conflict",
+         *       "current_status": "open",
+         *       "detail": "cannot close a complaint that is open",
+         *       "status": 409,
+         *       "title": "Step not allowed now",
+         *       "type": "urn:csi:problem:state_conflict"
+         *     }
+         */
+        StateConflict: {
+            /**
+             * Type
+             * @description `urn:csi:problem:<code>`
+             */
+            type: string;
+            /** Title */
+            title: string;
+            /** Status */
+            status: number;
+            /**
+             * Detail
+             * @description What happened, for a person
+             */
+            detail: string;
+            /**
+             * Code
+             * @description The kind of problem, stable: `invalid_input`, `not_found`, `state_conflict`, …
+             */
+            code: string;
+            /**
+             * Errors
+             * @description Each wrong field (422 and batch items)
+             * @default null
+             */
+            errors: components["schemas"]["FieldError"][] | null;
+            /**
+             * Allowed Actions
+             * @description The steps the caller may take now
+             * @default null
+             */
+            allowed_actions: string[] | null;
+            /**
+             * Current Status
+             * @description The object's status now
+             * @default null
+             */
+            current_status: string | null;
+        } & {
+            [key: string]: unknown;
         };
     };
     responses: never;
@@ -1255,7 +1488,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    healthz_healthz_get: {
+    healthz: {
         parameters: {
             query?: never;
             header?: never;
@@ -1275,7 +1508,7 @@ export interface operations {
             };
         };
     };
-    readyz_readyz_get: {
+    readyz: {
         parameters: {
             query?: never;
             header?: never;
@@ -1296,13 +1529,17 @@ export interface operations {
             /** @description A dependency is unreachable */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
-    get_dealer_v1_dealers__dealer_code__get: {
+    get_dealer: {
         parameters: {
             query?: never;
             header?: never;
@@ -1322,18 +1559,56 @@ export interface operations {
                     "application/json": components["schemas"]["DealerOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    put_dealer_v1_dealers__dealer_code__put: {
+    put_dealer: {
         parameters: {
             query?: never;
             header?: never;
@@ -1357,18 +1632,65 @@ export interface operations {
                     "application/json": components["schemas"]["DealerOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    list_api_keys_v1_dealers__dealer_code__api_keys_get: {
+    list_api_keys: {
         parameters: {
             query?: never;
             header?: never;
@@ -1388,18 +1710,56 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyList"];
                 };
             };
-            /** @description Validation Error */
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    create_api_key_v1_dealers__dealer_code__api_keys_post: {
+    create_api_key: {
         parameters: {
             query?: never;
             header?: never;
@@ -1423,18 +1783,65 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    revoke_api_key_v1_dealers__dealer_code__api_keys__prefix__delete: {
+    revoke_api_key: {
         parameters: {
             query?: never;
             header?: never;
@@ -1453,25 +1860,56 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such key at this dealer */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Validation Error */
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    put_staff_v1_dealers__dealer_code__staff__staff_id__put: {
+    put_staff: {
         parameters: {
             query?: never;
             header?: never;
@@ -1496,18 +1934,65 @@ export interface operations {
                     "application/json": components["schemas"]["StaffOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    post_repair_order_v1_repair_orders_post: {
+    post_repair_order: {
         parameters: {
             query?: never;
             header?: never;
@@ -1520,12 +2005,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description A replay (identical: nothing changes) or a correction of a known RO */
+            /** @description A replay (identical: nothing changes) or a correction of a known RO (its `revision` one higher) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RepairOrderOut"];
+                };
             };
             /** @description Successful Response */
             201: {
@@ -1536,18 +2023,56 @@ export interface operations {
                     "application/json": components["schemas"]["RepairOrderOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    post_repair_order_batch_v1_repair_orders_batch_post: {
+    post_repair_order_batch: {
         parameters: {
             query?: never;
             header?: never;
@@ -1556,11 +2081,51 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "items": [
+                 *         {
+                 *           "dealer_code": "D001",
+                 *           "ro_number": "RO-2026-000123",
+                 *           "vin": "LSVAU218XN2183294",
+                 *           "plate": "沪A12345",
+                 *           "mileage_km": 45210,
+                 *           "opened_at": "2026-11-02T09:10:00+08:00",
+                 *           "promised_at": "2026-11-02T17:00:00+08:00",
+                 *           "settled_at": "2026-11-02T16:30:00+08:00",
+                 *           "delivered_at": "2026-11-02T17:05:00+08:00",
+                 *           "service_advisor": {
+                 *             "id": "SA07",
+                 *             "name": "李明"
+                 *           },
+                 *           "customer": {
+                 *             "name": "王芳",
+                 *             "phone": "+8613800138000",
+                 *             "is_owner": true,
+                 *             "callback_consent": true,
+                 *             "preferred_callback_time": {
+                 *               "from": "10:00",
+                 *               "to": "12:00"
+                 *             }
+                 *           },
+                 *           "jobs": [
+                 *             {
+                 *               "op_code": "M10",
+                 *               "description": "10,000 km service",
+                 *               "kind": "maintenance",
+                 *               "comeback": false
+                 *             }
+                 *           ],
+                 *           "estimate_amount": "1280.00",
+                 *           "invoice_amount": "1180.50",
+                 *           "currency": "CNY"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
-                    /** Items */
-                    items: {
-                        [key: string]: unknown;
-                    }[];
+                    /** @description Up to the batch limit (1000); each is checked on its own and gets its own result */
+                    items: components["schemas"]["RepairOrderIn"][];
                 };
             };
         };
@@ -1574,16 +2139,56 @@ export interface operations {
                     "application/json": components["schemas"]["BatchOut"];
                 };
             };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description More items than the batch limit */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
-    get_repair_order_v1_repair_orders__dealer_code___ro_number__get: {
+    get_repair_order: {
         parameters: {
             query?: never;
             header?: never;
@@ -1604,18 +2209,56 @@ export interface operations {
                     "application/json": components["schemas"]["RepairOrderOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    get_questionnaire_v1_questionnaires__code__get: {
+    get_questionnaire: {
         parameters: {
             query?: {
                 version?: number | null;
@@ -1637,18 +2280,27 @@ export interface operations {
                     "application/json": components["schemas"]["Questionnaire"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    get_survey_v1_surveys__token__get: {
+    get_survey: {
         parameters: {
             query?: {
                 lang?: string | null;
@@ -1677,34 +2329,40 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Already answered */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["StateConflict"];
+                };
             };
             /** @description The survey window has closed */
             410: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Validation Error */
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    answer_survey_v1_surveys__token__responses_post: {
+    answer_survey: {
         parameters: {
             query?: never;
             header?: never;
@@ -1733,34 +2391,49 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Already answered */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["StateConflict"];
+                };
             };
             /** @description The survey window has closed */
             410: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Validation Error */
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    survey_center_response_v1_survey_responses_post: {
+    survey_center_response: {
         parameters: {
             query?: never;
             header?: never;
@@ -1782,25 +2455,65 @@ export interface operations {
                     "application/json": components["schemas"]["ResponseOut"];
                 };
             };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Already answered */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["StateConflict"];
+                };
             };
-            /** @description Validation Error */
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    survey_center_calls_v1_survey_center_calls_get: {
+    survey_center_calls: {
         parameters: {
             query: {
                 month: string;
@@ -1824,18 +2537,47 @@ export interface operations {
                     "application/json": components["schemas"]["CallList"];
                 };
             };
-            /** @description Validation Error */
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    survey_page_s__token__get: {
+    survey_page: {
         parameters: {
             query?: {
                 lang?: string | null;
@@ -1859,18 +2601,18 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    survey_post_s__token__post: {
+    survey_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -1890,18 +2632,18 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    thanks_page_s__token__thanks_get: {
+    thanks_page: {
         parameters: {
             query?: {
                 lang?: string | null;
@@ -1926,18 +2668,18 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    contact_post_s__token__contact_post: {
+    contact_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -1957,18 +2699,18 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    opt_out_post_s__token__opt_out_post: {
+    opt_out_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -1988,18 +2730,18 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    receipt_v1_notifications_receipts_post: {
+    receipt: {
         parameters: {
             query?: never;
             header?: never;
@@ -2026,20 +2768,31 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Validation Error */
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    inbound_v1_notifications_inbound_post: {
+    inbound: {
         parameters: {
             query?: never;
             header?: never;
@@ -2066,20 +2819,31 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Validation Error */
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    post_erasure_request_v1_privacy_erasure_requests_post: {
+    post_erasure_request: {
         parameters: {
             query?: never;
             header?: never;
@@ -2101,18 +2865,56 @@ export interface operations {
                     "application/json": components["schemas"]["ErasureRequestOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    get_erasure_request_v1_privacy_erasure_requests__request_id__get: {
+    get_erasure_request: {
         parameters: {
             query?: never;
             header?: never;
@@ -2132,18 +2934,56 @@ export interface operations {
                     "application/json": components["schemas"]["ErasureRequestOut"];
                 };
             };
-            /** @description Validation Error */
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    get_phone_reads_v1_privacy_phone_reads_get: {
+    get_phone_reads: {
         parameters: {
             query: {
                 from: string;
@@ -2166,18 +3006,47 @@ export interface operations {
                     "application/json": components["schemas"]["PhoneReadReport"];
                 };
             };
-            /** @description Validation Error */
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    post_survey_consent_v1_privacy_survey_consent_post: {
+    post_survey_consent: {
         parameters: {
             query?: never;
             header?: never;
@@ -2199,25 +3068,65 @@ export interface operations {
                     "application/json": components["schemas"]["ConsentHistory"];
                 };
             };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Nobody with this VIN (a phone number may ask before it is a customer's) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Validation Error */
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    post_consent_history_v1_privacy_consent_history_post: {
+    post_consent_history: {
         parameters: {
             query?: never;
             header?: never;
@@ -2239,13 +3148,51 @@ export interface operations {
                     "application/json": components["schemas"]["ConsentHistory"];
                 };
             };
-            /** @description Validation Error */
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Outside the caller's role or dealer scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
