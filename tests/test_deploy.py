@@ -21,7 +21,9 @@ sys.path.insert(0, str(K8S))
 import generate  # noqa: E402
 
 KUBERNETES_VERSION = "1.30.0"
-CRDS = {("kafka.strimzi.io/v1beta2", "KafkaTopic")}  # no schema bundled: checked by the topic tests below
+CRDS = {("kafka.strimzi.io/v1", "KafkaTopic"), ("kafka.strimzi.io/v1", "KafkaUser")}
+"""Strimzi's resources, at the API version Strimzi 1.0 serves (v1beta2 is gone): no schema bundled, so checked by
+the topic and user tests below."""
 
 
 def build(overlay: str) -> list[dict[str, Any]]:
@@ -71,7 +73,8 @@ def test_every_deployment_has_probes_resources_and_runs_locked_down(objects: lis
             assert c["resources"]["requests"] and c["resources"]["limits"]
             sc = c["securityContext"]
             assert sc["runAsNonRoot"] and sc["readOnlyRootFilesystem"] and sc["allowPrivilegeEscalation"] is False
-            assert all("value" not in e for e in c["env"]), "secrets by reference only"
+            secrets = [e for e in c["env"] if re.search("SECRET|PASSWORD|PEPPER|DATABASE_URL|KEY", e["name"])]
+            assert all("value" not in e for e in secrets), "secrets by reference only"
         assert pod["terminationGracePeriodSeconds"] >= 25  # preStop 5 s + uvicorn's 20 s drain
 
 
@@ -120,6 +123,46 @@ def test_every_topic_in_code_has_a_kafka_topic_and_a_dlq(objects: list[dict[str,
     assert set(topics) == {name for topic in ALL_TOPICS for name in (topic, dlq_topic(topic))}
     for spec in topics.values():
         assert spec["partitions"] >= 3 and spec["config"]["retention.ms"] > 0
+
+
+def test_no_overlay_lets_a_service_create_topics(objects: list[dict[str, Any]]) -> None:
+    """Strimzi makes them with 3 replicas; a service would make them with 1 if it got there first."""
+    common = next(o for o in of_kind(objects, "ConfigMap") if o["metadata"]["name"] == "csi-common")
+    assert common["data"]["CSI_KAFKA_CREATE_TOPICS"] == "false"
+    assert (common["data"]["CSI_KAFKA_SECURITY_PROTOCOL"], common["data"]["CSI_KAFKA_SASL_MECHANISM"]) == (
+        "SASL_SSL", "SCRAM-SHA-512",
+    )  # fmt: skip
+
+
+def test_each_service_has_its_own_kafka_user_allowed_exactly_its_topics_and_group(
+    objects: list[dict[str, Any]],
+) -> None:
+    from csi_shared.asyncapi import SERVICES as ROLES
+    from csi_shared.events import EVENTS
+
+    users = {u["metadata"]["name"]: u for u in of_kind(objects, "KafkaUser")}
+    assert set(users) == {f"csi-{name}" for name in ROLES}
+    topic = {spec.type: spec.topic.value for spec in EVENTS.values()}
+    for name, roles in ROLES.items():
+        spec = users[f"csi-{name}"]["spec"]
+        assert spec["authentication"]["type"] == "scram-sha-512"
+        granted = {(a["resource"]["type"], a["resource"]["name"], op) for a in spec["authorization"]["acls"]
+                   for op in a["operations"]}  # fmt: skip
+        writes = {n for kind, n, op in granted if kind == "topic" and op == "Write"}
+        reads = {n for kind, n, op in granted if kind == "topic" and op == "Read"}
+        consumed = {topic[t] for t in roles.receives}
+        assert writes == {topic[t] for t in roles.sends} | {dlq_topic(t) for t in consumed}, name
+        assert reads == consumed | {dlq_topic(t) for t in consumed}, name
+        assert {n for kind, n, _ in granted if kind == "group"} == {name}  # its consumer group (service name)
+        assert all(a["resource"]["patternType"] == "literal" for a in spec["authorization"]["acls"])
+    for deployment in of_kind(objects, "Deployment"):
+        if deployment["metadata"]["name"].startswith("console"):
+            continue
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        env = {e["name"]: e for e in container["env"]}
+        user = env["CSI_KAFKA_SASL_USERNAME"]["value"]
+        assert user in users and env["CSI_KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == user
+        assert any(m["mountPath"] == "/etc/csi/kafka-ca" for m in container["volumeMounts"])
 
 
 def test_prod_topics_survive_a_broker_loss() -> None:

@@ -49,6 +49,19 @@ class ServiceSettings(BaseSettings):
     kafka_topic_partitions: int = 6
     kafka_idempotent_producer: bool = False
     kafka_request_timeout_ms: int = 10_000
+    kafka_create_topics: bool = True
+    """Create missing topics (with replication factor 1) at start: right for `make run` and tests. Off in every
+    Kubernetes overlay, where Strimzi owns the topics (KafkaTopic, 3 replicas): a missing one then stops the relay and
+    the consumer with a message naming it instead of being made with one replica."""
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_ssl_cafile: Path | None = None
+    """The cluster CA (PEM) that signs the brokers' certificates; None: the system's CAs."""
+    kafka_ssl_certfile: Path | None = None
+    """A client certificate (PEM) for mutual TLS, with kafka_ssl_keyfile."""
+    kafka_ssl_keyfile: Path | None = None
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
     consumer_group: str = ""
     consumer_batch_size: int = 500
     consumer_session_timeout_ms: int = 10_000
@@ -114,6 +127,14 @@ class ServiceSettings(BaseSettings):
             self.database_schema = self.service_name.replace("-", "_")
         if not self.consumer_group:
             self.consumer_group = f"{self.kafka_topic_prefix}{self.service_name}"
+        if self.kafka_security_protocol.startswith("SASL") and not (
+            self.kafka_sasl_username and self.kafka_sasl_password
+        ):
+            raise ValueError(
+                f"kafka_sasl_username and kafka_sasl_password are required with {self.kafka_security_protocol}"
+            )
+        if (self.kafka_ssl_certfile is None) != (self.kafka_ssl_keyfile is None):
+            raise ValueError("kafka_ssl_certfile and kafka_ssl_keyfile go together (a client certificate and its key)")
         if self.jwt_algorithm == "HS256" and self.jwt_secret is None:
             raise ValueError("jwt_secret is required with HS256 (set CSI_JWT_SECRET)")
         if self.jwt_algorithm == "RS256" and not (self.jwt_public_key or self.jwt_jwks_url):

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from csi_shared import metrics
 from csi_shared.bus.backoff import Backoff, jittered
-from csi_shared.bus.kafka import ensure_topics, new_producer
+from csi_shared.bus.kafka import connection, ensure_topics, new_producer
 from csi_shared.bus.outbox import Outbox, Work
 from csi_shared.clock import Clock
 from csi_shared.db import database_unavailable
@@ -130,7 +130,7 @@ class ConsumerRunner:
         await ensure_topics(self.settings)
         consumer = AIOKafkaConsumer(
             *self.topics,
-            bootstrap_servers=self.settings.kafka_bootstrap_servers,
+            **connection(self.settings),
             group_id=self.settings.consumer_group,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
