@@ -7,15 +7,23 @@ PROJECTS := shared services/survey-api services/callback-scheduler services/scor
 PYPROJECTS := $(addsuffix /pyproject.toml,$(PROJECTS))
 NODE_TOOLS := tools/asyncapi-check tools/browser-check
 
-.PHONY: run test lint install migrate clean kubectl chromium node-tools demo bench console console-api-types api-docs
+.PHONY: run test lint install lock migrate clean kubectl chromium node-tools demo bench console console-api-types api-docs
 
-$(STAMP): $(PYPROJECTS) Makefile
+# Everything from the hashed lock (requirements/dev.txt), then the projects themselves with nothing resolved.
+$(STAMP): $(PYPROJECTS) requirements/dev.txt Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e 'shared[dev]' $(addprefix -e ,$(filter-out shared,$(PROJECTS)))
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e 'shared[dev]' $(addprefix -e ,$(filter-out shared,$(PROJECTS)))
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# After changing a dependency in a pyproject.toml: requirements/*.txt, pinned with hashes (tests/test_lock.py fails
+# while a declared dependency is missing from them). `make lock UPGRADE=1` takes the newest allowed versions.
+lock:
+	@test -x $(BIN)/uv || { test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); $(BIN)/python -m pip install --quiet uv; }
+	$(BIN)/python tools/lock/lock.py $(if $(UPGRADE),--upgrade)
 
 run: $(STAMP) console
 	$(BIN)/csi run

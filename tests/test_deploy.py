@@ -229,7 +229,10 @@ def test_each_dockerfile_follows_the_rules(service: str) -> None:
     ]
     froms = [args for op, args in instructions if op == "FROM"]
     assert len(froms) >= 2, "multi-stage"
-    assert all("-slim" in f for f in froms), "slim base images"
+    assert all(f.startswith("$BASE ") for f in froms), "one base, a build argument (make images builds on a local one)"
+    assert re.search(r"^ARG BASE=python:3\.11-slim", text, re.M), "slim by default"
+    assert "--require-hashes -r requirements.txt" in text and f"COPY requirements/{service}.txt" in text, "the lock"
+    assert "--no-deps ./shared ./services/" in text, "nothing resolved beside the lock"
     users = [args.strip() for op, args in instructions if op == "USER"]
     assert users and users[-1].split(":")[0] not in ("0", "root"), "runs as a non-root user"
     assert any(op == "HEALTHCHECK" for op, _ in instructions)

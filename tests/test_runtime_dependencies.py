@@ -1,5 +1,5 @@
-"""Each service image installs its runtime wheels alone: no dev extras, no other service. Here the same install goes
-into a clean venv per service, which then imports every runtime module, runs the image's migration command and starts
+"""Each service image installs its runtime alone, from its hashed lock (requirements/<service>.txt): no dev extras,
+no other service. Here the same install goes into a clean venv per service, which then imports every runtime module, runs the image's migration command and starts
 the image's command until /healthz answers. A module that imports a package its project does not declare (httpx in
 survey-api did) fails here instead of on the image's first start; the dev venv, which has everything, cannot show it."""
 
@@ -69,26 +69,14 @@ def runtime_venvs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     for service in SERVICES:
         venv = tmp_path_factory.mktemp(service) / "venv"
         subprocess.run([uv(), "venv", "--quiet", "--python", sys.executable, str(venv)], check=True)
-        subprocess.run(
-            [
-                uv(),
-                "pip",
-                "install",
-                "--quiet",
-                "--python",
-                str(venv / "bin" / "python"),
-                *runtime_requirements(service),
-            ],
-            check=True,
-            cwd=ROOT,
-        )
+        python = ["--python", str(venv / "bin" / "python")]
+        # As the Dockerfile does: the hashed lock, then shared and the service with nothing resolved beside it.
+        lock = ["--require-hashes", "-r", str(ROOT / "requirements" / f"{service}.txt")]
+        subprocess.run([uv(), "pip", "install", "--quiet", *python, *lock], check=True, cwd=ROOT)
+        ours = [str(ROOT / "shared"), str(ROOT / "services" / service)]
+        subprocess.run([uv(), "pip", "install", "--quiet", "--no-deps", *python, *ours], check=True, cwd=ROOT)
         venvs[service] = venv
     return venvs
-
-
-def runtime_requirements(service: str) -> list[str]:
-    """What the image installs: shared and the service, without extras."""
-    return [str(ROOT / "shared"), str(ROOT / "services" / service)]
 
 
 def service_env(data_dir: Path) -> dict[str, str]:
