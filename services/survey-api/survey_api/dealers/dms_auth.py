@@ -16,7 +16,11 @@ from survey_api.dealers.service import note_use
 
 
 async def dms_dealer(
-    request: Request, session: DbSession, settings: AppSettings, now: Now, _: Annotated[Any, Depends(dms_api_key)] = None
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    now: Now,
+    _: Annotated[Any, Depends(dms_api_key)] = None,
 ) -> str:
     key = request.headers.get("x-api-key")
     if not key:

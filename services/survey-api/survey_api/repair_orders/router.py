@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from csi_shared.auth import CurrentUser, mask_phone
 from csi_shared.errors import DomainError, InvalidInput, NotFound, PayloadTooLarge, field_errors
-from csi_shared.events import PhoneReadOf
+from csi_shared.events import PhoneReadOf, PhoneReadPurpose
 from csi_shared.identifiers import DealerCodePath, RoNumberPath
 from csi_shared.web import DbSession, PhoneShown, RequestWork, keep_phone_reads
 from survey_api.config import AppSettings
@@ -37,8 +37,11 @@ router = APIRouter(prefix="/v1/repair-orders", tags=["repair orders"])
     response_model=RepairOrderOut,
     summary="Post one closed RO (DMS)",
     responses={
-        200: {"model": RepairOrderOut, "description": "A replay (identical: nothing changes) or a correction of a "
-              "known RO (its `revision` one higher)"}
+        200: {
+            "model": RepairOrderOut,
+            "description": "A replay (identical: nothing changes) or a correction of a "
+            "known RO (its `revision` one higher)",
+        }
     },
 )
 async def post_repair_order(
@@ -123,5 +126,7 @@ async def get_repair_order(
         shown = PhoneShown(
             dealer.code, PhoneReadOf(customer_id=ro.customer_id, ro_number=ro.ro_number), True, ro.ro_number
         )
-        await keep_phone_reads(request, user, purpose="repair_order", shown=[shown], keep=phone_reads.keep)
+        await keep_phone_reads(
+            request, user, purpose=PhoneReadPurpose.REPAIR_ORDER, shown=[shown], keep=phone_reads.keep
+        )
     return body
