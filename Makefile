@@ -7,7 +7,7 @@ PROJECTS := shared services/survey-api services/callback-scheduler services/scor
 PYPROJECTS := $(addsuffix /pyproject.toml,$(PROJECTS))
 NODE_TOOLS := tools/asyncapi-check tools/browser-check
 
-.PHONY: run test lint install lock migrate clean promtool chromium node-tools demo bench console console-api-types api-docs
+.PHONY: run test lint install lock images migrate clean promtool chromium node-tools demo bench console console-api-types api-docs
 
 # Everything from the hashed lock (requirements/dev.txt), then the projects themselves with nothing resolved.
 $(STAMP): $(PYPROJECTS) requirements/dev.txt Makefile
@@ -105,6 +105,11 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	cd shared && ../$(BIN)/deptry .
 	for dir in services/*/; do (cd $$dir && ../../$(BIN)/deptry . --per-rule-ignores "DEP003=$(PLATFORM_PACKAGES)") || exit 1; done
+
+# The four service images, built here with Buildah on a Debian base from debootstrap (no Docker engine, no registry):
+# tools/images/build.sh. Needs root, buildah and debootstrap (apt-get install buildah debootstrap); not part of `make test`.
+images:
+	bash tools/images/build.sh
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache $(addsuffix /node_modules,$(NODE_TOOLS)) $(CONSOLE)/node_modules $(CONSOLE)/dist
