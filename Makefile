@@ -7,7 +7,7 @@ PROJECTS := shared services/survey-api services/callback-scheduler services/scor
 PYPROJECTS := $(addsuffix /pyproject.toml,$(PROJECTS))
 NODE_TOOLS := tools/asyncapi-check tools/browser-check
 
-.PHONY: run test lint install lock images migrate clean promtool chromium node-tools demo bench console console-api-types api-docs
+.PHONY: run test lint install lock images prod-check migrate clean promtool chromium node-tools demo bench console console-api-types api-docs
 
 # Everything from the hashed lock (requirements/dev.txt), then the projects themselves with nothing resolved.
 $(STAMP): $(PYPROJECTS) requirements/dev.txt Makefile
@@ -110,6 +110,11 @@ lint: $(STAMP)
 # tools/images/build.sh. Needs root, buildah and debootstrap (apt-get install buildah debootstrap); not part of `make test`.
 images:
 	bash tools/images/build.sh
+
+# The images as deployed, behind Debian's nginx configured like the ingress, one RO driven through it, start-up times
+# printed (tools/images/prod_check.py). After `make images`; needs buildah, nginx and PostgreSQL on 127.0.0.1:5432.
+prod-check: $(STAMP)
+	$(BIN)/python tools/images/prod_check.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache $(addsuffix /node_modules,$(NODE_TOOLS)) $(CONSOLE)/node_modules $(CONSOLE)/dist
