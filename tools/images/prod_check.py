@@ -118,8 +118,8 @@ def wait_for(url: str, timeout_s: float, process: subprocess.Popen[bytes] | None
 
 def nginx_conf(port: int, apis: dict[str, int], work: Path) -> Path:
     """What the ingress does (deploy/k8s/base/ingress.yaml): /api/<service>/x → the service's /x for the console,
-    the survey page and its static files → survey-api; X-Forwarded-For set to the peer's address, as ingress-nginx does
-by default (compute-full-forwarded-for off: what a client wrote there is dropped)."""
+    the survey page and its static files → survey-api; X-Forwarded-For set to the peer's address, as ingress-nginx
+    does by default (compute-full-forwarded-for off: what a client wrote there is dropped)."""
     locations = (
         "".join(f"    location /api/{name}/ {{ proxy_pass http://127.0.0.1:{p}/; }}\n" for name, p in apis.items())
         + f"    location /s/ {{ proxy_pass http://127.0.0.1:{apis['survey-api']}; }}\n"
