@@ -6,7 +6,7 @@ command first, then an API process (CSI_RUN_CONSUMERS=false, CSI_RUN_JOBS=false,
 with the settings of the csi-common ConfigMap except Kafka, which is the local broker (PLAINTEXT: it has no SASL), and
 one PostgreSQL database whose schemas keep the services apart. nginx routes /api/<service>/… and the survey page as
 the ingress does and sets X-Forwarded-For; CSI_TRUSTED_PROXIES is nginx's address. Then a DMS posts an RO through
-nginx and its callback appears through nginx. Prints each service's start-up time.
+nginx, its callback appears, the customer answers the survey page and the dealer's card counts the answer. Prints each service's start-up time.
 Run with the dev venv (it starts the local broker from csi_dev): `make images && make prod-check`.
 """
 
@@ -21,8 +21,9 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -49,15 +50,16 @@ def common_env() -> dict[str, str]:
 class Container:
     """One image's command on the host network, as its own buildah working container."""
 
-    def __init__(self, image: str, env: dict[str, str]) -> None:
-        self.image, self.env = image, env
+    def __init__(self, image: str, env: dict[str, str], volumes: tuple[str, ...] = ()) -> None:
+        self.image, self.env, self.volumes = image, env, volumes
         self.id = subprocess.run(["buildah", "from", "--quiet", image], check=True, capture_output=True,
                                  text=True).stdout.strip()  # fmt: skip
         self.process: subprocess.Popen[bytes] | None = None
 
     def command(self, args: list[str]) -> list[str]:
         env = [x for k, v in self.env.items() for x in ("--env", f"{k}={v}")]
-        return ["buildah", "run", "--isolation", "chroot", "--network", "host", *env, self.id, "--", *args]
+        volumes = [x for v in self.volumes for x in ("--volume", v)]
+        return ["buildah", "run", "--isolation", "chroot", "--network", "host", *env, *volumes, self.id, "--", *args]
 
     def run(self, args: list[str]) -> str:
         result = subprocess.run(self.command(args), capture_output=True, text=True)
@@ -159,6 +161,17 @@ def main() -> int:
     jwt_secret, pepper = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     containers: list[Container] = []
     nginx: subprocess.Popen[bytes] | None = None
+    inbox = work / "survey-api-data"  # the dev SMS outbox: the customer's phone, as `make demo` reads it
+    inbox.mkdir()
+    os.chown(inbox, 10001, 10001)  # the images' user
+    ingress = free_port()
+    base = f"http://127.0.0.1:{ingress}"
+    survey_env = {
+        "CSI_SURVEY_API_NOTIFIER": "file", "CSI_SURVEY_API_DATA_DIR": "/var/csi",
+        "CSI_SURVEY_API_SURVEY_URL_TEMPLATE": base + "/s/{token}",
+        "CSI_SURVEY_API_QUIET_HOURS_START": "00:00", "CSI_SURVEY_API_QUIET_HOURS_END": "00:00",
+        "CSI_SURVEY_API_INVITATION_CHECK_INTERVAL_S": "2",
+    }  # fmt: skip
     with LocalBroker() as broker:
         env = {**common_env(), "CSI_DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:5432/{DATABASE}",
                "CSI_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers, "CSI_KAFKA_TOPIC_PARTITIONS": "2",
@@ -168,13 +181,15 @@ def main() -> int:
         try:
             for name, prefix in SERVICES.items():
                 image = f"localhost/csi/{name}:{TAG}"
-                migrate = Container(image, env)
+                volumes = (f"{inbox}:/var/csi",) if name == "survey-api" else ()
+                service_env = {**env, **survey_env} if name == "survey-api" else env
+                migrate = Container(image, service_env, volumes)
                 containers.append(migrate)
                 migrate.run(["csi", "db", "upgrade", "--service", name])
                 cmd = image_cmd(image)
                 for component, extra in (("api", {"RUN_CONSUMERS": "false", "RUN_JOBS": "false"}), ("worker", {})):
                     port = free_port()
-                    container = Container(image, {**env, **{prefix + k: v for k, v in extra.items()}})
+                    container = Container(image, {**service_env, **{prefix + k: v for k, v in extra.items()}}, volumes)
                     containers.append(container)
                     begun = time.monotonic()
                     container.start(with_port(cmd, port), work / f"{name}-{component}.log")
@@ -184,12 +199,10 @@ def main() -> int:
                     )
                     if component == "api":
                         apis[name] = port
-            ingress = free_port()
             nginx = subprocess.Popen(["nginx", "-c", str(nginx_conf(ingress, apis, work)), "-p", str(work)],
                                      stderr=(work / "nginx.out").open("wb"))  # fmt: skip
-            base = f"http://127.0.0.1:{ingress}"
             wait_for(f"{base}/api/survey-api/healthz", 10, nginx)
-            drive(base, env, containers[0].image, jwt_secret, pepper)
+            drive(base, service_env_of(env, survey_env), jwt_secret, pepper, inbox)
         finally:
             if nginx is not None:
                 nginx.terminate()
@@ -200,15 +213,21 @@ def main() -> int:
     return 0
 
 
-def drive(base: str, env: dict[str, str], survey_image: str, jwt_secret: str, pepper: str) -> None:
-    """The README's flow through nginx: a dealer, a DMS key, an RO posted, its callback on the CRA's worklist."""
+def service_env_of(env: dict[str, str], survey_env: dict[str, str]) -> dict[str, str]:
+    return {**env, **survey_env}
+
+
+def drive(base: str, env: dict[str, str], jwt_secret: str, pepper: str, inbox: Path) -> None:
+    """The README's flow through nginx: a dealer, a DMS key, an RO posted, its callback on the CRA's worklist, the
+    customer's survey link answered on the survey page, and the dealer's CSI card counting the answer."""
+    survey_image = f"localhost/csi/survey-api:{TAG}"
     settings = ServiceSettings(jwt_secret=jwt_secret, api_key_pepper=pepper)  # type: ignore[arg-type]
     admin = {"Authorization": "Bearer " + mint_token(settings, subject="prod-check", role=Role.ADMIN,
                                                       now=datetime.now(UTC))}  # fmt: skip
     status, body = http("PUT", f"{base}/api/survey-api/v1/dealers/D001",
                         {"name": "Shanghai Pudong Motors", "region": "east"}, admin)  # fmt: skip
     assert status in (200, 201), (status, body)
-    cli = Container(survey_image, env)
+    cli = Container(survey_image, env, (f"{inbox}:/var/csi",))
     try:
         key = cli.run(["csi", "api-key", "create", "--dealer", "D001"]).strip().splitlines()[-1]
     finally:
@@ -216,7 +235,16 @@ def drive(base: str, env: dict[str, str], survey_image: str, jwt_secret: str, pe
     sys.path.insert(0, str(ROOT))
     from tests.conftest import repair_order
 
-    status, body = http("POST", f"{base}/api/survey-api/v1/repair-orders", repair_order("D001"), {"X-API-Key": key})
+    delivered = datetime.now(UTC) - timedelta(days=2)  # its link went out yesterday
+    ro = repair_order(
+        "D001",
+        "RO-PROD-CHECK",
+        opened_at=(delivered - timedelta(hours=6)).isoformat(),
+        promised_at=(delivered - timedelta(hours=1)).isoformat(),
+        settled_at=(delivered - timedelta(minutes=20)).isoformat(),
+        delivered_at=delivered.isoformat(),
+    )
+    status, body = http("POST", f"{base}/api/survey-api/v1/repair-orders", ro, {"X-API-Key": key})
     assert status == 201, (status, body)
     print("through nginx: a DMS posted an RO (201)")
     deadline = time.monotonic() + 60
@@ -225,9 +253,48 @@ def drive(base: str, env: dict[str, str], survey_image: str, jwt_secret: str, pe
         items = body.get("items", []) if isinstance(body, dict) else []
         if status == 200 and items:
             print(f"through nginx: its callback is on the worklist ({items[0].get('ro_number')})")
-            return
+            break
         assert time.monotonic() < deadline, f"no callback within 60 s: {status} {body}"
         time.sleep(0.5)
+    answer_the_survey(base, inbox)
+    period = delivered.astimezone(timezone(timedelta(hours=8))).strftime("%Y-%m")
+    deadline = time.monotonic() + 60
+    while True:
+        status, card = http("GET", f"{base}/api/scoring/v1/dealers/D001/csi?period={period}", headers=admin)
+        if status == 200 and card["responses"] >= 1:
+            print(
+                f"through nginx: the dealer's CSI card for {period} counts the answer (responses {card['responses']})"
+            )
+            return
+        assert time.monotonic() < deadline, f"the card did not count the answer within 60 s: {status} {card}"
+        time.sleep(0.5)
+
+
+def answer_the_survey(base: str, inbox: Path) -> None:
+    """The customer opens the link of the SMS and posts the form, as a browser without JavaScript does."""
+    from survey_api.questionnaires.catalogue import CSI_V1
+    from survey_api.surveys.form import item_field
+
+    deadline = time.monotonic() + 60
+    outbox = inbox / "sms-outbox.jsonl"
+    while not outbox.exists() or not outbox.read_text().strip():
+        assert time.monotonic() < deadline, "no survey link in the SMS outbox within 60 s"
+        time.sleep(0.5)
+    url = json.loads(outbox.read_text().splitlines()[0])["survey_url"]
+    assert url.startswith(base + "/s/"), url
+    with urllib.request.urlopen(url, timeout=10) as page:
+        assert page.status == 200 and "<form" in page.read().decode()
+    form = {item_field(i.code): "9" for i in CSI_V1.items}
+    form.update(overall="9", recommend="9", return_intent="9", comment="", lang="zh-CN")
+    request = urllib.request.Request(
+        url,
+        data=urllib.parse.urlencode(form).encode(),
+        method="POST",
+        headers={"Origin": base, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as done:  # follows the 303 to the thank-you page
+        assert done.status == 200, done.status
+    print("through nginx: the customer answered the survey page")
 
 
 if __name__ == "__main__":
