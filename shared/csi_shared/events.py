@@ -139,7 +139,11 @@ class NoSurveyReason(StrEnum):
     OUT_OF_CSS_SCOPE = "out_of_css_scope"
     """The car came in before the first day of month N-2, N being the settlement month (seed 000)."""
     WINDOW_CLOSED = "window_closed"
-    """Posted after the survey window of its settlement month had closed."""
+    """Posted after the survey window of its settlement month had closed, or so late that the link's send time (the
+    day after delivery, 10:00) falls after it: a link that would never be sent is not made."""
+    HISTORIC = "historic"
+    """Delivered more than `historic_after_days` (14) before it reached the platform (a dealer loading its history):
+    stored, feeds the dormant and comeback rules, plans no callback and no survey."""
     OPTED_OUT = "opted_out"
     """The customer asked for no more surveys from any dealer of the brand (an SMS reply "TD"/"STOP", the survey
     page's link, or the privacy officer recording it)."""
