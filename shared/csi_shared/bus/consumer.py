@@ -21,7 +21,15 @@ from csi_shared.bus.kafka import connection, ensure_topics, new_producer
 from csi_shared.bus.outbox import Outbox, Work
 from csi_shared.clock import Clock
 from csi_shared.db import database_unavailable
-from csi_shared.events import EVENTS, Envelope, MalformedEvent, UnknownEvent, dlq_topic, parse_wanted_event
+from csi_shared.events import (
+    EVENTS,
+    Envelope,
+    MalformedEvent,
+    Payload,
+    UnknownEvent,
+    dlq_topic,
+    parse_wanted_event,
+)
 from csi_shared.logs import correlated
 from csi_shared.settings import ServiceSettings
 from csi_shared.tracing import TRACEPARENT, Tracing
@@ -51,6 +59,13 @@ class Batched:
     """
 
     handle: Callable[[EventContext, list[Envelope[Any]]], Awaitable[None]]
+
+
+def by_payload(registrations: Mapping[type[Payload], Handler | Batched]) -> dict[str, Handler | Batched]:
+    """A service's handlers, registered by the payload class each one receives, as the runner looks them up: by the
+    event type on the wire. Each handler is then declared with its payload (`event: Envelope[ComplaintOpened]`)."""
+    type_of = {spec.payload: spec.type for spec in EVENTS.values()}
+    return {type_of[payload]: handler for payload, handler in registrations.items()}
 
 
 def runs(events: Sequence[Envelope[Any]], handlers: Mapping[str, Handler | Batched]) -> list[list[Envelope[Any]]]:
