@@ -35,12 +35,16 @@ from survey_api.notifications.rules import (
     withheld_for_fatigue,
 )
 from survey_api.privacy.consent import opted_out_phones
+from survey_api.questionnaires.catalogue import DEFAULT
 from survey_api.spec import SERVICE
 from tests.conftest import repair_order
 
 SECRET = b"gateway-test-secret"
 SHANGHAI, BERLIN = ZoneInfo("Asia/Shanghai"), ZoneInfo("Europe/Berlin")
 LI, HAN = "+8613800138000", "+8613900139000"
+ANSWERED = {"answers": [{"item": i.code, "score": None if i.na_allowed else 9} for i in DEFAULT.items],
+            "overall": 9, "recommend": 9}  # fmt: skip
+"""Every item answered, as the page (and its JSON twin) require."""
 
 
 # --- the rules, by hand -------------------------------------------------------------------------------------------
@@ -182,7 +186,7 @@ async def test_one_reminder_after_three_days_and_none_after_the_answer(sending: 
     assert await sending.run() == 2
     li = sending.gateway.to(LI)[0]
     token = li.text.split("/s/")[1].split(" ")[0]
-    answers = {"answers": [], "overall": 9, "recommend": 9}
+    answers = ANSWERED
     assert (await sending.client.post(f"/v1/surveys/{token}/responses", json=answers)).status_code == 201
     sending.clock.set(datetime(2026, 11, 6, 1, 59, tzinfo=UTC))
     assert await sending.run() == 0
@@ -360,7 +364,7 @@ async def test_an_answered_links_opt_out_stops_the_number_it_was_sent_to_not_the
     sending.clock.set(datetime(2026, 11, 3, 2, 0, tzinfo=UTC))
     assert await sending.run() == 1
     token = sending.gateway.to(own)[0].text.split("/s/")[1].split(" ")[0]
-    answers = {"answers": [], "overall": 9, "recommend": 9}
+    answers = ANSWERED
     assert (await sending.client.post(f"/v1/surveys/{token}/responses", json=answers)).status_code == 201
     await sending.post("D001", customer={**repair_order()["customer"], "phone": LI})  # corrected after the answer
     assert (await sending.client.post(f"/s/{token}/opt-out", data={"lang": "en"})).status_code == 200

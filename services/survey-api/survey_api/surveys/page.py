@@ -246,7 +246,7 @@ async def survey_post(token: Token, request: Request, work: RequestWork, setting
     try:
         await service.record_response(
             work, dealer=dealer, ro_number=survey.ro_number, survey=survey, month=survey.settlement_month,
-            channel="web", data=read.response, taken_by=None,
+            channel="web", data=read.response, taken_by=None, complete=True,
         )  # fmt: skip
     except service.SurveyAlreadyAnswered:
         return _redirect(thanks)
