@@ -3,10 +3,10 @@
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from csi_dev.broker import LocalBroker
-from csi_dev.testing import outbox_events, read_topic
+from csi_dev.testing import read_topic
 from csi_shared.events import Topic, parse_event
 from survey_api.models import Survey as SurveyRow
 from survey_api.privacy.consent import record_opt_out
@@ -124,7 +124,9 @@ async def test_answers_are_checked_item_by_item(survey: Survey) -> None:
     assert (await survey.client.get(f"/v1/surveys/{token}")).status_code == 200
 
 
-async def test_the_json_route_applies_the_pages_rules_and_records_the_visit(survey: Survey) -> None:
+async def test_the_json_route_applies_the_pages_rules_and_records_the_visit(
+    survey: Survey, broker: LocalBroker
+) -> None:
     """`answers: []` was accepted and counted, with no timing or network: three integrity signals went blind."""
     await _post_ro(survey)
     token = await _token(survey)
@@ -138,9 +140,15 @@ async def test_the_json_route_applies_the_pages_rules_and_records_the_visit(surv
     full = await survey.client.post(f"/v1/surveys/{token}/responses", json={**complete(), "overall": 9, "recommend": 9},
                                     headers={"User-Agent": "Mozilla/5.0 (iPhone) Safari/604.1"})  # fmt: skip
     assert full.status_code == 201, full.text
-    [submitted] = [e["payload"] for e in await outbox_events(survey.app, "survey.response_submitted")]
-    assert submitted["seconds_to_submit"] is not None and submitted["network_hash"] is not None
-    assert submitted["browser_family"] is not None
+
+    def answered(records: list[Any]) -> Any:
+        return next((e for e in map(parse_event, (r.value for r in records)) if e.type == "survey.response_submitted"),
+                    None)  # fmt: skip
+
+    records = await read_topic(broker.bootstrap_servers, survey.settings.topic(Topic.SURVEYS), answered)
+    submitted = answered(records).payload
+    assert submitted.seconds_to_submit is not None and submitted.network_hash is not None
+    assert submitted.browser_family is not None
 
 
 async def test_a_response_reaches_the_wire_with_factors_month_region_and_comment(
@@ -251,6 +259,35 @@ async def test_the_survey_centre_calls_and_records_only_what_a_link_could_have_a
     survey.clock.set(datetime(2026, 12, 15, 16, 0, tzinfo=UTC))  # the window has closed
     late = await survey.client.post("/v1/survey-responses", json=answer("RO-2026-000123"), headers=center)
     assert late.status_code == 409
+
+
+async def test_a_settlement_corrected_after_the_link_went_out_neither_closes_nor_moves_it(
+    survey: Survey, broker: LocalBroker
+) -> None:
+    async def corrections(n: int) -> list[Any]:
+        def enough(records: list[Any]) -> bool:
+            return (
+                len([e for e in map(parse_event, (r.value for r in records)) if e.type == "repair_order.corrected"])
+                >= n
+            )
+
+        records = await read_topic(broker.bootstrap_servers, survey.settings.topic(Topic.REPAIR_ORDERS), enough)
+        return [e.payload for e in map(parse_event, (r.value for r in records)) if e.type == "repair_order.corrected"]
+
+    await _post_ro(survey)
+    token = await _token(survey)
+    # Backdated into September: its window closed in October, so the link would answer 410 and the RO leave November.
+    await _post_ro(survey, opened_at="2026-09-28T09:10:00+08:00", promised_at=None,
+                   settled_at="2026-09-28T16:40:00+08:00")  # fmt: skip
+    assert (await survey.client.get(f"/v1/surveys/{token}")).status_code == 200
+    async with survey.app.state.runtime.sessions() as session:
+        row = (await session.execute(select(SurveyRow))).scalar_one()
+    assert row.settlement_month == "2026-11"
+    assert [c.settlement_held for c in await corrections(1)] == ["2026-11"]  # recorded, for the integrity signal
+    # Before the link goes out a correction still moves it (the DMS putting a slip right).
+    await _post_ro(survey, ro_number="RO-2", customer=OTHER_CUSTOMER)
+    await _post_ro(survey, ro_number="RO-2", customer=OTHER_CUSTOMER, settled_at="2026-11-02T16:50:00+08:00")
+    assert [c.settlement_held for c in await corrections(2)] == ["2026-11", None]
 
 
 async def test_corrections_do_not_send_a_second_survey(survey: Survey) -> None:

@@ -43,6 +43,7 @@ from survey_api.surveys.invitations import (
     follow_correction,
     invitation_event,
     invite,
+    late_settlement_month,
     retire_link,
 )
 from survey_api.surveys.repository import cancel_pending_messages
@@ -224,9 +225,11 @@ async def _accept_all(
             )
             ro.settled_at, ro.delivered_at, ro.body, ro.updated_at = data.settled_at, data.delivered_at, canonical, now
             _consent(session, data, ro, before, now)
+            survey = await surveys.of_ro(session=session, dealer_code=dealer.code, ro_number=ro.ro_number)
+            held = late_settlement_month(survey, ro, dealer) if survey is not None else None
             events += await _survey_follows(work, dealer, data, ro, invitations, ro.customer_id in opted_out,
                                             phone_before=before.get("customer", {}).get("phone"))  # fmt: skip
-            events.append(_event(dealer, data, ro, now, correlation_id, corrected=True))
+            events.append(_event(dealer, data, ro, now, correlation_id, corrected=True, settlement_held=held))
             results.append(Accepted(Outcome.CORRECTED, ro))
     await session.flush()
     await work.outbox.add(session, *events)
@@ -286,8 +289,9 @@ def announcement(dealer: Dealer, ro: RepairOrder, *, now: datetime, correlation_
 
 
 def _event(
-    dealer: Dealer, data: RepairOrderIn, ro: RepairOrder, now: datetime, correlation_id: str | None, *, corrected: bool
-) -> Envelope[Any]:
+    dealer: Dealer, data: RepairOrderIn, ro: RepairOrder, now: datetime, correlation_id: str | None, *, corrected: bool,
+    settlement_held: str | None = None,
+) -> Envelope[Any]:  # fmt: skip
     window = data.customer.preferred_callback_time
     payload_class = RepairOrderCorrected if corrected else RepairOrderClosed
     payload = payload_class(
@@ -317,6 +321,7 @@ def _event(
         currency=data.currency,
         previous_visit_at=ro.previous_visit_at,
         no_survey_reason=NoSurveyReason(ro.no_survey_reason) if ro.no_survey_reason else None,
+        **({"settlement_held": settlement_held} if corrected else {}),
     )
     return make_event(
         payload, producer=PRODUCER, occurred_at=now, dealer_code=dealer.code, correlation_id=correlation_id

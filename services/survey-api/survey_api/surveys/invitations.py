@@ -127,10 +127,21 @@ def place_in_time(
     survey.send_at = invitation_send_at(delivered_at, tz, policy.send_time)
 
 
+def late_settlement_month(survey: Survey, ro: RepairOrder, dealer: Dealer) -> str | None:
+    """The month a sent (or answered) survey keeps when a correction moved the RO's settlement into another month;
+    None when nothing was held."""
+    if survey.responded_at is None and survey.invited_at is None:
+        return None
+    moved_to = settlement_month(ro.settled_at, ZoneInfo(dealer.time_zone))
+    return survey.settlement_month if moved_to != survey.settlement_month else None
+
+
 def follow_correction(survey: Survey, ro: RepairOrder, dealer: Dealer, policy: InvitationPolicy) -> bool:
     """A corrected settlement or delivery moves an unanswered survey: its month, expiry, visit date and, while not
     yet sent, its send time. An answered survey keeps the month it was answered for. True if anything moved."""
-    if survey.responded_at is not None:
+    if survey.responded_at is not None or survey.invited_at is not None:
+        # Answered, or its link went out (or is on its way): no correction closes the link or moves it to another
+        # period; a settlement moved into another month is a late correction (`late_settlement_month`).
         return False
     before = (survey.settlement_month, survey.expires_at, survey.visit_date, survey.send_at)
     sent_at = survey.send_at
