@@ -9,7 +9,6 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Annotated, Any
 
 import jwt
@@ -18,23 +17,10 @@ from fastapi import Depends, Request
 from csi_shared.contract import bearer_token
 from csi_shared.errors import Forbidden, Unauthorized
 from csi_shared.identifiers import IDENTIFIER_PATTERN
+from csi_shared.roles import Role as Role  # its home is roles.py, so that events can name it too
 from csi_shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
-
-
-class Role(StrEnum):
-    SERVICE_ADVISOR = "service_advisor"
-    CRA = "cra"
-    SERVICE_MANAGER = "service_manager"
-    GENERAL_MANAGER = "general_manager"
-    OEM_ANALYST = "oem_analyst"
-    SURVEY_CENTER = "survey_center"
-    """The OEM's survey centre: phone interviews of customers who did not answer their link (CSS)."""
-    PRIVACY_OFFICER = "privacy_officer"
-    """The OEM's privacy officer: erasure requests and the record of who read customers' phone numbers; no dealer's
-    business data (not a head-office role: scope checks refuse it everywhere else)."""
-    ADMIN = "admin"
 
 
 DEALER_ROLES = frozenset({Role.SERVICE_ADVISOR, Role.CRA, Role.SERVICE_MANAGER, Role.GENERAL_MANAGER})

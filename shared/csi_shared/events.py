@@ -12,6 +12,8 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from csi_shared.roles import Role
+
 # --- topics -------------------------------------------------------------------------------------
 
 
@@ -137,7 +139,11 @@ class NoSurveyReason(StrEnum):
     OUT_OF_CSS_SCOPE = "out_of_css_scope"
     """The car came in before the first day of month N-2, N being the settlement month (seed 000)."""
     WINDOW_CLOSED = "window_closed"
-    """Posted after the survey window of its settlement month had closed."""
+    """Posted after the survey window of its settlement month had closed, or so late that the link's send time (the
+    day after delivery, 10:00) falls after it: a link that would never be sent is not made."""
+    HISTORIC = "historic"
+    """Delivered more than `historic_after_days` (14) before it reached the platform (a dealer loading its history):
+    stored, feeds the dormant and comeback rules, plans no callback and no survey."""
     OPTED_OUT = "opted_out"
     """The customer asked for no more surveys from any dealer of the brand (an SMS reply "TD"/"STOP", the survey
     page's link, or the privacy officer recording it)."""
@@ -543,7 +549,7 @@ class CustomerPhonesRead(Payload):
     record survey-api keeps for the privacy officer. The numbers themselves never travel here."""
 
     reader: str
-    role: str
+    role: Role
     dealer_code: str
     service: str
     purpose: PhoneReadPurpose = Field(description="What showed them (a CRA's worklist or callback, a call, a case...).")
@@ -684,10 +690,7 @@ def parse_wanted_event(raw: bytes | str, wanted: Container[str] | None) -> Envel
 
 def json_schemas() -> dict[str, Any]:
     """The event catalogue as JSON Schema, one schema per type and version."""
-    return {
-        f"{spec.type}.v{spec.version}": Envelope[spec.payload].model_json_schema()  # type: ignore[name-defined]
-        for spec in EVENTS.values()
-    }
+    return {f"{spec.type}.v{spec.version}": envelope_of(spec).model_json_schema() for spec in EVENTS.values()}
 
 
 def envelope_of(spec: EventSpec) -> type[Envelope[Any]]:

@@ -267,7 +267,7 @@ async def keep_phone_reads(
             by_dealer.setdefault(item.dealer_code, []).append(item.of)
     service = request.app.state.runtime.settings.service_name
     for dealer_code, customers in by_dealer.items():
-        read = CustomerPhonesRead(reader=user.subject, role=user.role.value, dealer_code=dealer_code, service=service,
+        read = CustomerPhonesRead(reader=user.subject, role=user.role, dealer_code=dealer_code, service=service,
                                   purpose=purpose, read_at=now, customers=customers)  # fmt: skip
         if work is not None:
             await keep(work, read)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import time
+from datetime import time, timedelta
 from typing import Annotated, Literal, Self
 
 from fastapi import Depends
@@ -62,6 +62,9 @@ class Settings(ServiceSettings):
     send_retry_base_s: float = 60.0
     """Retries double from this delay (1, 2, 4 … minutes, at most an hour); after the last attempt: undeliverable."""
     invitation_send_time: time = time(10, 0)
+    historic_after_days: int = 14
+    """An RO delivered more than this many days before it reaches the platform is history (a dealer loading its
+    past): stored and announced, but no survey, and callback-scheduler plans no callback (`no_survey_reason`)."""
     """Links go out the day after delivery at this local time: memory is fresh, response rates fall with delay."""
     invitation_check_interval_s: float = 30.0
     """How often the send job plans and sends invitations, reminders, alerts and digests."""
@@ -99,7 +102,9 @@ class Settings(ServiceSettings):
     def invitations(self) -> InvitationPolicy:
         # The link secret is derived from the pepper with its own label, so the two never coincide.
         secret = hmac.new(self.api_key_pepper.get_secret_value().encode(), b"survey-link", hashlib.sha256).digest()
-        return InvitationPolicy(self.survey_url_template, self.invitation_send_time, secret)
+        return InvitationPolicy(
+            self.survey_url_template, self.invitation_send_time, secret, timedelta(days=self.historic_after_days)
+        )
 
     @property
     def network_salt(self) -> bytes:

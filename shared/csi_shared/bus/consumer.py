@@ -83,7 +83,7 @@ def describe(error: BaseException) -> str:
 def _header(record: ConsumerRecord, name: str) -> str | None:
     for key, value in record.headers or ():
         if key == name:
-            return value.decode("latin-1")
+            return bytes(value).decode("latin-1")  # aiokafka is untyped: a header's value is bytes
     return None
 
 
@@ -163,13 +163,16 @@ class ConsumerRunner:
         if self._consumer is None or now - self._lag_observed_at < LAG_INTERVAL_S:
             return
         self._lag_observed_at = now
-        for tp in self._consumer.assignment():
-            end = self._consumer.highwater(tp)
-            if end is None:  # nothing fetched from this partition yet
-                continue
-            position = await self._consumer.position(tp)
-            metrics.CONSUMER_LAG.labels(self.settings.service_name, self.settings.consumer_group, tp.topic,
-                                        str(tp.partition)).set(max(end - position, 0))  # fmt: skip
+        try:
+            for tp in self._consumer.assignment():
+                end = self._consumer.highwater(tp)
+                if end is None:  # nothing fetched from this partition yet
+                    continue
+                position = await self._consumer.position(tp)
+                metrics.CONSUMER_LAG.labels(self.settings.service_name, self.settings.consumer_group, tp.topic,
+                                            str(tp.partition)).set(max(end - position, 0))  # fmt: skip
+        except Exception:  # a rebalance took the partition away meanwhile: a gauge is never worth a reconnect
+            log.debug("consumer lag not observed", exc_info=True)
 
     async def _connect(self) -> None:
         await ensure_topics(self.settings)

@@ -9,7 +9,15 @@ from typing import Any
 from sqlalchemy import Row, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from survey_api.models import Dealer, NotificationMessage, RepairOrder, Survey, SurveyResponse
+from survey_api.models import (
+    Dealer,
+    MessageKind,
+    MessageStatus,
+    NotificationMessage,
+    RepairOrder,
+    Survey,
+    SurveyResponse,
+)
 from survey_api.surveys.invitations import message_key, token_hash
 
 
@@ -33,8 +41,8 @@ async def cancel_pending_messages(session: AsyncSession, survey_id: str) -> None
     """A retired link's invitation or reminder not sent yet is never sent."""
     await session.execute(
         update(NotificationMessage)
-        .where(NotificationMessage.survey_id == survey_id, NotificationMessage.status == "pending")
-        .values(status="cancelled", claimed_until=None)
+        .where(NotificationMessage.survey_id == survey_id, NotificationMessage.status == MessageStatus.PENDING)
+        .values(status=MessageStatus.CANCELLED, claimed_until=None)
     )
 
 
@@ -43,8 +51,8 @@ async def sent_to(session: AsyncSession, survey: Survey) -> str | None:
     recipient = (
         await session.execute(
             select(NotificationMessage.recipient).where(
-                NotificationMessage.idempotency_key == message_key("invitation", survey),
-                NotificationMessage.status.in_(("sent", "delivered")),
+                NotificationMessage.idempotency_key == message_key(MessageKind.INVITATION, survey),
+                NotificationMessage.status.in_((MessageStatus.SENT, MessageStatus.DELIVERED)),
             )
         )
     ).scalar_one_or_none()

@@ -88,8 +88,8 @@ def view(survey: Survey, dealer: Dealer, language: str | None) -> SurveyView:
         scale={
             "min": questionnaire.scale["min"],
             "max": questionnaire.scale["max"],
-            "min_label": questionnaire.scale["min_label"].in_language(lang),  # type: ignore[union-attr]
-            "max_label": questionnaire.scale["max_label"].in_language(lang),  # type: ignore[union-attr]
+            "min_label": questionnaire.scale_label("min_label", lang),
+            "max_label": questionnaire.scale_label("max_label", lang),
         },
         factors=[{"code": f.code, "name": f.name.in_language(lang)} for f in questionnaire.factors],
         items=[
