@@ -247,7 +247,7 @@ async def survey_post(token: Token, request: Request, work: RequestWork, setting
     try:
         await service.record_response(
             work, dealer=dealer, ro_number=survey.ro_number, survey=survey, month=survey.settlement_month,
-            channel="web", data=read.response, taken_by=None,
+            channel="web", data=read.response, taken_by=None, complete=True,
         )  # fmt: skip
     except service.SurveyAlreadyAnswered:
         return _redirect(thanks)
@@ -343,9 +343,10 @@ async def opt_out_post(token: Token, request: Request, work: RequestWork, settin
     if isinstance(found, Response):
         return found
     survey, dealer, _ = found
-    ro = await ro_repository.get(session=work.session, dealer_code=survey.dealer_code, ro_number=survey.ro_number)
-    phone = ro.customer_phone if ro else None
-    if not phone:  # erased, or anonymised by retention: there is no number left to stop
+    # The number the link was sent to, never the RO's phone now: a dealer that corrected the RO to someone else's
+    # number must not opt them out with the link it received.
+    phone = await repository.sent_to(work.session, survey)
+    if not phone:  # never sent, erased, or anonymised by retention: there is no number left to stop
         return _message(language, 410, t["no_number_heading"], t["no_number"], dealer_name=dealer.name)
     await consent_records.record_opt_out(session=work.session, phone=phone, source="survey_page", now=work.clock.now(),
                                          phone_salt=settings.phone_salt)  # fmt: skip

@@ -850,7 +850,7 @@ export interface components {
         SignalOut: {
             /**
              * Code
-             * @description One of shared_phone, dealer_number, low_contact_rate, fast_answers, one_source, straight_lined, asked_for_perfect, callback_gap, index_jump, declined_at_reception
+             * @description One of shared_phone, dealer_number, low_contact_rate, fast_answers, one_source, straight_lined, asked_for_perfect, callback_gap, index_jump, declined_at_reception, late_settlement_corrections
              */
             code: string;
             /** Flagged */

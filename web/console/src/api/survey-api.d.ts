@@ -208,7 +208,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Answer a survey (customer link; once) */
+        /**
+         * Answer a survey (customer link; once)
+         * @description The page's rules apply here too: every item answered, and the visit recorded (browser and network of the
+         *     client; a client that never opened the link counts as opening it now), so the integrity signals see it.
+         */
         post: operations["answer_survey"];
         delete?: never;
         options?: never;
