@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -61,6 +61,9 @@ class NewCase:
     description: str | None = None
     customer_name: str | None = None
     customer_phone: str | None = None
+    heard_at: datetime | None = None
+    """When the customer said it (the survey's submission, the call's completion): the 24-hour clock starts there, not
+    when this service read the event (consumer lag, a restart). None for cases staff open: now."""
 
 
 async def _comebacks_on(work: Work, vin: str | None) -> int:
@@ -86,6 +89,8 @@ async def open_case(work: Work, case: NewCase, settings: Settings) -> Complaint 
         major_categories=settings.major_categories,
     )
     now = work.clock.now()
+    # Never in the future (a producer's clock ahead of ours) and never before the customer spoke.
+    opened_at = min(case.heard_at, now) if case.heard_at is not None else now
     complaint_id = str(uuid.uuid4())
     values: dict[str, Any] = {
         "id": complaint_id, "source_ref": case.source_ref, "dealer_code": case.dealer.code, "ro_number": case.ro_number,
@@ -93,9 +98,9 @@ async def open_case(work: Work, case: NewCase, settings: Settings) -> Complaint 
         "description": case.description, "status": ComplaintStatus.OPEN.value,
         "customer_name": case.customer_name or (ro.customer_name if ro else None),
         "customer_phone": case.customer_phone or (ro.customer_phone if ro else None),
-        "opened_at": now, "opened_by": case.opened_by,
-        "first_response_due": now + timedelta(hours=settings.first_response_hours),
-        "resolution_due": now + timedelta(days=settings.resolution_target_days),
+        "opened_at": opened_at, "opened_by": case.opened_by,
+        "first_response_due": opened_at + timedelta(hours=settings.first_response_hours),
+        "resolution_due": opened_at + timedelta(days=settings.resolution_target_days),
         "escalation_level": 0, "resolution_escalation_level": 0, "reopened": 0, "updated_at": now,
     }  # fmt: skip
     if not await insert_unless_exists(work.session, Complaint.__table__, values, key="source_ref"):
@@ -107,7 +112,7 @@ async def open_case(work: Work, case: NewCase, settings: Settings) -> Complaint 
     await work.publish(
         ComplaintOpened(
             complaint_id=complaint_id, dealer=dealer_ref(case.dealer), ro_number=case.ro_number, source=case.source,
-            severity=severity, category=case.category, opened_at=now, first_response_due=complaint.first_response_due,
+            severity=severity, category=case.category, opened_at=opened_at, first_response_due=complaint.first_response_due,
         ),
         dealer_code=case.dealer.code,
     )  # fmt: skip
@@ -145,7 +150,7 @@ async def on_survey_response(work: Work, response: SurveyResponseSubmitted, sett
         work,
         NewCase(source_ref=f"survey:{response.response_id}", dealer=dealer, source=ComplaintSource.SURVEY,
                 ro_number=response.ro_number, category=opening.category, channel=response.channel,
-                description=opening.description, opened_by="system"),
+                description=opening.description, opened_by="system", heard_at=response.submitted_at),
         settings,
     )  # fmt: skip
 
@@ -160,7 +165,7 @@ async def on_callback_completed(work: Work, callback: CallbackCompleted, setting
         NewCase(source_ref=f"callback:{callback.callback_id}", dealer=dealer, source=ComplaintSource.CALLBACK,
                 ro_number=callback.ro_number, category=opening.category, channel="callback",
                 description=opening.description, customer_name=callback.customer_name,
-                customer_phone=callback.customer_phone, opened_by="system"),
+                customer_phone=callback.customer_phone, opened_by="system", heard_at=callback.completed_at),
         settings,
     )  # fmt: skip
 

@@ -50,7 +50,7 @@ def callback(
 ) -> CallbackCompleted:
     return CallbackCompleted.model_validate({
         "callback_id": callback_id, "dealer": DEALER, "ro_number": "RO-1", "vin": "LSVAU218XN2183294", "reason": "post_service",
-        "status": "completed", "completed_at": "2026-11-04T10:00:00+08:00", "on_time": True,
+        "status": "completed", "completed_at": "2026-11-05T10:00:00+08:00", "on_time": True,
         "answers": answers if answers is not None else {"visit_satisfaction": 3 if dissatisfied else 9}, "issue": issue, "dissatisfied": dissatisfied,
         "customer_name": "李雷", "customer_phone": "+8613800138000",
     })  # fmt: skip

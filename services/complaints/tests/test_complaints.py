@@ -1,7 +1,7 @@
 """Cases from every unhappy signal, the workflow through the API, SLA escalation, history and reports."""
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -28,6 +28,25 @@ async def test_dissatisfied_survey_scores_open_one_case_each(complaints: Complai
     assert "sq_condition=3" in cases[1]["description"] and "太慢了" in cases[1]["description"]
     assert cases[0]["customer"]["name"] == "李雷"  # from the RO
     assert len(await complaints.events("complaint.opened")) == 2
+
+
+async def test_the_first_response_clock_starts_when_the_customer_answered(complaints: Complaints) -> None:
+    # The survey was submitted on 5 Nov at 10:00 Shanghai (02:00 UTC); this service reads it 3 hours late (a restart).
+    complaints.clock.advance(timedelta(hours=3))
+    assert await complaints.feed("survey", survey("s-late", 3, {"sq_first_time": 9})) is not None
+    # The callback was completed on 4 Nov at 10:00 Shanghai, read 1 day and 3 hours later: already past its 24 hours.
+    late_call = callback("cb-late", dissatisfied=True).model_copy(
+        update={"completed_at": datetime(2026, 11, 4, 2, 0, tzinfo=UTC)}
+    )
+    assert await complaints.feed("callback", late_call) is not None
+    cases = {c["source"]: c for c in await complaints.list()}
+    at = datetime.fromisoformat
+    assert at(cases["survey"]["opened_at"]) == datetime(2026, 11, 5, 2, 0, tzinfo=UTC)
+    assert at(cases["survey"]["first_response_due"]) == datetime(2026, 11, 6, 2, 0, tzinfo=UTC)  # not 05:00
+    assert at(cases["callback"]["first_response_due"]) == datetime(2026, 11, 5, 2, 0, tzinfo=UTC)
+    assert cases["callback"]["first_response_overdue"] is True and cases["survey"]["first_response_overdue"] is False
+    (opened, _) = sorted(await complaints.events("complaint.opened"), key=lambda p: p["source"])
+    assert at(opened["first_response_due"]) == datetime(2026, 11, 5, 2, 0, tzinfo=UTC)  # the callback's, announced
 
 
 async def test_a_dissatisfied_callback_or_a_raised_issue_opens_a_case(complaints: Complaints) -> None:
