@@ -77,8 +77,54 @@ async def _comebacks_on(work: Work, vin: str | None) -> int:
     return int((await work.session.execute(query)).scalar_one())
 
 
+ONE_CASE_PER_VISIT = frozenset({ComplaintSource.SURVEY, ComplaintSource.CALLBACK})
+"""The signals that join the visit's case instead of opening another. A case staff open (walk-in, phone, hotline) is
+always its own: they chose to open it."""
+
+
+async def _case_of_visit(work: Work, case: NewCase) -> Complaint | None:
+    """The visit's case still being worked (not closed), if an earlier signal about the same RO opened one."""
+    if case.ro_number is None:
+        return None
+    query = (
+        select(Complaint)
+        .where(Complaint.dealer_code == case.dealer.code, Complaint.ro_number == case.ro_number,
+               Complaint.status != ComplaintStatus.CLOSED.value)
+        .order_by(Complaint.opened_at)
+        .limit(1)
+        .with_for_update()
+    )  # fmt: skip
+    return (await work.session.execute(query)).scalar_one_or_none()
+
+
+async def _add_to_case(work: Work, complaint: Complaint, case: NewCase) -> Complaint | None:
+    """A second signal about the same visit (the survey after the callback, say) joins its case as a history entry
+    (`added`, naming its source) instead of opening a second case; the same signal again adds nothing."""
+    marker = f"[{case.source_ref}]"
+    seen = await work.session.execute(
+        select(HistoryEntry.id).where(
+            HistoryEntry.complaint_id == complaint.id, HistoryEntry.action == "added",
+            HistoryEntry.note.startswith(marker),
+        )
+    )  # fmt: skip
+    if seen.first() is not None:
+        return None
+    now = work.clock.now()
+    work.session.add(HistoryEntry(
+        complaint_id=complaint.id, action="added", from_status=complaint.status, to_status=complaint.status,
+        actor=case.opened_by, role=case.opened_by_role,
+        note=f"{marker} {case.source.value} {case.category}: {case.description or ''}"[:4000], at=now,
+    ))  # fmt: skip
+    complaint.updated_at = now
+    return complaint
+
+
 async def open_case(work: Work, case: NewCase, settings: Settings) -> Complaint | None:
-    """Open a case unless its source already opened one; announce it."""
+    """Open a case unless its source already opened one, or add to the visit's case (one case per visit); announce a
+    new case. Returns the case opened or added to; None when this signal was already recorded."""
+    existing = await _case_of_visit(work, case) if case.source in ONE_CASE_PER_VISIT else None
+    if existing is not None and existing.source_ref != case.source_ref:
+        return await _add_to_case(work, existing, case)
     ro = await work.session.get(RepairOrderSeen, (case.dealer.code, case.ro_number)) if case.ro_number else None
     vin = ro.vin if ro else None
     severity = decide_severity(
