@@ -16,7 +16,9 @@ from typing import Any
 import httpx
 import pytest
 
-from .console_support import SHANGHAI, XSS, Site, console_site, go, sign_in
+from csi_dev.testing import eventually
+
+from .console_support import SHANGHAI, XSS, Site, console_site, go, raw_keys, sign_in
 from .support import DESKTOP, PHONE, ROOT, axe_violations, chromium
 
 __all__ = ["console_site"]
@@ -143,6 +145,32 @@ async def test_a_stray_key_never_closes_a_call_and_unsaved_answers_are_not_lost_
     await page.close(run_before_unload=True)
     await page.wait_for_timeout(300)
     assert "beforeunload" in asked, asked
+
+
+async def test_a_case_opened_by_a_callback_reads_as_chinese(console_site: Site, browser: Any) -> None:
+    """The case a callback opens has the service's own category (callback_issue), which the console once showed as
+    its raw key."""
+    site = console_site
+    callback = next(c for c in site.callbacks["D002"] if c["customer"]["name"] == "刘洋")
+    cra = site.auth("cra", dealers=["D002"])
+    made = site.api.post(f"/api/callback-scheduler/v1/callbacks/{callback['id']}/attempts", headers=cra,
+                         json={"outcome": "reached", "issue": "刹车异响还在"})  # fmt: skip
+    assert made.status_code == 201, made.text
+    manager = site.auth("service_manager", dealers=["D002"])
+
+    async def opened() -> str | None:
+        cases = site.api.get("/api/complaints/v1/complaints", params={"dealer_code": "D002"}, headers=manager).json()
+        return next((c["id"] for c in cases["items"] if c["category"] == "callback_issue"), None)
+
+    case = await eventually(opened, timeout=30)
+    page = await sign_in(browser, site, f"/complaints/{case}", "service_manager", dealers="D002")
+    await page.locator(".timeline").wait_for()
+    assert "回访中反映的问题" in await page.locator("body").inner_text()
+    assert await raw_keys(page) == []
+    await go(page, "/complaints")
+    await page.locator("table.desk").wait_for()
+    assert await raw_keys(page) == []
+    assert healthy(page) == []
 
 
 async def test_a_complaint_from_a_call_is_acknowledged_proposed_approved_and_verified(
@@ -390,6 +418,8 @@ async def test_every_view_has_no_serious_accessibility_violation(
         if lang != locale:  # the language switch is on every page
             await page.click(f"button:has-text('{'English' if locale == 'en' else '中文'}')")
         await shot(page, f"{name}-{'phone' if viewport == PHONE else 'desktop'}{'-en' if locale == 'en' else ''}")
+        if locale == "zh-CN":
+            assert await raw_keys(page) == [], (name, await raw_keys(page))
         violations = await axe_violations(page)
         if violations:
             found[name] = violations

@@ -1,7 +1,7 @@
 import type { ReactNode } from "react";
 import { NavLink } from "react-router";
 import { signOut, useSession, type Role } from "../auth/session";
-import { useI18n } from "../i18n";
+import { regionLabel, useI18n } from "../i18n";
 import type { Key } from "../messages";
 
 const NAV: Record<Role, [string, Key][]> = {
@@ -41,7 +41,7 @@ const NAV: Record<Role, [string, Key][]> = {
 export function Layout({ children }: { children: ReactNode }) {
   const session = useSession()!;
   const { t, lang, setLang } = useI18n();
-  const scope = session.dealers.length ? session.dealers.join(", ") : session.region ? t("scope.region", { region: session.region }) : t("scope.all");
+  const scope = session.dealers.length ? session.dealers.join(", ") : session.region ? t("scope.region", { region: regionLabel(t, session.region) }) : t("scope.all");
   return (
     <>
       <a className="skip" href="#content">

@@ -5,7 +5,7 @@ import { useState } from "react";
 import { Link } from "react-router";
 import { ok, scoringApi } from "../api/client";
 import type { components } from "../api/scoring";
-import { useI18n } from "../i18n";
+import { regionLabel, useI18n } from "../i18n";
 import { Badge, Loading, MonthPicker, Problem, usePeriod } from "../ui/bits";
 
 type DealerIntegrity = components["schemas"]["DealerIntegrity"];
@@ -33,7 +33,7 @@ function DealerRow({ d, period }: { d: DealerIntegrity; period: string }) {
         <Link to={`/dealers/${d.dealer_code}/csi?period=${period}`} className="code">
           {d.dealer_code}
         </Link>{" "}
-        {d.dealer_name} <small className="muted">{d.region ?? "—"}</small>{" "}
+        {d.dealer_name} <small className="muted">{regionLabel(t, d.region)}</small>{" "}
         {d.under_review ? <Badge tone="warn">{t("integrity.underReview")}</Badge> : null}
       </h2>
       <p>

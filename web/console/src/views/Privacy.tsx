@@ -66,7 +66,7 @@ function ConsentHistory({ person }: { person: Person }) {
         history.data.history.length === 0 ? (
           <p className="empty">{t("privacy.noConsents")}</p>
         ) : (
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0} role="region" aria-label={t("privacy.consents")}>
             <table className="grid consents">
               <thead>
                 <tr>
@@ -191,7 +191,7 @@ function PhoneReads() {
         readers.length === 0 ? (
           <p className="empty">{t("privacy.noReads")}</p>
         ) : (
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0} role="region" aria-label={t("privacy.reads")}>
             <table className="grid readers">
               <thead>
                 <tr>

@@ -5,7 +5,7 @@ import { Link, useNavigate, useSearchParams } from "react-router";
 import { download, type RankingEntry } from "../api/client";
 import { Chart } from "../charts/Chart";
 import { fmtCount, fmtIndex, fmtInterval, fmtPct, histogram } from "../format";
-import { useI18n } from "../i18n";
+import { regionLabel, useI18n } from "../i18n";
 import type { Key } from "../messages";
 import { Badge, Loading, MonthPicker, Problem, usePeriod } from "../ui/bits";
 import { VirtualRows, type RowProps } from "../ui/VirtualRows";
@@ -39,7 +39,7 @@ const RankRow = memo(function RankRow({ item }: RowProps<RankingEntry>) {
       <span role="cell" className="name">
         {item.dealer_name}
       </span>
-      <span role="cell">{item.region ?? "—"}</span>
+      <span role="cell">{regionLabel(t, item.region)}</span>
       <span role="cell" className="num">
         <strong>{fmtIndex(item.index)}</strong> <small className="muted">{fmtInterval(item.interval)}</small>
       </span>
@@ -136,7 +136,7 @@ export default function Ranking() {
             <option value="">{t("ranking.allRegions")}</option>
             {regions.map((r) => (
               <option key={r} value={r}>
-                {r}
+                {regionLabel(t, r)}
               </option>
             ))}
           </select>

@@ -5,7 +5,7 @@ import { Link } from "react-router";
 import { complaintApi, ok } from "../api/client";
 import { Chart } from "../charts/Chart";
 import { fmtPct } from "../format";
-import { useI18n } from "../i18n";
+import { regionLabel, useI18n } from "../i18n";
 import { Loading, MonthPicker, Problem, usePeriod } from "../ui/bits";
 import { allEntries, useRanking } from "./data";
 
@@ -83,7 +83,7 @@ export default function RegionComplaints() {
                 <tbody>
                   {byRegion.map(([region, v]) => (
                     <tr key={region}>
-                      <th scope="row">{region}</th>
+                      <th scope="row">{region === "—" ? region : regionLabel(t, region)}</th>
                       <td className="num">{v.open}</td>
                       <td className="num">{v.opened}</td>
                       <td className="num">{v.major}</td>

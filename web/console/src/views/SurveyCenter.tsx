@@ -67,7 +67,7 @@ export default function SurveyCenter() {
           {list.items.length === 0 ? (
             <p className="empty">{t("sc.empty")}</p>
           ) : (
-            <div className="table-wrap">
+            <div className="table-wrap" tabIndex={0} role="region" aria-label={t("sc.title")}>
               <table className="grid sc-calls">
                 <thead>
                   <tr>
