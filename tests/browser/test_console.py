@@ -173,6 +173,27 @@ async def test_a_case_opened_by_a_callback_reads_as_chinese(console_site: Site, 
     assert healthy(page) == []
 
 
+async def test_period_pages_open_on_the_latest_month_with_data_and_say_which(console_site: Site, browser: Any) -> None:
+    site = console_site
+    # Scoring's seeded network has answers up to this month; the ranking picks the latest month that ranks anyone.
+    page = await sign_in(browser, site, "/ranking", "oem_analyst")
+    notice = page.locator(".latest-period")
+    await notice.wait_for()
+    period = page.url.split("period=")[1][:7]
+    assert period in await notice.inner_text()
+    assert await page.locator("input[type=month]").input_value() == period
+    # A dealer the scoring seed does not know has no month with answers: its card says it shows the current month.
+    await go(page, "/dealers/X9999/csi")
+    await page.locator(".latest-period").wait_for()
+    assert "本月" in await page.locator(".latest-period").inner_text()
+    # A period asked for in the address is kept, without the notice.
+    await go(page, "/ranking?period=2026-01")
+    await page.locator("input[type=month]").wait_for()
+    assert await page.locator("input[type=month]").input_value() == "2026-01"
+    assert await page.locator(".latest-period").count() == 0
+    assert healthy(page) == []
+
+
 async def test_a_complaint_from_a_call_is_acknowledged_proposed_approved_and_verified(
     console_site: Site, browser: Any
 ) -> None:

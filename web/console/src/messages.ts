@@ -422,6 +422,8 @@ export const en = {
   "problem.internal_error": "the service failed; try again, and tell support if it repeats.",
   "problem.unauthorized": "your sign-in has ended; sign in again.",
   "problem.bad_request": "the request was not understood.",
+  "period.latest": "Showing {period}: the latest month with answers. Its figures are provisional until the month is closed.",
+  "period.latestCurrent": "Showing {period}, the current month: no earlier month has answers yet. Figures are provisional.",
 };
 
 export type Key = keyof typeof en;
@@ -849,4 +851,6 @@ export const zh: Partial<Record<Key, string>> = {
   "problem.internal_error": "服务出错，请重试；如仍出错请联系支持。",
   "problem.unauthorized": "登录已失效，请重新登录。",
   "problem.bad_request": "请求无法识别。",
+  "period.latest": "显示 {period}：有答卷的最近月份。该月结算前数据为暂定。",
+  "period.latestCurrent": "显示本月 {period}：之前月份尚无答卷。数据为暂定。",
 };

@@ -9,7 +9,9 @@ import { regionLabel, useI18n } from "../i18n";
 import type { Key } from "../messages";
 import { Badge, Loading, MonthPicker, Problem, usePeriod } from "../ui/bits";
 import { VirtualRows, type RowProps } from "../ui/VirtualRows";
-import { allEntries, useRanking } from "./data";
+import { allEntries, rankingQuery, useRanking } from "./data";
+import { LatestPeriod } from "../ui/LatestPeriod";
+import { useQueryClient } from "@tanstack/react-query";
 import { filterEntries, sortEntries, type Sort, type SortKey } from "./ranking";
 
 const COLUMNS: { key: SortKey; label: Key; num?: boolean }[] = [
@@ -56,7 +58,16 @@ const RankRow = memo(function RankRow({ item }: RowProps<RankingEntry>) {
   );
 });
 
-export default function Ranking() {
+export default function RankingPage() {
+  const client = useQueryClient();
+  return (
+    <LatestPeriod probeKey={["ranking"]} hasData={async (p) => (await client.fetchQuery(rankingQuery(p))).ranked.length > 0}>
+      <Ranking />
+    </LatestPeriod>
+  );
+}
+
+function Ranking() {
   const { t } = useI18n();
   const [period, setPeriod] = usePeriod();
   const [params, setParams] = useSearchParams();
