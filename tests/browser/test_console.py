@@ -182,10 +182,17 @@ async def test_period_pages_open_on_the_latest_month_with_data_and_say_which(con
     period = page.url.split("period=")[1][:7]
     assert period in await notice.inner_text()
     assert await page.locator("input[type=month]").input_value() == period
-    # A dealer the scoring seed does not know has no month with answers: its card says it shows the current month.
-    await go(page, "/dealers/X9999/csi")
+    await go(page, "/integrity")
+    await page.wait_for_url("**/integrity?period=*")
     await page.locator(".latest-period").wait_for()
-    assert "本月" in await page.locator(".latest-period").inner_text()
+    await go(page, "/oem/complaints")
+    await page.wait_for_url("**/oem/complaints?month=*")
+    await page.locator(".latest-period").wait_for()
+    # A dealer's card likewise, once it has left the previous page.
+    await go(page, f"/dealers/{site.ranked_dealer}/csi")
+    await page.wait_for_url("**/csi?period=*")
+    card_period = page.url.split("period=")[1][:7]
+    await page.locator(f".latest-period:has-text('{card_period}')").wait_for()
     # A period asked for in the address is kept, without the notice.
     await go(page, "/ranking?period=2026-01")
     await page.locator("input[type=month]").wait_for()
