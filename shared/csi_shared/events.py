@@ -12,6 +12,8 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from csi_shared.roles import Role
+
 # --- topics -------------------------------------------------------------------------------------
 
 
@@ -220,6 +222,11 @@ class RepairOrderClosed(Payload):
 
 class RepairOrderCorrected(RepairOrderClosed):
     """A DMS re-sent an RO with changed content; same shape, higher revision. Never a new callback or survey."""
+
+    settlement_held: str | None = None
+    """Set when the correction moved `settled_at` into another month after the RO's survey link went out: the month
+    (`YYYY-MM`) the link, and the RO's counts, stay in. A late correction of the settlement time, which the integrity
+    signals count; it neither closes nor moves the link."""
 
 
 class SurveyInvitationCreated(Payload):
@@ -542,7 +549,7 @@ class CustomerPhonesRead(Payload):
     record survey-api keeps for the privacy officer. The numbers themselves never travel here."""
 
     reader: str
-    role: str
+    role: Role
     dealer_code: str
     service: str
     purpose: PhoneReadPurpose = Field(description="What showed them (a CRA's worklist or callback, a call, a case...).")
@@ -618,7 +625,15 @@ class UnknownEvent(Exception):
 
 
 class MalformedEvent(Exception):
-    """Bytes that are not a valid envelope or whose payload does not match its type."""
+    """Bytes that are not a valid envelope or whose payload does not match its type. Its text names the fields and
+    the kinds of error only, never a value: it goes into log lines and dead-letter headers, and the values of an RO
+    are a customer's name, plate and VIN."""
+
+
+def error_fields(exc: ValidationError) -> str:
+    """`customer.name: string_too_long; vin: value_error`: where and what kind, without the input."""
+    errors = exc.errors(include_url=False, include_context=False, include_input=False)
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['type']}" for e in errors[:20])
 
 
 def make_event(
@@ -660,7 +675,7 @@ def parse_wanted_event(raw: bytes | str, wanted: Container[str] | None) -> Envel
     try:
         bare = Envelope[Any].model_validate_json(raw)  # the payload as it came, until its type is known
     except ValidationError as exc:
-        raise MalformedEvent(f"not a valid event envelope: {exc}") from exc
+        raise MalformedEvent(f"not a valid event envelope: {error_fields(exc)}") from None
     if wanted is not None and bare.type not in wanted:
         return None
     spec = EVENTS.get((bare.type, bare.version))
@@ -669,16 +684,13 @@ def parse_wanted_event(raw: bytes | str, wanted: Container[str] | None) -> Envel
     try:
         payload = spec.payload.model_validate(bare.payload)
     except ValidationError as exc:
-        raise MalformedEvent(f"invalid payload for {bare.type} v{bare.version}: {exc}") from exc
+        raise MalformedEvent(f"invalid payload for {bare.type} v{bare.version}: {error_fields(exc)}") from None
     return envelope_of(spec)(**{**bare.model_dump(exclude={"payload"}), "payload": payload})
 
 
 def json_schemas() -> dict[str, Any]:
     """The event catalogue as JSON Schema, one schema per type and version."""
-    return {
-        f"{spec.type}.v{spec.version}": Envelope[spec.payload].model_json_schema()  # type: ignore[name-defined]
-        for spec in EVENTS.values()
-    }
+    return {f"{spec.type}.v{spec.version}": envelope_of(spec).model_json_schema() for spec in EVENTS.values()}
 
 
 def envelope_of(spec: EventSpec) -> type[Envelope[Any]]:

@@ -11,8 +11,9 @@ from pathlib import Path
 
 from csi_shared.settings import ServiceSettings
 
-SERVE_OPTIONS = ("--no-server-header",)
-"""Options every uvicorn serving a service gets (the Dockerfiles' CMD too): no banner naming the server software."""
+SERVE_OPTIONS = ("--no-server-header", "--no-proxy-headers")
+"""Options every uvicorn serving a service gets (the Dockerfiles' CMD too): no banner naming the server software, and
+no forwarded-header rule of uvicorn's own (csi_shared.forwarded decides whose X-Forwarded-For is believed)."""
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class ServiceSpec:
     settings_cls: type[ServiceSettings]
     app_factory: str
     migrations_dir: Path
-    register_cli: Callable[[argparse._SubParsersAction], None] | None = None  # type: ignore[type-arg]
+    register_cli: Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None] | None = None
     republish: str | None = None
     """`module:function` announcing again what the service's tables hold (`csi events republish`): an async function
     (sessions, settings, *, event_type, since, dealers, clock) -> count, with a `types` attribute naming what it can."""

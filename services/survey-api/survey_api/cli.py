@@ -6,6 +6,7 @@ import argparse
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from csi_shared.cli import parse_since
 from csi_shared.db import create_engine, create_session_factory
 from survey_api.config import Settings
 from survey_api.dealers import repository, service
@@ -73,14 +74,6 @@ def _dealers_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def _since(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError("use a date or time: 2026-11-01 or 2026-11-01T00:00+08:00") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _reconcile(args: argparse.Namespace) -> int:
     from collections import Counter
 
@@ -116,7 +109,7 @@ def _reconcile(args: argparse.Namespace) -> int:
     return 2 if args.dry_run and gaps else 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     keys = sub.add_parser("api-key", help="DMS API keys").add_subparsers(dest="api_key_command", required=True)
     create = keys.add_parser("create", help="print a new key for a dealer's DMS (stored hashed)")
     create.add_argument("--dealer", required=True)
@@ -142,7 +135,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "reconcile",
         help="find ROs accepted by survey-api that have no callback planned in callback-scheduler, re-announce them",
     )
-    reconcile.add_argument("--since", type=_since, help="ROs received from this date or time (default: 40 days ago)")
+    reconcile.add_argument(
+        "--since", type=parse_since, help="ROs received from this date or time (default: 40 days ago)"
+    )
     reconcile.add_argument("--dealer", action="append", default=[], help="only this dealer; repeatable")
     reconcile.add_argument(
         "--dry-run", action="store_true", help="report the gaps, re-announce nothing (exit 2 if any)"

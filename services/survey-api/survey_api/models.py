@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, Time, UniqueConstraint, false, func
@@ -133,6 +134,9 @@ class Survey(Base):
     """A sender's lease: another replica leaves the survey alone until then; a sender that died lets it lapse."""
     invited_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     """When the invitation message was queued (its delivery is the message's); the fatigue rule counts from it."""
+    link_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Bumped when the RO's phone is corrected after the link went out: the old link is retired, a new one (derived
+    from the id and this number) goes to the new phone."""
     withheld_reason: Mapped[str | None] = mapped_column(String(30))
     """Why the link was never sent after all: opted_out, survey_fatigue, undeliverable (a NoSurveyReason)."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -172,6 +176,26 @@ class SurveyResponse(Base):
     contact_to: Mapped[time | None] = mapped_column(Time)
 
 
+class MessageKind(StrEnum):
+    """What a notification message is (`notification_messages.kind`)."""
+
+    INVITATION = "invitation"
+    REMINDER = "reminder"
+    ALERT = "alert"
+    DIGEST = "digest"
+
+
+class MessageStatus(StrEnum):
+    """Where a notification message stands (`notification_messages.status`): pending (to send, perhaps after a failed
+    attempt), sent, delivered, undeliverable, cancelled."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    UNDELIVERABLE = "undeliverable"
+    CANCELLED = "cancelled"
+
+
 class NotificationMessage(Base):
     """One message to one person (an invitation, a reminder): sent at most once, retried with backoff until sent or
     undeliverable. `idempotency_key` is unique and travels to the gateway, so neither a restart nor a retry after a
@@ -183,13 +207,13 @@ class NotificationMessage(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
-    """invitation, reminder, alert."""
+    """A MessageKind."""
     channel: Mapped[str] = mapped_column(String(10))
     recipient: Mapped[str] = mapped_column(String(200))
     dealer_code: Mapped[str] = mapped_column(ForeignKey("dealers.code"), index=True)
     survey_id: Mapped[str | None] = mapped_column(ForeignKey("surveys.id"), index=True)
     status: Mapped[str] = mapped_column(String(20))
-    """pending (to send, perhaps after a failed attempt), sent, delivered, undeliverable, cancelled."""
+    """A MessageStatus."""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
     claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -41,16 +41,19 @@ router = APIRouter(prefix="/v1/repair-orders", tags=["repair orders"])
             "model": RepairOrderOut,
             "description": "A replay (identical: nothing changes) or a correction of a "
             "known RO (its `revision` one higher)",
-        }
+        },
+        409: {"description": "A correction of an RO that has reached `max_ro_revisions`"},
+        503: {"description": "Concurrent batches kept winning the same rows; nothing was saved, retry"},
     },
 )
 async def post_repair_order(
     body: RepairOrderIn, response: Response, work: RequestWork, settings: AppSettings, dealer_code: DmsDealer
 ) -> Any:
-    (accepted,) = await service.accept(work, items=[body], caller_dealer=dealer_code, invitations=settings.invitations)
+    (accepted,) = await service.accept_and_commit(
+        work, items=[body], caller_dealer=dealer_code, invitations=settings.invitations, intake=settings.intake
+    )
     if isinstance(accepted, DomainError):
         raise accepted
-    await work.session.commit()
     if accepted.outcome is not service.Outcome.CREATED:
         response.status_code = 200
     return service.view(accepted.repair_order)
@@ -60,7 +63,13 @@ async def post_repair_order(
     "/batch",
     response_model=BatchOut,
     summary="Post up to 1000 closed ROs (DMS); a result per item",
-    responses={413: {"description": "More items than the batch limit"}},
+    responses={
+        413: {"description": "More items than the batch limit"},
+        503: {
+            "description": "Concurrent batches kept winning the same rows: the chunks before stay committed "
+            "(`intake_chunk_size`), a retry replays them unchanged"
+        },
+    },
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -90,9 +99,8 @@ async def post_repair_order_batch(
             results[index] = ItemResult(
                 index=index, ro_number=ro_number, status="rejected", errors=field_errors(exc.errors())
             )
-    outcomes = await service.accept(
-        work, items=[data for _, data in valid], caller_dealer=dealer_code, invitations=settings.invitations
-    )
+    outcomes = await service.accept_and_commit(work, items=[data for _, data in valid], caller_dealer=dealer_code,
+                                               invitations=settings.invitations, intake=settings.intake)  # fmt: skip
     for (index, data), outcome in zip(valid, outcomes, strict=True):
         if isinstance(outcome, DomainError):
             errors = outcome.extra.get("errors") or [{"field": "dealer_code", "reason": outcome.detail}]
@@ -100,7 +108,6 @@ async def post_repair_order_batch(
         else:
             results[index] = ItemResult(index=index, ro_number=data.ro_number, status=outcome.outcome.value,
                                         revision=outcome.repair_order.revision)  # fmt: skip
-    await work.session.commit()
     counts = Counter(r.status for r in results)
     return BatchOut(
         results=results, summary={s: counts.get(s, 0) for s in ("created", "unchanged", "corrected", "rejected")}

@@ -6,11 +6,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select, tuple_
+from sqlalchemy import Row, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from survey_api.models import Dealer, RepairOrder, Survey, SurveyResponse
-from survey_api.surveys.invitations import token_hash
+from survey_api.models import (
+    Dealer,
+    MessageKind,
+    MessageStatus,
+    NotificationMessage,
+    RepairOrder,
+    Survey,
+    SurveyResponse,
+)
+from survey_api.surveys.invitations import message_key, token_hash
 
 
 async def by_token(session: AsyncSession, token: str) -> Survey | None:
@@ -29,6 +37,28 @@ async def response_of(session: AsyncSession, survey: Survey) -> SurveyResponse |
     return (await session.execute(query)).scalar_one_or_none()
 
 
+async def cancel_pending_messages(session: AsyncSession, survey_id: str) -> None:
+    """A retired link's invitation or reminder not sent yet is never sent."""
+    await session.execute(
+        update(NotificationMessage)
+        .where(NotificationMessage.survey_id == survey_id, NotificationMessage.status == MessageStatus.PENDING)
+        .values(status=MessageStatus.CANCELLED, claimed_until=None)
+    )
+
+
+async def sent_to(session: AsyncSession, survey: Survey) -> str | None:
+    """The number this survey's current link was sent to, or None (never sent, or erased since)."""
+    recipient = (
+        await session.execute(
+            select(NotificationMessage.recipient).where(
+                NotificationMessage.idempotency_key == message_key(MessageKind.INVITATION, survey),
+                NotificationMessage.status.in_((MessageStatus.SENT, MessageStatus.DELIVERED)),
+            )
+        )
+    ).scalar_one_or_none()
+    return recipient if recipient and recipient.startswith("+") else None
+
+
 async def unanswered(
     *, session: AsyncSession, month: str, now: datetime, dealer_code: str | None, region: str | None,
     after: tuple[str, ...] | None, limit: int,
@@ -39,7 +69,8 @@ async def unanswered(
         select(Survey, RepairOrder.body, Dealer)
         .join(RepairOrder, (RepairOrder.dealer_code == Survey.dealer_code) & (RepairOrder.ro_number == Survey.ro_number))
         .join(Dealer, Dealer.code == Survey.dealer_code)
-        .where(Survey.settlement_month == month, Survey.responded_at.is_(None), Survey.expires_at > now)
+        .where(Survey.settlement_month == month, Survey.responded_at.is_(None), Survey.expires_at > now,
+               Survey.withheld_reason.is_(None))  # a withheld link was never sent: nobody to follow up
         .order_by(Survey.dealer_code, Survey.ro_number)
     )  # fmt: skip
     if dealer_code is not None:

@@ -29,7 +29,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The database and the broker are reachable */
+        /**
+         * The database is reachable, and the broker too where this process consumes
+         * @description Both are reported; the broker decides readiness only in a process that consumes. An API process keeps
+         *     accepting writes into its outbox while the broker is down (docs/reliability.md): taking every API pod out of
+         *     service for a broker outage would turn a delay into an outage.
+         */
         get: operations["readyz"];
         put?: never;
         post?: never;
@@ -244,6 +249,11 @@ export interface components {
             resolution_overdue: boolean;
             /** Resolved At */
             resolved_at: string | null;
+            /**
+             * Resolved By
+             * @description who marked the fix made; someone else must verify it
+             */
+            resolved_by: string | null;
             /** Verified At */
             verified_at: string | null;
             /** Verified By */

@@ -29,7 +29,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The database and the broker are reachable */
+        /**
+         * The database is reachable, and the broker too where this process consumes
+         * @description Both are reported; the broker decides readiness only in a process that consumes. An API process keeps
+         *     accepting writes into its outbox while the broker is down (docs/reliability.md): taking every API pod out of
+         *     service for a broker outage would turn a delay into an outage.
+         */
         get: operations["readyz"];
         put?: never;
         post?: never;
@@ -203,7 +208,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Answer a survey (customer link; once) */
+        /**
+         * Answer a survey (customer link; once)
+         * @description The page's rules apply here too: every item answered, and the visit recorded (browser and network of the
+         *     client; a client that never opened the link counts as opening it now), so the integrity signals see it.
+         */
         post: operations["answer_survey"];
         delete?: never;
         options?: never;
@@ -2036,6 +2045,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A correction of an RO that has reached `max_ro_revisions` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["StateConflict"];
+                };
+            };
             /** @description The body is larger than this route accepts */
             413: {
                 headers: {
@@ -2056,6 +2074,17 @@ export interface operations {
             };
             /** @description Too many requests: retry after `Retry-After` seconds */
             429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Concurrent batches kept winning the same rows; nothing was saved, retry */
+            503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
@@ -2172,6 +2201,17 @@ export interface operations {
             };
             /** @description Too many requests: retry after `Retry-After` seconds */
             429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Concurrent batches kept winning the same rows: the chunks before stay committed (`intake_chunk_size`), a retry replays them unchanged */
+            503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
