@@ -91,6 +91,23 @@ def test_every_api_has_a_service_an_autoscaler_a_disruption_budget_and_a_migrati
         ]
 
 
+def test_reconciliation_runs_nightly_one_run_at_a_time_and_reads_both_databases(objects: list[dict[str, Any]]) -> None:
+    (cron,) = [c for c in of_kind(objects, "CronJob") if c["metadata"]["name"] == "survey-api-reconcile"]
+    assert cron["spec"]["concurrencyPolicy"] == "Forbid"
+    (c,) = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+    assert c["command"] == ["csi", "reconcile"] and c["image"].startswith("csi/survey-api")
+    secrets = {e["name"]: e["valueFrom"]["secretKeyRef"]["name"] for e in c["env"] if "valueFrom" in e}
+    assert secrets["CSI_SURVEY_API_DATABASE_URL"] == "csi-survey-api-db"
+    assert secrets["CSI_CALLBACK_SCHEDULER_DATABASE_URL"] == "csi-callback-scheduler-db"
+
+
+def test_every_service_prunes_its_inbox_nightly(objects: list[dict[str, Any]]) -> None:
+    for svc in generate.SERVICES:
+        (cron,) = [c for c in of_kind(objects, "CronJob") if c["metadata"]["name"] == f"{svc.name}-inbox-prune"]
+        (c,) = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+        assert c["command"] == ["csi", "inbox", "prune", "--service", svc.name]
+
+
 def test_only_the_ingress_controller_reaches_the_apis(objects: list[dict[str, Any]]) -> None:
     policies = {p["metadata"]["name"]: p["spec"] for p in of_kind(objects, "NetworkPolicy")}
     assert policies["default-deny-ingress"] == {"podSelector": {}, "policyTypes": ["Ingress"]}

@@ -170,7 +170,38 @@ def documents(svc: Svc) -> list[dict[str, Any]]:
          "spec": {"backoffLimit": 3, "ttlSecondsAfterFinished": 86400,
                   "template": {"metadata": {"labels": labels(svc, "migrate")},
                                "spec": pod_spec([container(svc, "migrate", ["csi", "db", "upgrade", "--service", svc.name])], restart="Never")}}},
+        # The inbox remembers processed event ids past the redelivery horizon (csi_shared.bus.maintenance), no longer.
+        *cron_job(svc, "inbox-prune", "15 4 * * *", ["csi", "inbox", "prune", "--service", svc.name], []),
+        *reconcile_job(svc),
     ]  # fmt: skip
+
+
+def cron_job(
+    svc: Svc, component: str, schedule: str, command: list[str], extra_env: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """An operator's command on a schedule, in the service's image, never two runs at once."""
+    c = container(svc, component, command)
+    c["env"] = [*c["env"], *extra_env]
+    return [
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"csi-{svc.name}-{component}", "labels": labels(svc, component)},
+         "data": {}},
+        {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": f"{svc.name}-{component}", "labels": labels(svc, component)},
+         "spec": {"schedule": schedule, "timeZone": "Asia/Shanghai", "concurrencyPolicy": "Forbid",
+                  "startingDeadlineSeconds": 3600, "successfulJobsHistoryLimit": 3, "failedJobsHistoryLimit": 3,
+                  "jobTemplate": {"spec": {"backoffLimit": 2, "ttlSecondsAfterFinished": 86400,
+                                           "template": {"metadata": {"labels": labels(svc, component)},
+                                                        "spec": pod_spec([c], restart="Never")}}}}},
+    ]  # fmt: skip
+
+
+def reconcile_job(svc: Svc) -> list[dict[str, Any]]:
+    """`csi reconcile` every night: survey-api's ROs against callback-scheduler's callbacks (read only), the ROs
+    without one re-announced from survey-api's outbox (docs/operations.md)."""
+    if svc.name != "survey-api":
+        return []
+    callbacks_db = {"name": "CSI_CALLBACK_SCHEDULER_DATABASE_URL",
+                    "valueFrom": {"secretKeyRef": {"name": "csi-callback-scheduler-db", "key": "url"}}}  # fmt: skip
+    return cron_job(svc, "reconcile", "30 3 * * *", ["csi", "reconcile"], [callbacks_db])
 
 
 def console_documents() -> list[dict[str, Any]]:

@@ -40,6 +40,7 @@ SERVICES: dict[str, Roles] = {
                 "survey.contact_preference",
                 "survey.withheld",
                 "customer.erasure_requested",
+                "coverage.reconciled",
             }
         ),
         receives=frozenset(
@@ -68,6 +69,7 @@ SERVICES: dict[str, Roles] = {
         receives=frozenset(
             {
                 "customer.erasure_requested",
+                "coverage.reconciled",
                 "repair_order.closed",
                 "repair_order.corrected",
                 "complaint.opened",

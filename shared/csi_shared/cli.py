@@ -6,9 +6,10 @@ import argparse
 import json
 import re
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from csi_shared.auth import Role, mint_token
+from csi_shared.bus.maintenance import INBOX_KEEP_DAYS
 from csi_shared.clock import SystemClock
 from csi_shared.service import ServiceSpec, discover
 from csi_shared.settings import ServiceSettings
@@ -24,6 +25,14 @@ def parse_ttl(text: str) -> timedelta:
         raise argparse.ArgumentTypeError("use a number and a unit: 30m, 8h, 7d")
     units = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
     return timedelta(**{units[match[2]]: int(match[1])})
+
+
+def parse_since(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError("use a date or time: 2026-11-01 or 2026-11-01T00:00+08:00") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _token(args: argparse.Namespace) -> int:
@@ -90,6 +99,123 @@ def _retention(args: argparse.Namespace) -> int:
     return 0
 
 
+def _services(args: argparse.Namespace) -> list[ServiceSpec]:
+    specs = [spec for spec in discover() if not args.service or spec.name == args.service]
+    if not specs:
+        raise RuntimeError(f"no service {args.service} installed here")
+    return specs
+
+
+async def _on_database(spec: ServiceSpec, work):  # type: ignore[no-untyped-def]
+    """Run work(sessions, settings) on a service's database with a small pool of its own."""
+    from csi_shared.db import create_engine, create_session_factory
+
+    settings = spec.settings_cls(run_background=False)
+    engine = create_engine(settings.database_url, pool_size=2, schema=settings.database_schema)
+    try:
+        return await work(create_session_factory(engine), settings)
+    finally:
+        await engine.dispose()
+
+
+def _outbox_status(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from csi_shared.bus.maintenance import outbox_backlog
+
+    now = SystemClock().now()
+    print(f"{'service':20} {'topic':36} {'pending':>8} oldest")
+    for spec in _services(args):
+        backlog = asyncio.run(_on_database(spec, lambda sessions, _: outbox_backlog(sessions)))
+        if not backlog:
+            print(f"{spec.name:20} {'-':36} {0:>8} -")
+        for b in backlog:
+            age = (
+                f"{b.oldest.isoformat(timespec='seconds')} ({(now - b.oldest).total_seconds():.0f}s ago)"
+                if b.oldest
+                else "-"
+            )
+            print(f"{spec.name:20} {b.topic:36} {b.pending:>8} {age}")
+    return 0
+
+
+def _inbox_prune(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from csi_shared.bus.maintenance import prune_inbox
+
+    now, keep = SystemClock().now(), timedelta(days=args.keep_days)
+    for spec in _services(args):
+        pruned = asyncio.run(_on_database(spec, lambda sessions, _: prune_inbox(sessions, now=now, keep=keep)))
+        print(f"{spec.name}: {pruned} processed event id(s) older than {args.keep_days} days forgotten")
+    return 0
+
+
+def _dead_letters(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    import asyncio
+
+    from csi_shared.bus.maintenance import dlq_topics, read_dead_letters
+
+    settings = CliSettings(run_background=False)
+    offsets = set(args.offset or ())
+
+    def wanted(letter) -> bool:  # type: ignore[no-untyped-def]
+        group_ok = (
+            not args.group or letter.consumer_group == settings.topic(args.group) or letter.consumer_group == args.group
+        )
+        return group_ok and (not offsets or letter.offset in offsets)
+
+    return settings, asyncio.run(read_dead_letters(settings, dlq_topics(settings, args.topic), wanted))
+
+
+def _dlq_list(args: argparse.Namespace) -> int:
+    _, letters = _dead_letters(args)
+    for d in letters:
+        print(f"{d.topic}/{d.partition}@{d.offset}  group={d.consumer_group}  type={d.event_type or '?'}  "
+              f"id={d.event_id or '?'}  error={d.error[:200]}")  # fmt: skip
+    print(f"{len(letters)} dead letter(s)")
+    return 0
+
+
+def _dlq_replay(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from csi_shared.bus.maintenance import replay
+
+    settings, letters = _dead_letters(args)
+    sent = asyncio.run(replay(settings, letters))
+    for d in letters:
+        print(
+            f"replayed {d.topic}/{d.partition}@{d.offset} to {d.original_topic} ({d.event_type or '?'} {d.event_id or ''})"
+        )
+    print(f"{sent} dead letter(s) replayed; consumers that had handled one skip it (inbox)")
+    return 0
+
+
+def _events_republish(args: argparse.Namespace) -> int:
+    import asyncio
+    import importlib
+
+    done = 0
+    for spec in _services(args):
+        if spec.republish is None:
+            continue
+        module, _, name = spec.republish.partition(":")
+        republish = getattr(importlib.import_module(module), name)
+        if args.type not in republish.types:
+            continue
+        count = asyncio.run(
+            _on_database(spec, lambda sessions, settings, republish=republish: republish(
+                sessions, settings, event_type=args.type, since=args.since, dealers=args.dealer, clock=SystemClock()
+            ))
+        )  # fmt: skip
+        print(f"{spec.name}: {count} {args.type} event(s) written to the outbox; its relay publishes them")
+        done += 1
+    if not done:
+        raise RuntimeError(f"no installed service republishes {args.type}")
+    return 0
+
+
 def _run(_: argparse.Namespace) -> int:
     # The dev runner lives in the dev tooling, which production images do not carry: import it only when asked.
     try:
@@ -126,6 +252,43 @@ def build_parser() -> argparse.ArgumentParser:
     )
     spec.add_argument("--yaml", action="store_true", help="YAML instead of JSON")
     spec.set_defaults(func=_events_asyncapi)
+    again = events.add_parser(
+        "republish",
+        help="announce again, under new event ids, what a service's own tables hold (rebuild a consumer's projection "
+        "or a restored database; consumers handle them by natural key)",
+    )
+    again.add_argument("--type", required=True, help="the event type, e.g. repair_order.closed")
+    again.add_argument("--since", required=True, type=parse_since, help="from this date or time (received/changed)")
+    again.add_argument("--dealer", action="append", default=[], help="only this dealer; repeatable")
+    again.add_argument("--service", help="only this service")
+    again.set_defaults(func=_events_republish)
+
+    outbox = sub.add_parser("outbox", help="the transactional outbox").add_subparsers(
+        dest="outbox_command", required=True
+    )
+    status = outbox.add_parser("status", help="events waiting for the relay: pending and oldest, per service and topic")
+    status.add_argument("--service", help="only this service")
+    status.set_defaults(func=_outbox_status)
+
+    inbox = sub.add_parser("inbox", help="the inbox of processed event ids").add_subparsers(
+        dest="inbox_command", required=True
+    )
+    prune = inbox.add_parser("prune", help="forget processed event ids older than the redelivery horizon")
+    prune.add_argument("--keep-days", type=int, default=INBOX_KEEP_DAYS, help=f"default {INBOX_KEEP_DAYS}")
+    prune.add_argument("--service", help="only this service")
+    prune.set_defaults(func=_inbox_prune)
+
+    dlq = sub.add_parser("dlq", help="dead-letter topics").add_subparsers(dest="dlq_command", required=True)
+    for name, helptext, func in (
+        ("list", "the dead letters: where, which consumer group gave up, the event and the error", _dlq_list),
+        ("replay", "send dead letters back to their topic (safe: the inbox skips what a group already handled)",
+         _dlq_replay),
+    ):  # fmt: skip
+        command = dlq.add_parser(name, help=helptext)
+        command.add_argument("--topic", action="append", default=[], help="a topic or its DLQ, e.g. csi.repair-orders")
+        command.add_argument("--group", help="only those a consumer group gave up on, e.g. callback-scheduler")
+        command.add_argument("--offset", type=int, action="append", help="only the dead letter at this DLQ offset")
+        command.set_defaults(func=func)
 
     retention = sub.add_parser("retention", help="customer data retention").add_subparsers(
         dest="retention_command", required=True

@@ -497,6 +497,22 @@ class CustomerErasureCompleted(Payload):
     completed_at: AwareDatetime
 
 
+class CoverageReconciled(Payload):
+    """survey-api compared a dealer's accepted ROs with the callbacks planned for them (`csi reconcile`) and
+    re-announced each RO that had none, as `repair_order.closed` under a new event id.
+
+    On the RO topic and keyed by the dealer, after those re-announcements: a consumer that handles it has handled the
+    repairs first, so callback-scheduler's monthly report can state that the month's coverage was reconciled.
+    """
+
+    dealer_code: str
+    received_from: AwareDatetime = Field(description="ROs received (accepted by survey-api) from this time ...")
+    received_until: AwareDatetime = Field(description="... up to this time were checked")
+    checked: int = Field(description="ROs checked (history, which plans no callback, is left out)")
+    repaired: int = Field(description="ROs without a planned callback, re-announced")
+    reconciled_at: AwareDatetime
+
+
 class PhoneReadOf(Payload):
     """Whose number was shown: survey-api's customer id where the service knows it, and the RO."""
 
@@ -567,6 +583,7 @@ EVENTS: dict[tuple[str, int], EventSpec] = {
         EventSpec(
             type="customer.erasure_requested", version=1, topic=Topic.REPAIR_ORDERS, payload=CustomerErasureRequested
         ),
+        EventSpec(type="coverage.reconciled", version=1, topic=Topic.REPAIR_ORDERS, payload=CoverageReconciled),
         EventSpec(type="customer.phones_read", version=1, topic=Topic.PRIVACY, payload=CustomerPhonesRead),
         EventSpec(type="customer.erasure_completed", version=1, topic=Topic.PRIVACY, payload=CustomerErasureCompleted),
     ]

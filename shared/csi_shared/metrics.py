@@ -17,3 +17,9 @@ EVENTS_CONSUMED = Counter("csi_events_consumed_total", "Events handled by the co
 EVENTS_DUPLICATE = Counter("csi_events_duplicate_total", "Redelivered events skipped by the inbox", ["service"])
 EVENTS_DEAD_LETTERED = Counter("csi_events_dead_lettered_total", "Events sent to a DLQ", ["service"])
 CONSUMER_ERRORS = Counter("csi_consumer_errors_total", "Consumer loop failures (broker or database)", ["service"])
+COVERAGE_REPAIRED = Counter(
+    "csi_coverage_repaired_total",
+    "ROs that had no callback planned, found and re-announced by `csi reconcile` (counted as callback-scheduler "
+    "records each dealer's reconciliation)",
+    ["service"],
+)

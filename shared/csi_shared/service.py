@@ -22,6 +22,9 @@ class ServiceSpec:
     app_factory: str
     migrations_dir: Path
     register_cli: Callable[[argparse._SubParsersAction], None] | None = None  # type: ignore[type-arg]
+    republish: str | None = None
+    """`module:function` announcing again what the service's tables hold (`csi events republish`): an async function
+    (sessions, settings, *, event_type, since, dealers, clock) -> count, with a `types` attribute naming what it can."""
 
     def command(self, *, port: int, host: str = "127.0.0.1", extra: Sequence[str] = ()) -> list[str]:
         """The command that serves this service as its own process, with this interpreter (make run, bench, tests)."""

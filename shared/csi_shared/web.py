@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal, NamedTuple, TypeVar
@@ -26,7 +26,7 @@ from csi_shared.bus.outbox import Work
 from csi_shared.contract import API_VERSION, install_contract, operation_id
 from csi_shared.db import READ_ONLY
 from csi_shared.errors import install_error_handlers, problem
-from csi_shared.events import CustomerPhonesRead, Payload, PhoneReadOf
+from csi_shared.events import CustomerPhonesRead, PhoneReadOf
 from csi_shared.limits import BodySizeLimit, HeaderSizeLimit, RateLimiter
 from csi_shared.logs import configure_logging, request_id
 from csi_shared.privacy import ReadThrottle
@@ -207,17 +207,17 @@ RequestWork = Annotated[Work, Depends(_work)]
 """The request's transaction with its outbox; the endpoint commits `work.session`."""
 
 
-async def publish_apart(request: Request, payload: Payload, *, dealer_code: str) -> None:
-    """An event in a transaction of its own, for a read that must leave a record (who was shown customers' phone
-    numbers): the read keeps its read-only transaction, and the record commits whatever the read does next."""
+@asynccontextmanager
+async def work_apart(request: Request) -> AsyncIterator[Work]:
+    """A transaction of its own, committed on leaving, for a read that must leave a record (who was shown customers'
+    phone numbers): the read keeps its read-only transaction, and the record commits whatever the read does next."""
     runtime: Runtime = request.app.state.runtime
     async with runtime.sessions() as session, session.begin():
-        work = Work(session, runtime.outbox, runtime.clock, runtime.settings.service_name, request_id.get())
-        await work.publish(payload, dealer_code=dealer_code)
+        yield Work(session, runtime.outbox, runtime.clock, runtime.settings.service_name, request_id.get())
 
 
 class PhoneShown(NamedTuple):
-    """One customer whose full number an answer showed: what `record_phone_reads` needs of it."""
+    """One customer whose number an answer showed: what `record_phone_reads` needs of it."""
 
     dealer_code: str
     of: PhoneReadOf
@@ -226,26 +226,47 @@ class PhoneShown(NamedTuple):
     """What tells this customer apart in the read throttle (an RO, a case id)."""
 
 
-async def record_phone_reads(
-    request: Request, user: Principal, *, purpose: str, shown: Iterable[PhoneShown], work: Work | None = None
-) -> None:
-    """Every answer that shows full numbers leaves an access record (survey-api keeps them for the privacy officer):
-    one `customer.phones_read` per dealer, once per person, customer and purpose within the throttle's window; in the
-    request's transaction when it writes (`work`), else in one of its own."""
+KeepReads = Callable[[Work, CustomerPhonesRead], Awaitable[None]]
+"""How a service keeps an access record: survey-api writes it, every other service publishes it to survey-api."""
+
+
+async def keep_phone_reads(
+    request: Request, user: Principal, *, purpose: str, shown: Iterable[PhoneShown], keep: KeepReads,
+    work: Work | None = None,
+) -> None:  # fmt: skip
+    """Every answer that shows full numbers leaves an access record: one per dealer, once per person, customer and
+    purpose within the throttle's window, for the customers whose number was shown (`has_number`); kept (`keep`) in
+    the request's transaction when it writes (`work`), else in one of its own."""
     by_dealer: dict[str, list[PhoneReadOf]] = {}
     throttle, now = request.app.state.phone_reads, request.app.state.runtime.clock.now()
     for item in shown:
         fresh = throttle.fresh((user.subject, purpose, item.dealer_code, item.key), now)
-        if item.has_number and user.sees_phone_numbers_of(item.dealer_code) and fresh:
+        if item.has_number and fresh:
             by_dealer.setdefault(item.dealer_code, []).append(item.of)
     service = request.app.state.runtime.settings.service_name
     for dealer_code, customers in by_dealer.items():
         read = CustomerPhonesRead(reader=user.subject, role=user.role.value, dealer_code=dealer_code, service=service,
                                   purpose=purpose, read_at=now, customers=customers)  # fmt: skip
         if work is not None:
-            await work.publish(read, dealer_code=dealer_code)
+            await keep(work, read)
         else:
-            await publish_apart(request, read, dealer_code=dealer_code)
+            async with work_apart(request) as apart:
+                await keep(apart, read)
+
+
+async def _publish(work: Work, read: CustomerPhonesRead) -> None:
+    await work.publish(read, dealer_code=read.dealer_code)
+
+
+async def record_phone_reads(
+    request: Request, user: Principal, *, purpose: str, shown: Iterable[PhoneShown], work: Work | None = None
+) -> None:
+    """The access records of a service other than survey-api, published as `customer.phones_read` for survey-api
+    to keep for the privacy officer: a number counts as shown when the person is one who sees numbers in full."""
+    in_full = (
+        item._replace(has_number=item.has_number and user.sees_phone_numbers_of(item.dealer_code)) for item in shown
+    )
+    await keep_phone_reads(request, user, purpose=purpose, shown=in_full, keep=_publish, work=work)
 
 
 def _now(request: Request) -> datetime:

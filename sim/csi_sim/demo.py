@@ -320,7 +320,7 @@ async def show(p: Platform, network: list[Dealer], period: str, ros_posted: int)
     table([[f, v["index"], v["responses"]] for f, v in card["factors"].items()], ["factor", "index", "n"])
     say(f"  strengths: {', '.join(card['strengths']) or '—'}")
     say(
-        f"  priorities (importance × shortfall): {', '.join(card['priorities']) or '— (importance is computed every few seconds)'}"
+        f"  priorities (weak against the region and important): {', '.join(card['priorities']) or '— (none weak and important, or importance not computed yet)'}"
     )
     say(
         f"  loyalty (top-box recommend/return): {card['loyalty']}; complaints per 100 ROs: {card['complaints_per_100_ros']}"

@@ -27,7 +27,7 @@ from scoring.integrity.signals import (
     assess_all,
     straight_line_score,
 )
-from scoring.method import FACTORS, JD_POWER_2023_WEIGHTS, csi_index, factor_scores, interval_95, response_csi, to_index
+from scoring.method import DEFAULT_WEIGHTS, FACTORS, csi_index, factor_scores, interval_95, response_csi, to_index
 from survey_api.questionnaires.catalogue import CSI_V1
 
 ITEMS = [{"code": i.code, "factor": i.factor, "na_allowed": i.na_allowed} for i in CSI_V1.items]
@@ -43,8 +43,8 @@ def month_figures(period: str, visits: Sequence[SimVisit]) -> MonthFigures:
     ]
     n = len(per_response)
     means = {f: [s[f] for s in per_response if f in s] for f in FACTORS}
-    index = csi_index({f: to_index(sum(v) / len(v)) if v else None for f, v in means.items()}, JD_POWER_2023_WEIGHTS)
-    own = [c for s in per_response if (c := response_csi(s, JD_POWER_2023_WEIGHTS)) is not None]
+    index = csi_index({f: to_index(sum(v) / len(v)) if v else None for f, v in means.items()}, DEFAULT_WEIGHTS)
+    own = [c for s in per_response if (c := response_csi(s, DEFAULT_WEIGHTS)) is not None]
     return MonthFigures(period, index.value, interval_95(n, sum(own), sum(c * c for c in own), index.value), n)
 
 

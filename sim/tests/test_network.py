@@ -4,8 +4,8 @@ import random
 from datetime import UTC, datetime
 
 from csi_sim.network import build_network, repair_orders, vin
-from survey_api.repair_orders.rules import vin_problem
 from survey_api.repair_orders.schemas import RepairOrderIn
+from survey_api.repair_orders.vin import vin_problem
 
 
 def test_vins_carry_a_valid_check_digit() -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from csi_dev.testing import eventually
 from survey_api.models import Survey
-from survey_api.surveys.service import survey_token
+from survey_api.surveys.invitations import survey_token
 from tests.conftest import Platform, repair_order
 
 from .support import DESKTOP, PHONE, ROOT, axe_violations, chromium, live

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from callback_scheduler.callbacks.coverage import on_coverage_reconciled
 from callback_scheduler.callbacks.special import on_complaint_closed, on_complaint_opened, on_survey_response
 from callback_scheduler.callbacks.visits import on_repair_orders
 from callback_scheduler.config import Settings
@@ -30,6 +31,9 @@ def handlers(settings: Settings) -> dict[str, Handler | Batched]:
     async def erasure_requested(ctx: EventContext, event: Envelope[Any]) -> None:
         await on_erasure_requested(ctx, event, settings.privacy_salt, settings.phone_salt)
 
+    async def coverage_reconciled(ctx: EventContext, event: Envelope[Any]) -> None:
+        await on_coverage_reconciled(ctx, event.payload)
+
     # Closed and corrected ROs of a DMS batch are handled together, a few statements for the whole run.
     ros = Batched(repair_orders)
     return {
@@ -39,4 +43,5 @@ def handlers(settings: Settings) -> dict[str, Handler | Batched]:
         "complaint.closed": complaint_closed,
         "survey.response_submitted": survey_response,
         "customer.erasure_requested": erasure_requested,
+        "coverage.reconciled": coverage_reconciled,
     }

@@ -172,3 +172,17 @@ class ComplaintSeen(Base):
     category: Mapped[str] = mapped_column(String(50))
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class CoverageReconciliation(Base):
+    """The latest `csi reconcile` of a dealer (`coverage.reconciled`): its ROs received in the window each have
+    their callback. The monthly report states it for a month the window covers from its start."""
+
+    __tablename__ = "coverage_reconciliations"
+
+    dealer_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    received_from: Mapped[datetime] = mapped_column(UtcDateTime)
+    received_until: Mapped[datetime] = mapped_column(UtcDateTime)
+    checked: Mapped[int] = mapped_column(Integer)
+    repaired: Mapped[int] = mapped_column(Integer)
+    reconciled_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -69,7 +69,8 @@ def contribution(response: SurveyResponseSubmitted, settings: Settings) -> dict[
         "factors": scores,
         "items": [[a.item, a.factor, a.score] for a in response.answers if a.score is not None],
         "overall": response.overall,
-        "csi": response_csi(scores, settings.factor_weights),
+        # Weighted with the weights in force for the response's settlement month.
+        "csi": response_csi(scores, settings.weights_for(response.settlement_month)),
         "loyalty_n": len(loyalty),
         "loyalty_top": sum(1 for x in loyalty if x >= settings.top_box_from),
     }
@@ -228,7 +229,7 @@ async def set_response_excluded(
 
 def _recompute(row: DealerPeriod, factors: Any, settings: Settings) -> None:
     indices = {f.factor: (to_index(f.total / f.n) if f.n > 0 else None) for f in factors}
-    result = csi_index(indices, settings.factor_weights)
+    result = csi_index(indices, settings.weights_for(row.period))
     row.csi_index = result.value
     interval = interval_95(row.responses, row.csi_sum, row.csi_sumsq, result.value)
     row.interval_low, row.interval_high = interval if interval else (None, None)

@@ -48,6 +48,10 @@ class Card(Schema):
     interval: Interval
     factors: dict[str, FactorFigure] = Field(description="By factor code; every factor once the period has answers")
     weights_used: dict[str, float]
+    weights_version: str = Field(
+        description="The factor weights in force for the period: a named set (jd_power_china_2014, jd_power_us_2023) "
+        "or the OEM's own (oem, oem-YYYY-MM)"
+    )
     missing_factors: list[str]
     strengths: list[str] = Field(description="Item codes: nobody (very) dissatisfied, enough very satisfied")
     priorities: list[str] = Field(description="Item codes to improve first, most important first")

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from csi_shared.calendar import add_months, local_month
 from csi_shared.clock import SystemClock
 from csi_shared.db import create_engine, create_session_factory
-from scoring.method import FACTORS, JD_POWER_2023_WEIGHTS, csi_index, interval_95
+from scoring.method import DEFAULT_WEIGHTS, FACTORS, csi_index, interval_95
 from scoring.models import Dealer, DealerPeriod, ItemAggregate
 
 RESPONSES = 40
@@ -58,7 +58,7 @@ async def seed_network(
     """Dealers X0000… in eight regions, each with `months` months of figures up to the month of `now` (UTC)."""
     if (await session.execute(select(func.count()).select_from(Dealer))).scalar_one():
         raise SeedRefused("the database already has dealers: seed an empty one")
-    weights = weights or JD_POWER_2023_WEIGHTS
+    weights = weights or DEFAULT_WEIGHTS
     current = local_month(now, ZoneInfo("UTC"))
     periods = [add_months(current, -k) for k in range(months)]
     rng = random.Random(seed)

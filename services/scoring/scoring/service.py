@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from csi_shared.events import INDEX_CHANNELS
@@ -24,7 +24,7 @@ from scoring.breakdown import (
 )
 from scoring.config import Settings
 from scoring.dispositions import Disposition, RoFacts, disposition
-from scoring.method import FACTORS, csi_index, is_strength, priorities
+from scoring.method import FACTORS, csi_index, is_strength, is_weak, priorities
 from scoring.models import (
     CallbackAnswer,
     CountedRo,
@@ -80,14 +80,38 @@ async def importance_for(
     return importance
 
 
+async def region_item_means(session: AsyncSession, *, period: str, region: str | None) -> dict[str, float]:
+    """The benchmark a priority is weak against: each item's mean over every answer of the dealer's region in the
+    period (the brand's when the dealer has no region). The dealer's own answers are in it: a mean below the mean of a
+    group that includes it is below the mean of the others too."""
+    ia, d = ItemAggregate, Dealer
+    query = select(ia.item, func.sum(ia.total), func.sum(ia.n)).where(ia.period == period, ia.n > 0)
+    if region is not None:
+        query = query.join(d, d.code == ia.dealer_code).where(d.region == region)
+    return {item: total / n for item, total, n in await session.execute(query.group_by(ia.item)) if n}
+
+
 def card(dealer: Dealer, period: str, row: DealerPeriod | None, items: Sequence[ItemAggregate], importance: dict[str, float],
-         settings: Settings, now: datetime) -> Card:  # fmt: skip
-    """A dealer's CSI card for a period."""
+         settings: Settings, now: datetime, benchmark: dict[str, float] | None = None) -> Card:  # fmt: skip
+    """A dealer's CSI card for a period. `benchmark`: the region's item means (`region_item_means`)."""
     tz = ZoneInfo(dealer.time_zone)
     factors = (row.factors if row else {}) or {}
-    weights = csi_index({f: v.get("index") for f, v in factors.items()}, settings.factor_weights)
+    version, in_force = settings.weights_version(period)
+    weights = csi_index({f: v.get("index") for f, v in factors.items()}, in_force)
     responses = row.responses if row else 0
     item_means = {i.item: i.total / i.n for i in items if i.n > 0}
+    strengths = sorted(
+        i.item
+        for i in items
+        if i.n > 0
+        and is_strength(list(i.levels), settings.strength_very_satisfied_share, settings.strength_min_answers)
+    )
+    weak = {
+        i.item
+        for i in items
+        if i.n > 0
+        and is_weak(i.total / i.n, list(i.levels), (benchmark or {}).get(i.item), settings.priority_dissatisfied_share)
+    }
     return Card(
         dealer_code=dealer.code,
         dealer_name=dealer.name,
@@ -103,11 +127,10 @@ def card(dealer: Dealer, period: str, row: DealerPeriod | None, items: Sequence[
             f: FactorFigure(index=_round(v.get("index")), responses=v.get("responses", 0)) for f, v in factors.items()
         },
         weights_used={f: round(w, 4) for f, w in weights.weights_used.items()},
+        weights_version=version,
         missing_factors=list(weights.missing_factors) if responses else [],
-        strengths=sorted(
-            i.item for i in items if i.n > 0 and is_strength(list(i.levels), settings.strength_very_satisfied_share)
-        ),
-        priorities=priorities(item_means, importance, settings.priority_items),
+        strengths=strengths,
+        priorities=priorities(item_means, importance, weak=weak, strengths=strengths, limit=settings.priority_items),
         items={
             i.item: ItemFigure(factor=i.factor, mean=round(i.total / i.n, 2), answers=i.n) for i in items if i.n > 0
         },
@@ -138,7 +161,8 @@ async def dealer_card(session: AsyncSession, dealer: Dealer, period: str, settin
         (await session.execute(select(ItemAggregate).where(ItemAggregate.dealer_code == dealer.code, ItemAggregate.period == period).order_by(ItemAggregate.item))).scalars()
     )  # fmt: skip
     importance = await importance_for(session, period=period, region=dealer.region, settings=settings)
-    out = card(dealer, period, row, items, importance, settings, now)
+    benchmark = await region_item_means(session, period=period, region=dealer.region)
+    out = card(dealer, period, row, items, importance, settings, now, benchmark)
     if row is not None:
         out.response_rate, out.contact_rate = rates(
             responses=row.responses, invited=row.ros_invited, with_phone=row.ros_with_phone, ros=row.ros
@@ -326,7 +350,7 @@ async def breakdown(
         ros.update((r.ro_number, r) for r in await session.execute(query))
     callbacks = await callback_scores(session, dealer.code, period)
     groups = group_figures(
-        by=by, period=period, ros=ros, responses=responses, callbacks=callbacks, weights=settings.factor_weights
+        by=by, period=period, ros=ros, responses=responses, callbacks=callbacks, weights=settings.weights_for(period)
     )
     return Breakdown(
         dealer_code=dealer.code,

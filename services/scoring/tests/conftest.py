@@ -127,7 +127,7 @@ class Scoring:
 async def scoring(backend: str, databases: Databases, broker: LocalBroker, topic_prefix: str) -> AsyncIterator[Scoring]:
     settings = make_settings(
         Settings, database_url=databases.url(backend, "scoring", SERVICE.migrations_dir), broker=broker,
-        topic_prefix=topic_prefix, run_background=False, min_sample=2, min_importance_responses=3,
+        topic_prefix=topic_prefix, run_background=False, min_sample=2, min_importance_responses=3, strength_min_answers=2,
     )  # fmt: skip
     clock = FrozenClock(datetime(2026, 11, 25, 2, 0, tzinfo=UTC))
     app = create_app(settings, clock=clock)

@@ -15,7 +15,7 @@ from csi_shared.events import topic_of
 from scoring.app import create_app
 from scoring.breakdown import BreakdownBy, CallbackScore, group_figures, visit_callback_scores, visit_satisfaction
 from scoring.config import Settings
-from scoring.method import FACTORS, JD_POWER_2023_WEIGHTS, response_csi, to_index
+from scoring.method import FACTORS, JD_POWER_US_2023_WEIGHTS, response_csi, to_index
 from scoring.schemas import Breakdown
 from scoring.spec import SERVICE
 
@@ -44,7 +44,7 @@ ROS = {r.ro_number: r for r in [
 
 
 def answered(factors: dict[str, float]) -> dict[str, Any]:
-    return {"factors": factors, "csi": response_csi(factors, JD_POWER_2023_WEIGHTS)}
+    return {"factors": factors, "csi": response_csi(factors, JD_POWER_US_2023_WEIGHTS)}
 
 
 RESPONSES = [
@@ -59,7 +59,7 @@ CALLBACKS = {"RO-1": 9, "RO-2": 6, "RO-4": 4}
 
 def figures(by: BreakdownBy) -> dict[str | None, Any]:
     groups = group_figures(by=by, period="2026-11", ros=ROS, responses=RESPONSES, callbacks=CALLBACKS,
-                       weights=JD_POWER_2023_WEIGHTS)  # fmt: skip
+                       weights=JD_POWER_US_2023_WEIGHTS)  # fmt: skip
     return {g.key: g for g in groups}
 
 
@@ -178,10 +178,11 @@ async def test_the_breakdown_per_service_advisor_and_after_a_correction(scoring:
     assert (body["dealer_code"], body["period"], body["status"], body["by"], body["min_sample"]) == (
         "D001", "2026-11", "provisional", "service_advisor", 2
     )  # fmt: skip
-    # SA07: quality (9+6)/2, advisor (10+7)/2 over weights 0.32 and 0.19 = 763.6; callbacks (9 + 6) / 2.
+    # SA07: quality (9+6)/2, advisor (10+7)/2 over the China weights 24 and 18:
+    # (24 x 722.22 + 18 x 833.33) / 42 = 769.8; callbacks (9 + 6) / 2.
     # SA09: quality 8 alone = 777.8, one response: a small sample (2 in these tests); its dormant call is not counted.
     assert _summary(body) == [
-        ("SA07", "王芳", 2, 2, 763.6, False, {"mean": 7.5, "answers": 2}),
+        ("SA07", "王芳", 2, 2, 769.8, False, {"mean": 7.5, "answers": 2}),
         ("SA09", "李娜", 1, 1, 777.8, True, {"mean": None, "answers": 0}),
     ]
     sa07 = body["groups"][0]
@@ -192,7 +193,7 @@ async def test_the_breakdown_per_service_advisor_and_after_a_correction(scoring:
 
     # The DMS corrects RO-2: it was SA09's. Its answers and its callback go with it.
     await scoring.consume(repair_order("RO-2", advisor=("SA09", "李娜"), kinds=("repair",), revision=2))
-    r1 = (0.32 * idx(9) + 0.19 * idx(10)) / 0.51  # 930.3
+    r1 = (24 * idx(9) + 18 * idx(10)) / 42  # 936.5
     assert _summary((await _breakdown(scoring, "service_advisor")).json()) == [
         ("SA07", "王芳", 1, 1, rounded(r1), True, {"mean": 9.0, "answers": 1}),
         ("SA09", "李娜", 2, 2, rounded(idx(7)), False, {"mean": 6.0, "answers": 1}),  # quality (6+8)/2, advisor 7
@@ -202,8 +203,8 @@ async def test_the_breakdown_per_service_advisor_and_after_a_correction(scoring:
 async def test_the_breakdown_per_job_kind_counts_an_ro_in_each_of_its_kinds(scoring: Scoring) -> None:
     await _dealer_month(scoring)
     body = (await _breakdown(scoring, "job_kind")).json()
-    r1 = (0.32 * idx(9) + 0.19 * idx(10)) / 0.51
-    r2 = (0.32 * idx(6) + 0.19 * idx(7)) / 0.51
+    r1 = (24 * idx(9) + 18 * idx(10)) / 42
+    r2 = (24 * idx(6) + 18 * idx(7)) / 42
     assert _summary(body) == [
         ("maintenance", None, 1, 1, rounded(r1), True, {"mean": 9.0, "answers": 1}),
         # RO-2 (repair twice and warranty) and RO-3: quality (6+8)/2 = 7, advisor 7.

@@ -4,6 +4,8 @@ import math
 
 import pytest
 
+from scoring.config import WeightVersion
+
 from .conftest import Scoring, dealer_ref, response
 
 QUALITY, ADVISOR, PICKUP, FACILITY, INITIATION = (
@@ -37,11 +39,13 @@ async def test_the_card_on_hand_computed_answers(scoring: Scoring) -> None:
     assert factors == {QUALITY: round(idx(8), 1), ADVISOR: round(idx(8.75), 1), PICKUP: round(idx(8), 1),
                        FACILITY: round(idx(9), 1), INITIATION: round(idx(5), 1)}  # fmt: skip
     assert card["factors"][INITIATION]["responses"] == 1
-    expected = 0.32 * idx(8) + 0.19 * idx(8.75) + 0.19 * idx(8) + 0.15 * idx(9) + 0.15 * idx(5)
-    assert card["index"] == round(expected, 1) == 760.3  # 248.89 + 163.61 + 147.78 + 133.33 + 66.67
-    # Interval from the spread of the two responses' own CSI (r2 has no initiation: its weights are over 0.85).
-    r1 = 0.32 * idx(9) + 0.19 * idx(9) + 0.19 * idx(7) + 0.15 * idx(10) + 0.15 * idx(5)
-    r2 = (0.32 * idx(7) + 0.19 * idx(8.5) + 0.19 * idx(9) + 0.15 * idx(8)) / 0.85
+    # J.D. Power China 2014 weights, quality 24, advisor 18, pick-up 21, facility 21, initiation 17, over 101:
+    # (18666.67 + 15500 + 16333.33 + 18666.67 + 7555.56) / 101 = 76722.22 / 101 = 759.63
+    expected = (24 * idx(8) + 18 * idx(8.75) + 21 * idx(8) + 21 * idx(9) + 17 * idx(5)) / 101
+    assert card["index"] == round(expected, 1) == 759.6
+    # Interval from the spread of the two responses' own CSI (r2 has no initiation: its weights are over 84).
+    r1 = (24 * idx(9) + 18 * idx(9) + 21 * idx(7) + 21 * idx(10) + 17 * idx(5)) / 101
+    r2 = (24 * idx(7) + 18 * idx(8.5) + 21 * idx(9) + 21 * idx(8)) / 84
     half = 1.96 * abs(r1 - r2) / math.sqrt(2) / math.sqrt(2)
     assert card["interval"] == [round(expected - half, 1), round(expected + half, 1)]
     assert card["responses"] == 2 and card["small_sample"] is False  # min_sample is 2 in these tests
@@ -55,10 +59,26 @@ async def test_the_card_on_hand_computed_answers(scoring: Scoring) -> None:
 async def test_an_empty_factor_renormalises_and_says_so(scoring: Scoring) -> None:
     await scoring.feed(response("only", {"sq_first_time": (QUALITY, 10), "sa_courtesy": (ADVISOR, 1)}))
     card = (await scoring.card()).json()
-    assert card["index"] == round(0.32 / 0.51 * 1000, 1)
+    # Quality 1000 and advisor 0, weighted 24 and 18 over 42: 571.4.
+    assert card["index"] == round(24 / 42 * 1000, 1) == 571.4
     assert set(card["missing_factors"]) == {PICKUP, FACILITY, INITIATION}
-    assert card["weights_used"] == {QUALITY: round(0.32 / 0.51, 4), ADVISOR: round(0.19 / 0.51, 4)}
+    assert card["weights_used"] == {QUALITY: round(24 / 42, 4), ADVISOR: round(18 / 42, 4)}
     assert card["small_sample"] is True
+
+
+async def test_each_period_is_scored_with_the_weights_in_force_for_it(scoring: Scoring) -> None:
+    # The OEM switches to the US set from December 2026: November keeps the China weights, December takes the new ones.
+    scoring.settings.factor_weight_versions = [
+        WeightVersion.model_validate({"from": "2026-12", "set": "jd_power_us_2023"})
+    ]
+    answers = {"sq_first_time": (QUALITY, 10), "sa_courtesy": (ADVISOR, 1)}
+    await scoring.feed(
+        response("nov", answers), response("dec", answers, period="2026-12", submitted_at="2026-12-03T10:00:00+08:00")
+    )
+    november, december = (await scoring.card()).json(), (await scoring.card(period="2026-12")).json()
+    # Quality 1000, advisor 0: 24 / (24 + 18) = 571.4 in November; 0.32 / (0.32 + 0.19) = 627.5 in December.
+    assert (november["index"], november["weights_version"]) == (571.4, "jd_power_china_2014")
+    assert (december["index"], december["weights_version"]) == (627.5, "jd_power_us_2023")
 
 
 async def test_all_tens_and_all_ones(scoring: Scoring) -> None:

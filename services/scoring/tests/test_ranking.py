@@ -108,6 +108,21 @@ async def test_priorities_come_from_what_moves_overall_satisfaction(scoring: Sco
     assert card["priorities"] == ["si_reception_wait"]
 
 
+async def test_a_priority_is_weak_against_the_region_and_never_a_strength(scoring: Scoring) -> None:
+    # One region (east): D001 answers 9 and 10 on first-time fix, D002 answers 2 and 5; overall moves with it, so the
+    # item is important (correlation 1). The region's mean is (9 + 10 + 2 + 5) / 4 = 6.5.
+    for n, (dealer, score) in enumerate([("D001", 9), ("D001", 10), ("D002", 2), ("D002", 5)]):
+        await scoring.feed(response(f"w{n}", {"sq_first_time": ("service_quality", score)}, dealer=dealer_ref(dealer),
+                                    overall=score))  # fmt: skip
+    assert await scoring.app.state.jobs.refresh_importance() == 1
+    strong = (await scoring.card("D001")).json()
+    # 9.5 is above the region's 6.5 and nobody is dissatisfied: not weak, so no priority at all (a valid answer),
+    # and the item is a strength (2 answers, both very satisfied), never both.
+    assert strong["priorities"] == [] and strong["strengths"] == ["sq_first_time"]
+    weak = (await scoring.card("D002")).json()
+    assert weak["priorities"] == ["sq_first_time"] and weak["strengths"] == []
+
+
 async def test_a_ranking_of_3000_dealers_reads_only_the_aggregates(scoring: Scoring) -> None:
     async with scoring.app.state.runtime.sessions() as session, session.begin():
         await session.execute(

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from csi_dev.testing import Databases
-from scoring.method import FACTORS, JD_POWER_2023_WEIGHTS, csi_index
+from scoring.method import DEFAULT_WEIGHTS, FACTORS, csi_index
 from scoring.schemas import Ranking
 from scoring.seed import SeedRefused, main, seed_network
 from scoring.spec import SERVICE
@@ -31,7 +31,7 @@ async def test_the_seeded_network_is_what_the_ranking_and_the_card_read(scoring:
     top = body["ranked"][0]
     factors = top["factors"]
     assert [factors[f] - factors[FACTORS[0]] for f in FACTORS] == pytest.approx([0, 5, 10, 15, 20], abs=0.11)
-    expected = csi_index(factors, JD_POWER_2023_WEIGHTS).value
+    expected = csi_index(factors, DEFAULT_WEIGHTS).value
     assert top["index"] == pytest.approx(expected, abs=0.11)
     low, high = top["interval"]
     assert high - low == pytest.approx(2 * 1.96 * 60 / 40**0.5, abs=0.2)

@@ -1,4 +1,4 @@
-"""survey-api's `csi` subcommands: dealers and DMS API keys."""
+"""survey-api's `csi` subcommands: dealers, DMS API keys, and reconciliation of callback coverage."""
 
 from __future__ import annotations
 
@@ -73,6 +73,49 @@ def _dealers_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def _since(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError("use a date or time: 2026-11-01 or 2026-11-01T00:00+08:00") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _reconcile(args: argparse.Namespace) -> int:
+    from collections import Counter
+
+    from csi_shared.clock import SystemClock
+    from csi_shared.runtime import Runtime
+    from survey_api.models import Base
+    from survey_api.reconcile import CallbackSchedulerDatabase, planned_visits, reconcile
+
+    async def run():  # type: ignore[no-untyped-def]
+        runtime = Runtime(Settings(run_background=False), metadata=Base.metadata)
+        callbacks = CallbackSchedulerDatabase()
+        engine = create_engine(callbacks.database_url, pool_size=2, schema=callbacks.database_schema)
+        try:
+            return await reconcile(
+                sessions=runtime.sessions, outbox=runtime.outbox, clock=SystemClock(),
+                planned=planned_visits(create_session_factory(engine)), since=args.since, dealers=args.dealer,
+                repair=not args.dry_run,
+            )  # fmt: skip
+        finally:
+            await engine.dispose()
+            await runtime.stop()
+
+    results = asyncio.run(run())
+    for result in results:
+        by_day = Counter(gap.delivered_at.date().isoformat() for gap in result.gaps)
+        days = ", ".join(f"{day}: {n}" for day, n in sorted(by_day.items()))
+        print(f"{result.dealer_code}: {result.checked} RO(s) checked, {len(result.gaps)} without a callback"
+              + (f" (delivered {days})" if days else ""))  # fmt: skip
+    gaps = sum(len(r.gaps) for r in results)
+    verb = "found (dry run: nothing re-announced)" if args.dry_run else "re-announced"
+    print(f"reconcile: {sum(r.checked for r in results)} RO(s) of {len(results)} dealer(s) checked, {gaps} {verb}")
+    # A dry run that finds gaps exits 2, so that a check can alert on it; a repair run succeeds.
+    return 2 if args.dry_run and gaps else 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     keys = sub.add_parser("api-key", help="DMS API keys").add_subparsers(dest="api_key_command", required=True)
     create = keys.add_parser("create", help="print a new key for a dealer's DMS (stored hashed)")
@@ -94,3 +137,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     add.add_argument("--region")
     add.add_argument("--tz", default="Asia/Shanghai")
     add.set_defaults(func=_dealers_add)
+
+    reconcile = sub.add_parser(
+        "reconcile",
+        help="find ROs accepted by survey-api that have no callback planned in callback-scheduler, re-announce them",
+    )
+    reconcile.add_argument("--since", type=_since, help="ROs received from this date or time (default: 40 days ago)")
+    reconcile.add_argument("--dealer", action="append", default=[], help="only this dealer; repeatable")
+    reconcile.add_argument(
+        "--dry-run", action="store_true", help="report the gaps, re-announce nothing (exit 2 if any)"
+    )
+    reconcile.set_defaults(func=_reconcile)

@@ -14,7 +14,7 @@ from pydantic_settings import SettingsConfigDict
 from csi_shared.settings import ServiceSettings
 from csi_shared.web import app_settings
 from survey_api.notifications.rules import QuietHours
-from survey_api.surveys.service import InvitationPolicy
+from survey_api.surveys.invitations import InvitationPolicy
 
 
 class Settings(ServiceSettings):

@@ -10,7 +10,7 @@ from csi_shared.events import Envelope, Topic
 from survey_api.config import Settings
 from survey_api.notifications import digests
 from survey_api.notifications.alerts import on_complaint_escalated, on_complaint_opened
-from survey_api.privacy.phone_reads import on_phones_read
+from survey_api.privacy import phone_reads
 from survey_api.privacy.service import on_erasure_completed
 
 TOPICS = [Topic.COMPLAINTS.value, Topic.CALLBACKS.value, Topic.PRIVACY.value]
@@ -45,7 +45,7 @@ def handlers(settings: Settings) -> dict[str, Handler | Batched]:
         await on_erasure_completed(ctx, event.payload)
 
     async def phones_read(ctx: EventContext, event: Envelope[Any]) -> None:
-        await on_phones_read(ctx, event.payload)
+        await phone_reads.keep(ctx, event.payload)
 
     return {
         "complaint.opened": opened, "complaint.escalated": escalated, "complaint.closed": closed,

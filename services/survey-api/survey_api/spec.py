@@ -12,4 +12,5 @@ SERVICE = ServiceSpec(
     app_factory="survey_api.app:create_app",
     migrations_dir=Path(__file__).resolve().parent / "migrations",
     register_cli=register,
+    republish="survey_api.republish:republish",
 )

@@ -199,3 +199,29 @@ async def test_a_car_erased_with_one_owner_can_be_erased_again_with_the_next(qui
         assert (await survey.client.post("/v1/repair-orders", json=ro, headers={"X-API-Key": survey.key})).is_success
         erased = await survey.client.post("/v1/privacy/erasure-requests", json={"phone": phone}, headers=officer)
         assert erased.status_code == 202, erased.text
+
+
+async def test_survey_apis_own_reads_of_full_numbers_are_recorded_once_in_the_window(survey: Survey) -> None:
+    from sqlalchemy import select
+
+    from survey_api.models import PhoneRead
+
+    assert (
+        await survey.client.post("/v1/repair-orders", json=repair_order(), headers={"X-API-Key": survey.key})
+    ).is_success
+    path = "/v1/repair-orders/D001/RO-2026-000123"
+    for _ in range(2):  # a CRA opens the RO twice: one record in the throttle's window
+        assert (await survey.client.get(path, headers=survey.auth("cra", dealers=["D001"]))).status_code == 200
+    masked = await survey.client.get(path, headers=survey.auth("service_manager", dealers=["D001"]))
+    assert masked.json()["customer"]["phone"] != "+8613800138000"  # a masked number is no read
+    survey.clock.set(datetime(2026, 11, 16, 1, 0, tzinfo=UTC))  # 16 Nov 09:00 Shanghai: the survey centre calls
+    center = survey.auth("survey_center", region="east")
+    for _ in range(2):
+        calls = await survey.client.get("/v1/survey-center/calls", params={"month": "2026-11"}, headers=center)
+        assert [c["ro_number"] for c in calls.json()["items"]] == ["RO-2026-000123"]
+    async with survey.app.state.runtime.sessions() as session:
+        query = select(PhoneRead.purpose, PhoneRead.role, PhoneRead.ro_number, PhoneRead.customer_id.is_not(None))
+        reads = sorted(tuple(r) for r in (await session.execute(query)).all())
+    assert reads == [
+        ("repair_order", "cra", "RO-2026-000123", True), ("survey_call", "survey_center", "RO-2026-000123", False),
+    ]  # fmt: skip

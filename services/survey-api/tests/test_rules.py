@@ -1,7 +1,7 @@
 import pytest
 
 from csi_shared.phones import normalise_phone
-from survey_api.repair_orders.rules import vin_check_digit, vin_problem
+from survey_api.repair_orders.vin import vin_check_digit, vin_problem
 
 
 @pytest.mark.parametrize("vin", ["LSVAU218XN2183294", "1M8GDM9AXKP042788", "WVWZZZ1JZXW000001"])

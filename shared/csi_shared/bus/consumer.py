@@ -14,6 +14,7 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from csi_shared import metrics
+from csi_shared.bus.backoff import Backoff, jittered
 from csi_shared.bus.kafka import ensure_topics, new_producer
 from csi_shared.bus.outbox import Outbox, Work
 from csi_shared.clock import Clock
@@ -102,7 +103,7 @@ class ConsumerRunner:
             self._finished.set()
 
     async def _loop(self) -> None:
-        backoff = 0.1
+        backoff = Backoff(0.1, MAX_BACKOFF_S)
         while not self._stopping:
             try:
                 if self._consumer is None:
@@ -114,16 +115,16 @@ class ConsumerRunner:
                         await self.process_batch(batch)
                     finally:
                         self._busy = False
-                backoff = 0.1
+                backoff.reset()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 # Nothing of this batch is committed: after reconnecting, the group resumes at the last commit.
-                log.warning("consumer %s failed, reconnecting in %.1fs: %r", self.settings.consumer_group, backoff, exc)
+                delay = backoff.next()
+                log.warning("consumer %s failed, reconnecting in %.1fs: %r", self.settings.consumer_group, delay, exc)
                 metrics.CONSUMER_ERRORS.labels(self.settings.service_name).inc()
                 await self._disconnect()
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF_S)
+                await asyncio.sleep(delay)
 
     async def _connect(self) -> None:
         await ensure_topics(self.settings)
@@ -224,7 +225,7 @@ class ConsumerRunner:
                     "event %s (%s) failed, attempt %d/%d: %r", event.event_id, event.type, attempt + 1, attempts, exc
                 )
                 if attempt + 1 < attempts:
-                    await asyncio.sleep(self.settings.consumer_retry_backoff_s * 2**attempt)
+                    await asyncio.sleep(jittered(self.settings.consumer_retry_backoff_s * 2**attempt))
         await self._dead_letter(record, error)
 
     async def _handle_in_one_transaction(self, events: list[Envelope[Any]]) -> None:

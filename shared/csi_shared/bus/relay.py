@@ -12,6 +12,7 @@ from sqlalchemy import delete, event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from csi_shared import metrics
+from csi_shared.bus.backoff import Backoff
 from csi_shared.bus.kafka import ensure_topics, new_producer
 from csi_shared.bus.outbox import PENDING_FLAG, Outbox
 from csi_shared.db import is_sqlite
@@ -58,7 +59,7 @@ class OutboxRelay:
         self._wake.set()
 
     async def run(self) -> None:
-        backoff = 0.1
+        backoff = Backoff(0.1, MAX_BACKOFF_S)
         while not self._stopping:
             try:
                 if self._producer is None:
@@ -69,18 +70,18 @@ class OutboxRelay:
                     self.connected = True
                     log.info("outbox relay connected to %s", self.settings.kafka_bootstrap_servers)
                 sent = await self.publish_batch()
-                backoff = 0.1
+                backoff.reset()
                 if sent < self.settings.relay_batch_size:
                     await self._idle()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # broker or database trouble: keep the rows, retry later
                 metrics.RELAY_ERRORS.labels(self.settings.service_name).inc()
-                log.warning("outbox relay failed, retrying in %.1fs: %r", backoff, exc)
+                delay = backoff.next()
+                log.warning("outbox relay failed, retrying in %.1fs: %r", delay, exc)
                 self.connected = False
                 await self._drop_producer()
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF_S)
+                await asyncio.sleep(delay)
 
     async def _idle(self) -> None:
         with contextlib.suppress(TimeoutError):

@@ -11,7 +11,14 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callback_scheduler.callbacks.questions import SCORED
-from callback_scheduler.models import Callback, CallbackAttempt, ComplaintSeen, Dealer, RepairOrderSeen
+from callback_scheduler.models import (
+    Callback,
+    CallbackAttempt,
+    ComplaintSeen,
+    CoverageReconciliation,
+    Dealer,
+    RepairOrderSeen,
+)
 from callback_scheduler.reports.schemas import (
     Compliance,
     CraFigures,
@@ -133,6 +140,9 @@ async def monthly_report(*, session: AsyncSession, dealer: Dealer, month: str, n
             .group_by(ComplaintSeen.source)
         )
     ).all()
+    reconciled = await session.get(CoverageReconciliation, dealer.code)
+    if reconciled is not None and reconciled.received_from > start:
+        reconciled = None  # it checked only part of the month
     return MonthlyReport(
         dealer_code=dealer.code,
         dealer_name=dealer.name,
@@ -147,6 +157,8 @@ async def monthly_report(*, session: AsyncSession, dealer: Dealer, month: str, n
         unreachable=figures.unreachable,
         overdue=figures.overdue,
         coverage_pct=figures.coverage_pct,
+        coverage_reconciled_at=reconciled.reconciled_at if reconciled else None,
+        coverage_reconciled_through=reconciled.received_until if reconciled else None,
         on_time_pct=figures.completed_within_5_days_pct,
         issues_raised=sum(1 for c in callbacks if c.issue),
         dissatisfied_callbacks=sum(1 for c in callbacks if c.dissatisfied),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, Field
 
 
@@ -61,6 +63,14 @@ class MonthlyReport(BaseModel):
     unreachable: int
     overdue: int
     coverage_pct: float | None
+    coverage_reconciled_at: datetime | None = Field(
+        default=None,
+        description="When `csi reconcile` last checked that every RO the dealer's DMS posted from the month's start "
+        "has its callback here (and re-announced those that had none); null when no reconciliation covers the month",
+    )
+    coverage_reconciled_through: datetime | None = Field(
+        default=None, description="ROs received up to this time were checked by that reconciliation"
+    )
     on_time_pct: float | None
     issues_raised: int
     dissatisfied_callbacks: int = Field(description="visit calls with an answer in the dissatisfied levels")

@@ -24,7 +24,6 @@ from csi_shared.clock import Clock
 from csi_shared.db import insert_missing
 from csi_shared.dealers import dealer_ref
 from csi_shared.events import NoSurveyReason, SurveyWithheld, make_event
-from csi_shared.privacy import phone_hash
 from survey_api.models import Dealer, NotificationMessage, RepairOrder, Survey, SurveyOptOut
 from survey_api.notifications.channels import (
     Channel,
@@ -34,7 +33,8 @@ from survey_api.notifications.channels import (
     TemporaryFailure,
 )
 from survey_api.notifications.rules import PhoneSurvey, QuietHours, retry_delay, sms_text, withheld_for_fatigue
-from survey_api.surveys.service import InvitationPolicy, invitation_event
+from survey_api.privacy import consent
+from survey_api.surveys.invitations import InvitationPolicy, invitation_event
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ class Sender:
                 if not due:
                     return
                 phones = {ro.customer_phone for _, ro, _ in due if ro.customer_phone}
-                opted_out = await _opted_out(session, phones, self.policy.phone_salt)
+                opted_out = await consent.opted_out_phones(session, phones, self.policy.phone_salt)
                 known = await _surveys_of_phones(session, phones, now)
                 events = []
                 messages = []
@@ -279,7 +279,7 @@ class Sender:
                                           RepairOrder.ro_number == survey.ro_number)
             )
         ).scalar_one()  # fmt: skip
-        opted_out = await _opted_out(session, {message.recipient}, self.policy.phone_salt)
+        opted_out = await consent.opted_out_phones(session, {message.recipient}, self.policy.phone_salt)
         if survey.responded_at is not None or survey.expires_at <= now or opted_out:
             message.status, message.claimed_until = "cancelled", None
             return None
@@ -347,20 +347,6 @@ def _withheld(survey: Survey, dealer: Dealer, reason: NoSurveyReason, now: datet
 async def _planning_lock(session: AsyncSession) -> None:
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PLANNING_LOCK})
-
-
-def opt_out_keys(phone: str, salt: bytes) -> tuple[str, str]:
-    """How an opt-out of this number may be stored: the number, or `#` and its salted hash once the person was erased."""
-    return phone, "#" + phone_hash(phone, salt)
-
-
-async def _opted_out(session: AsyncSession, phones: set[str], salt: bytes) -> set[str]:
-    """The numbers among these that opted out, in clear or as the hash an erasure left."""
-    if not phones:
-        return set()
-    keys = {key: phone for phone in phones for key in opt_out_keys(phone, salt)}
-    stored = (await session.execute(select(SurveyOptOut.phone).where(SurveyOptOut.phone.in_(list(keys))))).scalars()
-    return {keys[key] for key in stored}
 
 
 async def _surveys_of_phones(session: AsyncSession, phones: set[str], now: datetime) -> dict[str, list[PhoneSurvey]]:

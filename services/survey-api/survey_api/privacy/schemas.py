@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from csi_shared.limits import Input
 from csi_shared.phones import normalise_phone
-from survey_api.repair_orders.rules import vin_problem
+from survey_api.repair_orders.vin import vin_problem
 
 
 class PersonIn(Input):

@@ -37,8 +37,6 @@ from survey_api.models import (
     Vehicle,
     outbox,
 )
-from survey_api.notifications.sending import opt_out_keys
-from survey_api.notifications.service import record_survey_wish
 from survey_api.privacy import consent
 
 SERVICE = "survey-api"
@@ -213,7 +211,7 @@ async def _erase_messages(session: Any, numbers: set[str], phone_salt: bytes) ->
             await session.execute(
                 update(SurveyOptOut)
                 .where(SurveyOptOut.phone == number)
-                .values(phone=opt_out_keys(number, phone_salt)[1])
+                .values(phone=consent.opt_out_keys(number, phone_salt)[1])
             )
         ).rowcount or 0
     return {"notification_messages": erased.rowcount or 0, "messages_cancelled": cancelled.rowcount or 0,
@@ -242,7 +240,7 @@ async def record_survey_consent(
             select(Customer.phone).where(Customer.id.in_(list(customer_ids)), Customer.phone.is_not(None))
         )
     ).scalars()
-    await record_survey_wish(session=work.session, phones=set(phones) | ({phone} if phone else set()), surveys=surveys,
+    await consent.record_survey_wish(session=work.session, phones=set(phones) | ({phone} if phone else set()), surveys=surveys,
                              now=now, phone_salt=phone_salt)  # fmt: skip
 
 
@@ -301,7 +299,7 @@ async def _hash_old_opt_outs(session: Any, before: datetime, limit: int, phone_s
         )
     ).scalars()  # fmt: skip
     for number in list(old):
-        hashed = opt_out_keys(number, phone_salt)[1]
+        hashed = consent.opt_out_keys(number, phone_salt)[1]
         if await session.get(SurveyOptOut, hashed) is None:
             await session.execute(update(SurveyOptOut).where(SurveyOptOut.phone == number).values(phone=hashed))
         else:

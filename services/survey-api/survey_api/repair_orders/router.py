@@ -10,12 +10,13 @@ from pydantic import ValidationError
 
 from csi_shared.auth import CurrentUser, mask_phone
 from csi_shared.errors import DomainError, InvalidInput, NotFound, PayloadTooLarge, field_errors
+from csi_shared.events import PhoneReadOf
 from csi_shared.identifiers import DealerCodePath, RoNumberPath
-from csi_shared.web import DbSession, RequestWork
+from csi_shared.web import DbSession, PhoneShown, RequestWork, keep_phone_reads
 from survey_api.config import AppSettings
 from survey_api.dealers.dms_auth import DmsDealer
 from survey_api.dealers.repository import get_dealer
-from survey_api.privacy.phone_reads import record_reads
+from survey_api.privacy import phone_reads
 from survey_api.repair_orders import repository, service
 from survey_api.repair_orders.schemas import (
     BATCH_IN_SCHEMA,
@@ -119,7 +120,8 @@ async def get_repair_order(
                             **({"alternate_phone": mask_phone(customer["alternate_phone"])}
                                if customer.get("alternate_phone") else {})}  # fmt: skip
     elif body["customer"].get("phone") or body["customer"].get("alternate_phone"):
-        await record_reads(request.app.state.runtime.sessions, throttle=request.app.state.phone_reads, user=user, dealer_code=dealer.code,
-                           purpose="repair_order", customers=[(ro.customer_id, ro.ro_number)],
-                           now=request.app.state.runtime.clock.now())  # fmt: skip
+        shown = PhoneShown(
+            dealer.code, PhoneReadOf(customer_id=ro.customer_id, ro_number=ro.ro_number), True, ro.ro_number
+        )
+        await keep_phone_reads(request, user, purpose="repair_order", shown=[shown], keep=phone_reads.keep)
     return body

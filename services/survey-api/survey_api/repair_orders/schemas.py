@@ -23,7 +23,7 @@ from csi_shared.identifiers import DealerCode, RoNumber
 from csi_shared.limits import Input
 from csi_shared.phones import normalise_phone
 from csi_shared.text import Currency, PersonName
-from survey_api.repair_orders.rules import vin_problem
+from survey_api.repair_orders.vin import vin_problem
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 

@@ -27,19 +27,14 @@ from csi_shared.events import (
     TimeWindow,
     make_event,
 )
-from survey_api.customers import load_known, recognise
 from survey_api.dealers.repository import get_dealer
 from survey_api.models import Dealer, RepairOrder
 from survey_api.privacy import consent
 from survey_api.repair_orders import repository
+from survey_api.repair_orders.customers import load_known, recognise
 from survey_api.repair_orders.schemas import RepairOrderIn
-from survey_api.surveys.service import (
-    InvitationPolicy,
-    follow_correction,
-    invitation_event,
-    invite,
-    survey_of_ro,
-)
+from survey_api.surveys import repository as surveys
+from survey_api.surveys.invitations import InvitationPolicy, follow_correction, invitation_event, invite
 
 PRODUCER = "survey-api"
 
@@ -180,7 +175,7 @@ async def _survey_follows(
     """A correction moves the RO's survey with it; an RO that had none gets one if it now qualifies (a phone added,
     a date put right). The event of a moved survey goes out again so that its send time travels."""
     now = work.clock.now()
-    survey = await survey_of_ro(session=work.session, dealer_code=dealer.code, ro_number=ro.ro_number)
+    survey = await surveys.of_ro(session=work.session, dealer_code=dealer.code, ro_number=ro.ro_number)
     name, phone = data.customer.name, data.customer.phone
     if survey is not None:
         if not follow_correction(survey, ro, dealer, invitations) or survey.withheld_reason is not None:
@@ -195,6 +190,12 @@ async def _survey_follows(
     ro.no_survey_reason = None
     work.session.add(invitation[0])
     return [invitation[1]]
+
+
+def announcement(dealer: Dealer, ro: RepairOrder, *, now: datetime, correlation_id: str | None) -> Envelope[Any]:
+    """The stored RO announced again as `repair_order.closed`, under a new event id (reconciliation: a consumer
+    that lost the first announcement plans from it by the RO's natural key, whatever its inbox saw)."""
+    return _event(dealer, RepairOrderIn.model_validate(ro.body), ro, now, correlation_id, corrected=False)
 
 
 def _event(

@@ -17,22 +17,19 @@ from fastapi import APIRouter, Header, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import select
 
 from csi_shared.bus.outbox import Work
-from csi_shared.dealers import dealer_ref
-from csi_shared.events import SurveyContactPreference, SurveyOpened, TimeWindow
 from csi_shared.limits import RateLimiter, TooManyRequests
 from csi_shared.satisfaction import Verdict, verdict
 from csi_shared.web import RequestWork, writes_on_get
 from survey_api.config import AppSettings, Settings
-from survey_api.models import Dealer, RepairOrder, Survey, SurveyResponse
-from survey_api.notifications.service import record_opt_out
+from survey_api.models import Dealer, Survey, SurveyResponse
 from survey_api.privacy import consent as consent_records
 from survey_api.questionnaires import catalogue
 from survey_api.repair_orders import repository as ro_repository
-from survey_api.surveys import service
+from survey_api.surveys import repository, service
 from survey_api.surveys.form import item_field, read_form
+from survey_api.surveys.invitations import token_hash
 from survey_api.surveys.page_texts import TEXTS, language_of
 from survey_api.surveys.visitor import browser_family, network_hash, polite_address
 
@@ -48,7 +45,7 @@ class PageLimits:
 
     def take(self, client: str, token: str) -> None:
         self.per_client.take(client)
-        self.per_link.take(service.token_hash(token))
+        self.per_link.take(token_hash(token))
 
 
 Token = Annotated[str, PathParam(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -118,9 +115,7 @@ def _foreign_origin(request: Request, settings: Settings) -> bool:
 
 
 async def _survey(work: Work, token: str) -> tuple[Survey, Dealer] | None:
-    survey = (
-        await work.session.execute(select(Survey).where(Survey.token_hash == service.token_hash(token)))
-    ).scalar_one_or_none()
+    survey = await repository.by_token(work.session, token)
     if survey is None:
         return None
     dealer = await work.session.get(Dealer, survey.dealer_code)
@@ -182,32 +177,8 @@ def _form_page(
 
 
 async def _customer_name(work: Work, survey: Survey) -> str | None:
-    ro = (
-        await work.session.execute(
-            select(RepairOrder.body).where(
-                RepairOrder.dealer_code == survey.dealer_code, RepairOrder.ro_number == survey.ro_number
-            )
-        )
-    ).scalar_one_or_none()
-    return ro["customer"]["name"] if ro else None
-
-
-async def _record_opening(work: Work, request: Request, survey: Survey, dealer: Dealer, settings: Settings) -> None:
-    """The first opening (for the funnel and integrity signals) and how often; published once, as `survey.opened`."""
-    now = work.clock.now()
-    survey.open_count = (survey.open_count or 0) + 1
-    if survey.opened_at is not None:
-        return
-    survey.opened_at = now
-    survey.browser_family = browser_family(request.headers.get("user-agent"))
-    survey.network_hash = network_hash(request.client.host if request.client else None, settings.network_salt)
-    await work.publish(
-        SurveyOpened(
-            dealer=dealer_ref(dealer), ro_number=survey.ro_number, settlement_month=survey.settlement_month,
-            opened_at=now, browser_family=survey.browser_family, network_hash=survey.network_hash,
-        ),
-        dealer_code=dealer.code,
-    )  # fmt: skip
+    ro = await ro_repository.get(session=work.session, dealer_code=survey.dealer_code, ro_number=survey.ro_number)
+    return ro.body["customer"]["name"] if ro else None
 
 
 @router.get("/s/{token}", response_class=HTMLResponse, summary="The customer's survey page (HTML)")
@@ -225,7 +196,9 @@ async def survey_page(
     survey, dealer = found
     if (page := _state_page(language, survey, dealer, work.clock.now())) is not None:
         return page
-    await _record_opening(work, request, survey, dealer, settings)
+    client = request.client.host if request.client else None
+    await service.record_opening(work, survey, dealer, browser=browser_family(request.headers.get("user-agent")),
+                                 network=network_hash(client, settings.network_salt))  # fmt: skip
     await work.session.commit()
     return _form_page(request, token, language, survey, dealer, await _customer_name(work, survey))
 
@@ -303,13 +276,7 @@ async def _answered_survey(
     if found is None:
         return _message(language, 404, TEXTS[language]["unknown_heading"], TEXTS[language]["unknown"])
     survey, dealer = found
-    return survey, dealer, await _response_of(work, survey)
-
-
-async def _response_of(work: Work, survey: Survey) -> SurveyResponse | None:
-    return (
-        await work.session.execute(select(SurveyResponse).where(SurveyResponse.survey_id == survey.id))
-    ).scalar_one_or_none()
+    return survey, dealer, await repository.response_of(work.session, survey)
 
 
 def _dissatisfied(response: SurveyResponse) -> bool:
@@ -355,22 +322,10 @@ async def contact_post(token: Token, request: Request, work: RequestWork, settin
         return _redirect(thanks)  # nothing chosen: the question stays open
     consent = form["consent"] == "yes"
     window = WINDOWS.get(form.get("when", "")) if consent else None
-    response.contact_consent = consent
-    response.contact_from, response.contact_to = window if window else (None, None)
     ro = await ro_repository.get(session=work.session, dealer_code=dealer.code, ro_number=response.ro_number)
-    consent_records.record(
-        work.session, customer_id=ro.customer_id if ro else None, dealer_code=dealer.code,
-        ro_number=response.ro_number, kind="contact", granted=consent, window=window, source="survey_page",
-        given_at=work.clock.now(), now=work.clock.now(),
-    )  # fmt: skip
-    await work.publish(
-        SurveyContactPreference(
-            response_id=response.id, dealer=dealer_ref(dealer), ro_number=response.ro_number,
-            contact_consent=consent, preferred_time=TimeWindow(start=window[0], end=window[1]) if window else None,
-            given_at=work.clock.now(),
-        ),
-        dealer_code=dealer.code,
-    )  # fmt: skip
+    await consent_records.record_contact_wish(work, response=response, dealer=dealer,
+                                              customer_id=ro.customer_id if ro else None, granted=consent,
+                                              window=window, source="survey_page")  # fmt: skip
     await work.session.commit()
     return _redirect(thanks + "&saved=true")
 
@@ -387,15 +342,11 @@ async def opt_out_post(token: Token, request: Request, work: RequestWork, settin
     if isinstance(found, Response):
         return found
     survey, dealer, _ = found
-    phone = (
-        await work.session.execute(
-            select(RepairOrder.customer_phone).where(RepairOrder.dealer_code == survey.dealer_code,
-                                                     RepairOrder.ro_number == survey.ro_number)
-        )
-    ).scalar_one_or_none()  # fmt: skip
+    ro = await ro_repository.get(session=work.session, dealer_code=survey.dealer_code, ro_number=survey.ro_number)
+    phone = ro.customer_phone if ro else None
     if not phone:  # erased, or anonymised by retention: there is no number left to stop
         return _message(language, 410, t["no_number_heading"], t["no_number"], dealer_name=dealer.name)
-    await record_opt_out(session=work.session, phone=phone, source="survey_page", now=work.clock.now(),
-                         phone_salt=settings.phone_salt)  # fmt: skip
+    await consent_records.record_opt_out(session=work.session, phone=phone, source="survey_page", now=work.clock.now(),
+                                         phone_salt=settings.phone_salt)  # fmt: skip
     await work.session.commit()
     return _message(language, 200, t["opted_out_heading"], t["opted_out"], dealer_name=dealer.name)

@@ -10,14 +10,13 @@ from fastapi import APIRouter, Header, Path, Query, Request
 from csi_shared.auth import CurrentUser, Role, require_role
 from csi_shared.calendar import MONTH_PATTERN
 from csi_shared.errors import NotFound
-from csi_shared.events import ResponseChannel
+from csi_shared.events import PhoneReadOf, ResponseChannel
 from csi_shared.identifiers import DealerCodeFilter
-from csi_shared.web import DbSession, Now, RequestWork
+from csi_shared.web import DbSession, Now, PhoneShown, RequestWork, keep_phone_reads
 from survey_api.dealers.repository import get_dealer
-from survey_api.models import PhoneRead
-from survey_api.privacy.phone_reads import record_reads
+from survey_api.privacy import phone_reads
 from survey_api.repair_orders import repository as repair_orders
-from survey_api.surveys import service
+from survey_api.surveys import repository, service
 from survey_api.surveys.rules import settlement_month
 from survey_api.surveys.schemas import CallList, ResponseIn, ResponseOut, SurveyCenterResponseIn, SurveyView
 
@@ -76,7 +75,9 @@ async def answer_survey(token: Token, body: ResponseIn, work: RequestWork) -> Re
     "/v1/survey-responses", status_code=201, response_model=ResponseOut, responses={409: _ERRORS[409]},
     summary="Answers the OEM's survey centre took on the phone (never dealer staff)",
 )  # fmt: skip
-async def survey_center_response(body: SurveyCenterResponseIn, work: RequestWork, user: CurrentUser) -> ResponseOut:
+async def survey_center_response(
+    request: Request, body: SurveyCenterResponseIn, work: RequestWork, user: CurrentUser
+) -> ResponseOut:
     """The CSS phone interview of a customer who did not answer their link. Dealer staff may not create, change or
     block a customer's answer: the index counts only what customers told the OEM (DOMAIN.md)."""
     session = work.session
@@ -87,15 +88,15 @@ async def survey_center_response(body: SurveyCenterResponseIn, work: RequestWork
     ro = await repair_orders.get(session=session, dealer_code=dealer.code, ro_number=body.ro_number)
     if ro is None:
         raise NotFound(f"repair order {body.dealer_code}/{body.ro_number} not found")
-    survey = await service.survey_of_ro(session=session, dealer_code=dealer.code, ro_number=ro.ro_number)
+    survey = await repository.of_ro(session=session, dealer_code=dealer.code, ro_number=ro.ro_number)
     response = await service.record_response(
         work, dealer=dealer, ro_number=ro.ro_number, survey=survey,
         month=survey.settlement_month if survey else settlement_month(ro.settled_at, ZoneInfo(dealer.time_zone)),
         channel=ResponseChannel.SURVEY_CENTER, data=body, taken_by=user.subject,
     )  # fmt: skip
     # The interview was a call to that number: the phone-read report weighs the call list's reads against these.
-    session.add(PhoneRead(read_at=work.clock.now(), reader=user.subject, role=user.role.value, dealer_code=dealer.code,
-                          service="survey-api", purpose="call", customer_id=None, ro_number=ro.ro_number))  # fmt: skip
+    called = PhoneShown(dealer.code, PhoneReadOf(ro_number=ro.ro_number), True, ro.ro_number)
+    await keep_phone_reads(request, user, purpose="call", shown=[called], keep=phone_reads.keep, work=work)
     await session.commit()
     return ResponseOut.model_validate(response, from_attributes=True)
 
@@ -116,10 +117,6 @@ async def survey_center_calls(
         session=session, user=user, month=month, dealer_code=dealer_code, region=region, now=now, limit=limit,
         after=cursor,
     )  # fmt: skip
-    by_dealer: dict[str, list[tuple[str | None, str | None]]] = {}
-    for item in calls.items:
-        by_dealer.setdefault(item.dealer_code, []).append((None, item.ro_number))
-    for code, customers in by_dealer.items():
-        await record_reads(request.app.state.runtime.sessions, throttle=request.app.state.phone_reads, user=user, dealer_code=code, purpose="survey_call",
-                           customers=customers, now=now)  # fmt: skip
+    shown = [PhoneShown(i.dealer_code, PhoneReadOf(ro_number=i.ro_number), True, i.ro_number) for i in calls.items]
+    await keep_phone_reads(request, user, purpose="survey_call", shown=shown, keep=phone_reads.keep)
     return calls

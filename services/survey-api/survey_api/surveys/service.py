@@ -1,39 +1,32 @@
-"""Survey links and answers: invitations for eligible ROs, the page a customer sees, one response per RO."""
+"""Survey answers: a link opened for answering, the questionnaire a customer sees, one response per RO, and the
+survey centre's call list. Invitations: `invitations.py`; the queries: `repository.py`."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import uuid
-from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from csi_shared.auth import Principal, region_asked
 from csi_shared.bus.outbox import Work
-from csi_shared.calendar import invitation_send_at, survey_window
+from csi_shared.calendar import survey_window
 from csi_shared.dealers import dealer_ref
 from csi_shared.errors import Conflict, DomainError, InvalidInput, NotFound
 from csi_shared.events import (
     Answer,
-    Envelope,
-    NoSurveyReason,
     ResponseChannel,
-    SurveyInvitationCreated,
+    SurveyOpened,
     SurveyResponseSubmitted,
-    make_event,
 )
 from csi_shared.pagination import decode_key, encode_key
-from survey_api.models import Dealer, RepairOrder, Survey, SurveyResponse
+from survey_api.models import Dealer, Survey, SurveyResponse
 from survey_api.questionnaires import catalogue
 from survey_api.questionnaires.schemas import LANGUAGES, Questionnaire
-from survey_api.surveys.rules import no_survey_reason, settlement_month, survey_link_expiry
+from survey_api.surveys import repository
 from survey_api.surveys.schemas import CallList, CallListItem, ItemView, ResponseIn, SurveyView
 
 PRODUCER = "survey-api"
@@ -50,108 +43,9 @@ class SurveyAlreadyAnswered(Conflict):
     code = "survey_answered"
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class InvitationPolicy:
-    """How links are made and when they go out (settings)."""
-
-    url_template: str
-    send_time: time
-    """Local time of day, the day after delivery."""
-    link_secret: bytes
-
-
-def survey_token(secret: bytes, survey_id: str) -> str:
-    """The link's token, derived from the survey id with a server secret: only its hash is stored, yet the sender
-    (and a reminder) can make the link again without the token ever sitting in a table."""
-    digest = hmac.new(secret, f"survey-link:{survey_id}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).decode()[:32]
-
-
-def invitation_event(
-    survey: Survey, dealer: Dealer, *, customer_name: str, customer_phone: str | None, policy: InvitationPolicy,
-    now: datetime, correlation_id: str | None,
-) -> Envelope[Any]:  # fmt: skip
-    token = survey_token(policy.link_secret, survey.id)
-    invitation = SurveyInvitationCreated(
-        dealer=dealer_ref(dealer), ro_number=survey.ro_number, token=token, survey_url=policy.url_template.format(token=token),
-        expires_at=survey.expires_at, settlement_month=survey.settlement_month, customer_name=customer_name,
-        customer_phone=customer_phone, language=survey.language, send_at=survey.send_at,
-    )  # fmt: skip
-    return make_event(
-        invitation, producer=PRODUCER, occurred_at=now, dealer_code=dealer.code, correlation_id=correlation_id
-    )
-
-
-def invite(
-    *,
-    dealer: Dealer,
-    ro: RepairOrder,
-    opened_at: datetime,
-    customer_name: str,
-    customer_phone: str | None,
-    policy: InvitationPolicy,
-    now: datetime,
-    correlation_id: str | None,
-    opted_out: bool = False,
-) -> tuple[Survey, Envelope[Any]] | NoSurveyReason:
-    """A single-use link for an RO whose customer can be reached, in the CSS scope and with its survey window still
-    open, sent the day after delivery at 10:00 dealer time; otherwise why the RO gets none (a customer who asked for
-    no more surveys gets none from any dealer)."""
-    tz = ZoneInfo(dealer.time_zone)
-    reason = no_survey_reason(phone=customer_phone, opened_at=opened_at, settled_at=ro.settled_at, tz=tz, now=now)
-    if reason is not None:
-        return reason
-    if opted_out:
-        return NoSurveyReason.OPTED_OUT
-    questionnaire = catalogue.DEFAULT
-    survey = Survey(
-        id=str(uuid.uuid4()),
-        dealer_code=dealer.code,
-        ro_number=ro.ro_number,
-        questionnaire=questionnaire.code,
-        questionnaire_version=questionnaire.version,
-        language="zh-CN",
-        created_at=now,
-    )
-    survey.token_hash = token_hash(survey_token(policy.link_secret, survey.id))
-    place_in_time(survey, settled_at=ro.settled_at, delivered_at=ro.delivered_at, tz=tz, policy=policy)
-    event = invitation_event(survey, dealer, customer_name=customer_name, customer_phone=customer_phone, policy=policy,
-                             now=now, correlation_id=correlation_id)  # fmt: skip
-    return survey, event
-
-
-def place_in_time(
-    survey: Survey, *, settled_at: datetime, delivered_at: datetime, tz: ZoneInfo, policy: InvitationPolicy
-) -> None:
-    """The survey's settlement month, expiry, visit date and send time, from the RO's times."""
-    survey.settlement_month = settlement_month(settled_at, tz)
-    survey.expires_at = survey_link_expiry(settled_at, tz)
-    survey.visit_date = delivered_at.astimezone(tz).date().isoformat()
-    survey.send_at = invitation_send_at(delivered_at, tz, policy.send_time)
-
-
-def follow_correction(survey: Survey, ro: RepairOrder, dealer: Dealer, policy: InvitationPolicy) -> bool:
-    """A corrected settlement or delivery moves an unanswered survey: its month, expiry, visit date and, while not
-    yet sent, its send time. An answered survey keeps the month it was answered for. True if anything moved."""
-    if survey.responded_at is not None:
-        return False
-    before = (survey.settlement_month, survey.expires_at, survey.visit_date, survey.send_at)
-    sent_at = survey.send_at
-    place_in_time(
-        survey, settled_at=ro.settled_at, delivered_at=ro.delivered_at, tz=ZoneInfo(dealer.time_zone), policy=policy
-    )
-    if survey.sent_at is not None:
-        survey.send_at = sent_at
-    return (survey.settlement_month, survey.expires_at, survey.visit_date, survey.send_at) != before
-
-
 async def open_survey(*, session: AsyncSession, token: str, now: datetime) -> Survey:
     """The survey behind a token, if it can still be answered; each reason it cannot is its own error."""
-    survey = (await session.execute(select(Survey).where(Survey.token_hash == token_hash(token)))).scalar_one_or_none()
+    survey = await repository.by_token(session, token)
     if survey is None:
         raise NotFound("no survey has this link; check that it was copied whole")
     if survey.responded_at is not None:
@@ -159,6 +53,23 @@ async def open_survey(*, session: AsyncSession, token: str, now: datetime) -> Su
     if survey.expires_at <= now:
         raise SurveyExpired(f"this survey closed on {survey.expires_at.isoformat()}")
     return survey
+
+
+async def record_opening(work: Work, survey: Survey, dealer: Dealer, *, browser: str, network: str | None) -> None:
+    """The page was opened: the first opening (for the funnel and integrity signals) and how often; published once,
+    as `survey.opened`."""
+    now = work.clock.now()
+    survey.open_count = (survey.open_count or 0) + 1
+    if survey.opened_at is not None:
+        return
+    survey.opened_at, survey.browser_family, survey.network_hash = now, browser, network
+    await work.publish(
+        SurveyOpened(
+            dealer=dealer_ref(dealer), ro_number=survey.ro_number, settlement_month=survey.settlement_month,
+            opened_at=now, browser_family=survey.browser_family, network_hash=survey.network_hash,
+        ),
+        dealer_code=dealer.code,
+    )  # fmt: skip
 
 
 def view(survey: Survey, dealer: Dealer, language: str | None) -> SurveyView:
@@ -295,34 +206,18 @@ def _visit_of(survey: Survey | None, now: datetime) -> dict[str, Any]:
     }  # fmt: skip
 
 
-async def survey_of_ro(*, session: AsyncSession, dealer_code: str, ro_number: str) -> Survey | None:
-    query = select(Survey).where(Survey.dealer_code == dealer_code, Survey.ro_number == ro_number)
-    return (await session.execute(query)).scalar_one_or_none()
-
-
 async def call_list(
     *, session: AsyncSession, user: Principal, month: str, dealer_code: str | None, region: str | None,
     now: datetime, limit: int, after: str | None,
 ) -> CallList:  # fmt: skip
     """The survey centre's calls for a settlement month: links not answered, in dealers whose window is open now."""
-    query = (
-        select(Survey, RepairOrder.body, Dealer)
-        .join(RepairOrder, (RepairOrder.dealer_code == Survey.dealer_code) & (RepairOrder.ro_number == Survey.ro_number))
-        .join(Dealer, Dealer.code == Survey.dealer_code)
-        .where(Survey.settlement_month == month, Survey.responded_at.is_(None), Survey.expires_at > now)
-        .order_by(Survey.dealer_code, Survey.ro_number)
+    rows = await repository.unanswered(
+        session=session, month=month, now=now, dealer_code=dealer_code, region=region_asked(user, region),
+        after=decode_key(after, 2) if after else None, limit=limit * 4,
     )  # fmt: skip
-    if dealer_code is not None:
-        query = query.where(Survey.dealer_code == dealer_code)
-    wanted = region_asked(user, region)
-    if wanted is not None:
-        query = query.where(Dealer.region == wanted)
-    if after:
-        last = decode_key(after, 2)
-        query = query.where(tuple_(Survey.dealer_code, Survey.ro_number) > tuple_(*last))
     items: list[CallListItem] = []
     last_key: tuple[str, str] | None = None
-    for survey, body, dealer in (await session.execute(query.limit(limit * 4))).all():
+    for survey, body, dealer in rows:
         if not user.may_access(dealer.code, dealer.region):
             continue
         opens, closes = survey_window(month, ZoneInfo(dealer.time_zone))

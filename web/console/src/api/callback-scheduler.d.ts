@@ -505,6 +505,16 @@ export interface components {
             overdue: number;
             /** Coverage Pct */
             coverage_pct: number | null;
+            /**
+             * Coverage Reconciled At
+             * @description When `csi reconcile` last checked that every RO the dealer's DMS posted from the month's start has its callback here (and re-announced those that had none); null when no reconciliation covers the month
+             */
+            coverage_reconciled_at?: string | null;
+            /**
+             * Coverage Reconciled Through
+             * @description ROs received up to this time were checked by that reconciliation
+             */
+            coverage_reconciled_through?: string | null;
             /** On Time Pct */
             on_time_pct: number | null;
             /** Issues Raised */

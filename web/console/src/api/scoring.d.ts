@@ -397,6 +397,11 @@ export interface components {
             weights_used: {
                 [key: string]: number;
             };
+            /**
+             * Weights Version
+             * @description The factor weights in force for the period: a named set (jd_power_china_2014, jd_power_us_2023) or the OEM's own (oem, oem-YYYY-MM)
+             */
+            weights_version: string;
             /** Missing Factors */
             missing_factors: string[];
             /**

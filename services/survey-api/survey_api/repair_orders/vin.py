@@ -1,4 +1,4 @@
-"""Rules for RO fields: VIN format and check digit (phone numbers: csi_shared.phones)."""
+"""Rules for an RO's VIN: its format and check digit (phone numbers: csi_shared.phones)."""
 
 from __future__ import annotations
 
