@@ -12,6 +12,7 @@ from sqlalchemy import delete, event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from csi_shared import metrics
+from csi_shared.bus import cloudevents
 from csi_shared.bus.backoff import Backoff
 from csi_shared.bus.kafka import ensure_topics, new_producer
 from csi_shared.bus.outbox import PENDING_FLAG, Outbox
@@ -113,7 +114,12 @@ class OutboxRelay:
 
     async def _send(self, rows: Any) -> None:
         assert self._producer is not None
-        futures = [await self._producer.send(row.topic, value=row.body.encode(), key=row.key.encode()) for row in rows]
+        futures = [
+            await self._producer.send(
+                row.topic, value=row.body.encode(), key=row.key.encode(), headers=cloudevents.headers_for(row.body)
+            )
+            for row in rows
+        ]
         await asyncio.gather(*futures)
 
     async def _drop_producer(self) -> None:
