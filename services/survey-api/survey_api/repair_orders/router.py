@@ -8,13 +8,13 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 
-from csi_shared.auth import CurrentUser, mask_phone
+from csi_shared.auth import mask_phone
 from csi_shared.errors import DomainError, InvalidInput, NotFound, PayloadTooLarge, field_errors
 from csi_shared.events import PhoneReadOf
 from csi_shared.identifiers import DealerCodePath, RoNumberPath
 from csi_shared.web import DbSession, PhoneShown, RequestWork, keep_phone_reads
 from survey_api.config import AppSettings
-from survey_api.dealers.dms_auth import DmsDealer
+from survey_api.dealers.dms_auth import DmsDealer, DmsReader, StaffOrDms
 from survey_api.dealers.repository import get_dealer
 from survey_api.privacy import phone_reads
 from survey_api.repair_orders import repository, service
@@ -104,17 +104,24 @@ async def post_repair_order_batch(
     )
 
 
-@router.get("/{dealer_code}/{ro_number}", response_model=RepairOrderOut, summary="One RO")
+@router.get(
+    "/{dealer_code}/{ro_number}", response_model=RepairOrderOut,
+    summary="One RO (staff in scope, or the DMS of its own dealer with its key)",
+)  # fmt: skip
 async def get_repair_order(
-    request: Request, dealer_code: DealerCodePath, ro_number: RoNumberPath, session: DbSession, user: CurrentUser
+    request: Request, dealer_code: DealerCodePath, ro_number: RoNumberPath, session: DbSession, user: StaffOrDms
 ) -> Any:
     dealer = await get_dealer(session=session, code=dealer_code)
     ro = await repository.get(session=session, dealer_code=dealer_code, ro_number=ro_number)
+    if isinstance(user, DmsReader):
+        in_scope = dealer is not None and dealer.code == user.dealer_code
+    else:
+        in_scope = dealer is not None and user.may_access(dealer.code, dealer.region)
     # Out of scope and absent answer alike, so nobody learns what exists at another dealer.
-    if dealer is None or ro is None or not user.may_access(dealer.code, dealer.region):
+    if dealer is None or ro is None or not in_scope:
         raise NotFound(f"repair order {dealer_code}/{ro_number} not found")
     body = service.view(ro)
-    if not user.sees_phone_numbers_of(dealer.code):
+    if isinstance(user, DmsReader) or not user.sees_phone_numbers_of(dealer.code):
         customer = body["customer"]
         body["customer"] = {**customer, "phone": mask_phone(customer.get("phone")),
                             **({"alternate_phone": mask_phone(customer["alternate_phone"])}

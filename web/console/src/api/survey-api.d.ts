@@ -150,7 +150,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One RO */
+        /** One RO (staff in scope, or the DMS of its own dealer with its key) */
         get: operations["get_repair_order"];
         put?: never;
         post?: never;
