@@ -9,6 +9,7 @@ typed `Problem` for every error instead of crashing on an undeclared answer.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI
@@ -173,24 +174,25 @@ def operation_id(route: APIRoute) -> str:
     return route.name
 
 
-def install_contract(app: FastAPI) -> None:
-    """Make `app.openapi()` return the declared contract (called once by `build_app`)."""
+def install_contract(app: FastAPI, models: Sequence[type[BaseModel]] = ()) -> None:
+    """Make `app.openapi()` return the declared contract (called once by `build_app`). `models` are request bodies a
+    route reads itself (one address, two content types) and declares by reference: FastAPI would not list them."""
     plain = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             document = plain()
-            _declare(document)
+            _declare(document, models)
             app.openapi_schema = document
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _declare(document: dict[str, Any]) -> None:
+def _declare(document: dict[str, Any], models: Sequence[type[BaseModel]]) -> None:
     components = document.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
-    for model in (Problem, StateConflict):
+    for model in (Problem, StateConflict, *models):
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         for name, inner in schema.pop("$defs", {}).items():
             schemas[name] = inner

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from csi_shared.auth import mask_phone
@@ -17,7 +20,7 @@ from survey_api.config import AppSettings
 from survey_api.dealers.dms_auth import DmsDealer, DmsReader, StaffOrDms
 from survey_api.dealers.repository import get_dealer
 from survey_api.privacy import phone_reads
-from survey_api.repair_orders import repository, service
+from survey_api.repair_orders import repository, service, star
 from survey_api.repair_orders.schemas import (
     BATCH_IN_SCHEMA,
     RO_EXAMPLE,
@@ -31,19 +34,53 @@ from survey_api.repair_orders.schemas import (
 router = APIRouter(prefix="/v1/repair-orders", tags=["repair orders"])
 
 
+STAR_EXAMPLE = (Path(__file__).parent / "star_example.xml").read_text(encoding="utf-8")
+XML_TYPES = ("application/xml", "text/xml")
+
+
+def _is_xml(content_type: str | None) -> bool:
+    media = (content_type or "").split(";")[0].strip().lower()
+    return media in XML_TYPES or media.endswith("+xml")
+
+
 @router.post(
     "",
     status_code=201,
     response_model=RepairOrderOut,
-    summary="Post one closed RO (DMS)",
+    summary="Post one closed RO as JSON, or a STAR ProcessRepairOrder BOD as XML (DMS)",
     responses={
         200: {"model": RepairOrderOut, "description": "A replay (identical: nothing changes) or a correction of a "
-              "known RO (its `revision` one higher)"}
+              "known RO (its `revision` one higher)"},
+        207: {"model": BatchOut, "description": "A STAR BOD (`application/xml`): a result per RepairOrder, as a batch; "
+              "a rejected one names the element of each wrong value"},
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/RepairOrderIn"}},
+                "application/xml": {"schema": {"type": "string"}, "example": STAR_EXAMPLE},
+            },
+        }
     },
 )
 async def post_repair_order(
-    body: RepairOrderIn, response: Response, work: RequestWork, settings: AppSettings, dealer_code: DmsDealer
+    request: Request, response: Response, work: RequestWork, settings: AppSettings, dealer_code: DmsDealer
 ) -> Any:
+    # The key is checked (DmsDealer) before the body is read, and the body is read here, not by FastAPI: the same
+    # address takes JSON and STAR XML.
+    raw = await request.body()
+    if _is_xml(request.headers.get("content-type")):
+        items = star.parse(raw, default_dealer=dealer_code)
+        results = await _accept_items(work, settings, dealer_code, [ro for _, ro in items],
+                                      where=lambda index, field: star.element_of(items[index][0], field))  # fmt: skip
+        await work.session.commit()
+        return JSONResponse(results.model_dump(mode="json"), status_code=207)
+    try:
+        body = RepairOrderIn.model_validate_json(raw)
+    except ValidationError as exc:
+        errors = field_errors(exc.errors())
+        raise InvalidInput("; ".join(f"{e['field']}: {e['reason']}" for e in errors[:5]), errors) from exc
     (accepted,) = await service.accept(work, items=[body], caller_dealer=dealer_code, invitations=settings.invitations)
     if isinstance(accepted, DomainError):
         raise accepted
@@ -77,28 +114,38 @@ async def post_repair_order_batch(
         raise PayloadTooLarge(
             f"a batch holds at most {settings.max_batch_size} repair orders; this one has {len(body.items)}"
         )
-    results: list[ItemResult | None] = [None] * len(body.items)
+    results = await _accept_items(work, settings, dealer_code, body.items)
+    await work.session.commit()
+    return results
+
+
+async def _accept_items(
+    work: Any, settings: Any, dealer_code: str, items: list[dict[str, Any]],
+    where: Callable[[int, str], str] = lambda _, field: field,
+) -> BatchOut:  # fmt: skip
+    """A result per item, each checked on its own: one bad RO never rejects the others. `where` names the place of
+    a wrong value in what the client sent (a field, or a BOD's element)."""
+    results: list[ItemResult | None] = [None] * len(items)
     valid: list[tuple[int, RepairOrderIn]] = []
-    for index, raw in enumerate(body.items):
+    for index, raw in enumerate(items):
         try:
             valid.append((index, RepairOrderIn.model_validate(raw)))
         except ValidationError as exc:
             ro_number = raw.get("ro_number") if isinstance(raw.get("ro_number"), str) else None
-            results[index] = ItemResult(
-                index=index, ro_number=ro_number, status="rejected", errors=field_errors(exc.errors())
-            )
+            errors = [{**e, "field": where(index, e["field"])} for e in field_errors(exc.errors())]
+            results[index] = ItemResult(index=index, ro_number=ro_number, status="rejected", errors=errors)
     outcomes = await service.accept(
         work, items=[data for _, data in valid], caller_dealer=dealer_code, invitations=settings.invitations
     )
     for (index, data), outcome in zip(valid, outcomes, strict=True):
         if isinstance(outcome, DomainError):
             errors = outcome.extra.get("errors") or [{"field": "dealer_code", "reason": outcome.detail}]
+            errors = [{**e, "field": where(index, e["field"])} for e in errors]
             results[index] = ItemResult(index=index, ro_number=data.ro_number, status="rejected", errors=errors)
         else:
             results[index] = ItemResult(index=index, ro_number=data.ro_number, status=outcome.outcome.value,
                                         revision=outcome.repair_order.revision)  # fmt: skip
-    await work.session.commit()
-    counts = Counter(r.status for r in results)
+    counts = Counter(r.status for r in results if r is not None)
     return BatchOut(
         results=results, summary={s: counts.get(s, 0) for s in ("created", "unchanged", "corrected", "rejected")}
     )

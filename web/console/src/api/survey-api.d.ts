@@ -118,7 +118,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Post one closed RO (DMS) */
+        /** Post one closed RO as JSON, or a STAR ProcessRepairOrder BOD as XML (DMS) */
         post: operations["post_repair_order"];
         delete?: never;
         options?: never;
@@ -448,13 +448,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** AdvisorIn */
-        AdvisorIn: {
-            /** Id */
-            id: string;
-            /** Name */
-            name: string;
-        };
         /** AdvisorOut */
         AdvisorOut: {
             /** Id */
@@ -591,19 +584,6 @@ export interface components {
             /** Link Opened */
             link_opened: boolean;
         };
-        /** CallbackWindowIn */
-        CallbackWindowIn: {
-            /**
-             * From
-             * Format: time
-             */
-            from: string;
-            /**
-             * To
-             * Format: time
-             */
-            to: string;
-        };
         /** CallbackWindowOut */
         CallbackWindowOut: {
             /**
@@ -661,29 +641,6 @@ export interface components {
              * Format: date-time
              */
             recorded_at: string;
-        };
-        /** CustomerIn */
-        CustomerIn: {
-            /** Name */
-            name: string;
-            /** Phone */
-            phone?: string | null;
-            /**
-             * Alternate Phone
-             * @description e.g. a landline, given at reception
-             */
-            alternate_phone?: string | null;
-            /**
-             * Is Owner
-             * @default true
-             */
-            is_owner: boolean;
-            /**
-             * Callback Consent
-             * @default true
-             */
-            callback_consent: boolean;
-            preferred_callback_time?: components["schemas"]["CallbackWindowIn"] | null;
         };
         /** CustomerOut */
         CustomerOut: {
@@ -848,19 +805,6 @@ export interface components {
             text: string;
             /** Na Allowed */
             na_allowed: boolean;
-        };
-        /** JobIn */
-        JobIn: {
-            /** Op Code */
-            op_code: string;
-            /**
-             * Description
-             * @default
-             */
-            description: string;
-            kind: components["schemas"]["JobKind"];
-            /** Comeback */
-            comeback?: boolean | null;
         };
         /**
          * JobKind
@@ -1038,87 +982,6 @@ export interface components {
         ReceiptAck: {
             /** Message Status */
             message_status: string;
-        };
-        /**
-         * RepairOrderIn
-         * @example {
-         *       "currency": "CNY",
-         *       "customer": {
-         *         "callback_consent": true,
-         *         "is_owner": true,
-         *         "name": "王芳",
-         *         "phone": "+8613800138000",
-         *         "preferred_callback_time": {
-         *           "from": "10:00",
-         *           "to": "12:00"
-         *         }
-         *       },
-         *       "dealer_code": "D001",
-         *       "delivered_at": "2026-11-02T17:05:00+08:00",
-         *       "estimate_amount": "1280.00",
-         *       "invoice_amount": "1180.50",
-         *       "jobs": [
-         *         {
-         *           "comeback": false,
-         *           "description": "10,000 km service",
-         *           "kind": "maintenance",
-         *           "op_code": "M10"
-         *         }
-         *       ],
-         *       "mileage_km": 45210,
-         *       "opened_at": "2026-11-02T09:10:00+08:00",
-         *       "plate": "沪A12345",
-         *       "promised_at": "2026-11-02T17:00:00+08:00",
-         *       "ro_number": "RO-2026-000123",
-         *       "service_advisor": {
-         *         "id": "SA07",
-         *         "name": "李明"
-         *       },
-         *       "settled_at": "2026-11-02T16:30:00+08:00",
-         *       "vin": "LSVAU218XN2183294"
-         *     }
-         */
-        RepairOrderIn: {
-            /** Dealer Code */
-            dealer_code: string;
-            /** Ro Number */
-            ro_number: string;
-            /** Vin */
-            vin: string;
-            /** Plate */
-            plate?: string | null;
-            /** Mileage Km */
-            mileage_km?: number | null;
-            /**
-             * Opened At
-             * Format: date-time
-             */
-            opened_at: string;
-            /** Promised At */
-            promised_at?: string | null;
-            /**
-             * Settled At
-             * Format: date-time
-             */
-            settled_at: string;
-            /**
-             * Delivered At
-             * Format: date-time
-             */
-            delivered_at: string;
-            service_advisor?: components["schemas"]["AdvisorIn"] | null;
-            customer: components["schemas"]["CustomerIn"];
-            /** Jobs */
-            jobs: components["schemas"]["JobIn"][];
-            /** Estimate Amount */
-            estimate_amount?: number | string | null;
-            /** Invoice Amount */
-            invoice_amount?: number | string | null;
-            /**
-             * Currency
-             * @default CNY
-             */
-            currency: string;
         };
         /**
          * RepairOrderOut
@@ -1473,6 +1336,167 @@ export interface components {
             current_status: string | null;
         } & {
             [key: string]: unknown;
+        };
+        /** AdvisorIn */
+        AdvisorIn: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+        };
+        /** CallbackWindowIn */
+        CallbackWindowIn: {
+            /**
+             * From
+             * Format: time
+             */
+            from: string;
+            /**
+             * To
+             * Format: time
+             */
+            to: string;
+        };
+        /** CustomerIn */
+        CustomerIn: {
+            /** Name */
+            name: string;
+            /**
+             * Phone
+             * @default null
+             */
+            phone: string | null;
+            /**
+             * Alternate Phone
+             * @description e.g. a landline, given at reception
+             * @default null
+             */
+            alternate_phone: string | null;
+            /**
+             * Is Owner
+             * @default true
+             */
+            is_owner: boolean;
+            /**
+             * Callback Consent
+             * @default true
+             */
+            callback_consent: boolean;
+            /** @default null */
+            preferred_callback_time: components["schemas"]["CallbackWindowIn"] | null;
+        };
+        /** JobIn */
+        JobIn: {
+            /** Op Code */
+            op_code: string;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            kind: components["schemas"]["JobKind"];
+            /**
+             * Comeback
+             * @default null
+             */
+            comeback: boolean | null;
+        };
+        /**
+         * RepairOrderIn
+         * @example {
+         *       "currency": "CNY",
+         *       "customer": {
+         *         "callback_consent": true,
+         *         "is_owner": true,
+         *         "name": "王芳",
+         *         "phone": "+8613800138000",
+         *         "preferred_callback_time": {
+         *           "from": "10:00",
+         *           "to": "12:00"
+         *         }
+         *       },
+         *       "dealer_code": "D001",
+         *       "delivered_at": "2026-11-02T17:05:00+08:00",
+         *       "estimate_amount": "1280.00",
+         *       "invoice_amount": "1180.50",
+         *       "jobs": [
+         *         {
+         *           "comeback": false,
+         *           "description": "10,000 km service",
+         *           "kind": "maintenance",
+         *           "op_code": "M10"
+         *         }
+         *       ],
+         *       "mileage_km": 45210,
+         *       "opened_at": "2026-11-02T09:10:00+08:00",
+         *       "plate": "沪A12345",
+         *       "promised_at": "2026-11-02T17:00:00+08:00",
+         *       "ro_number": "RO-2026-000123",
+         *       "service_advisor": {
+         *         "id": "SA07",
+         *         "name": "李明"
+         *       },
+         *       "settled_at": "2026-11-02T16:30:00+08:00",
+         *       "vin": "LSVAU218XN2183294"
+         *     }
+         */
+        RepairOrderIn: {
+            /** Dealer Code */
+            dealer_code: string;
+            /** Ro Number */
+            ro_number: string;
+            /** Vin */
+            vin: string;
+            /**
+             * Plate
+             * @default null
+             */
+            plate: string | null;
+            /**
+             * Mileage Km
+             * @default null
+             */
+            mileage_km: number | null;
+            /**
+             * Opened At
+             * Format: date-time
+             */
+            opened_at: string;
+            /**
+             * Promised At
+             * @default null
+             */
+            promised_at: string | null;
+            /**
+             * Settled At
+             * Format: date-time
+             */
+            settled_at: string;
+            /**
+             * Delivered At
+             * Format: date-time
+             */
+            delivered_at: string;
+            /** @default null */
+            service_advisor: components["schemas"]["AdvisorIn"] | null;
+            customer: components["schemas"]["CustomerIn"];
+            /** Jobs */
+            jobs: components["schemas"]["JobIn"][];
+            /**
+             * Estimate Amount
+             * @default null
+             */
+            estimate_amount: number | string | null;
+            /**
+             * Invoice Amount
+             * @default null
+             */
+            invoice_amount: number | string | null;
+            /**
+             * Currency
+             * @default CNY
+             */
+            currency: string;
         };
     };
     responses: never;
@@ -1997,6 +2021,63 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["RepairOrderIn"];
+                /**
+                 * @example <?xml version="1.0" encoding="UTF-8"?>
+                 *     <ProcessRepairOrder xmlns="http://www.starstandard.org/STAR/5" releaseID="5.4.4">
+                 *       <ApplicationArea>
+                 *         <Sender>
+                 *           <CreatorNameCode>DMS</CreatorNameCode>
+                 *           <SenderNameCode>DMS</SenderNameCode>
+                 *           <DealerNumberID>D001</DealerNumberID>
+                 *         </Sender>
+                 *         <CreationDateTime>2026-11-02T17:10:00+08:00</CreationDateTime>
+                 *         <BODID>6f1c2a64-8f0e-4d8e-9a51-2c0b8f7d1e01</BODID>
+                 *       </ApplicationArea>
+                 *       <ProcessRepairOrderDataArea>
+                 *         <Process/>
+                 *         <RepairOrder>
+                 *           <RepairOrderHeader>
+                 *             <DocumentIdentificationGroup>
+                 *               <DocumentIdentification>
+                 *                 <DocumentID>RO-2026-000123</DocumentID>
+                 *               </DocumentIdentification>
+                 *             </DocumentIdentificationGroup>
+                 *             <RepairOrderOpenedDate>2026-11-02T09:10:00+08:00</RepairOrderOpenedDate>
+                 *             <PromisedDeliveryDateTime>2026-11-02T17:00:00+08:00</PromisedDeliveryDateTime>
+                 *             <RepairOrderCompletedDate>2026-11-02T16:30:00+08:00</RepairOrderCompletedDate>
+                 *             <VehicleDeliveryDateTime>2026-11-02T17:05:00+08:00</VehicleDeliveryDateTime>
+                 *             <InDistanceMeasure unitCode="KMT">45210</InDistanceMeasure>
+                 *             <CustomerParty>
+                 *               <SpecifiedPerson>
+                 *                 <GivenName>王芳</GivenName>
+                 *                 <TelephoneCommunication>
+                 *                   <CompleteNumber>+8613800138000</CompleteNumber>
+                 *                 </TelephoneCommunication>
+                 *               </SpecifiedPerson>
+                 *             </CustomerParty>
+                 *             <ServiceAdvisorParty>
+                 *               <SpecifiedPerson>
+                 *                 <ID>SA07</ID>
+                 *                 <GivenName>李明</GivenName>
+                 *               </SpecifiedPerson>
+                 *             </ServiceAdvisorParty>
+                 *           </RepairOrderHeader>
+                 *           <Vehicle>
+                 *             <VehicleID>LSVAU218XN2183294</VehicleID>
+                 *             <LicensePlateID>沪A12345</LicensePlateID>
+                 *           </Vehicle>
+                 *           <Job>
+                 *             <JobNumberString>1</JobNumberString>
+                 *             <OperationID>M10</OperationID>
+                 *             <OperationName>10,000 km service</OperationName>
+                 *             <JobTypeString>maintenance</JobTypeString>
+                 *             <RepeatRepairIndicator>false</RepeatRepairIndicator>
+                 *           </Job>
+                 *         </RepairOrder>
+                 *       </ProcessRepairOrderDataArea>
+                 *     </ProcessRepairOrder>
+                 */
+                "application/xml": string;
             };
         };
         responses: {
@@ -2016,6 +2097,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RepairOrderOut"];
+                };
+            };
+            /** @description A STAR BOD (`application/xml`): a result per RepairOrder, as a batch; a rejected one names the element of each wrong value */
+            207: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchOut"];
                 };
             };
             /** @description No credentials, or credentials that are not valid */
