@@ -219,12 +219,18 @@ def _declare_operation(operation: dict[str, Any]) -> None:
         statuses.add(422)
     # An HTML page (the customer's survey page) answers its own errors as pages; only its input is checked first.
     html = any("text/html" in answer.get("content", {}) for status, answer in responses.items() if status[0] == "2")
-    if any(parameter["in"] == "path" for parameter in parameters) and not html:
+    # A path names one object; a dealer_code filter names a dealer that may be unknown or outside the caller's scope.
+    named = any(p["in"] == "path" or (p["in"] == "query" and p["name"] == "dealer_code") for p in parameters)
+    if named:
         statuses.add(404)
     if "requestBody" in operation and not html:
         statuses.add(413)
     for status in sorted(statuses):
         declared = responses.get(str(status), {})
+        if html and status != 422:  # the page explains it to the customer, in their language
+            responses[str(status)] = {"description": declared.get("description") or DESCRIPTIONS.get(status, "Error"),
+                                      "content": {"text/html": {"schema": {"type": "string"}}}}  # fmt: skip
+            continue
         schema = "StateConflict" if status == 409 else "Problem"
         description = declared.get("description")
         answer: dict[str, Any] = {

@@ -1422,6 +1422,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
@@ -1538,6 +1547,15 @@ export interface operations {
             };
             /** @description Outside the caller's role or dealer scope */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1849,6 +1867,15 @@ export interface operations {
             };
             /** @description Outside the caller's role or dealer scope */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

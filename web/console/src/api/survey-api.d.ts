@@ -1651,6 +1651,15 @@ export interface operations {
                     "application/json": components["schemas"]["DealerOut"];
                 };
             };
+            /** @description A new dealer */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DealerOut"];
+                };
+            };
             /** @description No credentials, or credentials that are not valid */
             401: {
                 headers: {
@@ -2640,6 +2649,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
@@ -2686,6 +2704,15 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
             /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
@@ -2710,6 +2737,15 @@ export interface operations {
         responses: {
             /** @description Successful Response */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2753,6 +2789,15 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
             /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
@@ -2784,6 +2829,15 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
             /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
@@ -2808,6 +2862,15 @@ export interface operations {
         responses: {
             /** @description Successful Response */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3102,6 +3165,15 @@ export interface operations {
             };
             /** @description Outside the caller's role or dealer scope */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
