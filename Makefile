@@ -7,7 +7,7 @@ PROJECTS := shared services/survey-api services/callback-scheduler services/scor
 PYPROJECTS := $(addsuffix /pyproject.toml,$(PROJECTS))
 NODE_TOOLS := tools/asyncapi-check tools/browser-check
 
-.PHONY: run test lint install migrate clean kubectl chromium node-tools demo bench console console-api-types api-docs
+.PHONY: run test lint install migrate clean kubectl promtool chromium node-tools demo bench console console-api-types api-docs
 
 $(STAMP): $(PYPROJECTS) Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,12 +31,16 @@ bench: $(STAMP)
 migrate: $(STAMP)
 	$(BIN)/csi db upgrade
 
-test: $(STAMP) kubectl chromium node-tools console
+test: $(STAMP) kubectl promtool chromium node-tools console
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The deploy tests build the kustomize overlays with Debian's kubectl.
 kubectl:
 	@command -v kubectl >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubectl; }
+
+# The alert rules are checked and unit-tested with Debian's promtool (package prometheus; its server is not started).
+promtool:
+	@command -v promtool >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus; }
 
 # The browser tests drive Debian's Chromium through Playwright (no browser download is possible here), with a CJK
 # font so that screenshots of the zh-CN pages show Chinese, not boxes.
@@ -81,9 +85,13 @@ console-api-types: $(STAMP) console
 api-docs: $(STAMP)
 	$(BIN)/python -m csi_dev.api_docs
 
+# ruff; mypy (strict) on csi_shared and the rule modules ([tool.mypy] in pyproject.toml); the floors of
+# docs/architecture.md with import-linter (.importlinter).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache $(addsuffix /node_modules,$(NODE_TOOLS)) $(CONSOLE)/node_modules $(CONSOLE)/dist

@@ -73,7 +73,9 @@ def test_a_problem_body_carries_a_stable_code_and_type() -> None:
     body = problem(409, "Callback closed", "no more attempts", code="state_conflict", current_status="done")
     parsed = Problem.model_validate_json(body.body)
     assert (parsed.code, parsed.type, parsed.model_extra) == (
-        "state_conflict", "urn:csi:problem:state_conflict", {"current_status": "done"}
+        "state_conflict",
+        "urn:csi:problem:state_conflict",
+        {"current_status": "done"},
     )
     assert body.media_type == PROBLEM_JSON
     assert Conflict.code is None and problem_code(Conflict.status) == "conflict"

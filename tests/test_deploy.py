@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 import subprocess
@@ -21,7 +23,12 @@ sys.path.insert(0, str(K8S))
 import generate  # noqa: E402
 
 KUBERNETES_VERSION = "1.30.0"
-CRDS = {("kafka.strimzi.io/v1beta2", "KafkaTopic")}  # no schema bundled: checked by the topic tests below
+CRDS = {  # no schema bundled: checked by the topic and monitoring tests below
+    ("kafka.strimzi.io/v1beta2", "KafkaTopic"),
+    ("monitoring.coreos.com/v1", "PodMonitor"),
+    ("monitoring.coreos.com/v1", "PrometheusRule"),
+}
+MONITORING = K8S / "monitoring"
 
 
 def build(overlay: str) -> list[dict[str, Any]]:
@@ -197,3 +204,77 @@ def test_each_dockerfile_follows_the_rules(service: str) -> None:
     assert all("--no-cache-dir" in args for op, args in instructions if op == "RUN" and "pip " in args)
     assert not any(op == "ADD" for op, _ in instructions)
     assert "COPY --from=build" in text and "build-essential" not in text
+
+
+def promtool() -> str:
+    """Debian's promtool (package prometheus, which `make test` installs); a run outside CI without it skips."""
+    found = shutil.which("promtool")
+    if found:
+        return found
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail("promtool is missing: `make promtool` installs Debian's prometheus package")
+    pytest.skip("promtool is missing: `make promtool` installs it")
+
+
+def test_the_alert_rules_are_valid_and_their_unit_tests_pass() -> None:
+    tool = promtool()
+    check = subprocess.run([tool, "check", "rules", "rules.yaml"], cwd=MONITORING, capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    tests = subprocess.run([tool, "test", "rules", "rules.test.yaml"], cwd=MONITORING, capture_output=True, text=True)
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+
+
+ALERTS = {"CsiDeadLetters", "CsiOutboxStuck", "CsiConsumerLagGrowing", "CsiHttp5xxRate", "CsiCallbacksOverdueRising"}
+
+
+def _metric_names(expr: str) -> set[str]:
+    return set(re.findall(r"\b(csi_[a-z_]+)", expr))
+
+
+def _exposed() -> set[str]:
+    """Every series name the services expose (csi_shared.metrics), histograms' and counters' suffixes included."""
+    from prometheus_client.metrics import MetricWrapperBase
+
+    from csi_shared import metrics
+
+    names: set[str] = set()
+    for value in vars(metrics).values():
+        for family in value.describe() if isinstance(value, MetricWrapperBase) else ():
+            names.add(family.name)
+            kinds = {"counter": ("_total",), "histogram": ("_bucket", "_sum", "_count")}
+            names.update(family.name + suffix for suffix in kinds.get(family.type, ()))
+    return names
+
+
+def test_every_alert_is_tested_has_a_runbook_and_uses_metrics_the_services_expose(
+    objects: list[dict[str, Any]],
+) -> None:
+    (rule,) = of_kind(objects, "PrometheusRule")
+    alerts = [r for group in rule["spec"]["groups"] for r in group["rules"]]
+    assert {a["alert"] for a in alerts} >= ALERTS
+    tested = (MONITORING / "rules.test.yaml").read_text()
+    operations = (ROOT / "docs" / "operations.md").read_text() if (ROOT / "docs" / "operations.md").exists() else ""
+    exposed = _exposed()
+    for alert in alerts:
+        assert f"alertname: {alert['alert']}" in tested, alert["alert"]
+        assert _metric_names(alert["expr"]) <= exposed, alert["expr"]
+        anchor = alert["annotations"]["runbook_url"].split("#", 1)[1]
+        assert anchor == alert["alert"].lower()
+        if operations:
+            assert f"### {alert['alert']}" in operations, f"docs/operations.md has no runbook for {alert['alert']}"
+    monitors = {m["metadata"]["name"] for m in of_kind(objects, "PodMonitor")}
+    assert monitors == {svc.name for svc in generate.SERVICES}
+
+
+def test_the_dashboard_shows_traffic_latency_bus_and_slos_from_exposed_metrics() -> None:
+    dashboard = json.loads((MONITORING / "dashboard.json").read_text())
+    exprs = [t["expr"] for panel in dashboard["panels"] for t in panel["targets"]]
+    used = set().union(*map(_metric_names, exprs))
+    assert used <= _exposed(), used - _exposed()
+    for needed in ("csi_http_requests_total", "csi_http_request_duration_seconds_bucket", "csi_outbox_pending",
+                   "csi_outbox_oldest_age_seconds", "csi_consumer_lag", "csi_events_dead_lettered_total",
+                   "csi_slo_breaches", "csi_inbox_size"):  # fmt: skip
+        assert needed in used, needed
+    assert {"callbacks_overdue", "complaints_past_first_response", "links_unsent_past_send_time"} <= set(
+        re.findall(r'slo="([a-z_]+)"', " ".join(exprs))
+    )

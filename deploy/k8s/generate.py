@@ -16,6 +16,7 @@ import yaml
 from csi_shared.events import ALL_TOPICS, dlq_topic
 
 BASE = Path(__file__).resolve().parent / "base"
+MONITORING = Path(__file__).resolve().parent / "monitoring"
 UID = 10001
 PART_OF = "csi-platform"
 
@@ -333,6 +334,27 @@ def topics() -> list[dict[str, Any]]:
     return docs
 
 
+def monitoring() -> list[dict[str, Any]]:
+    """Prometheus Operator objects: a PodMonitor per service (API and worker pods: the workers run the consumers and
+    read the gauges), the alerts of monitoring/rules.yaml, and the Grafana dashboard for Grafana's sidecar."""
+    docs: list[dict[str, Any]] = []
+    for svc in SERVICES:
+        docs.append({
+            "apiVersion": "monitoring.coreos.com/v1", "kind": "PodMonitor",
+            "metadata": {"name": svc.name, "labels": {"app.kubernetes.io/name": svc.name, "app.kubernetes.io/part-of": PART_OF}},
+            "spec": {"selector": {"matchLabels": {"app.kubernetes.io/name": svc.name, "app.kubernetes.io/part-of": PART_OF}},
+                     "podMetricsEndpoints": [{"port": "http", "path": "/metrics", "interval": "30s"}]},
+        })  # fmt: skip
+    part_of = {"app.kubernetes.io/part-of": PART_OF}
+    rules = yaml.safe_load((MONITORING / "rules.yaml").read_text())
+    docs.append({"apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule",
+                 "metadata": {"name": "csi-platform", "labels": part_of}, "spec": rules})  # fmt: skip
+    docs.append({"apiVersion": "v1", "kind": "ConfigMap",
+                 "metadata": {"name": "csi-grafana-dashboard", "labels": {**part_of, "grafana_dashboard": "1"}},
+                 "data": {"csi-platform.json": (MONITORING / "dashboard.json").read_text()}})  # fmt: skip
+    return docs
+
+
 def render() -> dict[str, str]:
     """File name → content of the base."""
     files = {f"{svc.name}.yaml": yaml.safe_dump_all(documents(svc), sort_keys=False) for svc in SERVICES}
@@ -340,12 +362,14 @@ def render() -> dict[str, str]:
     files["ingress.yaml"] = yaml.safe_dump_all([ingress(), console_api_ingress()], sort_keys=False)
     files["console.yaml"] = yaml.safe_dump_all(console_documents(), sort_keys=False)
     files["kafka-topics.yaml"] = yaml.safe_dump_all(topics(), sort_keys=False)
+    files["monitoring.yaml"] = yaml.safe_dump_all(monitoring(), sort_keys=False)
     resources = [
         "common.yaml",
         "kafka-topics.yaml",
         "ingress.yaml",
         *[f"{s.name}.yaml" for s in SERVICES],
         "console.yaml",
+        "monitoring.yaml",
     ]
     files["kustomization.yaml"] = yaml.safe_dump(
         {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "resources": resources,

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from importlib.metadata import version as package_version
 from typing import Any
 
-from pydantic.json_schema import models_json_schema
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from csi_shared.bus import cloudevents
-from csi_shared.events import EVENTS, Envelope, EventSpec, Topic, dlq_topic
+from csi_shared.events import EVENTS, Envelope, EventSpec, Topic, dlq_topic, envelope_of
 from csi_shared.settings import ServiceSettings
 
 ASYNCAPI_VERSION = "3.0.0"
@@ -185,8 +186,8 @@ def _schemas() -> dict[str, Any]:
     where a model serializes by alias, as a time window's `from` and `to`; decimals as strings).
     """
     specs = list(EVENTS.values())
-    envelopes = [(Envelope[spec.payload], "serialization") for spec in specs]  # type: ignore[name-defined]
-    refs, defs = models_json_schema(envelopes, by_alias=True, ref_template=SCHEMAS + "{model}")  # type: ignore[arg-type]
+    envelopes: list[tuple[type[BaseModel], JsonSchemaMode]] = [(envelope_of(spec), "serialization") for spec in specs]
+    refs, defs = models_json_schema(envelopes, by_alias=True, ref_template=SCHEMAS + "{model}")
     shared = defs.get("$defs", {})
     schemas: dict[str, Any] = {}
     for spec, key in zip(specs, envelopes, strict=True):
@@ -219,8 +220,12 @@ def _message(spec: EventSpec) -> dict[str, Any]:
         "contentType": "application/json",
         "headers": {
             "type": "object",
-            "description": "CloudEvents (Kafka binding, binary mode): the envelope's identity, repeated for tooling.",
-            "properties": {name: {"type": "string", "description": text} for name, text in cloudevents.HEADERS.items()},
+            "description": "CloudEvents (Kafka binding, binary mode): the envelope's identity, repeated for tooling; "
+            "`traceparent` (W3C trace context) too when tracing is on.",
+            "properties": {
+                **{name: {"type": "string", "description": text} for name, text in cloudevents.HEADERS.items()},
+                "traceparent": {"type": "string", "description": "The publishing span (W3C), when tracing is on."},
+            },
             "required": list(cloudevents.HEADERS),
         },
         "payload": {"$ref": SCHEMAS + message_id(spec)},
@@ -392,4 +397,4 @@ def render_yaml() -> str:
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
 
     Dumper.add_representer(str, text)
-    return yaml.dump(document(), Dumper=Dumper, sort_keys=False, allow_unicode=True, width=120)
+    return str(yaml.dump(document(), Dumper=Dumper, sort_keys=False, allow_unicode=True, width=120))

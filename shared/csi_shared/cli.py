@@ -301,9 +301,9 @@ def build_parser() -> argparse.ArgumentParser:
         func=_run
     )
 
-    for spec in discover():
-        if spec.register_cli is not None:
-            spec.register_cli(sub)
+    for service in discover():
+        if service.register_cli is not None:
+            service.register_cli(sub)
     return parser
 
 

@@ -234,7 +234,9 @@ def _declare_operation(operation: dict[str, Any]) -> None:
         schema = "StateConflict" if status == 409 else "Problem"
         description = declared.get("description")
         answer: dict[str, Any] = {
-            "description": DESCRIPTIONS.get(status, "Error") if description in (None, "Validation Error") else description,
+            "description": DESCRIPTIONS.get(status, "Error")
+            if description in (None, "Validation Error")
+            else description,
             "content": {PROBLEM_JSON: {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
         }
         if status in (429, 503):

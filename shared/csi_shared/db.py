@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Collection
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
-from sqlalchemy import DateTime, Dialect, Table, TypeDecorator, event
+from sqlalchemy import ColumnElement, DateTime, Dialect, Table, TypeDecorator, event, false, tuple_
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 
 def is_sqlite(url: str) -> bool:
@@ -113,16 +114,31 @@ async def insert_missing(session: AsyncSession, table: Table, rows: list[dict[st
         return set()
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        from sqlalchemy.dialects import postgresql
+
+        statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=[key]).returning(table.c[key])
     else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    statement = dialect_insert(table).on_conflict_do_nothing(index_elements=[key]).returning(table.c[key])
+        from sqlalchemy.dialects import sqlite
+
+        statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=[key]).returning(table.c[key])
     return set((await session.execute(statement, rows)).scalars())
 
 
 async def insert_unless_exists(session: AsyncSession, table: Table, values: dict[str, Any], *, key: str) -> bool:
     """Insert a row unless one with the same unique key exists; True if this call inserted it."""
     return bool(await insert_missing(session, table, [values], key=key))
+
+
+class HasRoKey(Protocol):
+    """A mapped table with a repair order's key: its dealer and RO number."""
+
+    dealer_code: InstrumentedAttribute[str]
+    ro_number: InstrumentedAttribute[str] | InstrumentedAttribute[str | None]
+
+
+def ro_keys(model: type[HasRoKey], ros: Collection[tuple[str, str]]) -> ColumnElement[bool]:
+    """The rows of these ROs, by (dealer_code, ro_number); none for no ROs (an empty IN is not valid everywhere)."""
+    return tuple_(model.dealer_code, model.ro_number).in_(list(ros)) if ros else false()
 
 
 def database_unavailable(exc: BaseException) -> bool:

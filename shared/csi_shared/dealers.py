@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import ColumnElement, String, and_, false, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +27,10 @@ class KnownDealer:
     name: Mapped[str] = mapped_column(String(200))
     region: Mapped[str | None] = mapped_column(String(50), index=True)
     time_zone: Mapped[str] = mapped_column(String(64))
+
+    if TYPE_CHECKING:  # the constructor the declarative base gives each service's model
+
+        def __init__(self, *, code: str, name: str, region: str | None, time_zone: str) -> None: ...
 
 
 D = TypeVar("D", bound=KnownDealer)

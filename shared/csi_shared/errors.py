@@ -116,7 +116,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem(exc.status_code, _reason(exc.status_code), str(exc.detail), headers=exc.headers)
+        return problem(
+            exc.status_code, _reason(exc.status_code), str(exc.detail), headers=dict(exc.headers or {}) or None
+        )
 
     @app.exception_handler(DBAPIError)
     async def _database_error(_: Request, exc: DBAPIError) -> JSONResponse:

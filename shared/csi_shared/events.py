@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from collections.abc import Container
 from datetime import datetime, time
@@ -523,6 +524,18 @@ class PhoneReadOf(Payload):
     ro_number: str | None = None
 
 
+class PhoneReadPurpose(StrEnum):
+    """What showed a person customers' full numbers; `call` records a call made to the number."""
+
+    WORKLIST = "worklist"
+    CALLBACK = "callback"
+    CALL = "call"
+    COMPLAINT = "complaint"
+    DATA_FIX = "data_fix"
+    REPAIR_ORDER = "repair_order"
+    SURVEY_CALL = "survey_call"
+
+
 class CustomerPhonesRead(Payload):
     """A response showed customers' full phone numbers to a person (a CRA's worklist or callback, a case): the access
     record survey-api keeps for the privacy officer. The numbers themselves never travel here."""
@@ -531,7 +544,7 @@ class CustomerPhonesRead(Payload):
     role: str
     dealer_code: str
     service: str
-    purpose: str = Field(description="What showed them: `worklist`, `callback`, `call`, `complaint`, `data_fix`.")
+    purpose: PhoneReadPurpose = Field(description="What showed them (a CRA's worklist or callback, a call, a case...).")
     read_at: AwareDatetime
     customers: list[PhoneReadOf]
 
@@ -563,7 +576,7 @@ class EventSpec(BaseModel):
     type: str
     version: int
     topic: Topic
-    payload: type[Payload]
+    payload: builtins.type[Payload]  # `type` here would be the field above
 
 
 EVENTS: dict[tuple[str, int], EventSpec] = {
@@ -646,7 +659,7 @@ def parse_wanted_event(raw: bytes | str, wanted: Container[str] | None) -> Envel
     """As parse_event, but an event of a type not `wanted` is None before its payload is validated: a consumer reads
     a whole topic and handles a few of its types."""
     try:
-        bare = Envelope[dict[str, Any]].model_validate_json(raw)
+        bare = Envelope[Any].model_validate_json(raw)  # the payload as it came, until its type is known
     except ValidationError as exc:
         raise MalformedEvent(f"not a valid event envelope: {exc}") from exc
     if wanted is not None and bare.type not in wanted:
@@ -658,7 +671,7 @@ def parse_wanted_event(raw: bytes | str, wanted: Container[str] | None) -> Envel
         payload = spec.payload.model_validate(bare.payload)
     except ValidationError as exc:
         raise MalformedEvent(f"invalid payload for {bare.type} v{bare.version}: {exc}") from exc
-    return Envelope[spec.payload](**{**bare.model_dump(exclude={"payload"}), "payload": payload})  # type: ignore[name-defined]
+    return envelope_of(spec)(**{**bare.model_dump(exclude={"payload"}), "payload": payload})
 
 
 def json_schemas() -> dict[str, Any]:
@@ -667,3 +680,9 @@ def json_schemas() -> dict[str, Any]:
         f"{spec.type}.v{spec.version}": Envelope[spec.payload].model_json_schema()  # type: ignore[name-defined]
         for spec in EVENTS.values()
     }
+
+
+def envelope_of(spec: EventSpec) -> type[Envelope[Any]]:
+    """The envelope class of an event type, its payload's class known only at run time (a type checker cannot
+    follow `Envelope[spec.payload]`, so it is built here once)."""
+    return Envelope.__class_getitem__(spec.payload)  # type: ignore[return-value]  # pydantic types it as its own generic

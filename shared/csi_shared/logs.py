@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Literal
 
+from csi_shared.tracing import current_trace_id
+
 request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 """The id of the request being served, or of the request that caused the event being handled."""
 
@@ -54,6 +56,8 @@ class JsonFormatter(logging.Formatter):
             "message": redact(record.getMessage()),
             "request_id": request_id.get(),
         }
+        if (trace_id := current_trace_id()) is not None:
+            entry["trace_id"] = trace_id
         for key in ("service", "method", "route", "status", "duration_ms"):
             if hasattr(record, key):
                 entry[key] = getattr(record, key)
@@ -78,6 +82,8 @@ class TextFormatter(logging.Formatter):
             line += f" ({duration_ms} ms)"
         if (rid := request_id.get()) is not None:
             line += f" [{rid}]"
+        if (trace_id := current_trace_id()) is not None:
+            line += f" trace={trace_id}"
         if record.exc_info:
             line += "\n" + redact(self.formatException(record.exc_info))
         return line

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 HTTP_REQUESTS = Counter("csi_http_requests_total", "HTTP requests", ["service", "method", "route", "status"])
 HTTP_LATENCY = Histogram(
@@ -15,11 +15,34 @@ EVENTS_PUBLISHED = Counter("csi_events_published_total", "Outbox events publishe
 RELAY_ERRORS = Counter("csi_relay_errors_total", "Outbox relay failures (broker or database)", ["service"])
 EVENTS_CONSUMED = Counter("csi_events_consumed_total", "Events handled by the consumer", ["service"])
 EVENTS_DUPLICATE = Counter("csi_events_duplicate_total", "Redelivered events skipped by the inbox", ["service"])
-EVENTS_DEAD_LETTERED = Counter("csi_events_dead_lettered_total", "Events sent to a DLQ", ["service"])
+EVENTS_DEAD_LETTERED = Counter(
+    "csi_events_dead_lettered_total",
+    "Events sent to a DLQ, by the topic they came from and their type (`malformed` when unreadable)",
+    ["service", "topic", "type"],
+)
 CONSUMER_ERRORS = Counter("csi_consumer_errors_total", "Consumer loop failures (broker or database)", ["service"])
 COVERAGE_REPAIRED = Counter(
     "csi_coverage_repaired_total",
     "ROs that had no callback planned, found and re-announced by `csi reconcile` (counted as callback-scheduler "
     "records each dealer's reconciliation)",
     ["service"],
+)
+CONSUMER_LAG = Gauge(
+    "csi_consumer_lag",
+    "Events on a partition not yet consumed by the group",
+    ["service", "group", "topic", "partition"],
+)
+OUTBOX_PENDING = Gauge("csi_outbox_pending", "Outbox rows not yet published", ["service"])
+OUTBOX_OLDEST_AGE = Gauge(
+    "csi_outbox_oldest_age_seconds", "Age of the oldest outbox row not yet published (0: none)", ["service"]
+)
+INBOX_SIZE = Gauge(
+    "csi_inbox_size", "Processed event ids the inbox remembers (pruned by `csi inbox prune`)", ["service"]
+)
+SLO_BREACHES = Gauge(
+    "csi_slo_breaches",
+    "Business promises broken right now: callbacks_overdue (open past the 5-day deadline), "
+    "complaints_past_first_response (no first response by its due time), links_unsent_past_send_time (survey "
+    "links still unsent after their send time)",
+    ["service", "slo"],
 )

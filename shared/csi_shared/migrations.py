@@ -20,6 +20,8 @@ def run_env(target_metadata: MetaData) -> None:
     """The whole of a service's migrations/env.py."""
     config = context.config
     url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("no database URL: alembic_config() sets one, or sqlalchemy.url in alembic.ini")
     schema = config.attributes.get("schema") or ""
     if context.is_offline_mode():
         context.configure(url=url, target_metadata=target_metadata, literal_binds=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, time
+from typing import Any
 
 from csi_shared.bus.outbox import Work
 from csi_shared.calendar import months_before
@@ -11,6 +12,15 @@ from csi_shared.runtime import PeriodicJob, Runtime
 
 Batch = Callable[[Work, datetime, int], Awaitable[int]]
 """One batch: anonymise at most `limit` of what is older than the cutoff, in the work's transaction; how many."""
+
+
+def retention_batch_at(retention_batch: Callable[..., Awaitable[int]], **settings: Any) -> Batch:
+    """A service's `retention_batch(work, *, before, limit, **settings)` as the retention job calls it."""
+
+    async def batch(work: Work, before: datetime, limit: int) -> int:
+        return await retention_batch(work, before=before, limit=limit, **settings)
+
+    return batch
 
 
 def retention_cutoff(now: datetime, months: int) -> datetime:

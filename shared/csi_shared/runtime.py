@@ -15,7 +15,9 @@ from csi_shared.bus.outbox import Outbox
 from csi_shared.bus.relay import OutboxRelay
 from csi_shared.clock import Clock, SystemClock
 from csi_shared.db import create_engine, create_session_factory
+from csi_shared.gauges import Gauges
 from csi_shared.settings import ServiceSettings
+from csi_shared.tracing import Tracing
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +47,11 @@ class Runtime:
             settings.database_url, pool_size=settings.db_pool_size, schema=settings.database_schema
         )
         self.sessions = create_session_factory(self.engine)
+        self.tracing = Tracing(settings)
         outbox_table: Table = metadata.tables["outbox"]
         self.inbox_table: Table = metadata.tables["processed_events"]
         self.outbox = Outbox(outbox_table, topic_prefix=settings.kafka_topic_prefix)
-        self.relay = OutboxRelay(settings=settings, sessions=self.sessions, outbox=self.outbox)
+        self.relay = OutboxRelay(settings=settings, sessions=self.sessions, outbox=self.outbox, tracing=self.tracing)
         self.consumer = (
             ConsumerRunner(
                 settings=settings,
@@ -58,12 +61,16 @@ class Runtime:
                 clock=self.clock,
                 topics=topics,
                 handlers=handlers,
+                tracing=self.tracing,
             )
             if handlers
             else None
         )
         self.jobs: list[PeriodicJob] = []
         self._tasks: list[asyncio.Task[None]] = []
+        self.gauges = Gauges(service=settings.service_name, sessions=self.sessions, outbox=outbox_table,
+                             inbox=self.inbox_table, clock=self.clock)  # fmt: skip
+        self.add_job(PeriodicJob("gauges", settings.gauges_interval_s, self.gauges.observe))
 
     def add_job(self, job: PeriodicJob) -> None:
         self.jobs.append(job)
@@ -110,3 +117,5 @@ class Runtime:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
         await self.engine.dispose()
+        if self.tracing.enabled:  # flushes the buffered spans over HTTP: not on the event loop
+            await asyncio.to_thread(self.tracing.shutdown)

@@ -12,8 +12,6 @@ from enum import StrEnum
 
 SCALE_MIN, SCALE_MAX = 1, 10
 
-LEVELS = ("very_dissatisfied", "dissatisfied", "neutral", "satisfied", "very_satisfied")
-
 DISSATISFIED_AT_OR_BELOW = 4
 """The top of the dissatisfied levels: 1-2 very dissatisfied, 3-4 dissatisfied."""
 

@@ -57,6 +57,8 @@ class ServiceSettings(BaseSettings):
     consumer_retry_backoff_s: float = 0.2
     relay_batch_size: int = 500
     relay_poll_interval_s: float = 0.5
+    gauges_interval_s: float = 30.0
+    """How often the worker reads the gauges of csi_shared.gauges (outbox, inbox, SLOs) from the database."""
     run_background: bool = True
     """Master switch for the relay, consumer and jobs below (off in tests that drive them by hand)."""
     run_relay: bool = True
@@ -92,6 +94,12 @@ class ServiceSettings(BaseSettings):
     retention_interval_s: float = 3600.0
     phone_read_window_s: float = 3600.0
     """A person's reads of one customer's full number are recorded once per this window (0: every answer)."""
+    otel_exporter_otlp_endpoint: str | None = None
+    """OpenTelemetry traces go to this OTLP/HTTP collector (`<endpoint>/v1/traces`); unset, tracing is off and costs
+    nothing (csi_shared.tracing)."""
+    otel_sampling_ratio: float = 1.0
+    """The share of new traces kept; a trace started upstream keeps its own decision."""
+    otel_export_delay_ms: int = 5000
     log_level: str = "INFO"
     log_format: LogFormat = "json"
     """JSON lines for deployments; `make run` sets text, one readable line per record for a terminal."""

@@ -26,11 +26,12 @@ from csi_shared.bus.outbox import Work
 from csi_shared.contract import API_VERSION, install_contract, operation_id
 from csi_shared.db import READ_ONLY
 from csi_shared.errors import install_error_handlers, problem
-from csi_shared.events import CustomerPhonesRead, PhoneReadOf
+from csi_shared.events import CustomerPhonesRead, PhoneReadOf, PhoneReadPurpose
 from csi_shared.limits import BodySizeLimit, HeaderSizeLimit, RateLimiter
 from csi_shared.logs import configure_logging, request_id
 from csi_shared.privacy import ReadThrottle
 from csi_shared.runtime import Runtime
+from csi_shared.tracing import TRACEPARENT, Tracing
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,11 @@ def build_app(
     # CDN: on a dealer's or the OEM's intranet without internet they would be blank pages. No trailing-slash
     # redirects: Starlette builds their Location from the Host header, which a client chooses.
     app = FastAPIOffline(
-        title=title, version=version, lifespan=lifespan, redirect_slashes=False, generate_unique_id_function=operation_id
+        title=title,
+        version=version,
+        lifespan=lifespan,
+        redirect_slashes=False,
+        generate_unique_id_function=operation_id,
     )
     app.state.runtime = runtime
     app.state.settings = runtime.settings
@@ -98,7 +103,7 @@ def build_app(
     # Outside the body limit and the routes: oversized headers are refused before anything reads them.
     app.add_middleware(HeaderSizeLimit, max_bytes=runtime.settings.max_header_bytes)
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(RequestContextMiddleware, service=runtime.settings.service_name)
+    app.add_middleware(RequestContextMiddleware, service=runtime.settings.service_name, tracing=runtime.tracing)
     return app
 
 
@@ -130,14 +135,23 @@ class SecurityHeaders:
 class RequestContextMiddleware:
     """Gives every request an id (taken from X-Request-ID or new) and records its metrics."""
 
-    def __init__(self, app: Any, service: str) -> None:
+    def __init__(self, app: Any, service: str, tracing: Tracing | None = None) -> None:
         self.app = app
         self.service = service
+        self.tracing = tracing if tracing is not None and tracing.enabled else None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
-            return
+        elif self.tracing is None:
+            await self._serve(scope, receive, send, None)
+        else:
+            # The request as a server span continuing the caller's `traceparent`; its log line is written inside.
+            parent = dict(scope["headers"]).get(TRACEPARENT.encode(), b"").decode("latin-1") or None
+            with self.tracing.span(scope.get("method", ""), kind="server", traceparent=parent) as span:
+                await self._serve(scope, receive, send, span)
+
+    async def _serve(self, scope: Any, receive: Any, send: Any, span: Any) -> None:
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         rid = incoming if 0 < len(incoming) <= 100 and incoming.isprintable() else uuid.uuid4().hex
         token = request_id.set(rid)
@@ -160,6 +174,9 @@ class RequestContextMiddleware:
             elapsed = time.perf_counter() - started
             metrics.HTTP_REQUESTS.labels(self.service, method, path, str(status)).inc()
             metrics.HTTP_LATENCY.labels(self.service, method, path).observe(elapsed)
+            if span is not None:  # named by its route: a path with ids in it would make a new name each time
+                span.update_name(f"{method} {path}")
+                span.set_attributes({"http.route": path, "http.response.status_code": status, "csi.request_id": rid})
             log.info(
                 "%s %s %s",
                 method,
@@ -238,7 +255,7 @@ KeepReads = Callable[[Work, CustomerPhonesRead], Awaitable[None]]
 
 
 async def keep_phone_reads(
-    request: Request, user: Principal, *, purpose: str, shown: Iterable[PhoneShown], keep: KeepReads,
+    request: Request, user: Principal, *, purpose: PhoneReadPurpose, shown: Iterable[PhoneShown], keep: KeepReads,
     work: Work | None = None,
 ) -> None:  # fmt: skip
     """Every answer that shows full numbers leaves an access record: one per dealer, once per person, customer and
@@ -266,7 +283,12 @@ async def _publish(work: Work, read: CustomerPhonesRead) -> None:
 
 
 async def record_phone_reads(
-    request: Request, user: Principal, *, purpose: str, shown: Iterable[PhoneShown], work: Work | None = None
+    request: Request,
+    user: Principal,
+    *,
+    purpose: PhoneReadPurpose,
+    shown: Iterable[PhoneShown],
+    work: Work | None = None,
 ) -> None:
     """The access records of a service other than survey-api, published as `customer.phones_read` for survey-api
     to keep for the privacy officer: a number counts as shown when the person is one who sees numbers in full."""
@@ -277,7 +299,8 @@ async def record_phone_reads(
 
 
 def _now(request: Request) -> datetime:
-    return request.app.state.runtime.clock.now()
+    runtime: Runtime = request.app.state.runtime
+    return runtime.clock.now()
 
 
 Now = Annotated[datetime, Depends(_now)]

@@ -312,12 +312,30 @@ async def show(p: Platform, network: list[Dealer], period: str, ros_posted: int)
     if ranking["small_sample"]:
         small = [f"{e['dealer_code']} (n={e['responses']})" for e in ranking["small_sample"]]
         say(f"  under the minimum sample, not ranked: {', '.join(small)}")
+    rolling = await p.call("scoring", "GET", "/v1/csi", params={"period": period, "span": "rolling_3m"}, headers=oem)
+    say(
+        f"  rolling three months ({rolling['months'][0]} – {rolling['months'][-1]}): {len(rolling['ranked'])} ranked, "
+        f"{len(rolling['small_sample'])} under the minimum sample; national average {rolling['national_average']}"
+    )
 
     dealer = ranked[len(ranked) // 2]["dealer_code"] if ranked else network[0].code
     manager = p.token(Role.SERVICE_MANAGER, dealers=[dealer])
     card = await p.call("scoring", "GET", f"/v1/dealers/{dealer}/csi", params={"period": period}, headers=manager)
     say(f"\n== {dealer}'s CSI card, {period}: {card['index']} (n={card['responses']}, {card['status']}) ==")
-    table([[f, v["index"], v["responses"]] for f, v in card["factors"].items()], ["factor", "index", "n"])
+    standing = card["standing"]
+    region, nation = standing["region"] or {"index": None, "factors": {}, "dealers": 0}, standing["nation"]
+    say(
+        f"  where it stands (what the dealer sees): rank {standing['rank_in_region'] or '—'} of {region['dealers']} in its "
+        f"region, {standing['rank_in_nation'] or '—'} of {nation['dealers']} nationally; region {region['index']}, "
+        f"nation {nation['index']}; weights {card['weights_version']}"
+    )
+    table(
+        [
+            [f, v["index"], region["factors"].get(f), nation["factors"].get(f), v["responses"]]
+            for f, v in card["factors"].items()
+        ],
+        ["factor", "index", "region", "nation", "n"],
+    )
     say(f"  strengths: {', '.join(card['strengths']) or '—'}")
     say(
         f"  priorities (weak against the region and important): {', '.join(card['priorities']) or '— (none weak and important, or importance not computed yet)'}"

@@ -9,13 +9,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from callback_scheduler.callbacks import repository
 from callback_scheduler.callbacks.rules import callback_deadline, is_dormant, plan_callback, status_at_planning
 from callback_scheduler.callbacks.service import Plan, occasion, plan
 from callback_scheduler.config import Settings
 from callback_scheduler.models import Callback, CustomerLastVisit, Dealer
 from csi_shared.bus.outbox import Outbox, Work
 from csi_shared.clock import Clock
-from csi_shared.events import CallbackOverdue, CallbackReason, CallbackStatus
+from csi_shared.events import CallbackOverdue, CallbackReason
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +46,7 @@ class Jobs:
                 due = (
                     await session.execute(
                         select(Callback)
-                        .where(
-                            Callback.status == CallbackStatus.OPEN.value,
-                            Callback.due_at < now,
-                            Callback.overdue_notified_at.is_(None),
-                        )
+                        .where(repository.overdue(now), Callback.overdue_notified_at.is_(None))
                         .order_by(Callback.due_at)
                         .limit(CHUNK)
                     )

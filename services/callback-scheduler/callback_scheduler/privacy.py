@@ -6,7 +6,7 @@ from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import false, or_, select, tuple_, update
+from sqlalchemy import false, or_, select, update
 
 from callback_scheduler.models import (
     Callback,
@@ -17,6 +17,7 @@ from callback_scheduler.models import (
     outbox,
 )
 from csi_shared.bus.outbox import Work
+from csi_shared.db import ro_keys
 from csi_shared.events import CustomerErasureCompleted, CustomerErasureRequested, Envelope
 from csi_shared.privacy import ERASED, Fields, Target, erase_rows, phone_hash
 
@@ -28,10 +29,6 @@ ATTEMPT = Fields(texts=("note", "issue"), json=("answers",))
 VISIT = Fields(names=("customer_name",), dropped=("customer_phone",), vins=("vin",))
 
 
-def _keys(model: type, ros: Collection[tuple[str, str]]):  # type: ignore[no-untyped-def]
-    return tuple_(model.dealer_code, model.ro_number).in_(list(ros)) if ros else false()  # type: ignore[attr-defined]
-
-
 async def erase(
     work: Work, *, ros: Collection[tuple[str, str]], customer_ids: Collection[str], salt: bytes,
     phone_hashes: Collection[str] = (), phone_salt: bytes = b"",
@@ -40,7 +37,7 @@ async def erase(
     the callbacks without an RO (the follow-up of a hotline case) planned to one of the person's numbers."""
     by_customer = Callback.customer_id.in_(list(customer_ids)) if customer_ids else false()
     without_ro = await _callbacks_to_numbers(work, phone_hashes, phone_salt)
-    callbacks = or_(_keys(Callback, ros), by_customer, Callback.id.in_(without_ro) if without_ro else false())
+    callbacks = or_(ro_keys(Callback, ros), by_customer, Callback.id.in_(without_ro) if without_ro else false())
     targets = [
         Target(Callback, callbacks, CALLBACK),
         Target(
@@ -50,22 +47,22 @@ async def erase(
         ),
         Target(
             RepairOrderSeen,
-            or_(_keys(RepairOrderSeen, ros), RepairOrderSeen.customer_id.in_(list(customer_ids))),
+            or_(ro_keys(RepairOrderSeen, ros), RepairOrderSeen.customer_id.in_(list(customer_ids))),
             PERSON,
         ),
         Target(
             CustomerLastVisit,
-            or_(_keys(CustomerLastVisit, ros), CustomerLastVisit.customer_id.in_(list(customer_ids))),
+            or_(ro_keys(CustomerLastVisit, ros), CustomerLastVisit.customer_id.in_(list(customer_ids))),
             VISIT,
         ),
-        Target(DataFixTask, _keys(DataFixTask, ros), Fields(dropped=("wrong_phone",))),
+        Target(DataFixTask, ro_keys(DataFixTask, ros), Fields(dropped=("wrong_phone",))),
     ]
     counts = await erase_rows(work.session, targets, outbox=outbox, salt=salt)
     # Nobody plans another call (dormant, comeback, quality tracking) to a person whose number is gone: as if they had
     # declined callbacks at reception.
-    visits = or_(_keys(CustomerLastVisit, ros), CustomerLastVisit.customer_id.in_(list(customer_ids)))
+    visits = or_(ro_keys(CustomerLastVisit, ros), CustomerLastVisit.customer_id.in_(list(customer_ids)))
     await work.session.execute(update(CustomerLastVisit).where(visits).values(callback_consent=False))
-    seen = or_(_keys(RepairOrderSeen, ros), RepairOrderSeen.customer_id.in_(list(customer_ids)))
+    seen = or_(ro_keys(RepairOrderSeen, ros), RepairOrderSeen.customer_id.in_(list(customer_ids)))
     await work.session.execute(update(RepairOrderSeen).where(seen).values(callback_consent=False))
     return counts
 
@@ -132,7 +129,7 @@ async def retention_batch(work: Work, *, before: datetime, limit: int, salt: byt
     )
     if not ros and not visit_keys and not no_ro:
         return 0
-    old_callbacks = or_(_keys(Callback, ros), Callback.id.in_(no_ro) if no_ro else false())
+    old_callbacks = or_(ro_keys(Callback, ros), Callback.id.in_(no_ro) if no_ro else false())
     await erase_rows(
         work.session,
         [
@@ -142,21 +139,16 @@ async def retention_batch(work: Work, *, before: datetime, limit: int, salt: byt
                 CallbackAttempt.callback_id.in_(select(Callback.id).where(old_callbacks)),
                 ATTEMPT,
             ),
-            Target(RepairOrderSeen, _keys(RepairOrderSeen, ros), PERSON),
+            Target(RepairOrderSeen, ro_keys(RepairOrderSeen, ros), PERSON),
             Target(
                 CustomerLastVisit,
                 CustomerLastVisit.customer_id.in_(list(visit_keys)),
                 VISIT,
             ),
-            Target(DataFixTask, _keys(DataFixTask, ros), Fields(dropped=("wrong_phone",))),
+            Target(DataFixTask, ro_keys(DataFixTask, ros), Fields(dropped=("wrong_phone",))),
         ],
         outbox=outbox,
         salt=salt,
         unsent_events=False,
     )
     return len(ros) + len(visit_keys) + len(no_ro)
-
-
-async def retention_batch_at(work: Work, before: datetime, limit: int, *, salt: bytes) -> int:
-    """retention_batch as csi_shared.retention runs it."""
-    return await retention_batch(work, before=before, limit=limit, salt=salt)

@@ -14,8 +14,10 @@ from callback_scheduler.callbacks.rules import (
     callback_deadline,
     calling_window,
     comeback_of,
+    in_comeback_window,
     is_dormant,
     is_on_time,
+    is_overdue,
     next_call_time,
     plan_callback,
     status_at_planning,
@@ -218,3 +220,33 @@ def test_a_comeback_repeats_a_repair_operation_within_the_window() -> None:
     assert (
         comeback_of(opened_at=opened, repair_op_codes=frozenset(), earlier=earlier, window=timedelta(days=30)) is None
     )
+
+
+DEADLINE = datetime(2026, 11, 7, 15, 59, 59, tzinfo=UTC)  # end of 7 Nov in Shanghai
+SECOND = timedelta(seconds=1)
+OVERDUE_CASES = [
+    # (status, now, overdue): only an open callback, and only once its deadline has passed (the deadline itself is not)
+    (CallbackStatus.OPEN, DEADLINE - SECOND, False),
+    (CallbackStatus.OPEN, DEADLINE, False),
+    (CallbackStatus.OPEN, DEADLINE + SECOND, True),
+    (CallbackStatus.COMPLETED, DEADLINE + timedelta(days=3), False),
+    (CallbackStatus.DECLINED, DEADLINE + timedelta(days=3), False),
+    (CallbackStatus.UNREACHABLE, DEADLINE + timedelta(days=3), False),
+    (CallbackStatus.CANCELLED, DEADLINE + timedelta(days=3), False),
+]
+
+
+@pytest.mark.parametrize(("status", "now", "overdue"), OVERDUE_CASES)
+def test_a_callback_is_overdue_when_still_open_after_its_deadline(
+    status: CallbackStatus, now: datetime, overdue: bool
+) -> None:
+    assert is_overdue(status.value, DEADLINE, now) is overdue
+
+
+def test_the_comeback_window_includes_both_ends() -> None:
+    opened = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+    window = timedelta(days=30)
+    assert in_comeback_window(opened - window, opened_at=opened, window=window)  # exactly 30 days before
+    assert not in_comeback_window(opened - window - SECOND, opened_at=opened, window=window)
+    assert in_comeback_window(opened, opened_at=opened, window=window)  # delivered as this one was opened
+    assert not in_comeback_window(opened + SECOND, opened_at=opened, window=window)  # delivered after: not earlier

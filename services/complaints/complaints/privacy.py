@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import false, or_, select, tuple_
+from sqlalchemy import or_, select
 
 from complaints.models import Complaint, HistoryEntry, RepairOrderSeen, outbox
 from csi_shared.bus.outbox import Work
+from csi_shared.db import ro_keys
 from csi_shared.events import CustomerErasureCompleted, CustomerErasureRequested, Envelope
 from csi_shared.privacy import ERASED, Fields, Target, erase_rows, phone_hash
 
@@ -24,14 +25,10 @@ CASE = Fields(
 HISTORY = Fields(texts=("note",))
 
 
-def _keys(model: type, ros: Collection[tuple[str, str]]):  # type: ignore[no-untyped-def]
-    return tuple_(model.dealer_code, model.ro_number).in_(list(ros)) if ros else false()  # type: ignore[attr-defined]
-
-
 def _targets(ros: Collection[tuple[str, str]], case_ids: Collection[str] = ()) -> list[Target]:
-    cases = or_(_keys(Complaint, ros), Complaint.id.in_(list(case_ids)))
+    cases = or_(ro_keys(Complaint, ros), Complaint.id.in_(list(case_ids)))
     return [
-        Target(RepairOrderSeen, _keys(RepairOrderSeen, ros), SEEN),
+        Target(RepairOrderSeen, ro_keys(RepairOrderSeen, ros), SEEN),
         Target(Complaint, cases, CASE),
         Target(HistoryEntry, HistoryEntry.complaint_id.in_(select(Complaint.id).where(cases)), HISTORY),
     ]
@@ -89,8 +86,3 @@ async def retention_batch(work: Work, *, before: datetime, limit: int, salt: byt
         return 0
     await erase_rows(work.session, _targets(ros, case_ids), outbox=outbox, salt=salt, unsent_events=False)
     return len(ros) + len(case_ids)
-
-
-async def retention_batch_at(work: Work, before: datetime, limit: int, *, salt: bytes) -> int:
-    """retention_batch as csi_shared.retention runs it."""
-    return await retention_batch(work, before=before, limit=limit, salt=salt)

@@ -25,15 +25,12 @@ from complaints.schemas import (
 from complaints.workflow import ComplaintStatus
 from csi_shared.calendar import month_bounds
 from csi_shared.events import EscalationKind
+from csi_shared.figures import pct
 
 SETTLED = frozenset(
     {ComplaintStatus.RESOLVED, ComplaintStatus.VERIFIED, ComplaintStatus.CONFIRMED, ComplaintStatus.CLOSED}
 )
 """Resolved or past it: no longer counted as open."""
-
-
-def _pct(part: int, whole: int) -> float | None:
-    return round(100.0 * part / whole, 1) if whole else None
 
 
 def figures(complaints: Sequence[Complaint]) -> ComplaintFigures:
@@ -53,11 +50,11 @@ def figures(complaints: Sequence[Complaint]) -> ComplaintFigures:
         by_source=dict(sorted(Counter(c.source for c in complaints).items())),
         by_category=dict(sorted(Counter(c.category for c in complaints).items())),
         major=sum(1 for c in complaints if c.severity == "major"),
-        first_response_in_time_pct=_pct(responded_in_time, opened),
+        first_response_in_time_pct=pct(responded_in_time, opened),
         resolved=len(resolved),
         median_hours_to_resolve=round(statistics.median(hours), 1) if hours else None,
-        resolved_within_target_pct=_pct(sum(1 for c, at in resolved if at <= c.resolution_due), len(resolved)),
-        reopened_pct=_pct(sum(1 for c in complaints if c.reopened), opened),
+        resolved_within_target_pct=pct(sum(1 for c, at in resolved if at <= c.resolution_due), len(resolved)),
+        reopened_pct=pct(sum(1 for c in complaints if c.reopened), opened),
         escalations=FirstResponseEscalations(
             **{f"level_{n}": sum(1 for c in complaints if c.escalation_level >= n) for n in (1, 2, 3)}
         ),

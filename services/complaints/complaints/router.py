@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from complaints import cases, reports
 from complaints.config import AppSettings
 from complaints.models import Complaint, Dealer, HistoryEntry
+from complaints.rules import complaint_source
 from complaints.schemas import (
     ComplaintIn,
     ComplaintOut,
@@ -25,11 +26,11 @@ from complaints.schemas import (
     StepIn,
 )
 from complaints.workflow import ComplaintStatus, allowed_actions, is_named_supervisor
-from csi_shared.auth import DEALER_ROLES, OEM_ROLES, CurrentUser, Principal, mask_phone
+from csi_shared.auth import DEALER_ROLES, CurrentUser, Principal, mask_phone
 from csi_shared.calendar import MONTH_PATTERN
 from csi_shared.dealers import codes_in_scope, dealer_in_scope, dealers_in_scope
 from csi_shared.errors import Forbidden, InvalidInput, NotFound
-from csi_shared.events import ComplaintSource, PhoneReadOf, Severity
+from csi_shared.events import ComplaintSource, PhoneReadOf, PhoneReadPurpose, Severity
 from csi_shared.identifiers import DealerCodeFilter
 from csi_shared.pagination import decode_cursor, encode_cursor
 from csi_shared.web import DbSession, Now, PhoneShown, RequestWork, record_phone_reads
@@ -107,7 +108,7 @@ async def open_complaint(
         raise InvalidInput(
             "unknown dealer", [{"field": "dealer_code", "reason": f"no dealer {body.dealer_code} in your scope"}]
         )
-    source = ComplaintSource.HOTLINE if user.role in OEM_ROLES else ComplaintSource.MANUAL
+    source = complaint_source(user.role)
     source_ref = f"{source}:{dealer.code}:{idempotency_key or uuid.uuid4()}"
     complaint = await cases.open_case(
         work,
@@ -122,7 +123,7 @@ async def open_complaint(
             await work.session.execute(select(Complaint).where(Complaint.source_ref == source_ref))
         ).scalar_one()
         response.status_code = 200
-    await record_phone_reads(request, user, purpose="complaint", shown=_shown([complaint]), work=work)
+    await record_phone_reads(request, user, purpose=PhoneReadPurpose.COMPLAINT, shown=_shown([complaint]), work=work)
     await work.session.commit()
     return to_out(complaint, user, work.clock.now())
 
@@ -147,7 +148,7 @@ async def list_complaints(
     rows = list((await session.execute(query.order_by(Complaint.opened_at, Complaint.id).limit(limit + 1))).scalars())
     page = rows[:limit]
     next_cursor = encode_cursor(page[-1].opened_at, page[-1].id) if len(rows) > limit else None
-    await record_phone_reads(request, user, purpose="complaint", shown=_shown(page))
+    await record_phone_reads(request, user, purpose=PhoneReadPurpose.COMPLAINT, shown=_shown(page))
     return ComplaintPage(items=[to_out(c, user, now) for c in page], next_cursor=next_cursor)
 
 
@@ -173,7 +174,7 @@ async def get_complaint(
     request: Request, complaint_id: str, session: DbSession, user: CurrentUser, now: Now
 ) -> ComplaintOut:
     complaint, _ = await _visible(session, user, complaint_id)
-    await record_phone_reads(request, user, purpose="complaint", shown=_shown([complaint]))
+    await record_phone_reads(request, user, purpose=PhoneReadPurpose.COMPLAINT, shown=_shown([complaint]))
     return to_out(complaint, user, now)
 
 
@@ -189,7 +190,7 @@ async def transition(
     complaint, dealer = await _visible(work.session, user, complaint_id, lock=True)
     fields = body.model_dump(exclude={"action"})
     await cases.take_step(work, complaint, dealer, action=body.action, user=user, fields=fields)
-    await record_phone_reads(request, user, purpose="complaint", shown=_shown([complaint]), work=work)
+    await record_phone_reads(request, user, purpose=PhoneReadPurpose.COMPLAINT, shown=_shown([complaint]), work=work)
     await work.session.commit()
     return to_out(complaint, user, work.clock.now())
 

@@ -6,6 +6,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from csi_shared.auth import OEM_ROLES, Role
 from csi_shared.events import (
     CallbackCompleted,
     ComplaintSource,
@@ -86,6 +87,12 @@ def case_from_callback(callback: CallbackCompleted) -> Opening | None:
         category="callback_issue" if _raised(callback.issue) else "callback_dissatisfied",
         description="; ".join(p for p in parts if p) or "the callback recorded the customer as dissatisfied",
     )
+
+
+def complaint_source(opened_by: Role) -> ComplaintSource:
+    """A case opened by hand: by the OEM's staff it is a hotline case (the brand's customer hotline, which the
+    severity rule makes major), by dealer staff a manual one."""
+    return ComplaintSource.HOTLINE if opened_by in OEM_ROLES else ComplaintSource.MANUAL
 
 
 # --- severity -------------------------------------------------------------------------------------

@@ -469,3 +469,15 @@ async def test_twenty_conflicting_steps_at_once_one_wins_the_others_409(complain
     assert sorted(r.status_code for r in answers) == [200] + [409] * 19
     history = (await complaints.client.get(f"/v1/complaints/{case}/history", headers=complaints.auth("cra"))).json()
     assert [h["action"] for h in history] == ["open", "acknowledge"]
+
+
+async def test_the_gauge_counts_cases_past_their_first_response_until_acknowledged(complaints: Complaints) -> None:
+    case_id = await _case(complaints)
+    gauges = complaints.app.state.runtime.gauges
+    assert (await gauges.observe())["complaints_past_first_response"] == 0
+    complaints.clock.advance(timedelta(hours=24, minutes=1))
+    assert (await gauges.observe())["complaints_past_first_response"] == 1
+    metrics = (await complaints.client.get("/metrics")).text
+    assert 'csi_slo_breaches{service="complaints",slo="complaints_past_first_response"} 1.0' in metrics
+    assert (await complaints.step(case_id, "cra", "acknowledge")).status_code == 200
+    assert (await gauges.observe())["complaints_past_first_response"] == 0

@@ -9,12 +9,14 @@ from complaints.rules import (
     callback_opens_case,
     case_from_callback,
     case_from_survey,
+    complaint_source,
     decide_severity,
     escalation_level,
     escalation_schedule,
     scored_answers,
     survey_opens_case,
 )
+from csi_shared.auth import Role
 from csi_shared.events import ComplaintSource, EscalationKind, EscalationTarget, Severity
 
 from .conftest import callback, survey
@@ -201,3 +203,15 @@ def test_resolution_levels_at_7_and_8_days(days: float, level: int) -> None:
     due = OPENED + timedelta(days=7)  # resolution_target_days = 7, escalation_step_hours = 24
     schedule = escalation_schedule(EscalationKind.RESOLUTION, step=timedelta(hours=24))
     assert escalation_level(schedule, due, OPENED + timedelta(days=days)) == level
+
+
+@pytest.mark.parametrize(
+    ("role", "source"),
+    [
+        (Role.OEM_ANALYST, ComplaintSource.HOTLINE), (Role.ADMIN, ComplaintSource.HOTLINE),
+        (Role.SERVICE_ADVISOR, ComplaintSource.MANUAL), (Role.CRA, ComplaintSource.MANUAL),
+        (Role.SERVICE_MANAGER, ComplaintSource.MANUAL), (Role.GENERAL_MANAGER, ComplaintSource.MANUAL),
+    ],
+)  # fmt: skip
+def test_a_case_opened_by_the_oems_staff_is_a_hotline_case(role: Role, source: ComplaintSource) -> None:
+    assert complaint_source(role) is source

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from fastapi import FastAPI
 
 from csi_shared.clock import Clock
-from csi_shared.retention import retention_job
+from csi_shared.retention import retention_batch_at, retention_job
 from csi_shared.runtime import PeriodicJob, Runtime
 from csi_shared.web import build_app
 from scoring import privacy
@@ -27,7 +25,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     runtime.add_job(PeriodicJob("exclude-dealer-answers", 3600.0, jobs.exclude_dealer_answers))
     runtime.add_job(PeriodicJob("publish-scores", settings.publish_interval_s, jobs.publish_scores))
     runtime.add_job(PeriodicJob("refresh-importance", settings.importance_refresh_interval_s, jobs.refresh_importance))
-    runtime.add_job(retention_job(runtime, partial(privacy.retention_batch_at, salt=settings.privacy_salt)))
+    runtime.add_job(retention_job(runtime, retention_batch_at(privacy.retention_batch, salt=settings.privacy_salt)))
     app = build_app(title="CSI scoring", runtime=runtime, routers=[router, integrity_router])
     app.state.jobs = jobs
     return app

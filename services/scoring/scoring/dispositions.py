@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from csi_shared.figures import rate
+
 
 class SurveyState(StrEnum):
     NOT_INVITED = "not_invited"
@@ -71,12 +73,12 @@ class Disposition:
     @property
     def response_rate(self) -> float | None:
         """Answered / invited."""
-        return round(self.answered / self.invited, 3) if self.invited else None
+        return rate(self.answered, self.invited)
 
     @property
     def contact_rate(self) -> float | None:
         """ROs with a valid phone / ROs: unhappy customers' numbers dropped show here."""
-        return round(self.with_phone / self.ros, 3) if self.ros else None
+        return rate(self.with_phone, self.ros)
 
 
 def disposition(ros: Iterable[RoFacts], now: datetime) -> Disposition:

@@ -66,13 +66,14 @@ class Index:
 
 def csi_index(factor_indices: Mapping[str, float | None], weights: Mapping[str, float]) -> Index:
     """The weighted mean of the factor indices; factors without answers drop out and the rest are renormalised."""
-    present = {f: w for f, w in weights.items() if factor_indices.get(f) is not None}
+    indices = {f: index for f in weights if (index := factor_indices.get(f)) is not None}
+    present = {f: weights[f] for f in indices}
     missing = tuple(f for f in weights if f not in present)
     total = sum(present.values())
     if not total:
         return Index(None, {}, missing)
     used = {f: w / total for f, w in present.items()}
-    return Index(sum(used[f] * factor_indices[f] for f in used), used, missing)  # type: ignore[operator]
+    return Index(sum(used[f] * indices[f] for f in used), used, missing)
 
 
 def response_csi(scores: Mapping[str, float], weights: Mapping[str, float]) -> float | None:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import false, or_, select, tuple_
+from sqlalchemy import or_, select
 
 from csi_shared.bus.outbox import Work
+from csi_shared.db import ro_keys
 from csi_shared.events import CustomerErasureCompleted, CustomerErasureRequested, Envelope
 from csi_shared.privacy import Fields, Target, erase_rows
 from scoring.models import RepairOrder, ResponseReceived, outbox
@@ -19,14 +20,10 @@ RO = Fields(cleared=("phone_masked",), vins=("vin",))
 RESPONSE = Fields(cleared=("comment",))
 
 
-def _keys(model: type, ros: Collection[tuple[str, str]]):  # type: ignore[no-untyped-def]
-    return tuple_(model.dealer_code, model.ro_number).in_(list(ros)) if ros else false()  # type: ignore[attr-defined]
-
-
 def _targets(ros: Collection[tuple[str, str]]) -> list[Target]:
     return [
-        Target(RepairOrder, _keys(RepairOrder, ros), RO),
-        Target(ResponseReceived, _keys(ResponseReceived, ros), RESPONSE),
+        Target(RepairOrder, ro_keys(RepairOrder, ros), RO),
+        Target(ResponseReceived, ro_keys(ResponseReceived, ros), RESPONSE),
     ]
 
 
@@ -69,8 +66,3 @@ async def retention_batch(work: Work, *, before: datetime, limit: int, salt: byt
         return 0
     await erase_rows(work.session, _targets(ros), outbox=outbox, salt=salt, unsent_events=False)
     return len(ros)
-
-
-async def retention_batch_at(work: Work, before: datetime, limit: int, *, salt: bytes) -> int:
-    """retention_batch as csi_shared.retention runs it."""
-    return await retention_batch(work, before=before, limit=limit, salt=salt)

@@ -23,10 +23,17 @@ from scoring.dispositions import SurveyState
 from scoring.method import FACTORS
 from scoring.models import Dealer
 from scoring.schemas import Breakdown, Card, DealerDispositions, Dispositions, Ranking, SurveyDispositions, Trend
+from scoring.spans import Span
 
 router = APIRouter(tags=["csi"])
 
 Period = Annotated[str, Query(pattern=MONTH_PATTERN, description="YYYY-MM, the RO settlement month")]
+SpanQuery = Annotated[
+    Span,
+    Query(
+        description="month (default); rolling_3m: the period and the two months before; quarter: the quarter to date"
+    ),
+]
 
 
 async def _dealer(session: DbSession, user: Principal, dealer_code: str) -> Dealer:
@@ -38,10 +45,11 @@ async def _dealer(session: DbSession, user: Principal, dealer_code: str) -> Deal
 
 @router.get("/v1/dealers/{dealer_code}/csi", summary="A dealer's CSI card for a period")
 async def get_card(
-    dealer_code: DealerCodePath, period: Period, settings: AppSettings, now: Now, session: DbSession, user: CurrentUser
-) -> Card:
+    dealer_code: DealerCodePath, period: Period, settings: AppSettings, now: Now, session: DbSession, user: CurrentUser,
+    span: SpanQuery = Span.MONTH,
+) -> Card:  # fmt: skip
     dealer = await _dealer(session, user, dealer_code)
-    return await service.dealer_card(session, dealer, period, settings, now)
+    return await service.dealer_card(session, dealer, period, settings, now, span)
 
 
 @router.get("/v1/dealers/{dealer_code}/csi/trend", summary="A dealer's CSI month by month")
@@ -79,15 +87,16 @@ def _oem_region(user: Principal, region: str | None) -> str | None:
 # (pydantic over 3,000 entries would cost more than the query; README, "How reads stay fast").
 @router.get("/v1/csi", summary="All dealers ranked for a period (OEM)", response_model=Ranking)
 async def get_ranking(
-    period: Period, settings: AppSettings, now: Now, session: DbSession, user: CurrentUser, region: str | None = None
-) -> FastJSON:
+    period: Period, settings: AppSettings, now: Now, session: DbSession, user: CurrentUser, region: str | None = None,
+    span: SpanQuery = Span.MONTH,
+) -> FastJSON:  # fmt: skip
     scope = _oem_region(user, region)
     # Plain JSON types already: skip the generic encoder, which costs more than the query for 3,000 dealers.
     return FastJSON(
-        await service.ranking(session, period=period, region=scope, visible=user.may_access, settings=settings, now=now)
+        await service.ranking(
+            session, period=period, region=scope, visible=user.may_access, settings=settings, now=now, span=span
+        )
     )
-
-
 
 
 @router.get(
@@ -103,11 +112,11 @@ async def get_ranking(
 )
 async def export(
     period: Period, settings: AppSettings, now: Now, session: DbSession, user: CurrentUser, region: str | None = None,
-    format: Literal["csv", "xlsx"] = "csv",
+    format: Literal["csv", "xlsx"] = "csv", span: SpanQuery = Span.MONTH,
 ) -> Response:  # fmt: skip
     scope = _oem_region(user, region)
     data = await service.ranking(
-        session, period=period, region=scope, visible=user.may_access, settings=settings, now=now
+        session, period=period, region=scope, visible=user.may_access, settings=settings, now=now, span=span
     )
     header = ["rank", "percentile", "dealer_code", "dealer_name", "region", "index", "interval_low", "interval_high", "responses",
               "small_sample", *FACTORS, "complaints_per_100_ros", "response_rate", "contact_rate", "status", "under_review"]  # fmt: skip
@@ -119,7 +128,8 @@ async def export(
                          interval[1], e["responses"], small, *(e["factors"].get(f) for f in FACTORS),
                          e["complaints_per_100_ros"], e["response_rate"], e["contact_rate"], e["status"], e["under_review"]])  # fmt: skip
     # A header is Latin-1: keep the file name to safe ASCII whatever the region is called.
-    name = re.sub(r"[^A-Za-z0-9._-]", "_", f"csi-{period}{'-' + scope if scope else ''}")
+    label = period if span is Span.MONTH else f"{period}-{span.value}"
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", f"csi-{label}{'-' + scope if scope else ''}")
     if format == "csv":
         return Response(
             csv_text(header, rows),
@@ -127,7 +137,7 @@ async def export(
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
     return Response(
-        xlsx_bytes(f"CSI {period}", header, rows),
+        xlsx_bytes(f"CSI {label}", header, rows),
         media_type=XLSX,
         headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
     )

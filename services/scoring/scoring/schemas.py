@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from csi_shared.events import PeriodStatus
 from scoring.breakdown import BreakdownBy
+from scoring.spans import Span
 
 Index = float | None
 """0-1000, one decimal; null without answers."""
@@ -33,6 +34,24 @@ class CallbackSatisfaction(Schema):
 
     mean: float | None = Field(description="Mean on 1-10, two decimals; null without answers")
     answers: int
+
+
+class Benchmark(Schema):
+    """The mean over the ranked dealers of a region or of the nation: no dealer's own figures."""
+
+    dealers: int = Field(description="Ranked dealers (a score and at least the minimum sample) in the scope")
+    index: Index = Field(description="Mean of their indices")
+    factors: dict[str, Index] = Field(description="Mean of their factor indices, by factor code")
+
+
+class Standing(Schema):
+    """Where the dealer stands among the ranked dealers of the period: ranks and the benchmarks, nobody else's name."""
+
+    ranked: bool = Field(description="The dealer has a score and at least the minimum sample, so it has a rank")
+    rank_in_region: int | None = Field(description="1 is the best; ties share a rank; null when not ranked")
+    rank_in_nation: int | None
+    region: Benchmark | None = Field(description="The dealer's region; null for a dealer without one")
+    nation: Benchmark
 
 
 class Card(Schema):
@@ -66,6 +85,13 @@ class Card(Schema):
     contact_rate: float | None = Field(default=None, description="ROs with a valid phone / ROs")
     callback_satisfaction: CallbackSatisfaction = CallbackSatisfaction(mean=None, answers=0)
     under_review: bool = Field(default=False, description="An OEM analyst is reviewing this period's integrity signals")
+    standing: Standing | None = Field(
+        default=None, description="Rank in the region and the nation, and their index and factor means"
+    )
+    span: Span = Field(
+        default=Span.MONTH, description="month, rolling_3m (the period and the two before) or quarter (to date)"
+    )
+    months: list[str] = Field(default_factory=list, description="The settlement months the figures cover, oldest first")
 
 
 class TrendPoint(Schema):
@@ -103,6 +129,8 @@ class Ranking(Schema):
     """Every dealer of the period with a score; dealers under the minimum sample apart, never ranked."""
 
     period: str
+    span: Span = Field(default=Span.MONTH, description="month, rolling_3m or quarter (to date), ending with `period`")
+    months: list[str] = Field(default_factory=list, description="The settlement months the figures cover")
     region: str | None
     min_sample: int
     national_average: Index

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from csi_shared.events import INDEX_CHANNELS
+from csi_shared.figures import pct, rates
 from scoring import periods
 from scoring.breakdown import (
     VISIT_CALLBACKS,
@@ -43,8 +44,11 @@ from scoring.schemas import (
     Card,
     FactorFigure,
     ItemFigure,
+    Standing,
     TrendPoint,
 )
+from scoring.spans import Span, SpanFigures, months_of, span_figures, span_items
+from scoring.standing import standing, standing_among
 
 
 def brand_scope() -> str:
@@ -80,18 +84,18 @@ async def importance_for(
     return importance
 
 
-async def region_item_means(session: AsyncSession, *, period: str, region: str | None) -> dict[str, float]:
+async def region_item_means(session: AsyncSession, *, months: Sequence[str], region: str | None) -> dict[str, float]:
     """The benchmark a priority is weak against: each item's mean over every answer of the dealer's region in the
     period (the brand's when the dealer has no region). The dealer's own answers are in it: a mean below the mean of a
     group that includes it is below the mean of the others too."""
     ia, d = ItemAggregate, Dealer
-    query = select(ia.item, func.sum(ia.total), func.sum(ia.n)).where(ia.period == period, ia.n > 0)
+    query = select(ia.item, func.sum(ia.total), func.sum(ia.n)).where(ia.period.in_(months), ia.n > 0)
     if region is not None:
         query = query.join(d, d.code == ia.dealer_code).where(d.region == region)
     return {item: total / n for item, total, n in await session.execute(query.group_by(ia.item)) if n}
 
 
-def card(dealer: Dealer, period: str, row: DealerPeriod | None, items: Sequence[ItemAggregate], importance: dict[str, float],
+def card(dealer: Dealer, period: str, row: DealerPeriod | SpanFigures | None, items: Sequence[ItemAggregate], importance: dict[str, float],
          settings: Settings, now: datetime, benchmark: dict[str, float] | None = None) -> Card:  # fmt: skip
     """A dealer's CSI card for a period. `benchmark`: the region's item means (`region_item_means`)."""
     tz = ZoneInfo(dealer.time_zone)
@@ -138,7 +142,7 @@ def card(dealer: Dealer, period: str, row: DealerPeriod | None, items: Sequence[
         overall=round(row.overall_sum / row.overall_n, 2) if row and row.overall_n else None,
         ros=row.ros if row else 0,
         complaints=row.complaints if row else 0,
-        complaints_per_100_ros=round(100.0 * row.complaints / row.ros, 2) if row and row.ros else None,
+        complaints_per_100_ros=pct(row.complaints, row.ros, 2) if row else None,
         small_sample=responses < settings.min_sample,
         under_review=row.under_review if row else False,
     )
@@ -155,20 +159,42 @@ async def callback_scores(session: AsyncSession, dealer_code: str, period: str) 
     return visit_callback_scores(CallbackScore(*a) for a in answers)
 
 
-async def dealer_card(session: AsyncSession, dealer: Dealer, period: str, settings: Settings, now: datetime) -> Card:
-    row = await session.get(DealerPeriod, (dealer.code, period))
-    items = list(
-        (await session.execute(select(ItemAggregate).where(ItemAggregate.dealer_code == dealer.code, ItemAggregate.period == period).order_by(ItemAggregate.item))).scalars()
-    )  # fmt: skip
+async def dealer_card(
+    session: AsyncSession, dealer: Dealer, period: str, settings: Settings, now: datetime, span: Span = Span.MONTH
+) -> Card:
+    """The card of a month, or of a span ending with it (`spans`): the span's sums, its items, its region benchmark;
+    importance and the weights are the last month's."""
+    months = months_of(period, span)
+    row: DealerPeriod | SpanFigures | None
+    if span is Span.MONTH:
+        row = await session.get(DealerPeriod, (dealer.code, period))
+        items = list(
+            (await session.execute(select(ItemAggregate).where(ItemAggregate.dealer_code == dealer.code, ItemAggregate.period == period).order_by(ItemAggregate.item))).scalars()
+        )  # fmt: skip
+        every = None
+    else:
+        every = await span_figures(session, months=months, settings=settings)
+        row = every.get(dealer.code)
+        items = await span_items(session, dealer_code=dealer.code, months=months)
     importance = await importance_for(session, period=period, region=dealer.region, settings=settings)
-    benchmark = await region_item_means(session, period=period, region=dealer.region)
+    benchmark = await region_item_means(session, months=months, region=dealer.region)
     out = card(dealer, period, row, items, importance, settings, now, benchmark)
+    out.span, out.months = span, months
     if row is not None:
         out.response_rate, out.contact_rate = rates(
             responses=row.responses, invited=row.ros_invited, with_phone=row.ros_with_phone, ros=row.ros
         )
+    if every is None:
+        figures = await standing(session, region=dealer.region, period=period, own_index=row.csi_index if row else None,
+                                 ranked=not out.small_sample, min_sample=settings.min_sample)  # fmt: skip
+    else:
+        regions = {code: region for code, region in await session.execute(select(Dealer.code, Dealer.region))}
+        rows = [(code, regions.get(code), f.csi_index, {x: f.factor_index(x) for x in FACTORS}, f.responses)
+                for code, f in every.items()]  # fmt: skip
+        figures = standing_among(rows, dealer_code=dealer.code, region=dealer.region, min_sample=settings.min_sample)
+    out.standing = Standing.model_validate(figures)
     # The dealer's own measure, beside the index and never in it.
-    scores = list((await callback_scores(session, dealer.code, period)).values())
+    scores = [score for month in months for score in (await callback_scores(session, dealer.code, month)).values()]
     out.callback_satisfaction = CallbackSatisfaction(
         mean=round(sum(scores) / len(scores), 2) if scores else None, answers=len(scores)
     )
@@ -200,11 +226,6 @@ class _RankRow(NamedTuple):
 _FACTORS_AT = len(_RankRow._fields) - len(FACTORS)
 
 
-def rates(*, responses: int, invited: int, with_phone: int, ros: int) -> tuple[float | None, float | None]:
-    """(response rate, contact rate): answered / invited, and ROs with a valid phone / ROs."""
-    return (round(responses / invited, 3) if invited else None, round(with_phone / ros, 3) if ros else None)
-
-
 async def dispositions(
     session: AsyncSession, *, dealers: Sequence[Dealer], period: str, now: datetime
 ) -> dict[str, Disposition]:
@@ -234,8 +255,9 @@ async def ranking(
     visible: Callable[[str, str | None], bool],
     settings: Settings,
     now: datetime,
+    span: Span = Span.MONTH,
 ) -> dict[str, Any]:
-    """Every dealer of the period with a score that the caller may see (`visible`, their scope) in the region asked
+    """Every dealer of the period (or of the span ending with it) with a score that the caller may see (`visible`, their scope) in the region asked
     for, ranked among themselves; dealers under the minimum sample are listed apart. The national and regional
     averages are the brand's benchmarks, over every ranked dealer."""
     dp, d = DealerPeriod, Dealer
@@ -249,7 +271,10 @@ async def ranking(
         .order_by(dp.csi_index.desc(), dp.dealer_code)
     )  # fmt: skip
     # Rows become named tuples once: for 3,000 dealers, reading row attributes costs more than the query.
-    rows = [_RankRow._make(r) for r in await session.execute(query)]
+    if span is Span.MONTH:
+        rows = [_RankRow._make(r) for r in await session.execute(query)]
+    else:
+        rows = await _span_rank_rows(session, months=months_of(period, span), settings=settings)
     ranked = [r for r in rows if r.responses >= settings.min_sample]
     small = [r for r in rows if r.responses < settings.min_sample]
     national = _mean([r.index for r in ranked])
@@ -264,15 +289,17 @@ async def ranking(
         if status is None:
             status = statuses[r.time_zone] = periods.status(period, ZoneInfo(r.time_zone), now)
         low, high = r.interval_low, r.interval_high
+        response_rate, contact_rate = rates(
+            responses=r.responses, invited=r.invited, with_phone=r.with_phone, ros=r.ros
+        )
         return {
             "dealer_code": r.code, "dealer_name": r.name, "region": r.region, "rank": rank, "percentile": percentile,
             "index": round(r.index * 10) / 10, "responses": r.responses,
             "interval": [round(low * 10) / 10, round(high * 10) / 10] if low is not None and high is not None else None,
             "factors": {f: None if i is None else round(i * 10) / 10 for f, i in zip(FACTORS, r[_FACTORS_AT:], strict=True)},
             "status": status,
-            "complaints_per_100_ros": round(100.0 * r.complaints / r.ros, 2) if r.ros else None,
-            "response_rate": round(r.responses / r.invited, 3) if r.invited else None,
-            "contact_rate": round(r.with_phone / r.ros, 3) if r.ros else None,
+            "complaints_per_100_ros": pct(r.complaints, r.ros, 2),
+            "response_rate": response_rate, "contact_rate": contact_rate,
             "under_review": bool(r.under_review),
         }  # fmt: skip
 
@@ -286,9 +313,11 @@ async def ranking(
             rank, previous = position, r.index
         # Share of the other dealers in scope scoring below this one.
         below = bisect_left(ascending, r.index)
-        entries.append(entry(r, rank, round(100.0 * below / (total - 1), 1) if total > 1 else 100.0))
+        entries.append(entry(r, rank, pct(below, total - 1) if total > 1 else 100.0))
     return {
         "period": period,
+        "span": span.value,
+        "months": months_of(period, span),
         "region": region,
         "min_sample": settings.min_sample,
         "national_average": _round(national),
@@ -298,6 +327,21 @@ async def ranking(
             entry(r, None, None) for r in small if (region is None or r.region == region) and visible(r.code, r.region)
         ],
     }
+
+
+async def _span_rank_rows(session: AsyncSession, *, months: list[str], settings: Settings) -> list[_RankRow]:
+    """The ranking's rows over a span: every dealer's summed figures (`spans.span_figures`), best first."""
+    figures = await span_figures(session, months=months, settings=settings)
+    dealers = {
+        code: rest
+        for code, *rest in await session.execute(select(Dealer.code, Dealer.name, Dealer.region, Dealer.time_zone))
+    }
+    rows = [
+        _RankRow(code, *dealers[code], f.responses, f.csi_index, f.interval_low, f.interval_high, f.ros, f.complaints,
+                 f.ros_invited, f.ros_with_phone, f.under_review, *(f.factor_index(x) for x in FACTORS))
+        for code, f in figures.items() if f.csi_index is not None and code in dealers
+    ]  # fmt: skip
+    return sorted(rows, key=lambda r: (-r.index, r.code))
 
 
 async def trend(

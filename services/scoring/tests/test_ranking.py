@@ -14,6 +14,7 @@ from scoring.schemas import Ranking
 from .conftest import Scoring, dealer_ref, response
 
 Q = "service_quality"
+NO_FACTORS = dict.fromkeys(FACTORS)
 
 
 async def _network(s: Scoring) -> None:
@@ -121,6 +122,30 @@ async def test_a_priority_is_weak_against_the_region_and_never_a_strength(scorin
     assert strong["priorities"] == [] and strong["strengths"] == ["sq_first_time"]
     weak = (await scoring.card("D002")).json()
     assert weak["priorities"] == ["sq_first_time"] and weak["strengths"] == []
+
+
+async def test_a_dealer_sees_where_it_stands_and_nobody_elses_figures(scoring: Scoring) -> None:
+    # Quality only, so each index is its quality index: D001 (east) 9 and 9 -> 888.9, D002 (east) 10 and 10 -> 1000,
+    # D003 (west) 7 and 7 -> 666.7, D004 (west) one answer of 4 -> a small sample (2 in these tests), never ranked.
+    for code, region, scores in [("D001", "east", [9, 9]), ("D002", "east", [10, 10]), ("D003", "west", [7, 7]),
+                                 ("D004", "west", [4])]:  # fmt: skip
+        for n, score in enumerate(scores):
+            await scoring.feed(response(f"{code}-{n}", {"sq_first_time": (Q, score)}, dealer=dealer_ref(code, region)))
+    answer = await scoring.card("D001")  # a service manager of D001: a dealer role
+    assert answer.status_code == 200, answer.text
+    standing = answer.json()["standing"]
+    assert (standing["ranked"], standing["rank_in_region"], standing["rank_in_nation"]) == (True, 2, 2)
+    # Region: (888.89 + 1000) / 2 = 944.4 over 2 dealers; nation: (888.89 + 1000 + 666.67) / 3 = 851.9 over 3.
+    assert standing["region"] == {"dealers": 2, "index": 944.4, "factors": {**NO_FACTORS, Q: 944.4}}
+    assert standing["nation"] == {"dealers": 3, "index": 851.9, "factors": {**NO_FACTORS, Q: 851.9}}
+    # No other dealer's code, name or own index anywhere in the card.
+    for other in ("D002", "D003", "D004", "1000.0", "666.7"):
+        assert other not in answer.text
+    small = (await scoring.card("D004")).json()["standing"]
+    assert (small["ranked"], small["rank_in_region"], small["rank_in_nation"]) == (False, None, None)
+    assert small["region"] == {"dealers": 1, "index": 666.7, "factors": {**NO_FACTORS, Q: 666.7}}
+    best = (await scoring.card("D002")).json()["standing"]
+    assert (best["rank_in_region"], best["rank_in_nation"]) == (1, 1)
 
 
 async def test_a_ranking_of_3000_dealers_reads_only_the_aggregates(scoring: Scoring) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ from starlette.responses import Response
 
 from csi_shared.clock import Clock
 from csi_shared.limits import RateLimiter
-from csi_shared.retention import retention_job
+from csi_shared.retention import retention_batch_at, retention_job
 from csi_shared.runtime import PeriodicJob, Runtime
 from csi_shared.web import build_app
 from survey_api.config import Settings
@@ -27,6 +26,7 @@ from survey_api.privacy.router import router as privacy_router
 from survey_api.questionnaires.router import router as questionnaires_router
 from survey_api.repair_orders.router import router as repair_orders_router
 from survey_api.repair_orders.schemas import RepairOrderIn
+from survey_api.slo import links_unsent_past_send_time
 from survey_api.surveys.page import PageLimits
 from survey_api.surveys.page import router as page_router
 from survey_api.surveys.router import router as surveys_router
@@ -50,6 +50,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or Settings()
     runtime = Runtime(settings, metadata=Base.metadata, clock=clock, topics=TOPICS, handlers=handlers(settings))
+    runtime.gauges.add_slo("links_unsent_past_send_time", links_unsent_past_send_time)
     jobs = Jobs(
         settings=settings,
         sessions=runtime.sessions,
@@ -63,7 +64,9 @@ def create_app(
     runtime.add_job(
         retention_job(
             runtime,
-            partial(privacy_service.retention_batch_at, salt=settings.privacy_salt, phone_salt=settings.phone_salt),
+            retention_batch_at(
+                privacy_service.retention_batch, salt=settings.privacy_salt, phone_salt=settings.phone_salt
+            ),
         )
     )
     routers = [dealers_router, repair_orders_router, questionnaires_router, surveys_router, page_router,

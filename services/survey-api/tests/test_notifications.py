@@ -30,7 +30,6 @@ from survey_api.notifications.rules import (
     PhoneSurvey,
     QuietHours,
     is_stop_reply,
-    reminder_due_at,
     retry_delay,
     sms_text,
     withheld_for_fatigue,
@@ -56,12 +55,6 @@ def test_quiet_hours_are_local_and_end_in_the_morning() -> None:
     assert quiet.next_allowed(late, BERLIN) == late
     assert quiet.contains(datetime(2026, 11, 2, 20, 0, tzinfo=UTC), BERLIN)  # 21:00 Berlin: quiet begins
     assert not QuietHours(time(9), time(9)).contains(late, SHANGHAI)  # equal bounds: no quiet hours
-
-
-def test_one_reminder_three_days_after_and_none_when_switched_off() -> None:
-    sent = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)
-    assert reminder_due_at(sent, 3) == datetime(2026, 11, 6, 2, 0, tzinfo=UTC)
-    assert reminder_due_at(sent, 0) is None
 
 
 def test_the_latest_ro_of_a_customer_wins_within_thirty_days() -> None:

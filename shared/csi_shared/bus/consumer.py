@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,10 +23,12 @@ from csi_shared.db import database_unavailable
 from csi_shared.events import Envelope, MalformedEvent, UnknownEvent, dlq_topic, parse_wanted_event
 from csi_shared.logs import correlated
 from csi_shared.settings import ServiceSettings
+from csi_shared.tracing import TRACEPARENT, Tracing
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_S = 5.0
+LAG_INTERVAL_S = 1.0
 
 
 @dataclass
@@ -63,6 +66,13 @@ def runs(events: Sequence[Envelope[Any]], handlers: Mapping[str, Handler | Batch
     return out
 
 
+def _header(record: ConsumerRecord, name: str) -> str | None:
+    for key, value in record.headers or ():
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
 def is_transient(exc: BaseException) -> bool:
     """Trouble with the database or network, not with the message: retry later, never dead-letter."""
     return database_unavailable(exc) or isinstance(exc, ConnectionError | TimeoutError)
@@ -81,8 +91,12 @@ class ConsumerRunner:
         clock: Clock,
         topics: Sequence[str],
         handlers: Mapping[str, Handler | Batched],
+        tracing: Tracing | None = None,
     ) -> None:
         self.settings = settings
+        self.tracing = tracing
+        self._traceparents: dict[str, str] = {}
+        """event id -> the traceparent header it arrived with, for the batch in hand (tracing on only)."""
         self.sessions = sessions
         self.inbox = inbox
         self.outbox = outbox
@@ -94,6 +108,7 @@ class ConsumerRunner:
         self._stopping = False
         self._busy = False
         self._finished = asyncio.Event()
+        self._lag_observed_at = 0.0
         self.connected = False
 
     async def run(self) -> None:
@@ -115,6 +130,7 @@ class ConsumerRunner:
                         await self.process_batch(batch)
                     finally:
                         self._busy = False
+                await self._observe_lag()
                 backoff.reset()
             except asyncio.CancelledError:
                 raise
@@ -125,6 +141,20 @@ class ConsumerRunner:
                 metrics.CONSUMER_ERRORS.labels(self.settings.service_name).inc()
                 await self._disconnect()
                 await asyncio.sleep(delay)
+
+    async def _observe_lag(self) -> None:
+        """Consumer lag per partition (the broker's end offset less our position), at most once a second."""
+        now = asyncio.get_running_loop().time()
+        if self._consumer is None or now - self._lag_observed_at < LAG_INTERVAL_S:
+            return
+        self._lag_observed_at = now
+        for tp in self._consumer.assignment():
+            end = self._consumer.highwater(tp)
+            if end is None:  # nothing fetched from this partition yet
+                continue
+            position = await self._consumer.position(tp)
+            metrics.CONSUMER_LAG.labels(self.settings.service_name, self.settings.consumer_group, tp.topic,
+                                        str(tp.partition)).set(max(end - position, 0))  # fmt: skip
 
     async def _connect(self) -> None:
         await ensure_topics(self.settings)
@@ -176,13 +206,19 @@ class ConsumerRunner:
     async def process_batch(self, batch: Mapping[TopicPartition, list[ConsumerRecord]]) -> None:
         """Handle a fetched batch and commit its offsets."""
         todo: list[tuple[ConsumerRecord, Envelope[Any]]] = []
+        tracing = self.tracing is not None and self.tracing.enabled
         for records in batch.values():
             for record in records:
                 event = await self._decode(record)
                 if event is not None:
                     todo.append((record, event))
-        if todo:
-            await self._handle_all(todo)
+                    if tracing and (parent := _header(record, TRACEPARENT)):
+                        self._traceparents[str(event.event_id)] = parent
+        try:
+            if todo:
+                await self._handle_all(todo)
+        finally:
+            self._traceparents.clear()
         assert self._consumer is not None
         await self._consumer.commit(
             {tp: OffsetAndMetadata(records[-1].offset + 1, "") for tp, records in batch.items() if records}
@@ -193,10 +229,10 @@ class ConsumerRunner:
             event = parse_wanted_event(record.value, self.handlers)
         except UnknownEvent as exc:
             if exc.event_type in self.handlers:
-                await self._dead_letter(record, exc)  # a version of our type that this code cannot read
+                await self._dead_letter(record, exc, exc.event_type)  # a version of our type this code cannot read
             return None  # a type this service does not handle, or a newer type: not its business
         except MalformedEvent as exc:
-            await self._dead_letter(record, exc)
+            await self._dead_letter(record, exc, "malformed")
             return None
         return event
 
@@ -226,7 +262,7 @@ class ConsumerRunner:
                 )
                 if attempt + 1 < attempts:
                     await asyncio.sleep(jittered(self.settings.consumer_retry_backoff_s * 2**attempt))
-        await self._dead_letter(record, error)
+        await self._dead_letter(record, error, event.type)
 
     async def _handle_in_one_transaction(self, events: list[Envelope[Any]]) -> None:
         async with self.sessions() as session, session.begin():
@@ -258,14 +294,21 @@ class ConsumerRunner:
             correlation_id=first.correlation_id if len(run) == 1 else None,
             event=first if len(run) == 1 else None,
         )
-        # Logs written while handling carry the id of the request that caused the event.
-        with correlated(context.correlation_id):
+        # Logs written while handling carry the id of the request that caused the event; with tracing on, the
+        # handling continues the trace of the first event of the run (a DMS batch's ROs came from one request).
+        span = (
+            self.tracing.span(f"process {first.type}", kind="consumer",
+                              traceparent=self._traceparents.get(str(first.event_id)),
+                              attributes={"messaging.batch.message_count": len(run), "csi.event_type": first.type})
+            if self.tracing is not None and self.tracing.enabled else contextlib.nullcontext()
+        )  # fmt: skip
+        with correlated(context.correlation_id), span:
             if isinstance(handler, Batched):
                 await handler.handle(context, run)
             else:
                 await handler(context, first)
 
-    async def _dead_letter(self, record: ConsumerRecord, error: BaseException) -> None:
+    async def _dead_letter(self, record: ConsumerRecord, error: BaseException, event_type: str) -> None:
         assert self._dlq is not None
         headers = [
             ("error", repr(error)[:4000].encode()),
@@ -275,6 +318,6 @@ class ConsumerRunner:
             ("consumer_group", self.settings.consumer_group.encode()),
         ]
         await self._dlq.send_and_wait(dlq_topic(record.topic), value=record.value, key=record.key, headers=headers)
-        metrics.EVENTS_DEAD_LETTERED.labels(self.settings.service_name).inc()
+        metrics.EVENTS_DEAD_LETTERED.labels(self.settings.service_name, record.topic, event_type).inc()
         log.error("event at %s/%d@%d sent to the DLQ by %s: %r", record.topic, record.partition, record.offset,
                   self.settings.consumer_group, error)  # fmt: skip

@@ -77,6 +77,8 @@ class DeadLetter:
     @classmethod
     def of(cls, record: ConsumerRecord) -> DeadLetter:
         headers = {name: value.decode(errors="replace") for name, value in record.headers or ()}
+        event_type: str | None
+        event_id: str | None
         try:
             event = parse_event(record.value)
             event_type, event_id = event.type, str(event.event_id)

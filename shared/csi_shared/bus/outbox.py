@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from csi_shared.clock import Clock
 from csi_shared.events import Envelope, Payload, make_event, topic_of
+from csi_shared.tracing import current_traceparent
 
 PENDING_FLAG = "outbox_pending"
 
@@ -24,6 +25,7 @@ class Outbox:
     async def add(self, session: AsyncSession, *events: Envelope[Any]) -> None:
         if not events:
             return
+        traceparent = current_traceparent()
         rows = [
             {
                 "event_id": str(event.event_id),
@@ -31,6 +33,7 @@ class Outbox:
                 "key": event.dealer_code,
                 "event_type": event.type,
                 "body": event.model_dump_json(),
+                "traceparent": traceparent,
             }
             for event in events
         ]

@@ -18,6 +18,7 @@ from csi_shared.bus.kafka import ensure_topics, new_producer
 from csi_shared.bus.outbox import PENDING_FLAG, Outbox
 from csi_shared.db import is_sqlite
 from csi_shared.settings import ServiceSettings
+from csi_shared.tracing import TRACEPARENT, Tracing, current_traceparent
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +34,10 @@ class OutboxRelay:
         settings: ServiceSettings,
         sessions: async_sessionmaker[AsyncSession],
         outbox: Outbox,
+        tracing: Tracing | None = None,
     ) -> None:
         self.settings = settings
+        self.tracing = tracing
         self.sessions = sessions
         self.table = outbox.table
         self._wake = asyncio.Event()
@@ -92,7 +95,11 @@ class OutboxRelay:
     async def publish_batch(self) -> int:
         """Publish up to one batch of pending rows; returns how many were published."""
         t = self.table
-        query = select(t.c.id, t.c.topic, t.c.key, t.c.body).order_by(t.c.id).limit(self.settings.relay_batch_size)
+        query = (
+            select(t.c.id, t.c.topic, t.c.key, t.c.body, t.c.traceparent)
+            .order_by(t.c.id)
+            .limit(self.settings.relay_batch_size)
+        )
         if self._skip_locked:
             # Two replicas may run a relay: each takes rows the other has not locked, and holds them until sent.
             async with self.sessions() as session, session.begin():
@@ -114,12 +121,21 @@ class OutboxRelay:
 
     async def _send(self, rows: Any) -> None:
         assert self._producer is not None
-        futures = [
-            await self._producer.send(
-                row.topic, value=row.body.encode(), key=row.key.encode(), headers=cloudevents.headers_for(row.body)
-            )
-            for row in rows
-        ]
+        futures = []
+        for row in rows:
+            headers = cloudevents.headers_for(row.body)
+            if self.tracing is None or not self.tracing.enabled or row.traceparent is None:
+                futures.append(
+                    await self._producer.send(row.topic, value=row.body.encode(), key=row.key.encode(), headers=headers)
+                )
+                continue
+            # The relay's span continues the one that wrote the row; the consumer continues the relay's.
+            with self.tracing.span(f"publish {row.topic}", kind="producer", traceparent=row.traceparent,
+                                   attributes={"messaging.destination.name": row.topic}):  # fmt: skip
+                headers.append((TRACEPARENT, (current_traceparent() or row.traceparent).encode()))
+                futures.append(
+                    await self._producer.send(row.topic, value=row.body.encode(), key=row.key.encode(), headers=headers)
+                )
         await asyncio.gather(*futures)
 
     async def _drop_producer(self) -> None:

@@ -19,6 +19,8 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("key", String(100), nullable=False),
         Column("event_type", String(100), nullable=False),
         Column("body", Text, nullable=False),
+        # The W3C trace context of the span that wrote the row (csi_shared.tracing); null when tracing is off.
+        Column("traceparent", String(55), nullable=True),
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("CURRENT_TIMESTAMP")),
     )
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callback_scheduler.models import Callback, CallbackAttempt, ComplaintSeen, DataFixTask, Dealer, RepairOrderSeen
+from csi_shared.events import CallbackStatus
 
 
-async def by_occasion(*, session: AsyncSession, occasion: str) -> Callback | None:
-    return (await session.execute(select(Callback).where(Callback.occasion == occasion))).scalar_one_or_none()
+def overdue(now: datetime) -> ColumnElement[bool]:
+    """`rules.is_overdue` as a condition on callbacks, for the overdue job and the report (a test holds the two
+    to the same answers)."""
+    return and_(Callback.status == CallbackStatus.OPEN.value, Callback.due_at < now)
 
 
 async def get(*, session: AsyncSession, callback_id: str, lock: bool = False) -> Callback | None:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from callback_scheduler.callbacks import attempts, repository, special
 from callback_scheduler.callbacks.questions import script
+from callback_scheduler.callbacks.rules import is_overdue
 from callback_scheduler.callbacks.schemas import (
     AttemptIn,
     AttemptOut,
@@ -33,7 +34,7 @@ from callback_scheduler.models import Callback, CallbackAttempt, Dealer, RepairO
 from csi_shared.auth import CALLING_ROLES, CurrentUser, Principal, Role, mask_phone, require_role
 from csi_shared.dealers import codes_in_scope, dealer_in_scope
 from csi_shared.errors import Forbidden, InvalidInput, NotFound
-from csi_shared.events import CallbackReason, CallbackStatus, PhoneReadOf
+from csi_shared.events import CallbackReason, CallbackStatus, PhoneReadOf, PhoneReadPurpose
 from csi_shared.identifiers import DealerCodeFilter, DealerCodeQuery
 from csi_shared.pagination import decode_cursor, encode_cursor
 from csi_shared.web import DbSession, Now, PhoneShown, RequestWork, record_phone_reads
@@ -62,7 +63,7 @@ def to_out(callback: Callback, user: Principal, now: datetime, attempts: Sequenc
         ro_number=callback.ro_number,
         reason=CallbackReason(callback.reason),
         status=CallbackStatus(callback.status),
-        overdue=callback.status == CallbackStatus.OPEN and now > callback.due_at,
+        overdue=is_overdue(callback.status, callback.due_at, now),
         due_at=callback.due_at,
         planned_at=callback.planned_at,
         customer=CustomerOut(
@@ -111,7 +112,7 @@ async def list_callbacks(
     )
     page, more = items[:limit], len(items) > limit
     found = await repository.attempts_of(session=session, callback_ids=[c.id for c in page])
-    await record_phone_reads(request, user, purpose="worklist", shown=_shown(page))
+    await record_phone_reads(request, user, purpose=PhoneReadPurpose.WORKLIST, shown=_shown(page))
     last = page[-1] if page else None
     return CallbackPage(
         items=[to_out(c, user, now, found.get(c.id, [])) for c in page],
@@ -211,7 +212,7 @@ async def get_callback(
     found = await repository.attempts_of(session=session, callback_ids=[callback.id])
     out = to_out(callback, user, now, found.get(callback.id, []))
     out.context = await _context(session, callback, dealer, language)
-    await record_phone_reads(request, user, purpose="callback", shown=_shown([callback]))
+    await record_phone_reads(request, user, purpose=PhoneReadPurpose.CALLBACK, shown=_shown([callback]))
     return out
 
 
@@ -232,7 +233,7 @@ async def post_attempt(
         reschedule_at=body.reschedule_at, answers=body.answers.model_dump(exclude_none=True) if body.answers else None,
         issue=body.issue, alternate_phone=body.alternate_phone, made_by=user.subject, settings=settings,
     )  # fmt: skip
-    await record_phone_reads(request, user, purpose="call", shown=_shown([callback]), work=work)
+    await record_phone_reads(request, user, purpose=PhoneReadPurpose.CALL, shown=_shown([callback]), work=work)
     await work.session.commit()
     found = await repository.attempts_of(session=work.session, callback_ids=[callback.id])
     return to_out(callback, user, work.clock.now(), found.get(callback.id, []))
@@ -261,7 +262,7 @@ async def post_quality_tracking(
     callback, created = await special.request_quality_tracking(
         work, dealer=dealer, ro=ro, note=body.note, due_at=body.due_at, requested_by=user.subject, settings=settings,
     )  # fmt: skip
-    await record_phone_reads(request, user, purpose="callback", shown=_shown([callback]), work=work)
+    await record_phone_reads(request, user, purpose=PhoneReadPurpose.CALLBACK, shown=_shown([callback]), work=work)
     await work.session.commit()
     response.status_code = 201 if created else 200
     return to_out(callback, user, work.clock.now())
@@ -288,5 +289,5 @@ async def list_data_fix_tasks(
         item.wrong_phone = _phone(user, dealer_code, item.wrong_phone)
     shown = [PhoneShown(t.dealer_code, PhoneReadOf(ro_number=t.ro_number), bool(t.wrong_phone), f"{t.ro_number}/")
              for t in tasks]  # fmt: skip
-    await record_phone_reads(request, user, purpose="data_fix", shown=shown)
+    await record_phone_reads(request, user, purpose=PhoneReadPurpose.DATA_FIX, shown=shown)
     return DataFixTaskPage(items=items)

@@ -23,6 +23,12 @@ def callback_deadline(delivered_at: datetime, tz: ZoneInfo, days: int = 5) -> da
     return datetime.combine(due, END_OF_DAY, tzinfo=tz).astimezone(UTC)
 
 
+def is_overdue(status: str, due_at: datetime, now: datetime) -> bool:
+    """Still open after its deadline: the worklist flags it, the overdue job announces it once, the monthly report
+    counts it. Its SQL twin, for the job and the report, is `repository.overdue`."""
+    return status == CallbackStatus.OPEN and due_at < now
+
+
 def is_on_time(completed_at: datetime, due_at: datetime, tz: ZoneInfo) -> bool:
     """Completed no later than the due day, in the dealer's zone."""
     return completed_at.astimezone(tz).date() <= due_at.astimezone(tz).date()
@@ -78,10 +84,6 @@ def status_at_planning(*, callback_consent: bool) -> CallbackStatus:
 
 
 # --- attempts -------------------------------------------------------------------------------------
-
-
-FAILED_OUTCOMES = frozenset({CallbackOutcome.NO_ANSWER, CallbackOutcome.NOT_OWNER})
-"""Calls that reached nobody who may answer: they count towards the attempt limit."""
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,12 @@ class EarlierVisit:
     repair_op_codes: frozenset[str]
 
 
+def in_comeback_window(delivered_at: datetime, *, opened_at: datetime, window: timedelta) -> bool:
+    """An earlier visit counts for a comeback when it was delivered within the window before this RO was opened
+    (both ends included)."""
+    return opened_at - window <= delivered_at <= opened_at
+
+
 def comeback_of(
     *, opened_at: datetime, repair_op_codes: frozenset[str], earlier: list[EarlierVisit], window: timedelta
 ) -> EarlierVisit | None:
@@ -153,6 +161,7 @@ def comeback_of(
     candidates = [
         visit
         for visit in earlier
-        if opened_at - window <= visit.delivered_at <= opened_at and visit.repair_op_codes & repair_op_codes
+        if in_comeback_window(visit.delivered_at, opened_at=opened_at, window=window)
+        and visit.repair_op_codes & repair_op_codes
     ]
     return max(candidates, key=lambda v: v.delivered_at, default=None)

@@ -14,6 +14,7 @@ from callback_scheduler.callbacks.rules import (
     EarlierVisit,
     callback_deadline,
     comeback_of,
+    in_comeback_window,
     next_call_time,
     plan_callback,
     status_at_planning,
@@ -156,7 +157,7 @@ async def _comebacks(
         earlier = [
             EarlierVisit(r.ro_number, r.delivered_at, frozenset(r.repair_op_codes))
             for r in visits.get((ro.dealer.dealer_code, ro.vin), [])
-            if r.ro_number != ro.ro_number and ro.opened_at - window <= r.delivered_at <= ro.opened_at
+            if r.ro_number != ro.ro_number and in_comeback_window(r.delivered_at, opened_at=ro.opened_at, window=window)
         ]
         flagged = any(job.comeback for job in ro.jobs)
         previous = comeback_of(

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from callback_scheduler.callbacks import repository
 from callback_scheduler.callbacks.questions import SCORED
 from callback_scheduler.models import (
     Callback,
@@ -27,14 +28,11 @@ from callback_scheduler.reports.schemas import (
 )
 from csi_shared.calendar import month_bounds
 from csi_shared.events import CallbackOutcome, CallbackReason, CallbackStatus
+from csi_shared.figures import pct
 from csi_shared.satisfaction import is_dissatisfied
 
 COUNTS = ("ros", "callbacks_created", "attempted", "completed", "completed_on_time", "declined",
           "declined_at_reception", "unreachable", "overdue", "open")  # fmt: skip
-
-
-def pct(part: int, whole: int) -> float | None:
-    return round(100.0 * part / whole, 1) if whole else None
 
 
 def with_rates(figures: Compliance) -> Compliance:
@@ -81,7 +79,7 @@ async def compliance(
                 _is(cb.status == status.DECLINED.value),
                 _is(and_(cb.status == status.DECLINED.value, cb.completed_at.is_(None))),
                 _is(cb.status == status.UNREACHABLE.value),
-                _is(and_(cb.status == status.OPEN.value, cb.due_at < now)),
+                _is(repository.overdue(now)),
                 _is(cb.status == status.OPEN.value),
             )
             .select_from(ro)

@@ -37,13 +37,6 @@ class QuietHours:
         return datetime.combine(day, self.end, tzinfo=tz).astimezone(UTC)
 
 
-def reminder_due_at(sent_at: datetime, after_days: int) -> datetime | None:
-    """When the one reminder of an unanswered link is due: `after_days` after the invitation; 0 disables it."""
-    if after_days <= 0:
-        return None
-    return sent_at + timedelta(days=after_days)
-
-
 @dataclass(frozen=True)
 class PhoneSurvey:
     """What the fatigue rule needs of one survey of a customer's phone."""

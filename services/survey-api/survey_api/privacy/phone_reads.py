@@ -8,7 +8,7 @@ from sqlalchemy import case, distinct, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from csi_shared.bus.outbox import Work
-from csi_shared.events import CustomerPhonesRead
+from csi_shared.events import CustomerPhonesRead, PhoneReadPurpose
 from survey_api.models import PhoneRead
 from survey_api.privacy.schemas import PhoneReadOut, PhoneReadReport, ReaderSummary
 
@@ -54,7 +54,7 @@ async def report(
     lines = await session.execute(
         select(
             PhoneRead.reader, PhoneRead.role, PhoneRead.dealer_code, func.count(),
-            func.count(distinct(whose)), func.count(distinct(case((PhoneRead.purpose == "call", whose)))),
+            func.count(distinct(whose)), func.count(distinct(case((PhoneRead.purpose == PhoneReadPurpose.CALL.value, whose)))),
         )
         .where(*period)
         .group_by(PhoneRead.reader, PhoneRead.role, PhoneRead.dealer_code)

@@ -9,10 +9,11 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, false, func, or_, select, tuple_, update
+from sqlalchemy import delete, false, func, or_, select, update
 
 from csi_shared.asyncapi import SERVICES
 from csi_shared.bus.outbox import Work
+from csi_shared.db import ro_keys
 from csi_shared.events import CustomerErasureCompleted, CustomerErasureRequested, RoKey
 from csi_shared.privacy import (
     ERASED,
@@ -60,10 +61,6 @@ def subject_hash(kind: str, value: str, salt: bytes) -> str:
     return hmac.new(salt, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
 
 
-def _keys(model: type, ros: Collection[tuple[str, str]]):  # type: ignore[no-untyped-def]
-    return tuple_(model.dealer_code, model.ro_number).in_(list(ros)) if ros else false()  # type: ignore[attr-defined]
-
-
 async def resolve(work: Work, *, kind: str, value: str) -> tuple[set[str], set[tuple[str, str]]]:
     """The person's customer ids and all their ROs: by phone (the customer, and ROs that carried the number), or by
     VIN (the car's ROs and owners, then everything of those owners)."""
@@ -100,7 +97,7 @@ def _values_of_bodies(bodies: list[dict[str, Any]], salt: bytes) -> PersonalValu
 
 async def _numbers(work: Work, *, customer_ids: Collection[str], ros: Collection[tuple[str, str]]) -> set[str]:
     """The person's numbers as the customers and ROs hold them (read before they are erased)."""
-    bodies = (await work.session.execute(select(RepairOrder.body).where(_keys(RepairOrder, ros)))).scalars()
+    bodies = (await work.session.execute(select(RepairOrder.body).where(ro_keys(RepairOrder, ros)))).scalars()
     numbers = {n for b in bodies for n in (b["customer"].get("phone"), b["customer"].get("alternate_phone")) if n}
     if customer_ids:
         phones = select(Customer.phone).where(Customer.id.in_(list(customer_ids)), Customer.phone.is_not(None))
@@ -113,7 +110,7 @@ async def erase_own(
 ) -> dict[str, int]:
     """Anonymise survey-api's copy: customers, cars, ROs (columns and stored body), comments, unsent events."""
     session = work.session
-    bodies = list((await session.execute(select(RepairOrder.body).where(_keys(RepairOrder, ros)))).scalars())
+    bodies = list((await session.execute(select(RepairOrder.body).where(ro_keys(RepairOrder, ros)))).scalars())
     values = _values_of_bodies(bodies, salt)
     vins = list(values.hashed)
     ids = list(customer_ids)
@@ -131,8 +128,8 @@ async def erase_own(
     targets = [
         Target(Customer, Customer.id.in_(ids) if ids else false(), CUSTOMER),
         Target(Vehicle, cars, VEHICLE),
-        Target(RepairOrder, _keys(RepairOrder, ros), RO),
-        Target(SurveyResponse, _keys(SurveyResponse, ros), RESPONSE),
+        Target(RepairOrder, ro_keys(RepairOrder, ros), RO),
+        Target(SurveyResponse, ro_keys(SurveyResponse, ros), RESPONSE),
     ]
     return await erase_rows(session, targets, outbox=outbox, salt=salt, values=values, unsent_events=not retention)
 
@@ -172,7 +169,7 @@ async def request_erasure(
     counts = await erase_own(work, customer_ids=customer_ids, ros=ros, salt=salt)
     # A link not sent yet never goes: the person asked to be forgotten, not surveyed.
     withheld = await session.execute(
-        update(Survey).where(_keys(Survey, ros), Survey.sent_at.is_(None)).values(send_at=None)
+        update(Survey).where(ro_keys(Survey, ros), Survey.sent_at.is_(None)).values(send_at=None)
     )
     counts["surveys_withheld"] = withheld.rowcount or 0  # type: ignore[attr-defined]
     counts |= await _erase_messages(session, numbers, phone_salt)
@@ -232,7 +229,7 @@ async def record_survey_consent(
                        phone_hash=digest)  # fmt: skip
     if not surveys and ros:
         await work.session.execute(
-            update(Survey).where(_keys(Survey, ros), Survey.sent_at.is_(None)).values(send_at=None)
+            update(Survey).where(ro_keys(Survey, ros), Survey.sent_at.is_(None)).values(send_at=None)
         )
     # The sender checks opt-outs by phone (an SMS "TD" knows only the number): the same wish, kept where it looks.
     phones = (
@@ -346,8 +343,3 @@ async def retention_batch(work: Work, *, before: datetime, limit: int, salt: byt
     gone = {c for c, last in latest if last < before}
     await erase_own(work, customer_ids=gone, ros={(d, r) for d, r, _ in rows}, salt=salt, retention=True)
     return len(rows)
-
-
-async def retention_batch_at(work: Work, before: datetime, limit: int, *, salt: bytes, phone_salt: bytes) -> int:
-    """retention_batch as csi_shared.retention runs it."""
-    return await retention_batch(work, before=before, limit=limit, salt=salt, phone_salt=phone_salt)

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from csi_shared.auth import mask_phone
 from csi_shared.errors import DomainError, InvalidInput, NotFound, PayloadTooLarge, field_errors
-from csi_shared.events import PhoneReadOf
+from csi_shared.events import PhoneReadOf, PhoneReadPurpose
 from csi_shared.identifiers import DealerCodePath, RoNumberPath
 from csi_shared.web import DbSession, PhoneShown, RequestWork, keep_phone_reads
 from survey_api.config import AppSettings
@@ -177,5 +177,7 @@ async def get_repair_order(
         shown = PhoneShown(
             dealer.code, PhoneReadOf(customer_id=ro.customer_id, ro_number=ro.ro_number), True, ro.ro_number
         )
-        await keep_phone_reads(request, user, purpose="repair_order", shown=[shown], keep=phone_reads.keep)
+        await keep_phone_reads(
+            request, user, purpose=PhoneReadPurpose.REPAIR_ORDER, shown=[shown], keep=phone_reads.keep
+        )
     return body

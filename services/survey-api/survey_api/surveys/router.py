@@ -10,7 +10,7 @@ from fastapi import APIRouter, Header, Path, Query, Request
 from csi_shared.auth import CurrentUser, Role, require_role
 from csi_shared.calendar import MONTH_PATTERN
 from csi_shared.errors import NotFound
-from csi_shared.events import PhoneReadOf, ResponseChannel
+from csi_shared.events import PhoneReadOf, PhoneReadPurpose, ResponseChannel
 from csi_shared.identifiers import DealerCodeFilter
 from csi_shared.web import DbSession, Now, PhoneShown, RequestWork, keep_phone_reads
 from survey_api.dealers.repository import get_dealer
@@ -96,7 +96,9 @@ async def survey_center_response(
     )  # fmt: skip
     # The interview was a call to that number: the phone-read report weighs the call list's reads against these.
     called = PhoneShown(dealer.code, PhoneReadOf(ro_number=ro.ro_number), True, ro.ro_number)
-    await keep_phone_reads(request, user, purpose="call", shown=[called], keep=phone_reads.keep, work=work)
+    await keep_phone_reads(
+        request, user, purpose=PhoneReadPurpose.CALL, shown=[called], keep=phone_reads.keep, work=work
+    )
     await session.commit()
     return ResponseOut.model_validate(response, from_attributes=True)
 
@@ -118,5 +120,5 @@ async def survey_center_calls(
         after=cursor,
     )  # fmt: skip
     shown = [PhoneShown(i.dealer_code, PhoneReadOf(ro_number=i.ro_number), True, i.ro_number) for i in calls.items]
-    await keep_phone_reads(request, user, purpose="survey_call", shown=shown, keep=phone_reads.keep)
+    await keep_phone_reads(request, user, purpose=PhoneReadPurpose.SURVEY_CALL, shown=shown, keep=phone_reads.keep)
     return calls

@@ -290,6 +290,29 @@ export interface components {
             status: "ok";
         };
         /**
+         * Benchmark
+         * @description The mean over the ranked dealers of a region or of the nation: no dealer's own figures.
+         */
+        Benchmark: {
+            /**
+             * Dealers
+             * @description Ranked dealers (a score and at least the minimum sample) in the scope
+             */
+            dealers: number;
+            /**
+             * Index
+             * @description Mean of their indices
+             */
+            index: number | null;
+            /**
+             * Factors
+             * @description Mean of their factor indices, by factor code
+             */
+            factors: {
+                [key: string]: number | null;
+            };
+        };
+        /**
          * Breakdown
          * @description A dealer's CSI per service advisor or per job kind; an RO with several job kinds counts in each.
          */
@@ -461,6 +484,18 @@ export interface components {
              * @default false
              */
             under_review: boolean;
+            /** @description Rank in the region and the nation, and their index and factor means */
+            standing?: components["schemas"]["Standing"] | null;
+            /**
+             * @description month, rolling_3m (the period and the two before) or quarter (to date)
+             * @default month
+             */
+            span: components["schemas"]["Span"];
+            /**
+             * Months
+             * @description The settlement months the figures cover, oldest first
+             */
+            months?: string[];
         };
         /**
          * DealerDispositions
@@ -664,6 +699,16 @@ export interface components {
         Ranking: {
             /** Period */
             period: string;
+            /**
+             * @description month, rolling_3m or quarter (to date), ending with `period`
+             * @default month
+             */
+            span: components["schemas"]["Span"];
+            /**
+             * Months
+             * @description The settlement months the figures cover
+             */
+            months?: string[];
             /** Region */
             region: string | null;
             /** Min Sample */
@@ -814,6 +859,32 @@ export interface components {
             examples: {
                 [key: string]: unknown;
             }[];
+        };
+        /**
+         * Span
+         * @enum {string}
+         */
+        Span: "month" | "rolling_3m" | "quarter";
+        /**
+         * Standing
+         * @description Where the dealer stands among the ranked dealers of the period: ranks and the benchmarks, nobody else's name.
+         */
+        Standing: {
+            /**
+             * Ranked
+             * @description The dealer has a score and at least the minimum sample, so it has a rank
+             */
+            ranked: boolean;
+            /**
+             * Rank In Region
+             * @description 1 is the best; ties share a rank; null when not ranked
+             */
+            rank_in_region: number | null;
+            /** Rank In Nation */
+            rank_in_nation: number | null;
+            /** @description The dealer's region; null for a dealer without one */
+            region: components["schemas"]["Benchmark"] | null;
+            nation: components["schemas"]["Benchmark"];
         };
         /** SurveyDispositions */
         SurveyDispositions: {
@@ -1042,6 +1113,8 @@ export interface operations {
             query: {
                 /** @description YYYY-MM, the RO settlement month */
                 period: string;
+                /** @description month (default); rolling_3m: the period and the two months before; quarter: the quarter to date */
+                span?: components["schemas"]["Span"];
             };
             header?: never;
             path: {
@@ -1261,6 +1334,8 @@ export interface operations {
                 /** @description YYYY-MM, the RO settlement month */
                 period: string;
                 region?: string | null;
+                /** @description month (default); rolling_3m: the period and the two months before; quarter: the quarter to date */
+                span?: components["schemas"]["Span"];
             };
             header?: never;
             path?: never;
@@ -1324,6 +1399,8 @@ export interface operations {
                 period: string;
                 region?: string | null;
                 format?: "csv" | "xlsx";
+                /** @description month (default); rolling_3m: the period and the two months before; quarter: the quarter to date */
+                span?: components["schemas"]["Span"];
             };
             header?: never;
             path?: never;

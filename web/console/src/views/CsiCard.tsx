@@ -10,7 +10,7 @@ import { addMonths, fmtCount, fmtIndex, fmtInterval, fmtPct } from "../format";
 import { useI18n, type Lang } from "../i18n";
 import type { Key } from "../messages";
 import { Badge, Loading, MonthPicker, Problem, usePeriod } from "../ui/bits";
-import { allEntries, FACTORS, factorMeans, useQuestionnaire, useRanking } from "./data";
+import { FACTORS, useQuestionnaire } from "./data";
 
 export default function CsiCard() {
   const { code = "" } = useParams();
@@ -41,19 +41,22 @@ export default function CsiCard() {
       ),
   });
   const questionnaire = useQuestionnaire();
-  const ranking = useRanking(period, oem);
+  // Where the dealer stands comes with its card (scoring's `standing`): ranks and the region's and nation's means,
+  // never another dealer's figures, so dealer roles see it too.
   const comparison = useMemo(() => {
-    if (!ranking.data || !card.data) return null;
-    const entries = allEntries(ranking.data);
+    const s = card.data?.standing;
+    if (!s) return null;
     return {
-      region: factorMeans(entries.filter((e) => e.region === card.data.region)),
-      nation: factorMeans(entries),
-      regionIndex: card.data.region ? ranking.data.regional_averages[card.data.region] ?? null : null,
-      nationIndex: ranking.data.national_average,
-      rank: entries.find((e) => e.dealer_code === code),
-      count: ranking.data.ranked.length,
+      region: s.region?.factors ?? {},
+      nation: s.nation.factors,
+      regionIndex: s.region?.index ?? null,
+      nationIndex: s.nation.index,
+      rank: s.rank_in_nation,
+      count: s.nation.dealers,
+      regionRank: s.rank_in_region,
+      regionCount: s.region?.dealers ?? 0,
     };
-  }, [ranking.data, card.data, code]);
+  }, [card.data]);
 
   const itemText = (item: string) => questionnaire.data?.items.find((i) => i.code === item)?.text[lang] ?? item;
   const factorName = (f: string) => questionnaire.data?.factors.find((x) => x.code === f)?.name[lang] ?? t(`factor.${f}` as Key);
@@ -101,8 +104,8 @@ export default function CsiCard() {
         {comparison ? (
           <Tile
             label={t("card.rank")}
-            value={comparison.rank?.rank ? `${comparison.rank.rank} / ${comparison.count}` : "—"}
-            sub={`${t("card.region")} ${fmtIndex(comparison.regionIndex)} · ${t("card.nation")} ${fmtIndex(comparison.nationIndex)}`}
+            value={comparison.rank ? `${comparison.rank} / ${comparison.count}` : "—"}
+            sub={`${t("card.region")} ${comparison.regionRank ? `${comparison.regionRank} / ${comparison.regionCount}` : "—"} · ${fmtIndex(comparison.regionIndex)} · ${t("card.nation")} ${fmtIndex(comparison.nationIndex)}`}
           />
         ) : null}
         <Tile label={t("card.responses")} value={fmtCount(c.responses, lang)} sub={t("card.ros", { n: fmtCount(c.ros, lang) })} />
@@ -169,7 +172,7 @@ export default function CsiCard() {
               })}
             </tbody>
           </table>
-          {!oem ? <p className="muted small">{t("card.noComparison")}</p> : <p className="muted small">{t("card.comparisonHint")}</p>}
+          <p className="muted small">{t("card.comparisonHint")}</p>
         </div>
         <div className="panel">
           <h2>{t("card.trend")}</h2>

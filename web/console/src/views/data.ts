@@ -30,12 +30,3 @@ export function allEntries(ranking: Ranking): RankingEntry[] {
   return [...ranking.ranked, ...ranking.small_sample];
 }
 
-/** The mean of each factor over the dealers given (each dealer once, whatever its sample): a comparison, not an index. */
-export function factorMeans(entries: RankingEntry[]): Record<string, number | null> {
-  const out: Record<string, number | null> = {};
-  for (const f of FACTORS) {
-    const values = entries.map((e) => e.factors[f]).filter((v): v is number => typeof v === "number");
-    out[f] = values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
-  }
-  return out;
-}
