@@ -62,6 +62,8 @@ async def test_a_chinese_dms_csv_becomes_callbacks_and_bad_rows_are_named(platfo
     assert (summary.ros, summary.outcomes) == (3, {"created": 2})
     (bad,) = summary.rejected
     assert (bad.line, bad.ro_number, bad.field) == (5, "RO-CN-3", "vin") and "check digit" in bad.reason
+    imports.write_rejects(tmp_path / "rejected.csv", summary.rejected)
+    assert (tmp_path / "rejected.csv").read_text(encoding="utf-8-sig").splitlines()[1].startswith("5,RO-CN-3,vin,")
 
     callbacks = await eventually(lambda: _wait_for(platform, 2))
     assert sorted(c["ro_number"] for c in callbacks) == ["RO-CN-1", "RO-CN-2"]

@@ -14,7 +14,7 @@ from csi_shared.auth import CurrentUser
 from csi_shared.calendar import MONTH_PATTERN
 from csi_shared.contract import CSV, file_content
 from csi_shared.dealers import dealer_in_scope, dealers_in_scope
-from csi_shared.exports import csv_text
+from csi_shared.exports import csv_bytes
 from csi_shared.identifiers import DealerCodeFilter, DealerCodeQuery
 from csi_shared.web import DbSession, Now
 
@@ -56,7 +56,7 @@ async def get_monthly_report(
     )
 
 
-def _csv(report: MonthlyReport) -> str:
+def _csv(report: MonthlyReport) -> bytes:
     rows: list[list[Any]] = []
     sections = ("complaints_by_source", "special_callbacks", "dormant_reasons", "low_scoring_questions", "cras")
     for key, value in report.model_dump(exclude=set(sections)).items():
@@ -68,4 +68,4 @@ def _csv(report: MonthlyReport) -> str:
         rows.append(["low_scoring_questions", low.question, "", low.answered, low.average, low.low_answers])
     for cra in report.cras:
         rows.append(["cras", cra.made_by, cra.attempts, cra.reached, cra.reach_rate_pct, ""])
-    return csv_text(["section", "name", "value", "answered", "average", "low_answers"], rows)
+    return csv_bytes(["section", "name", "value", "answered", "average", "low_answers"], rows)

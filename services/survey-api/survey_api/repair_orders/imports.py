@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from csi_shared.bus.outbox import Outbox, Work
 from csi_shared.clock import Clock
 from csi_shared.errors import DomainError, field_errors
+from csi_shared.exports import csv_bytes, xlsx_rows
 from survey_api.repair_orders import service
 from survey_api.repair_orders.schemas import RepairOrderIn
 from survey_api.surveys.invitations import InvitationPolicy
@@ -105,10 +106,7 @@ def read_rows(path: Path) -> list[dict[str, str]]:
     """The file's rows as header → text: CSV in UTF-8 (a byte-order mark is dropped) or GB18030, or the first sheet
     of an XLSX workbook."""
     if path.suffix.lower() == ".xlsx":
-        from openpyxl import load_workbook
-
-        sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
-        rows = [["" if v is None else _cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        rows = [["" if v is None else _cell(v) for v in row] for row in xlsx_rows(path)]
         header, body = (rows[0], rows[1:]) if rows else ([], [])
         return [dict(zip(header, row, strict=False)) for row in body if any(row)]
     raw = path.read_bytes()
@@ -262,8 +260,7 @@ async def import_repair_orders(
 
 
 def write_rejects(path: Path, rejected: list[Rejected]) -> None:
-    """The rejected rows as CSV for the person who fixes the export (UTF-8 with a BOM: Excel on zh-CN opens it)."""
-    with path.open("w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(["line", "ro_number", "field", "reason"])
-        writer.writerows([r.line, r.ro_number, r.field, r.reason] for r in rejected)
+    """The rejected rows as CSV for the person who fixes the export (Excel on zh-CN opens it; cells made safe: they
+    repeat what the file said)."""
+    path.write_bytes(csv_bytes(["line", "ro_number", "field", "reason"],
+                               [[r.line, r.ro_number, r.field, r.reason] for r in rejected]))  # fmt: skip

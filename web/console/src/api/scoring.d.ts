@@ -1401,6 +1401,7 @@ export interface operations {
                 format?: "csv" | "xlsx";
                 /** @description month (default); rolling_3m: the period and the two months before; quarter: the quarter to date */
                 span?: components["schemas"]["Span"];
+                lang?: "en" | "zh-CN";
             };
             header?: never;
             path?: never;
