@@ -79,3 +79,21 @@ def test_a_problem_body_carries_a_stable_code_and_type() -> None:
     )
     assert body.media_type == PROBLEM_JSON
     assert Conflict.code is None and problem_code(Conflict.status) == "conflict"
+
+
+def test_every_request_body_has_an_example_that_its_schema_accepts(document: dict[str, Any]) -> None:
+    from jsonschema import Draft202012Validator
+
+    for where, op in _operations(document):
+        body = op.get("requestBody", {}).get("content", {}).get("application/json")
+        if body is None:
+            continue
+        schema = body["schema"]
+        ref = next((s["$ref"] for s in (schema, *schema.get("anyOf", [])) if "$ref" in s), "")  # optional bodies too
+        name = ref.rsplit("/", 1)[-1]
+        examples = body.get("examples") or ([body["example"]] if "example" in body else None)
+        examples = examples or document["components"]["schemas"].get(name, {}).get("examples")
+        assert examples, f"{where}: no example"
+        validator = Draft202012Validator({**schema, "components": document["components"]})
+        for example in examples:
+            assert not list(validator.iter_errors(example)), (where, example)

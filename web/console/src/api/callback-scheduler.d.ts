@@ -155,7 +155,17 @@ export interface components {
              */
             status: "ok";
         };
-        /** AttemptIn */
+        /**
+         * AttemptIn
+         * @example {
+         *       "answers": {
+         *         "problem_fixed": true,
+         *         "visit_satisfaction": 9
+         *       },
+         *       "note": "satisfied",
+         *       "outcome": "reached"
+         *     }
+         */
         AttemptIn: {
             outcome: components["schemas"]["CallbackOutcome"];
             /** Note */
@@ -597,7 +607,14 @@ export interface components {
             /** Dissatisfied */
             dissatisfied: boolean;
         };
-        /** QualityTrackingIn */
+        /**
+         * QualityTrackingIn
+         * @example {
+         *       "dealer_code": "D001",
+         *       "note": "customer asked for a call about the noise",
+         *       "ro_number": "RO-2026-000123"
+         *     }
+         */
         QualityTrackingIn: {
             /** Dealer Code */
             dealer_code: string;

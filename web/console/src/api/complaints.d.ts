@@ -181,7 +181,17 @@ export interface components {
              */
             open: number;
         };
-        /** ComplaintIn */
+        /**
+         * ComplaintIn
+         * @example {
+         *       "category": "waiting_time",
+         *       "channel": "phone",
+         *       "dealer_code": "D001",
+         *       "description": "交车比承诺晚了两小时",
+         *       "ro_number": "RO-2026-000123",
+         *       "severity": "normal"
+         *     }
+         */
         ComplaintIn: {
             /** Dealer Code */
             dealer_code: string;
@@ -466,7 +476,15 @@ export interface components {
          * @enum {string}
          */
         Severity: "normal" | "major";
-        /** StepIn */
+        /**
+         * StepIn
+         * @example {
+         *       "action": "propose_action",
+         *       "cause": "parts arrived late",
+         *       "corrective_action": "apologised; free car wash",
+         *       "preventive_action": "check parts stock at booking"
+         *     }
+         */
         StepIn: {
             action: components["schemas"]["Action"];
             /** Note */

@@ -582,7 +582,13 @@ export interface components {
             /** Dealers */
             dealers: components["schemas"]["DealerDispositions"][];
         };
-        /** ExclusionIn */
+        /**
+         * ExclusionIn
+         * @example {
+         *       "excluded": true,
+         *       "reason": "answered from the service desk's phone"
+         *     }
+         */
         ExclusionIn: {
             /**
              * Excluded
@@ -674,7 +680,17 @@ export interface components {
             /** Set At */
             set_at: string | null;
         };
-        /** KnownNumbersIn */
+        /**
+         * KnownNumbersIn
+         * @example {
+         *       "numbers": [
+         *         {
+         *           "label": "reception",
+         *           "phone": "+862150001234"
+         *         }
+         *       ]
+         *     }
+         */
         KnownNumbersIn: {
             /** Numbers */
             numbers: components["schemas"]["KnownNumberIn"][];
@@ -787,7 +803,13 @@ export interface components {
                 [key: string]: boolean;
             };
         };
-        /** ReviewIn */
+        /**
+         * ReviewIn
+         * @example {
+         *       "reason": "answers from the dealer's own numbers",
+         *       "under_review": true
+         *     }
+         */
         ReviewIn: {
             /** Under Review */
             under_review: boolean;

@@ -474,7 +474,12 @@ export interface components {
              */
             score?: number | null;
         };
-        /** ApiKeyIn */
+        /**
+         * ApiKeyIn
+         * @example {
+         *       "expires_in_days": 365
+         *     }
+         */
         ApiKeyIn: {
             /**
              * Expires In Days
@@ -659,7 +664,15 @@ export interface components {
             callback_consent: boolean;
             preferred_callback_time: components["schemas"]["CallbackWindowOut"] | null;
         };
-        /** DealerIn */
+        /**
+         * DealerIn
+         * @example {
+         *       "name": "上海浦东服务中心",
+         *       "phone": "+862150001234",
+         *       "region": "east",
+         *       "time_zone": "Asia/Shanghai"
+         *     }
+         */
         DealerIn: {
             /** Name */
             name: string;
@@ -676,7 +689,15 @@ export interface components {
              */
             phone?: string | null;
         };
-        /** DealerOut */
+        /**
+         * DealerOut
+         * @example {
+         *       "name": "上海浦东服务中心",
+         *       "phone": "+862150001234",
+         *       "region": "east",
+         *       "time_zone": "Asia/Shanghai"
+         *     }
+         */
         DealerOut: {
             /** Name */
             name: string;
@@ -754,6 +775,11 @@ export interface components {
         /**
          * InboundSms
          * @description A customer's reply to one of our texts.
+         * @example {
+         *       "from": "+8613800138000",
+         *       "received_at": "2026-11-03T10:05:00+08:00",
+         *       "text": "TD"
+         *     }
          */
         InboundSms: {
             /** From */
@@ -844,6 +870,9 @@ export interface components {
         /**
          * PersonIn
          * @description A person, found by the phone number on their ROs or by their car's VIN: one of the two.
+         * @example {
+         *       "phone": "+8613800138000"
+         *     }
          */
         PersonIn: {
             /**
@@ -962,6 +991,12 @@ export interface components {
         /**
          * Receipt
          * @description A delivery receipt: the handset got the message, or the network gave up on it. Sent again at will.
+         * @example {
+         *       "at": "2026-11-03T10:00:05+08:00",
+         *       "idempotency_key": "inv-8f3c2a",
+         *       "message_id": "gw-123456",
+         *       "status": "delivered"
+         *     }
          */
         Receipt: {
             /** Idempotency Key */
@@ -1048,7 +1083,20 @@ export interface components {
             updated_at: string;
             no_survey_reason?: components["schemas"]["NoSurveyReason"] | null;
         };
-        /** ResponseIn */
+        /**
+         * ResponseIn
+         * @example {
+         *       "answers": [
+         *         {
+         *           "item": "service_advisor",
+         *           "score": 9
+         *         }
+         *       ],
+         *       "comment": "服务很好",
+         *       "overall": 9,
+         *       "recommend": 10
+         *     }
+         */
         ResponseIn: {
             /** Answers */
             answers: components["schemas"]["AnswerIn"][];
@@ -1102,7 +1150,16 @@ export interface components {
                 [key: string]: number;
             };
         };
-        /** StaffIn */
+        /**
+         * StaffIn
+         * @example {
+         *       "active": true,
+         *       "email": "zhang.wei@dealer.example",
+         *       "name": "张伟",
+         *       "phone": "+8613800138001",
+         *       "role": "cra"
+         *     }
+         */
         StaffIn: {
             /** Name */
             name: string;
@@ -1152,6 +1209,19 @@ export interface components {
         /**
          * SurveyCenterResponseIn
          * @description Answers the OEM's survey centre took on the phone for one RO (CSS phone interview).
+         * @example {
+         *       "answers": [
+         *         {
+         *           "item": "service_advisor",
+         *           "score": 8
+         *         }
+         *       ],
+         *       "channel": "survey_center",
+         *       "dealer_code": "D001",
+         *       "overall": 8,
+         *       "recommend": 9,
+         *       "ro_number": "RO-2026-000123"
+         *     }
          */
         SurveyCenterResponseIn: {
             /** Answers */
@@ -1179,6 +1249,10 @@ export interface components {
          * SurveyConsentIn
          * @description The customer's wish about surveys from any dealer of the brand: `false` for none (an opt-out), `true` to have
          *     them again.
+         * @example {
+         *       "phone": "+8613800138000",
+         *       "surveys": false
+         *     }
          */
         SurveyConsentIn: {
             /**
