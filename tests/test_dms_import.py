@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,8 @@ from openpyxl import Workbook
 
 from csi_dev.testing import eventually
 from csi_shared.clock import SystemClock
-from survey_api.dealers.imports import import_dealers
+from survey_api.dealers.imports import import_dealers, import_staff
+from survey_api.models import StaffMember
 from survey_api.repair_orders import imports
 from tests.conftest import Platform
 
@@ -103,3 +105,21 @@ async def test_dealers_import_from_a_chinese_csv(platform: Platform, tmp_path: P
     assert (summary.added, summary.updated, [r[:2] for r in summary.rejected]) == (2, 0, [(4, "bad code!")])
     dealer = (await platform.survey.get("/v1/dealers/D101", headers=platform.auth("admin"))).json()
     assert (dealer["name"], dealer["region"], dealer["time_zone"]) == ("北京二店", "north", "Asia/Shanghai")
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_staff_import_from_a_chinese_csv(platform: Platform, tmp_path: Path) -> None:
+    await platform.add_dealer("D001")
+    source = tmp_path / "staff.csv"
+    rows = ("经销商代码,工号,姓名,岗位,手机,在职\nD001,C01,张伟,回访专员,13800138001,是\n"
+            "D001,M01,李娜,服务经理,13900139000,否\nD999,X1,王五,回访专员,,是\nD001,C02,赵六,保安,,是\n")  # fmt: skip
+    source.write_bytes("\ufeff".encode() + rows.encode())
+    async with platform.survey_app.state.runtime.sessions() as session:
+        summary = await import_staff(session=session, source=source, now=datetime.now(UTC))
+        await session.commit()
+    assert (summary.added, summary.updated) == (2, 0)
+    assert [(line, reason.split(":")[0]) for line, _, reason in summary.rejected] == [(4, "dealer_code"), (5, "role")]
+    async with platform.survey_app.state.runtime.sessions() as session:
+        cra = await session.get(StaffMember, ("D001", "C01"))
+        manager = await session.get(StaffMember, ("D001", "M01"))
+    assert (cra.role, cra.phone, manager.active) == ("cra", "+8613800138001", False)

@@ -87,6 +87,19 @@ def _dealers_import(args: argparse.Namespace) -> int:
     return 1 if summary.rejected else 0
 
 
+def _staff_import(args: argparse.Namespace) -> int:
+    from survey_api.dealers.imports import import_staff
+
+    async def work(session, _settings):  # type: ignore[no-untyped-def]
+        return await import_staff(session=session, source=args.file, now=datetime.now(UTC))
+
+    summary = asyncio.run(_with_session(work))
+    print(f"staff: {summary.added} added, {summary.updated} updated, {len(summary.rejected)} rejected")
+    for line, who, reason in summary.rejected[:20]:
+        print(f"  line {line} {who}: {reason}")
+    return 1 if summary.rejected else 0
+
+
 def _repair_orders_import(args: argparse.Namespace) -> int:
     import sys
 
@@ -200,6 +213,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     dealer_import.add_argument("file", type=Path)
     dealer_import.set_defaults(func=_dealers_import)
+
+    staff = sub.add_parser("staff", help="dealers' staff directories").add_subparsers(dest="staff_command", required=True)
+    staff_import = staff.add_parser(
+        "import", help="add or replace staff from a CSV (dealer_code, staff_id, name, role, email, phone, active; or 经销商代码, 工号, …)"
+    )
+    staff_import.add_argument("file", type=Path)
+    staff_import.set_defaults(func=_staff_import)
 
     ros = sub.add_parser("repair-orders", help="repair orders").add_subparsers(dest="ro_command", required=True)
     ro_import = ros.add_parser("import", help="ROs from a DMS export (CSV or XLSX) through a column map")
