@@ -285,12 +285,14 @@ async def test_nobody_reaches_what_is_not_theirs(seeded: tuple[Platform, dict[st
             check(await send(p.auth("survey_center", region="east")), {200, 201, 409, 422}, "survey_center of east")
         if kind == "admin":
             check(await send(p.auth("oem_analyst")), {403}, "oem_analyst")
-        if kind != "privacy":  # the privacy officer reads no dealer's business data
-            response = await send(p.auth("privacy_officer"))
-            if response.status_code == 200 and "D001" not in response.text:
-                pass  # an empty list or report of their (empty) scope
-            else:
-                check(response, {403, 404, 422}, "privacy_officer")
+        if kind != "privacy":  # the privacy officer reads no dealer's business data, a dealers claim or not
+            for who, headers in {"privacy_officer": p.auth("privacy_officer"),
+                                 "privacy_officer claiming D001": p.auth("privacy_officer", dealers=["D001"])}.items():  # fmt: skip
+                response = await send(headers)
+                if response.status_code == 200 and "D001" not in response.text:
+                    pass  # an empty list or report of their (empty) scope
+                else:
+                    check(response, {403, 404, 422}, who)
         if kind == "privacy":
             for role, headers in own_dealer_users.items():
                 check(await send(headers), {403}, f"{role.value} of D001")

@@ -94,7 +94,7 @@ def _ro_event(ro_number: str) -> bytes:
     dealer = {"dealer_code": "D001", "name": "Dealer D001", "region": "east", "time_zone": "Asia/Shanghai"}
     payload = RepairOrderClosed.model_validate({**body, "dealer": dealer})
     return (
-        make_event(payload, producer="test", occurred_at=payload.delivered_at, dealer_code="D001")
+        make_event(payload, producer="survey-api", occurred_at=payload.delivered_at, dealer_code="D001")
         .model_dump_json()
         .encode()
     )

@@ -14,7 +14,6 @@ import pytest
 from openpyxl import Workbook
 
 from csi_dev.testing import eventually
-from csi_shared.clock import SystemClock
 from survey_api.dealers.imports import import_dealers, import_staff
 from survey_api.models import StaffMember
 from survey_api.repair_orders import imports
@@ -41,7 +40,7 @@ def _csv(path: Path, rows: list[list[str]]) -> Path:
 async def _import(p: Platform, source: Path, column_map: imports.ColumnMap | None = None) -> imports.Summary:
     runtime = p.survey_app.state.runtime
     return await imports.import_repair_orders(
-        sessions=runtime.sessions, outbox=runtime.outbox, clock=SystemClock(), invitations=p.survey_settings.invitations,
+        sessions=runtime.sessions, outbox=runtime.outbox, clock=runtime.clock, invitations=p.survey_settings.invitations,
         source=source, column_map=column_map or imports.ColumnMap.load(imports.map_path("cn-dms")),
         progress=imports.Progress(source.with_name(source.name + ".progress.json"), source),
     )  # fmt: skip

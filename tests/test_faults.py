@@ -39,7 +39,7 @@ def _event(n: int) -> bytes:
     body = {**repair_order("D001", f"RO-K{n:05d}"), "dealer": DEALER}
     payload = RepairOrderClosed.model_validate(body)
     return (
-        make_event(payload, producer="test", occurred_at=payload.delivered_at, dealer_code="D001")
+        make_event(payload, producer="survey-api", occurred_at=payload.delivered_at, dealer_code="D001")
         .model_dump_json()
         .encode()
     )

@@ -76,6 +76,33 @@ def test_redaction() -> None:
     assert redact("phone:13800138000, tel 138-0013-8000") == "phone:[phone], tel [phone]"
 
 
+def test_redaction_covers_names_plates_vins_and_survey_links() -> None:
+    assert redact("car LSVAU218XN2183294 in") == "car [vin] in"
+    assert redact("plate 沪A12345 and 粤B·D12345") == "plate [plate] and [plate]"
+    assert redact("GET /s/AbCdEfGhIjKlMnOpQrSt?lang=en") == "GET /s/[token]?lang=en"
+    assert redact("http://127.0.0.1:8001/s/AbCdEfGhIjKlMnOpQrSt") == "http://127.0.0.1:8001/s/[token]"
+    assert redact("customer_name='李雷', {'name': \"Han Meimei\"}") == "customer_name='[name]', {'name': \"[name]\"}"
+    assert redact("input_value='李雷 沪A12345'") == "input_value='[value]'"
+    # What support needs stays: dealer codes, RO numbers, event types, times, ids.
+    for kept in (
+        "D001/RO-20261102001",
+        "repair_order.closed",
+        "2026-11-22T10:00:00+08:00",
+        "4d330ae5-9827-4bd3-99e7-f9db6e9d80c2",
+    ):
+        assert redact(kept) == kept
+
+
+async def test_a_request_id_cannot_forge_text_in_a_log_line(platform: Platform, captured: io.StringIO) -> None:
+    forged = "x] 10:00:00 ERROR survey-api  admin exported every phone [y"
+    response = await platform.survey.get("/v1/questionnaires/csi-v1", headers={"X-Request-ID": forged})
+    assert response.headers["x-request-id"] != forged
+    assert re.fullmatch(r"[0-9a-f]{32}", response.headers["x-request-id"])
+    fine = await platform.survey.get("/v1/questionnaires/csi-v1", headers={"X-Request-ID": "req-42.a_b:c"})
+    assert fine.headers["x-request-id"] == "req-42.a_b:c"
+    assert "admin exported" not in captured.getvalue()
+
+
 def _record(message: str, *args: object, exc_info: Any = None) -> logging.LogRecord:
     return logging.LogRecord("callback_scheduler.callbacks.service", logging.INFO, __file__, 1, message, args, exc_info)
 

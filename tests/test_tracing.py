@@ -155,7 +155,14 @@ async def test_one_posted_ro_is_one_trace_across_the_services(
     (back,) = [s for s in trace if s.name == "process callback.scheduled"]
     assert back.service == "survey-api" and by_id[back.parent_id].service == "callback-scheduler"
     assert {s.service for s in trace} == {"survey-api", "callback-scheduler"}
+    # The database: the request's statements (the RO's insert among them) and the handler's are in the tree.
+    assert any(s.name == "db INSERT" and s.service == "survey-api" and s.parent_id == post.span_id for s in trace)
+    assert any(
+        s.name == "db INSERT" and s.service == "callback-scheduler" and s.parent_id == handled.span_id for s in trace
+    )
     assert len({s.trace_id for s in receiver.spans if s.name == "process repair_order.closed"}) == 1
+    # No trace of its own for the relay's polls of the outbox or a job's scan: statements only inside a traced span.
+    assert all(s.parent_id for s in receiver.spans if s.name.startswith("db "))
 
     # Log lines written while handling carry the trace id: grep the logs for the trace an operator is looking at.
     planned = [line for line in json_lines.lines if "planned post_service callback" in line["message"]]

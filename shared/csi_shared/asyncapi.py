@@ -121,6 +121,17 @@ SERVICES: dict[str, Roles] = {
     ),
 }
 
+
+def declared_producers(event_type: str) -> frozenset[str]:
+    """The services the catalogue says publish this event type: a consumer takes it from no one else."""
+    return _PRODUCERS.get(event_type, frozenset())
+
+
+_PRODUCERS: dict[str, frozenset[str]] = {
+    t: frozenset(s for s, roles in SERVICES.items() if t in roles.sends)
+    for t in {t for roles in SERVICES.values() for t in roles.sends}
+}
+
 TOPICS: dict[Topic, str] = {
     Topic.REPAIR_ORDERS: "Closed repair orders as the dealers' DMS systems posted them to survey-api, and corrections; "
     "and erasure requests, one per dealer, behind that dealer's RO events.",

@@ -9,7 +9,6 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Annotated, Any
 
 import jwt
@@ -18,29 +17,18 @@ from fastapi import Depends, Request
 from csi_shared.contract import bearer_token
 from csi_shared.errors import Forbidden, Unauthorized
 from csi_shared.identifiers import IDENTIFIER_PATTERN
+from csi_shared.roles import Role as Role  # its home is roles.py, so that events can name it too
 from csi_shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
-
-
-class Role(StrEnum):
-    SERVICE_ADVISOR = "service_advisor"
-    CRA = "cra"
-    SERVICE_MANAGER = "service_manager"
-    GENERAL_MANAGER = "general_manager"
-    OEM_ANALYST = "oem_analyst"
-    SURVEY_CENTER = "survey_center"
-    """The OEM's survey centre: phone interviews of customers who did not answer their link (CSS)."""
-    PRIVACY_OFFICER = "privacy_officer"
-    """The OEM's privacy officer: erasure requests and the record of who read customers' phone numbers; no dealer's
-    business data (not a head-office role: scope checks refuse it everywhere else)."""
-    ADMIN = "admin"
 
 
 DEALER_ROLES = frozenset({Role.SERVICE_ADVISOR, Role.CRA, Role.SERVICE_MANAGER, Role.GENERAL_MANAGER})
 OEM_ROLES = frozenset({Role.OEM_ANALYST, Role.ADMIN})
 HEAD_OFFICE_ROLES = OEM_ROLES | {Role.SURVEY_CENTER}
 """Brand staff: scoped by region or the whole brand, never by named dealers alone."""
+SCOPED_ROLES = frozenset({Role.SURVEY_CENTER})
+"""Roles whose token must say its scope (a region, or the whole brand with `brand: true`); none is assumed."""
 CALLING_ROLES = frozenset({Role.CRA, Role.SERVICE_ADVISOR})
 """The roles that phone customers and so may see their numbers."""
 
@@ -66,6 +54,8 @@ class Principal:
         head-office user limited to named dealers sees those only, whatever region they ask for. An OEM role with
         neither reaches every dealer; a dealer role always names its dealers.
         """
+        if self.role not in DEALER_ROLES | HEAD_OFFICE_ROLES:
+            return False  # the privacy officer: no dealer's business data, whatever the token claims
         if self.dealers and dealer_code not in self.dealers:
             return False
         if self.region is not None and region != self.region:
@@ -130,8 +120,11 @@ class TokenVerifier:
             raise Unauthorized(INVALID_TOKEN) from exc
 
 
-_SUBJECT = re.compile(r"^[^\x00-\x1f\x7f]{1,200}$")
-_REGION = re.compile(r"^[^\x00-\x1f\x7f]{1,50}$")
+# Claims end up in audit trails and log lines: no C0 or C1 controls, DEL, or bidirectional marks, overrides and
+# isolates (which make a name in a trail read differently from what it holds).
+_UNSHOWN = "\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_SUBJECT = re.compile(f"^[^{_UNSHOWN}]{{1,200}}$")
+_REGION = re.compile(f"^[^{_UNSHOWN}]{{1,50}}$")
 _DEALER_CODE = re.compile(IDENTIFIER_PATTERN)
 
 
@@ -160,6 +153,14 @@ def principal_from_claims(claims: dict[str, Any], *, max_lifetime: timedelta) ->
         raise Unauthorized(f"the token lives longer than {max_lifetime.total_seconds() / 3600:g} hours")
     if role in DEALER_ROLES and (not dealers or region):
         raise Unauthorized(f"role {role} needs a 'dealers' scope")
+    brand = claims.get("brand", False)
+    if not isinstance(brand, bool):
+        raise Unauthorized("claim 'brand' must be true or false")
+    if role in SCOPED_ROLES and not region and not dealers and not brand:
+        # An identity provider that forgot the scope must not hand out every dealer's customers.
+        raise Unauthorized(f"role {role} needs a 'region' or the whole brand ('brand': true)")
+    if role is Role.PRIVACY_OFFICER:
+        dealers, region = [], None  # its work is the brand's; a dealers claim must not open any dealer's data
     return Principal(subject=subject.strip(), role=role, dealers=frozenset(dealers), region=region)
 
 
@@ -192,6 +193,8 @@ def mint_token(
         claims["dealers"] = dealers
     if region:
         claims["region"] = region
+    if role in SCOPED_ROLES and not region and not dealers:
+        claims["brand"] = True  # a dev token without a region is for the whole brand, said explicitly
     return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm="HS256")
 
 

@@ -6,13 +6,23 @@ import argparse
 import json
 import re
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import TYPE_CHECKING, TypeVar
 
 from csi_shared.auth import Role, mint_token
 from csi_shared.bus.maintenance import INBOX_KEEP_DAYS
 from csi_shared.clock import SystemClock
 from csi_shared.service import ServiceSpec, discover
 from csi_shared.settings import ServiceSettings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from csi_shared.bus.maintenance import DeadLetter
+
+T = TypeVar("T")
 
 
 class CliSettings(ServiceSettings):
@@ -106,7 +116,9 @@ def _services(args: argparse.Namespace) -> list[ServiceSpec]:
     return specs
 
 
-async def _on_database(spec: ServiceSpec, work):  # type: ignore[no-untyped-def]
+async def _on_database(
+    spec: ServiceSpec, work: Callable[[async_sessionmaker[AsyncSession], ServiceSettings], Awaitable[T]]
+) -> T:
     """Run work(sessions, settings) on a service's database with a small pool of its own."""
     from csi_shared.db import create_engine, create_session_factory
 
@@ -151,7 +163,7 @@ def _inbox_prune(args: argparse.Namespace) -> int:
     return 0
 
 
-def _dead_letters(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _dead_letters(args: argparse.Namespace) -> tuple[CliSettings, list[DeadLetter]]:
     import asyncio
 
     from csi_shared.bus.maintenance import dlq_topics, read_dead_letters
@@ -159,7 +171,7 @@ def _dead_letters(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     settings = CliSettings(run_background=False)
     offsets = set(args.offset or ())
 
-    def wanted(letter) -> bool:  # type: ignore[no-untyped-def]
+    def wanted(letter: DeadLetter) -> bool:
         group_ok = (
             not args.group or letter.consumer_group == settings.topic(args.group) or letter.consumer_group == args.group
         )
@@ -204,11 +216,8 @@ def _events_republish(args: argparse.Namespace) -> int:
         republish = getattr(importlib.import_module(module), name)
         if args.type not in republish.types:
             continue
-        count = asyncio.run(
-            _on_database(spec, lambda sessions, settings, republish=republish: republish(
-                sessions, settings, event_type=args.type, since=args.since, dealers=args.dealer, clock=SystemClock()
-            ))
-        )  # fmt: skip
+        work = partial(republish, event_type=args.type, since=args.since, dealers=args.dealer, clock=SystemClock())
+        count = asyncio.run(_on_database(spec, work))
         print(f"{spec.name}: {count} {args.type} event(s) written to the outbox; its relay publishes them")
         done += 1
     if not done:

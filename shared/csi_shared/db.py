@@ -11,7 +11,7 @@ from typing import Any, Protocol
 import orjson
 from sqlalchemy import ColumnElement, DateTime, Dialect, Table, TypeDecorator, event, false, tuple_
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -127,6 +127,21 @@ async def insert_missing(session: AsyncSession, table: Table, rows: list[dict[st
 async def insert_unless_exists(session: AsyncSession, table: Table, values: dict[str, Any], *, key: str) -> bool:
     """Insert a row unless one with the same unique key exists; True if this call inserted it."""
     return bool(await insert_missing(session, table, [values], key=key))
+
+
+RACE_SQLSTATES = frozenset({"40001", "40P01", "23505"})
+"""serialization_failure, deadlock_detected, unique_violation: a transaction that lost to a concurrent one."""
+
+
+def lost_a_race(exc: BaseException) -> bool:
+    """Whether a transaction failed only because a concurrent one won (deadlock, serialization, a row inserted
+    meanwhile): done again from the start, it will see the winner's rows and succeed."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    codes = {getattr(orig, "sqlstate", None), getattr(orig, "pgcode", None),
+             getattr(getattr(orig, "__cause__", None), "sqlstate", None)}  # fmt: skip
+    return bool(codes & RACE_SQLSTATES) or (isinstance(exc, IntegrityError) and "UNIQUE" in str(orig))
 
 
 class HasRoKey(Protocol):

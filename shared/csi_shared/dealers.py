@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, String, and_, false, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from csi_shared.auth import OEM_ROLES, Principal, region_asked
+from csi_shared.auth import OEM_ROLES, Principal, Role, region_asked
 from csi_shared.errors import InvalidInput, NotFound
 from csi_shared.events import DealerRef
 
@@ -68,6 +68,8 @@ def in_scope(principal: Principal, model: type[KnownDealer] | Any) -> ColumnElem
     """`Principal.may_access` as a WHERE clause over a dealers table: the rows of the dealers the caller may see."""
     if not principal.dealers and principal.role not in OEM_ROLES:
         return false()
+    if principal.role is Role.PRIVACY_OFFICER:
+        return false()  # as in `Principal.may_access`: no dealer's business data, whatever the token claims
     conditions: list[ColumnElement[bool]] = [true()]
     if principal.dealers:
         conditions.append(model.code.in_(sorted(principal.dealers)))

@@ -59,6 +59,16 @@ class PayloadTooLarge(DomainError):
     title = "Payload too large"
 
 
+class Unavailable(DomainError):
+    """The request could not be done now (e.g. it kept losing races to others); nothing was saved, retry later."""
+
+    status = 503
+    title = "Service unavailable"
+
+    def __init__(self, detail: str, *, retry_after: int = 1) -> None:
+        super().__init__(detail, retry_after=retry_after)
+
+
 class InvalidInput(DomainError):
     """Input that passed the schema but breaks a business rule; `errors` names the fields."""
 

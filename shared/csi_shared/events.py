@@ -12,6 +12,8 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from csi_shared.roles import Role
+
 # --- topics -------------------------------------------------------------------------------------
 
 
@@ -137,7 +139,11 @@ class NoSurveyReason(StrEnum):
     OUT_OF_CSS_SCOPE = "out_of_css_scope"
     """The car came in before the first day of month N-2, N being the settlement month (seed 000)."""
     WINDOW_CLOSED = "window_closed"
-    """Posted after the survey window of its settlement month had closed."""
+    """Posted after the survey window of its settlement month had closed, or so late that the link's send time (the
+    day after delivery, 10:00) falls after it: a link that would never be sent is not made."""
+    HISTORIC = "historic"
+    """Delivered more than `historic_after_days` (14) before it reached the platform (a dealer loading its history):
+    stored, feeds the dormant and comeback rules, plans no callback and no survey."""
     OPTED_OUT = "opted_out"
     """The customer asked for no more surveys from any dealer of the brand (an SMS reply "TD"/"STOP", the survey
     page's link, or the privacy officer recording it)."""
@@ -541,7 +547,7 @@ class CustomerPhonesRead(Payload):
     record survey-api keeps for the privacy officer. The numbers themselves never travel here."""
 
     reader: str
-    role: str
+    role: Role
     dealer_code: str
     service: str
     purpose: PhoneReadPurpose = Field(description="What showed them (a CRA's worklist or callback, a call, a case...).")
@@ -619,7 +625,15 @@ class UnknownEvent(Exception):
 
 
 class MalformedEvent(Exception):
-    """Bytes that are not a valid envelope or whose payload does not match its type."""
+    """Bytes that are not a valid envelope or whose payload does not match its type. Its text names the fields and
+    the kinds of error only, never a value: it goes into log lines and dead-letter headers, and the values of an RO
+    are a customer's name, plate and VIN."""
+
+
+def error_fields(exc: ValidationError) -> str:
+    """`customer.name: string_too_long; vin: value_error`: where and what kind, without the input."""
+    errors = exc.errors(include_url=False, include_context=False, include_input=False)
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['type']}" for e in errors[:20])
 
 
 def make_event(
@@ -661,7 +675,7 @@ def parse_wanted_event(raw: bytes | str, wanted: Container[str] | None) -> Envel
     try:
         bare = Envelope[Any].model_validate_json(raw)  # the payload as it came, until its type is known
     except ValidationError as exc:
-        raise MalformedEvent(f"not a valid event envelope: {exc}") from exc
+        raise MalformedEvent(f"not a valid event envelope: {error_fields(exc)}") from None
     if wanted is not None and bare.type not in wanted:
         return None
     spec = EVENTS.get((bare.type, bare.version))
@@ -670,16 +684,13 @@ def parse_wanted_event(raw: bytes | str, wanted: Container[str] | None) -> Envel
     try:
         payload = spec.payload.model_validate(bare.payload)
     except ValidationError as exc:
-        raise MalformedEvent(f"invalid payload for {bare.type} v{bare.version}: {exc}") from exc
+        raise MalformedEvent(f"invalid payload for {bare.type} v{bare.version}: {error_fields(exc)}") from None
     return envelope_of(spec)(**{**bare.model_dump(exclude={"payload"}), "payload": payload})
 
 
 def json_schemas() -> dict[str, Any]:
     """The event catalogue as JSON Schema, one schema per type and version."""
-    return {
-        f"{spec.type}.v{spec.version}": Envelope[spec.payload].model_json_schema()  # type: ignore[name-defined]
-        for spec in EVENTS.values()
-    }
+    return {f"{spec.type}.v{spec.version}": envelope_of(spec).model_json_schema() for spec in EVENTS.values()}
 
 
 def envelope_of(spec: EventSpec) -> type[Envelope[Any]]:

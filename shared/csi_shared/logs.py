@@ -31,13 +31,22 @@ def correlated(correlation_id: str | None) -> Iterator[None]:
         request_id.reset(token)
 
 
-# Phone numbers (E.164 or 11-digit Chinese mobiles), bearer tokens / JWTs, DMS keys, survey tokens in URLs.
+# Phone numbers (E.164 or 11-digit Chinese mobiles), bearer tokens / JWTs, DMS keys, survey tokens in URLs (the API's
+# and the customer's page `/s/<token>`), VINs, Chinese plates, and the values of fields called *name* and of pydantic's
+# `input_value` (a validation error quoting what it refused). A last line of defence: code logs ids, not people.
+_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 _REDACTIONS = [
     (re.compile(r"(?<![\w*\-])\+?\d[\d \-]{9,17}\d(?!\w)"), "[phone]"),  # not the digits of "RO-2026..."
     (re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]+"), "[jwt]"),
     (re.compile(r"csi_[\w-]{20,}"), "[api-key]"),
     (re.compile(r"(?i)(bearer\s+)[\w.\-]+"), r"\1[token]"),
     (re.compile(r"(/v1/surveys/)[\w-]{16,}"), r"\1[token]"),
+    (re.compile(r"(/s/)[\w-]{16,}"), r"\1[token]"),
+    (re.compile(r"(?<![A-Za-z0-9])(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-HJ-NPR-Z0-9]{17}(?![A-Za-z0-9])"), "[vin]"),
+    (re.compile(rf"[{_PROVINCES}][A-Z][·•\s\-]?[A-Z0-9]{{4,6}}(?![A-Za-z0-9])"), "[plate]"),
+    (re.compile(r"(input_value=)(['\"])(?:\\.|(?!\2).)*\2"), r"\1\2[value]\2"),
+    (re.compile(r"(input_value=)(?!['\"\[])[^,\]\s]+"), r"\1[value]"),
+    (re.compile(r"(?i)(\b\w*name['\"]?\s*[:=]\s*)(['\"])(?:\\.|(?!\2).)*\2"), r"\1\2[name]\2"),
 ]
 
 

@@ -48,6 +48,7 @@ class Runtime:
         )
         self.sessions = create_session_factory(self.engine)
         self.tracing = Tracing(settings)
+        self.tracing.instrument(self.engine)
         outbox_table: Table = metadata.tables["outbox"]
         self.inbox_table: Table = metadata.tables["processed_events"]
         self.outbox = Outbox(outbox_table, topic_prefix=settings.kafka_topic_prefix)

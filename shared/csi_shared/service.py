@@ -21,7 +21,7 @@ class ServiceSpec:
     settings_cls: type[ServiceSettings]
     app_factory: str
     migrations_dir: Path
-    register_cli: Callable[[argparse._SubParsersAction], None] | None = None  # type: ignore[type-arg]
+    register_cli: Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None] | None = None
     republish: str | None = None
     """`module:function` announcing again what the service's tables hold (`csi events republish`): an async function
     (sessions, settings, *, event_type, since, dealers, clock) -> count, with a `types` attribute naming what it can."""

@@ -78,6 +78,40 @@ class Tracing:
         ) as span:
             yield span
 
+    def instrument(self, engine: Any) -> None:
+        """A client span per SQL statement inside a traced request or handling, child of its span (SQLAlchemy runs the
+        driver in a greenlet that shares the caller's context). The statement is kept without its values: parameters
+        stay out of traces."""
+        if not self.enabled:
+            return
+        from opentelemetry.trace import SpanKind, Status, StatusCode, get_current_span
+        from sqlalchemy import event
+
+        tracer, system = self._tracer, engine.dialect.name
+
+        @event.listens_for(engine.sync_engine, "before_cursor_execute")
+        def _start(_conn: Any, _cursor: Any, statement: str, _params: Any, context: Any, _many: bool) -> None:
+            # Only inside a traced request or handling: the relay's polls and the jobs' scans would each start a trace.
+            if context is not None and get_current_span().is_recording():
+                verb = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else "SQL"
+                context._csi_span = tracer.start_span(
+                    f"db {verb}",
+                    kind=SpanKind.CLIENT,
+                    attributes={"db.system": system, "db.statement": statement[:1000]},
+                )
+
+        @event.listens_for(engine.sync_engine, "after_cursor_execute")
+        def _end(_conn: Any, _cursor: Any, _statement: str, _params: Any, context: Any, _many: bool) -> None:
+            if (span := getattr(context, "_csi_span", None)) is not None:
+                span.end()
+
+        @event.listens_for(engine.sync_engine, "handle_error")
+        def _failed(exception_context: Any) -> None:
+            span = getattr(exception_context.execution_context, "_csi_span", None)
+            if span is not None:
+                span.set_status(Status(StatusCode.ERROR, type(exception_context.original_exception).__name__))
+                span.end()
+
     def shutdown(self) -> None:
         """Send what is buffered and stop."""
         if self._provider is not None:

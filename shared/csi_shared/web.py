@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
@@ -132,6 +133,9 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,100}")
+
+
 class RequestContextMiddleware:
     """Gives every request an id (taken from X-Request-ID or new) and records its metrics."""
 
@@ -153,7 +157,8 @@ class RequestContextMiddleware:
 
     async def _serve(self, scope: Any, receive: Any, send: Any, span: Any) -> None:
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        rid = incoming if 0 < len(incoming) <= 100 and incoming.isprintable() else uuid.uuid4().hex
+        # Taken only if it looks like an id: a free-text one would put its words into every log line of the request.
+        rid = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         token = request_id.set(rid)
         started = time.perf_counter()
         status = 500
@@ -269,7 +274,7 @@ async def keep_phone_reads(
             by_dealer.setdefault(item.dealer_code, []).append(item.of)
     service = request.app.state.runtime.settings.service_name
     for dealer_code, customers in by_dealer.items():
-        read = CustomerPhonesRead(reader=user.subject, role=user.role.value, dealer_code=dealer_code, service=service,
+        read = CustomerPhonesRead(reader=user.subject, role=user.role, dealer_code=dealer_code, service=service,
                                   purpose=purpose, read_at=now, customers=customers)  # fmt: skip
         if work is not None:
             await keep(work, read)

@@ -120,3 +120,42 @@ def test_a_refused_token_says_why_in_general_terms_only(settings: _Settings) -> 
         with pytest.raises(Unauthorized) as refused:
             TokenVerifier(settings).verify(jwt.encode(claims, SECRET, algorithm="HS256"))
         assert refused.value.detail == "the bearer token is not valid"
+
+
+@pytest.mark.parametrize(
+    ("claims", "reason"),
+    [
+        ({"sub": "u1\u202egnp.exe"}, "bidi override in sub"),
+        ({"sub": "u1\u2066x\u2069"}, "bidi isolate in sub"),
+        ({"sub": "u1\u200fx"}, "right-to-left mark in sub"),
+        ({"sub": "u1\x85x"}, "C1 control (NEL) in sub"),
+        ({"role": "oem_analyst", "dealers": None, "region": "east\u202e"}, "bidi override in region"),
+        ({"role": "oem_analyst", "dealers": None, "region": "east\x9b"}, "C1 control in region"),
+        ({"role": "survey_center", "dealers": None}, "survey centre without region or brand scope"),
+        ({"role": "survey_center", "dealers": None, "brand": "yes"}, "brand claim not a boolean"),
+    ],
+)
+def test_claims_that_would_forge_a_trail_or_widen_a_scope_are_refused(
+    settings: _Settings, claims: dict[str, object], reason: str
+) -> None:
+    with pytest.raises(Unauthorized):
+        TokenVerifier(settings).verify(jwt.encode(_claims(**claims), SECRET, algorithm="HS256"))
+
+
+def test_a_survey_centre_token_names_its_region_or_the_whole_brand(settings: _Settings) -> None:
+    verifier = TokenVerifier(settings)
+    regional = verifier.verify(jwt.encode(_claims(role="survey_center", dealers=None, region="east"), SECRET))
+    assert regional.may_access("D001", "east") and not regional.may_access("D002", "west")
+    brand = verifier.verify(jwt.encode(_claims(role="survey_center", dealers=None, brand=True), SECRET))
+    assert brand.may_access("D002", "west")
+    # A dev token minted without a region says the whole brand explicitly.
+    minted = mint_token(settings, subject="c", role=Role.SURVEY_CENTER, now=datetime.now(UTC))
+    assert verifier.verify(minted).all_dealers
+
+
+def test_a_privacy_officer_gets_nothing_from_a_dealers_claim(settings: _Settings) -> None:
+    token = jwt.encode(_claims(role="privacy_officer", dealers=["D001"]), SECRET, algorithm="HS256")
+    officer = TokenVerifier(settings).verify(token)
+    assert officer.dealers == frozenset()
+    assert not officer.may_access("D001") and not officer.may_access("D001", "east")
+    assert not Principal("u", Role.PRIVACY_OFFICER, frozenset({"D001"})).may_access("D001")

@@ -370,6 +370,10 @@ async def show(p: Platform, network: list[Dealer], period: str, ros_posted: int)
         f"{report['complaints_by_source']}, special callbacks {report['special_callbacks']}")  # fmt: skip
     say("  calls per CRA: " + ", ".join(f"{c['made_by']} {c['attempts']} ({c['reach_rate_pct']}% reached)"
                                         for c in report["cras"]))  # fmt: skip
+    outcomes = report["outcomes"]
+    say(f"  first-time fix {outcomes['first_time_fix_rate_pct']}% of {outcomes['repair_ros']} repairs; comebacks "
+        f"{outcomes['comebacks']} ({outcomes['comeback_rate_pct']}% of visits); retention of {outcomes['retention']['cohort_month']}'s "
+        f"customers: {outcomes['retention']['rate_pct'] if outcomes['retention']['customers'] else '— (no visits loaded from a year ago)'}")  # fmt: skip
     low = report["low_scoring_questions"][:3]
     say(
         "  weakest callback questions: "

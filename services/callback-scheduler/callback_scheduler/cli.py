@@ -29,7 +29,7 @@ def _run_job(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     jobs = sub.add_parser("jobs", help="periodic jobs").add_subparsers(dest="jobs_command", required=True)
     run = jobs.add_parser("run", help="run a callback-scheduler job now")
     run.add_argument("job", choices=JOB_NAMES)

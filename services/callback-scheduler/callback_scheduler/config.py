@@ -9,7 +9,7 @@ from fastapi import Depends
 from pydantic import model_validator
 from pydantic_settings import SettingsConfigDict
 
-from callback_scheduler.callbacks.rules import CallingWindow
+from callback_scheduler.callbacks.rules import CallingWindow, Spread
 from csi_shared.settings import ServiceSettings
 from csi_shared.web import app_settings
 
@@ -25,6 +25,11 @@ class Settings(ServiceSettings):
     calling_hours_end: time = time(20, 0)
     """The dealer's calling hours, local time: a call without a preferred window is planned inside them."""
     max_attempts: int = 3
+    unreachable_min_days: int = 2
+    """Unreachable needs the failed calls spread over at least this many calendar days (dealer's calendar)..."""
+    unreachable_min_day_parts: int = 2
+    """...and this many parts of the day: morning, afternoon, evening, split at `day_part_boundaries`."""
+    day_part_boundaries: list[time] = [time(12, 0), time(18, 0)]
     planning_horizon_days: int = 90
     """How far ahead a call may be rescheduled or a quality-tracking call be due."""
     retry_after_hours: float = 4.0
@@ -40,6 +45,11 @@ class Settings(ServiceSettings):
     @property
     def planning_horizon(self) -> timedelta:
         return timedelta(days=self.planning_horizon_days)
+
+    @property
+    def spread(self) -> Spread:
+        return Spread(self.max_attempts, self.unreachable_min_days, self.unreachable_min_day_parts,
+                      tuple(sorted(self.day_part_boundaries)))  # fmt: skip
 
     @property
     def calling_hours(self) -> CallingWindow:

@@ -56,19 +56,45 @@ async def test_three_failed_attempts_make_it_unreachable(scheduler: Scheduler) -
         scheduler, callback["id"], outcome="busy_reschedule", reschedule_at="2026-11-04T19:00:00+08:00"
     )
     assert busy.json()["status"] == "open" and busy.json()["planned_at"] == "2026-11-04T11:00:00Z"
+    # 09:00 and 14:00 on 3 Nov were one day: the third failed call, on 4 Nov at 10:00, completes the spread.
+    scheduler.clock.advance(timedelta(hours=15))
     last = await _attempt(scheduler, callback["id"], outcome="no_answer")
     assert last.json()["status"] == "unreachable" and len(last.json()["attempts"]) == 4
     (completed,) = await scheduler.events("callback.completed")
     assert completed["payload"]["status"] == "unreachable"
 
 
-async def test_declined_and_wrong_number_close_at_once(scheduler: Scheduler) -> None:
+async def test_three_quick_no_answers_are_not_unreachable(scheduler: Scheduler) -> None:
+    callback = await _one(scheduler)
+    for _ in range(3):  # 09:00, 09:01, 09:02 on 3 Nov, Shanghai
+        body = (await _attempt(scheduler, callback["id"], outcome="no_answer")).json()
+        scheduler.clock.advance(timedelta(minutes=1))
+    # Still open, not counted as covered: retried at 13:02 (09:02 + 4 h, the afternoon, a part not tried yet).
+    assert body["status"] == "open" and body["planned_at"] == "2026-11-03T05:02:00Z"
+    assert await scheduler.events("callback.completed") == []
+
+
+async def test_declined_closes_at_once_and_a_wrong_number_waits_for_the_data_fix(scheduler: Scheduler) -> None:
     await scheduler.feed(ro_payload("RO-1"))
     await scheduler.feed(ro_payload("RO-2"))
     first, second = await scheduler.callbacks()
     assert (await _attempt(scheduler, first["id"], outcome="declined")).json()["status"] == "declined"
-    assert (await _attempt(scheduler, second["id"], outcome="wrong_number")).json()["status"] == "unreachable"
+    assert (await _attempt(scheduler, second["id"], outcome="wrong_number")).json()["status"] == "open"
     assert len(await scheduler.events("survey.response_submitted")) == 0
+
+
+async def test_calls_and_reschedules_outside_calling_hours_are_refused(scheduler: Scheduler) -> None:
+    callback = await _one(scheduler)
+    late = await _attempt(
+        scheduler, callback["id"], outcome="busy_reschedule", reschedule_at="2026-11-04T20:30:00+08:00"
+    )
+    assert late.status_code == 422 and late.json()["errors"][0]["field"] == "reschedule_at", late.text
+    scheduler.clock.advance(timedelta(hours=-1))  # 08:00 in Shanghai: before the 09:00-20:00 calling hours
+    early = await _attempt(scheduler, callback["id"], outcome="no_answer")
+    assert early.status_code == 422 and early.json()["errors"][0]["field"] == "made_at", early.text
+    assert "09:00" in early.json()["errors"][0]["reason"]
+    scheduler.clock.advance(timedelta(hours=1))
+    assert (await _attempt(scheduler, callback["id"], outcome="no_answer")).status_code == 201
 
 
 async def test_bad_attempts_name_the_field(scheduler: Scheduler) -> None:

@@ -40,7 +40,10 @@ async def test_compliance_and_the_monthly_report(scheduler: Scheduler) -> None:
     scheduler.clock.set(datetime(2026, 11, 4, 2, 0, tzinfo=UTC))
     await _call(scheduler, ids["RO-A"], outcome="reached", answers={"visit_satisfaction": 9, "repair_quality": 3, "delivery": 8},
                 issue="squeak from the front brakes")  # fmt: skip
-    for _ in range(3):
+    # The full attempts on RO-D: 4 Nov 10:00 and 15:00, 5 Nov 10:00 (Shanghai): two days, two parts of the day.
+    for at in (datetime(2026, 11, 4, 2, 0, tzinfo=UTC), datetime(2026, 11, 4, 7, 0, tzinfo=UTC),
+               datetime(2026, 11, 5, 2, 0, tzinfo=UTC)):  # fmt: skip
+        scheduler.clock.set(at)
         await _call(scheduler, ids["RO-D"], outcome="no_answer")
     scheduler.clock.set(datetime(2026, 12, 8, 2, 0, tzinfo=UTC))  # RO-E was due by the end of 5 Dec
     await _call(
@@ -170,3 +173,41 @@ async def test_a_caller_name_never_becomes_a_formula_in_the_monthly_csv(schedule
                                         headers=scheduler.cra())  # fmt: skip
     cras = [row for row in csv.reader(io.StringIO(as_csv.text.removeprefix("\ufeff"))) if row[0] == "cras"]
     assert cras == [["cras", "'=cmd|' /C calc'!A0", "1", "0", "0.0", ""]]
+
+
+async def test_first_time_fix_comebacks_and_retention_in_the_monthly_report(scheduler: Scheduler) -> None:
+    def visit(ro: str, customer: str, vin: str, delivered: str, jobs: list[dict[str, str]] | None = None) -> Any:
+        return ro_payload(ro, vin=vin, opened_at=f"{delivered[:10]}T08:00:00+08:00", settled_at=delivered,
+                          delivered_at=delivered, jobs=jobs or [{"op_code": "MAINT-10K", "kind": "maintenance"}],
+                          customer={"customer_id": customer, "name": "客户", "phone": "+8613800138000"})  # fmt: skip
+
+    brakes = [{"op_code": "BRAKE-01", "kind": "repair"}]
+    # The cohort, November 2025 (Shanghai): C1 on 30 Nov 23:30 (15:30 UTC, still November locally), C2 on 10 Nov,
+    # C3 on 5 Nov; C9 in October, outside it.
+    await scheduler.feed(visit("H1", "C1", "VIN00000000000001", "2025-11-30T23:30:00+08:00"))
+    await scheduler.feed(visit("H2", "C2", "VIN00000000000002", "2025-11-10T12:00:00+08:00"))
+    await scheduler.feed(visit("H3", "C3", "VIN00000000000003", "2025-11-05T12:00:00+08:00"))
+    await scheduler.feed(visit("H9", "C9", "VIN00000000000009", "2025-10-31T12:00:00+08:00"))
+    # November 2026: C1 back on 30 Nov (within 12 months of 30 Nov 2025), C2 back on 11 Nov (12 months and a day
+    # after 10 Nov 2025: not within), C9 back too (not in the cohort). R1 a brake repair, R2 the same brakes 18 days
+    # later (a comeback of R1), M a maintenance.
+    await scheduler.feed(visit("N1", "C1", "VIN00000000000001", "2026-11-30T10:00:00+08:00"))
+    await scheduler.feed(visit("N2", "C2", "VIN00000000000002", "2026-11-11T12:00:00+08:00"))
+    await scheduler.feed(visit("N9", "C9", "VIN00000000000009", "2026-11-12T12:00:00+08:00"))
+    await scheduler.feed(visit("R1", "C5", "VIN00000000000005", "2026-11-02T17:00:00+08:00", brakes))
+    await scheduler.feed(visit("R2", "C5", "VIN00000000000005", "2026-11-20T17:00:00+08:00", brakes))
+    await scheduler.feed(visit("M", "C6", "VIN00000000000006", "2026-11-03T17:00:00+08:00"))
+    answer = await scheduler.client.get(
+        "/v1/reports/monthly", params={"dealer_code": "D001", "month": "2026-11"}, headers=scheduler.cra()
+    )
+    assert answer.status_code == 200, answer.text
+    # 6 ROs in November 2026; repair ROs R1 and R2, R2 a comeback repeating R1: first-time fix 1 / 2, comebacks 1 / 6.
+    # Retention: C1, C2, C3 in the cohort, C1 came back within 12 months: 1 / 3.
+    assert answer.json()["outcomes"] == {
+        "ros": 6, "repair_ros": 2, "comebacks": 1, "comeback_rate_pct": 16.7, "repeated_repairs": 1,
+        "first_time_fix_rate_pct": 50.0,
+        "retention": {"cohort_month": "2025-11", "customers": 3, "returned": 1, "rate_pct": 33.3},
+    }  # fmt: skip
+    as_csv = await scheduler.client.get("/v1/reports/monthly", headers=scheduler.cra(),
+                                        params={"dealer_code": "D001", "month": "2026-11", "format": "csv"})  # fmt: skip
+    assert "outcomes,first_time_fix_rate_pct,50.0" in as_csv.text and "retention,rate_pct,33.3" in as_csv.text

@@ -10,10 +10,12 @@ from callback_scheduler.callbacks.rules import (
     AfterAttempt,
     CallingWindow,
     EarlierVisit,
+    Spread,
     after_attempt,
     callback_deadline,
     calling_window,
     comeback_of,
+    in_calling_hours,
     in_comeback_window,
     is_dormant,
     is_on_time,
@@ -130,33 +132,94 @@ PLANNED = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
 
 
 def _after(
-    outcome: CallbackOutcome, failed: int = 0, reschedule_at: datetime | None = None, now: datetime = NOW
+    outcome: CallbackOutcome,
+    failed: list[str] | None = None,
+    reschedule_at: datetime | None = None,
+    now: datetime = NOW,
 ) -> AfterAttempt:
+    """`failed`: the earlier failed calls, local Shanghai times."""
     return after_attempt(
-        outcome=outcome, failed_attempts=failed, max_attempts=3, planned_at=PLANNED,
+        outcome=outcome, failed_at=[_sh(t) for t in failed or []], spread=Spread(), planned_at=PLANNED,
         reschedule_at=reschedule_at, now=now, retry_after=timedelta(hours=4), window=HOURS, tz=SHANGHAI,
     )  # fmt: skip
+
+
+def _sh(local: str) -> datetime:
+    return datetime.fromisoformat(f"{local}+08:00")
 
 
 def test_every_outcome_of_an_attempt() -> None:
     assert _after(CallbackOutcome.REACHED) == AfterAttempt(CallbackStatus.COMPLETED, 0, PLANNED)
     assert _after(CallbackOutcome.DECLINED) == AfterAttempt(CallbackStatus.DECLINED, 0, PLANNED)
-    assert _after(CallbackOutcome.WRONG_NUMBER) == AfterAttempt(CallbackStatus.UNREACHABLE, 0, PLANNED)
+    # A wrong number is a failed attempt: it waits for the data fix (or the full attempts), retried at 14:00.
+    assert _after(CallbackOutcome.WRONG_NUMBER) == AfterAttempt("open", 1, NOW + timedelta(hours=4))
     later = datetime(2026, 11, 4, 11, 0, tzinfo=UTC)
-    assert _after(CallbackOutcome.BUSY_RESCHEDULE, failed=2, reschedule_at=later) == AfterAttempt("open", 2, later)
+    two = ["2026-11-02T10:00", "2026-11-02T15:00"]
+    assert _after(CallbackOutcome.BUSY_RESCHEDULE, failed=two, reschedule_at=later) == AfterAttempt("open", 2, later)
     assert _after(CallbackOutcome.NO_ANSWER) == AfterAttempt("open", 1, NOW + timedelta(hours=4))
-    assert _after(CallbackOutcome.NOT_OWNER, failed=1) == AfterAttempt("open", 2, NOW + timedelta(hours=4))
+    assert _after(CallbackOutcome.NOT_OWNER, failed=["2026-11-03T09:00"]) == AfterAttempt(
+        "open", 2, NOW + timedelta(hours=4)
+    )
 
 
 def test_a_retry_after_an_evening_call_waits_for_the_morning() -> None:
-    evening = datetime.fromisoformat("2026-11-03T19:30:00+08:00")  # + 4 h = 23:30
+    evening = _sh("2026-11-03T19:30")  # + 4 h = 23:30
     step = _after(CallbackOutcome.NO_ANSWER, now=evening)
-    assert step.planned_at == datetime.fromisoformat("2026-11-04T09:00:00+08:00")
+    assert step.planned_at == _sh("2026-11-04T09:00")
 
 
-def test_the_third_failed_attempt_makes_the_callback_unreachable() -> None:
-    assert _after(CallbackOutcome.NO_ANSWER, failed=2) == AfterAttempt("unreachable", 3, PLANNED)
-    assert _after(CallbackOutcome.NOT_OWNER, failed=2).status == "unreachable"
+def test_three_quick_calls_are_not_the_full_attempts() -> None:
+    # Three "no answer" clicks in the same minute: one day, one part of the day. Still open, retried in the afternoon
+    # (09:02 + 4 h = 13:02, a part of the day not tried yet).
+    step = _after(
+        CallbackOutcome.NO_ANSWER, failed=["2026-11-03T09:00", "2026-11-03T09:01"], now=_sh("2026-11-03T09:02")
+    )
+    assert step == AfterAttempt("open", 3, _sh("2026-11-03T13:02"))
+
+
+def test_unreachable_needs_three_calls_over_two_days_and_two_parts_of_the_day() -> None:
+    # 3 Nov 10:00 (morning) and 14:00 (afternoon), 4 Nov 10:00: three calls, two days, two parts: unreachable.
+    full = _after(
+        CallbackOutcome.NO_ANSWER, failed=["2026-11-03T10:00", "2026-11-03T14:00"], now=_sh("2026-11-04T10:00")
+    )
+    assert full == AfterAttempt("unreachable", 3, PLANNED)
+    assert _after(CallbackOutcome.NOT_OWNER, failed=["2026-11-03T10:00", "2026-11-03T14:00"],
+                  now=_sh("2026-11-04T10:00")).status == "unreachable"  # fmt: skip
+    # Three mornings on three days: one part of the day, still open; the next call is in the afternoon.
+    mornings = _after(
+        CallbackOutcome.NO_ANSWER, failed=["2026-11-03T10:00", "2026-11-04T10:00"], now=_sh("2026-11-05T10:00")
+    )
+    assert mornings == AfterAttempt("open", 3, _sh("2026-11-05T14:00"))
+    # Morning, afternoon and 15:00 the same day: two parts, one day, still open; 19:00 the same day would add no day,
+    # so the next call is the next morning.
+    one_day = _after(
+        CallbackOutcome.NO_ANSWER, failed=["2026-11-03T10:00", "2026-11-03T14:00"], now=_sh("2026-11-03T15:00")
+    )
+    assert one_day == AfterAttempt("open", 3, _sh("2026-11-04T09:00"))
+
+
+def test_a_retry_moves_to_a_part_of_the_day_not_tried_yet() -> None:
+    # Calls at 12:00 and 12:10 (both afternoon): 12:10 + 4 h = 16:10 is the afternoon again, so the retry moves to
+    # 18:00, the start of the evening (inside the 09:00-20:00 hours).
+    step = _after(CallbackOutcome.NO_ANSWER, failed=["2026-11-03T12:00"], now=_sh("2026-11-03T12:10"))
+    assert step == AfterAttempt("open", 2, _sh("2026-11-03T18:00"))
+
+
+def test_day_parts_and_calling_hours_on_the_dealers_clock() -> None:
+    spread = Spread()
+    # 03:59 UTC is 11:59 in Shanghai (morning), 04:00 UTC is 12:00 (afternoon); 10:00 UTC is 18:00 (evening).
+    assert [spread.part(datetime(2026, 11, 3, h, m, tzinfo=UTC), SHANGHAI) for h, m in ((3, 59), (4, 0), (10, 0))] == [
+        0,
+        1,
+        2,
+    ]
+    # 23:30 UTC on 2 Nov is 07:30 on 3 Nov in Shanghai: two calendar days in UTC, one in the dealer's calendar.
+    assert spread.covered(
+        [datetime(2026, 11, 2, 23, 30, tzinfo=UTC), datetime(2026, 11, 3, 2, 0, tzinfo=UTC)], SHANGHAI
+    ) == (1, 1)
+    assert in_calling_hours(_sh("2026-11-03T09:00"), SHANGHAI, HOURS)
+    assert not in_calling_hours(_sh("2026-11-03T20:00"), SHANGHAI, HOURS)  # the end is not inside
+    assert not in_calling_hours(_sh("2026-11-03T08:59"), SHANGHAI, HOURS)
 
 
 def test_dissatisfaction_uses_the_surveys_threshold() -> None:

@@ -197,7 +197,9 @@ async def take_step(
     if user.role is not Role.ADMIN and dealer.code not in user.dealers:
         raise Forbidden("only the dealer's own staff work its complaints")
     supervisor = is_named_supervisor(user.subject, complaint.supervisor)
-    allowed = allowed_actions(complaint.status, user.role, complaint.resolved_at, now, supervisor=supervisor)
+    resolver = user.subject == complaint.resolved_by
+    allowed = allowed_actions(complaint.status, user.role, complaint.resolved_at, now, supervisor=supervisor,
+                              resolver=resolver)  # fmt: skip
     if not possible(action, complaint.status, complaint.resolved_at, now):
         raise IllegalStep(
             f"cannot {action} a complaint that is {complaint.status}",
@@ -205,7 +207,12 @@ async def take_step(
             current_status=complaint.status,
             status_now=complaint.status,  # the earlier name, kept for clients written against it
         )
-    if not may(user.role, action, supervisor=supervisor):
+    if not may(user.role, action, supervisor=supervisor, resolver=resolver):
+        if action is Action.VERIFY and resolver:
+            raise Forbidden(
+                "only the general manager or the supervisor named at approval may verify the actions, "
+                "and someone else than whoever resolved the case"
+            )
         if action is Action.VERIFY:
             raise Forbidden("only the general manager or the supervisor named at approval may verify the actions")
         raise Forbidden(f"a {user.role} may not {action}; allowed for you now: {', '.join(allowed) or 'nothing'}")
@@ -229,7 +236,7 @@ async def take_step(
     elif action is Action.APPROVE_ACTION:
         complaint.supervisor = fields["supervisor"]
     elif action is Action.RESOLVE:
-        complaint.resolved_at = now
+        complaint.resolved_at, complaint.resolved_by = now, user.subject
     elif action is Action.VERIFY:
         complaint.verified_at, complaint.verified_by = now, user.subject
     elif action is Action.CLOSE:

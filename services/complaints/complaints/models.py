@@ -63,6 +63,8 @@ class Complaint(Base):
     first_response_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     resolution_due: Mapped[datetime] = mapped_column(UtcDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolved_by: Mapped[str | None] = mapped_column(String(100))
+    """Who marked the fix made: someone else verifies it."""
     verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     """When the general manager or the named supervisor checked the corrective actions were carried out."""
     verified_by: Mapped[str | None] = mapped_column(String(100))

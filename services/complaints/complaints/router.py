@@ -33,6 +33,7 @@ from csi_shared.errors import Forbidden, InvalidInput, NotFound
 from csi_shared.events import ComplaintSource, PhoneReadOf, PhoneReadPurpose, Severity
 from csi_shared.identifiers import DealerCodeFilter
 from csi_shared.pagination import decode_cursor, encode_cursor
+from csi_shared.phones import mask_phones_in
 from csi_shared.web import DbSession, Now, PhoneShown, RequestWork, record_phone_reads
 
 router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
@@ -41,18 +42,23 @@ Month = Annotated[str, Query(pattern=MONTH_PATTERN)]
 
 
 def to_out(c: Complaint, user: Principal, now: datetime) -> ComplaintOut:
-    phone = c.customer_phone if user.sees_phone_numbers_of(c.dealer_code) else mask_phone(c.customer_phone)
+    sees = user.sees_phone_numbers_of(c.dealer_code)
+    phone = c.customer_phone if sees else mask_phone(c.customer_phone)
+    # A number a customer typed into a comment (copied into the description) or staff into a note is masked too.
+    text = (lambda value: value) if sees else mask_phones_in
     return ComplaintOut(
         id=c.id, dealer_code=c.dealer_code, ro_number=c.ro_number, source=ComplaintSource(c.source), channel=c.channel,
-        severity=Severity(c.severity), category=c.category, description=c.description, status=ComplaintStatus(c.status), customer=CustomerOut(name=c.customer_name, phone=phone),
+        severity=Severity(c.severity), category=c.category, description=text(c.description), status=ComplaintStatus(c.status), customer=CustomerOut(name=c.customer_name, phone=phone),
         opened_at=c.opened_at, first_response_due=c.first_response_due, first_response_at=c.first_response_at,
         first_response_overdue=c.first_response_at is None and now > c.first_response_due,
         resolution_due=c.resolution_due, resolution_overdue=c.resolved_at is None and now > c.resolution_due,
-        resolved_at=c.resolved_at, verified_at=c.verified_at, verified_by=c.verified_by, closed_at=c.closed_at, escalation_level=c.escalation_level,
+        resolved_at=c.resolved_at, resolved_by=c.resolved_by, verified_at=c.verified_at, verified_by=c.verified_by, closed_at=c.closed_at, escalation_level=c.escalation_level,
         resolution_escalation_level=c.resolution_escalation_level,
-        reopened=c.reopened, cause=c.cause, corrective_action=c.corrective_action, preventive_action=c.preventive_action,
+        reopened=c.reopened, cause=text(c.cause), corrective_action=text(c.corrective_action),
+        preventive_action=text(c.preventive_action),
         supervisor=c.supervisor, contact=_contact(c),
-        allowed_actions=allowed_actions(c.status, user.role, c.resolved_at, now, supervisor=is_named_supervisor(user.subject, c.supervisor)),
+        allowed_actions=allowed_actions(c.status, user.role, c.resolved_at, now, supervisor=is_named_supervisor(user.subject, c.supervisor),
+                                        resolver=user.subject == c.resolved_by),
     )  # fmt: skip
 
 
@@ -203,4 +209,7 @@ async def history(complaint_id: str, session: DbSession, user: CurrentUser) -> l
             select(HistoryEntry).where(HistoryEntry.complaint_id == complaint.id).order_by(HistoryEntry.id)
         )
     ).scalars()
-    return [HistoryOut.model_validate(r) for r in rows]
+    entries = [HistoryOut.model_validate(r) for r in rows]
+    if user.sees_phone_numbers_of(complaint.dealer_code):
+        return entries
+    return [e.model_copy(update={"note": mask_phones_in(e.note)}) for e in entries]

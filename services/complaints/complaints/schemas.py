@@ -82,6 +82,7 @@ class ComplaintOut(BaseModel):
     resolution_due: datetime
     resolution_overdue: bool
     resolved_at: datetime | None
+    resolved_by: str | None = Field(description="who marked the fix made; someone else must verify it")
     verified_at: datetime | None
     verified_by: str | None
     closed_at: datetime | None

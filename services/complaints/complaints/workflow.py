@@ -73,8 +73,11 @@ def is_named_supervisor(subject: str, supervisor: str | None) -> bool:
     return supervisor is not None and subject == supervisor.strip()
 
 
-def may(role: Role, action: Action | str, *, supervisor: bool = False) -> bool:
-    """Whether this role may take the step; `supervisor`: the caller is the case's named supervisor, who may verify."""
+def may(role: Role, action: Action | str, *, supervisor: bool = False, resolver: bool = False) -> bool:
+    """Whether this role may take the step; `supervisor`: the caller is the case's named supervisor, who may verify;
+    `resolver`: the caller marked the fix made, and nobody checks their own work."""
+    if resolver and action == Action.VERIFY:
+        return False
     return role is ADMIN or role in STEPS[Action(action)].roles or (supervisor and action == Action.VERIFY)
 
 
@@ -89,7 +92,9 @@ def possible(action: Action | str, status: str, resolved_at: datetime | None, no
 
 
 def allowed_actions(
-    status: str, role: Role, resolved_at: datetime | None, now: datetime, *, supervisor: bool = False
-) -> list[Action]:
+    status: str, role: Role, resolved_at: datetime | None, now: datetime, *, supervisor: bool = False,
+    resolver: bool = False,
+) -> list[Action]:  # fmt: skip
     """The steps this caller may take now."""
-    return [a for a in STEPS if may(role, a, supervisor=supervisor) and possible(a, status, resolved_at, now)]
+    return [a for a in STEPS
+            if may(role, a, supervisor=supervisor, resolver=resolver) and possible(a, status, resolved_at, now)]  # fmt: skip

@@ -258,6 +258,48 @@ async def test_the_supervisor_named_at_approval_may_verify(complaints: Complaint
     assert (reopened.json()["verified_at"], reopened.json()["verified_by"]) == (None, None)
 
 
+async def test_whoever_resolved_the_case_cannot_verify_their_own_fix(complaints: Complaints) -> None:
+    case = await _case(complaints)
+    for role, action, fields in [("cra", "acknowledge", {}), ("service_manager", "investigate", {}),
+                                 ("service_manager", "propose_action", {"cause": "c", "corrective_action": "a", "preventive_action": "p"}),
+                                 ("general_manager", "approve_action", {"supervisor": "SA07"})]:  # fmt: skip
+        assert (await complaints.step(case, role, action, **fields)).status_code == 200
+    resolved = await complaints.step(case, "service_advisor", "resolve", subject="SA07")
+    assert resolved.status_code == 200 and resolved.json()["resolved_by"] == "SA07"
+    as_resolver = await complaints.client.get(
+        f"/v1/complaints/{case}", headers=complaints.auth("service_advisor", subject="SA07")
+    )
+    assert "verify" not in as_resolver.json()["allowed_actions"]
+    own = await complaints.step(case, "service_advisor", "verify", subject="SA07")
+    assert own.status_code == 403 and "someone else" in own.json()["detail"]
+    verified = await complaints.step(case, "general_manager", "verify")
+    assert verified.status_code == 200 and verified.json()["verified_by"] == "test-general_manager"
+    # The general manager who resolves a case cannot check it either.
+    reopened = await complaints.step(case, "cra", "reopen", note="the noise is back")
+    assert reopened.status_code == 200
+    for role, action, fields in [("service_manager", "propose_action", {"cause": "c", "corrective_action": "a", "preventive_action": "p"}),
+                                 ("general_manager", "approve_action", {"supervisor": "SA07"}), ("general_manager", "resolve", {})]:  # fmt: skip
+        assert (await complaints.step(case, role, action, **fields)).status_code == 200
+    assert (await complaints.step(case, "general_manager", "verify")).status_code == 403
+    assert (await complaints.step(case, "service_advisor", "verify", subject="SA07")).status_code == 200
+
+
+async def test_a_phone_typed_into_a_comment_is_masked_for_those_who_may_not_see_numbers(complaints: Complaints) -> None:
+    answer = survey("r-phone", 3, {"q1": 3})
+    answer = answer.model_copy(update={"comment": "太慢了，打我另一个电话 139 1111 0013"})
+    case = str((await complaints.feed("survey", answer)).id)
+    assert (await complaints.step(case, "cra", "acknowledge", note="客户说打 139-1111-0013")).status_code == 200
+    for role in ("service_manager", "general_manager"):
+        seen = (await complaints.client.get(f"/v1/complaints/{case}", headers=complaints.auth(role))).json()
+        assert "139****0013" in seen["description"] and "1111" not in seen["description"], role
+        notes = (await complaints.client.get(f"/v1/complaints/{case}/history", headers=complaints.auth(role))).json()
+        assert all("1111" not in (h["note"] or "") for h in notes), role
+    listed = (await complaints.client.get("/v1/complaints", headers=complaints.auth("oem_analyst"))).json()
+    assert "1111" not in str(listed)
+    cra = (await complaints.client.get(f"/v1/complaints/{case}", headers=complaints.auth("cra"))).json()
+    assert "139 1111 0013" in cra["description"]  # the one who calls the customer back sees the number
+
+
 async def test_reopen_within_30_days_of_resolving(complaints: Complaints) -> None:
     case = await _case(complaints)
     for role, action, fields in [("cra", "acknowledge", {}), ("service_manager", "investigate", {}),

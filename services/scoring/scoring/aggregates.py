@@ -257,6 +257,7 @@ async def record_repair_order(session: AsyncSession, ro: RepairOrderClosed, sett
     salt, phone = settings.integrity_salt, ro.customer.phone
     row.phone_hash, row.phone_masked = (phone_key(phone, salt), mask_phone(phone)) if phone else (None, None)
     row.customer_key, row.vin = customer_key(ro.customer.name, salt), ro.vin
+    row.callback_declined = not ro.customer.callback_consent
     state = await survey_state_of(session, ro.dealer.dealer_code, ro.ro_number)
     state.has_phone = bool(ro.customer.phone)
     state.no_survey_reason = str(ro.no_survey_reason) if ro.no_survey_reason else None

@@ -86,6 +86,8 @@ class RepairOrder(Base):
     customer_key: Mapped[str | None] = mapped_column(String(64))
     """A salted hash of the customer's name as typed on the RO: tells different people on one phone apart."""
     vin: Mapped[str | None] = mapped_column(String(20))
+    callback_declined: Mapped[bool | None] = mapped_column(Boolean)
+    """The customer said at reception they want no callback (`callback_consent` false); null before it was kept."""
 
 
 class CallbackAnswer(Base):
@@ -137,6 +139,8 @@ class DealerPeriod(Base):
     dirty: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     under_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    review_headline: Mapped[str | None] = mapped_column(String(500))
+    """The flagged integrity signals when the period was put under review, in a line (ranking and card show it)."""
     """An OEM analyst is reviewing this dealer-period's integrity signals (shown on the card and in the ranking)."""
 
 

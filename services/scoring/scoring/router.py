@@ -88,13 +88,21 @@ def _oem_region(user: Principal, region: str | None) -> str | None:
 @router.get("/v1/csi", summary="All dealers ranked for a period (OEM)", response_model=Ranking)
 async def get_ranking(
     period: Period, settings: AppSettings, now: Now, session: DbSession, user: CurrentUser, region: str | None = None,
+    hold_out_under_review: Annotated[bool, Query(description="List dealers under review apart, unranked")] = False,
     span: SpanQuery = Span.MONTH,
 ) -> FastJSON:  # fmt: skip
     scope = _oem_region(user, region)
     # Plain JSON types already: skip the generic encoder, which costs more than the query for 3,000 dealers.
     return FastJSON(
         await service.ranking(
-            session, period=period, region=scope, visible=user.may_access, settings=settings, now=now, span=span
+            session,
+            period=period,
+            region=scope,
+            visible=user.may_access,
+            settings=settings,
+            now=now,
+            span=span,
+            hold_out_under_review=hold_out_under_review,
         )
     )
 

@@ -85,6 +85,9 @@ class Card(Schema):
     contact_rate: float | None = Field(default=None, description="ROs with a valid phone / ROs")
     callback_satisfaction: CallbackSatisfaction = CallbackSatisfaction(mean=None, answers=0)
     under_review: bool = Field(default=False, description="An OEM analyst is reviewing this period's integrity signals")
+    review_headline: str | None = Field(
+        default=None, description="Under review: the flagged integrity signals in a line; null otherwise"
+    )
     standing: Standing | None = Field(
         default=None, description="Rank in the region and the nation, and their index and factor means"
     )
@@ -123,6 +126,7 @@ class RankingEntry(Schema):
     response_rate: float | None = Field(description="Answered / invited, of the period's ROs")
     contact_rate: float | None = Field(description="ROs with a valid phone / ROs")
     under_review: bool = Field(description="An OEM analyst is reviewing this period's integrity signals")
+    review_headline: str | None = Field(description="Under review: the flagged integrity signals in a line")
 
 
 class Ranking(Schema):
@@ -136,6 +140,8 @@ class Ranking(Schema):
     national_average: Index
     regional_averages: dict[str, Index]
     ranked: list[RankingEntry]
+    hold_out_under_review: bool = Field(description="Whether dealers under review were held out of the ranks")
+    held_out: list[RankingEntry] = Field(description="Dealers under review, unranked, when held out")
     small_sample: list[RankingEntry]
 
 

@@ -145,6 +145,7 @@ def card(dealer: Dealer, period: str, row: DealerPeriod | SpanFigures | None, it
         complaints_per_100_ros=pct(row.complaints, row.ros, 2) if row else None,
         small_sample=responses < settings.min_sample,
         under_review=row.under_review if row else False,
+        review_headline=row.review_headline if row and row.under_review else None,
     )
 
 
@@ -215,6 +216,7 @@ class _RankRow(NamedTuple):
     invited: int
     with_phone: int
     under_review: bool
+    review_headline: str | None
     service_initiation: float | None
     service_advisor: float | None
     service_facility: float | None
@@ -255,6 +257,7 @@ async def ranking(
     visible: Callable[[str, str | None], bool],
     settings: Settings,
     now: datetime,
+    hold_out_under_review: bool = False,
     span: Span = Span.MONTH,
 ) -> dict[str, Any]:
     """Every dealer of the period (or of the span ending with it) with a score that the caller may see (`visible`, their scope) in the region asked
@@ -264,7 +267,7 @@ async def ranking(
     # Plain rows, not ORM objects: 3,000 dealers a read, and only the columns the ranking shows.
     query = (
         select(d.code, d.name, d.region, d.time_zone, dp.responses, dp.csi_index, dp.interval_low, dp.interval_high,
-               dp.ros, dp.complaints, dp.ros_invited, dp.ros_with_phone, dp.under_review,
+               dp.ros, dp.complaints, dp.ros_invited, dp.ros_with_phone, dp.under_review, dp.review_headline,
                *(getattr(dp, f"{f}_index") for f in FACTORS))
         .join(d, d.code == dp.dealer_code)
         .where(dp.period == period, dp.csi_index.is_not(None))
@@ -282,6 +285,9 @@ async def ranking(
     for r in ranked:
         by_region.setdefault(r.region or "", []).append(r.index)
     in_scope = [r for r in ranked if (region is None or r.region == region) and visible(r.code, r.region)]
+    # Held out, dealers under review are listed apart and the others ranked among themselves; the benchmarks stay.
+    held_out = [r for r in in_scope if r.under_review] if hold_out_under_review else []
+    in_scope = [r for r in in_scope if not r.under_review] if hold_out_under_review else in_scope
     statuses: dict[str, str] = {}
 
     def entry(r: _RankRow, rank: int | None, percentile: float | None) -> dict[str, Any]:
@@ -301,6 +307,7 @@ async def ranking(
             "complaints_per_100_ros": pct(r.complaints, r.ros, 2),
             "response_rate": response_rate, "contact_rate": contact_rate,
             "under_review": bool(r.under_review),
+            "review_headline": r.review_headline if r.under_review else None,
         }  # fmt: skip
 
     entries = []
@@ -323,6 +330,8 @@ async def ranking(
         "national_average": _round(national),
         "regional_averages": {k or "(none)": _round(_mean(v)) for k, v in sorted(by_region.items())},
         "ranked": entries,
+        "hold_out_under_review": hold_out_under_review,
+        "held_out": [entry(r, None, None) for r in held_out],
         "small_sample": [
             entry(r, None, None) for r in small if (region is None or r.region == region) and visible(r.code, r.region)
         ],
@@ -338,7 +347,8 @@ async def _span_rank_rows(session: AsyncSession, *, months: list[str], settings:
     }
     rows = [
         _RankRow(code, *dealers[code], f.responses, f.csi_index, f.interval_low, f.interval_high, f.ros, f.complaints,
-                 f.ros_invited, f.ros_with_phone, f.under_review, *(f.factor_index(x) for x in FACTORS))
+                 f.ros_invited, f.ros_with_phone, f.under_review, f.review_headline,
+                 *(f.factor_index(x) for x in FACTORS))
         for code, f in figures.items() if f.csi_index is not None and code in dealers
     ]  # fmt: skip
     return sorted(rows, key=lambda r: (-r.index, r.code))

@@ -54,6 +54,8 @@ class SpanFigures:
     ros_with_phone: int = 0
     ros_invited: int = 0
     under_review: bool = False
+    review_headline: str | None = None
+    """The latest month's under review, its signals in a line."""
     csi_index: float | None = None
     interval_low: float | None = None
     interval_high: float | None = None
@@ -75,7 +77,11 @@ async def span_figures(
     dp, fa = DealerPeriod, FactorAggregate
     end = months[-1]
     query = select(dp.dealer_code, *(func.sum(getattr(dp, c)) for c in _SUMMED)).where(dp.period.in_(months))
-    reviewed = select(dp.dealer_code).where(dp.period.in_(months), dp.under_review.is_(True))
+    reviewed = (
+        select(dp.dealer_code, dp.review_headline)
+        .where(dp.period.in_(months), dp.under_review.is_(True))
+        .order_by(dp.period)
+    )
     factors = select(fa.dealer_code, fa.factor, func.sum(fa.n), func.sum(fa.total)).where(fa.period.in_(months))
     if dealer_codes is not None:
         query = query.where(dp.dealer_code.in_(dealer_codes))
@@ -84,9 +90,9 @@ async def span_figures(
     out: dict[str, SpanFigures] = {}
     for code, *sums in await session.execute(query.group_by(dp.dealer_code)):
         out[code] = SpanFigures(code, end, **{c: v or 0 for c, v in zip(_SUMMED, sums, strict=True)})
-    for (code,) in await session.execute(reviewed):
-        if code in out:
-            out[code].under_review = True
+    for code, headline in await session.execute(reviewed):
+        if code in out:  # the latest month under review says the headline
+            out[code].under_review, out[code].review_headline = True, headline
     by_dealer: dict[str, dict[str, tuple[int, float]]] = {}
     for code, factor, n, total in await session.execute(factors.group_by(fa.dealer_code, fa.factor)):
         by_dealer.setdefault(code, {})[factor] = (n or 0, total or 0.0)

@@ -13,6 +13,7 @@ import pytest
 
 from csi_dev.broker import LocalBroker
 from csi_dev.testing import Databases, bearer, make_settings, outbox_events, serve
+from csi_shared.asyncapi import declared_producers
 from csi_shared.auth import Role
 from csi_shared.bus.consumer import EventContext
 from csi_shared.clock import FrozenClock
@@ -79,7 +80,9 @@ def callback_completed(
 def envelope(payload: Payload) -> Envelope[Any]:
     ref = getattr(payload, "dealer", None)
     dealer = ref.dealer_code if ref is not None else payload.dealer_code  # type: ignore[attr-defined]
-    return make_event(payload, producer="test", occurred_at=datetime(2026, 11, 20, tzinfo=UTC), dealer_code=dealer)
+    event = make_event(payload, producer="", occurred_at=datetime(2026, 11, 20, tzinfo=UTC), dealer_code=dealer)
+    # From the service the catalogue names: a consumer takes an event from no one else.
+    return event.model_copy(update={"producer": min(declared_producers(event.type))})
 
 
 @dataclass

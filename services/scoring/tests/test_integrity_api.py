@@ -117,12 +117,23 @@ async def test_under_review_is_audited_published_and_shown_on_card_and_ranking(s
     assert (await scoring.card("D002")).json()["under_review"] is False
     ranking = (await scoring.client.get("/v1/csi", params={"period": "2026-11"}, headers=oem)).json()
     assert {e["dealer_code"]: e["under_review"] for e in ranking["ranked"]} == {"D001": True, "D002": False}
+    # The signals' headline on the row and the card, so the OEM sees why without opening the report.
+    headlines = {e["dealer_code"]: e["review_headline"] for e in ranking["ranked"]}
+    assert headlines["D002"] is None and "shared_phone" in headlines["D001"], headlines
+    assert (await scoring.card()).json()["review_headline"] == headlines["D001"]
+    # Held out, the dealer under review is listed apart and the others rank among themselves.
+    held = (await scoring.client.get("/v1/csi", params={"period": "2026-11", "hold_out_under_review": "true"},
+                                     headers=oem)).json()  # fmt: skip
+    assert [(e["dealer_code"], e["rank"]) for e in held["ranked"]] == [("D002", 1)]
+    assert [(e["dealer_code"], e["rank"], e["under_review"]) for e in held["held_out"]] == [("D001", None, True)]
+    assert held["hold_out_under_review"] is True and ranking["held_out"] == []
     await scoring.app.state.jobs.publish_scores()
     updates = {e["payload"]["dealer_code"]: e["payload"] for e in await scoring.events("score.updated")}
     assert updates["D001"]["under_review"] is True
     cleared = await scoring.client.put("/v1/integrity/dealers/D001/review", params={"period": "2026-11"}, headers=oem,
                                        json={"under_review": False, "reason": "explained by the dealer"})  # fmt: skip
     assert cleared.json()["under_review"] is False and (await scoring.card()).json()["under_review"] is False
+    assert (await scoring.card()).json()["review_headline"] is None
     trail = (await scoring.client.get("/v1/integrity/actions", params={"dealer_code": "D001"}, headers=oem)).json()
     assert [(a["action"], a["reason"], a["by_role"]) for a in trail["actions"]] == [
         ("under_review", "staff number on six ROs", "oem_analyst"), ("review_cleared", "explained by the dealer", "oem_analyst")

@@ -22,6 +22,7 @@ from scoring.integrity.signals import (
     callback_above_survey,
     contact_rate_below_region,
     dealer_numbers_given_as_customers,
+    declined_at_reception,
     human_minimum_seconds,
     implausibly_fast_answers,
     index_jump,
@@ -196,8 +197,12 @@ def test_comments_asking_for_perfect_scores() -> None:
                answer(3, comment="服务很好"), answer(4)]  # fmt: skip
     s = perfect_score_requests(answers, T)
     assert s.flagged and s.evidence == {"answers": 4, "comments": 3, "asking": 2}
-    assert s.examples[1]["comment"] == "顾问请我给五星，电话138****00"  # a phone in a comment is never shown whole
+    assert s.examples[1]["comment"] == "顾问请我给五星，电话138****8000"  # a phone in a comment is never shown whole
     assert not perfect_score_requests(answers[1:], T).flagged
+    # Typed with spaces or dashes too: the finder the platform masks and erases numbers with.
+    spaced = [answer(1, comment="师傅让我打10分 139 1111 0013"), answer(2, comment="请打五星 0086-137-0013-7000")]
+    shown = [e["comment"] for e in perfect_score_requests(spaced, T).examples]
+    assert shown == ["师傅让我打10分 139****0013", "请打五星 00861****7000"]
 
 
 def test_callback_satisfaction_far_above_what_customers_tell_the_oem() -> None:
@@ -240,7 +245,27 @@ def test_the_risk_score_is_the_weighted_mean_of_the_strengths() -> None:
     region = [DealerRates(f"D{n:03d}", contact=(95, 100), perfect=(0, 0), fast=(0, 0)) for n in range(2, 6)]
     a = assess(facts, region, t=T)
     assert a.flagged == ["shared_phone", "asked_for_perfect"]
-    # shared phone at its threshold (5 ROs): 0.5; four asking comments, twice the threshold: 1.0; seven others: 0.
-    assert a.risk == risk_score(a.signals, T.weights) == pytest.approx(round(100 * 1.5 / 9, 1))
+    # shared phone at its threshold (5 ROs): 0.5; four asking comments, twice the threshold: 1.0; eight others: 0.
+    assert a.risk == risk_score(a.signals, T.weights) == pytest.approx(round(100 * 1.5 / 10, 1))
     weighted = IntegrityThresholds(weights={"shared_phone": 3.0})
-    assert risk_score(a.signals, weighted.weights) == pytest.approx(round(100 * (3 * 0.5 + 1.0) / 11, 1))
+    assert risk_score(a.signals, weighted.weights) == pytest.approx(round(100 * (3 * 0.5 + 1.0) / 12, 1))
+
+
+def test_customers_declining_callbacks_at_reception_far_above_the_region() -> None:
+    def ros(declined: int, total: int) -> list[RoSeen]:
+        return [RoSeen(f"RO-{n}", None, None, None, None, callback_declined=n < declined) for n in range(total)]
+
+    region = [DealerRates(f"D{n:03d}", contact=(95, 100), perfect=(0, 0), fast=(0, 0), declined=(5, 100))
+              for n in range(2, 6)]  # fmt: skip
+    s = declined_at_reception(ros(30, 100), region_share=typical_share([r.declined for r in region], min_trials=10,
+                                                                         min_dealers=3), t=T)  # fmt: skip
+    assert s.flagged and s.code == "declined_at_reception" and s.evidence["declined"] == 30
+    assert "30 of 100 customers" in s.explanation
+    # Far beyond chance yet under 15 points above the region: not flagged (a gap too small to be worth a look).
+    close = declined_at_reception(ros(180, 1000), region_share=0.055, t=T)
+    assert close.p_value is not None and close.p_value < T.alpha and not close.flagged
+    # ROs whose declines scoring never kept are left out of both sides.
+    unknown = [RoSeen(f"RO-{n}", None, None, None, None) for n in range(50)]
+    assert declined_at_reception(unknown, region_share=0.05, t=T).evidence["ros"] == 0
+    facts = DealerFacts("D001", "east", ros=ros(30, 100), ros_total=100, ros_with_phone=100, answers=[])
+    assert "declined_at_reception" in assess(facts, region, t=T).flagged

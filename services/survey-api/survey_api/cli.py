@@ -7,6 +7,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from csi_shared.cli import parse_since
 from csi_shared.db import create_engine, create_session_factory
 from survey_api.config import Settings
 from survey_api.dealers import repository, service
@@ -124,7 +125,7 @@ def _repair_orders_import(args: argparse.Namespace) -> int:
         try:
             return await imports.import_repair_orders(
                 sessions=runtime.sessions, outbox=runtime.outbox, clock=SystemClock(),
-                invitations=settings.invitations, source=source, column_map=column_map, progress=progress,
+                invitations=settings.invitations, intake=settings.intake, source=source, column_map=column_map, progress=progress,
                 on_progress=bar,
             )  # fmt: skip
         finally:
@@ -142,14 +143,6 @@ def _repair_orders_import(args: argparse.Namespace) -> int:
             print(f"  line {r.line} {r.ro_number}: {r.field}: {r.reason}")
         print(f"every rejected row, with its reason: {rejects}")
     return 1 if summary.rejected else 0
-
-
-def _since(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError("use a date or time: 2026-11-01 or 2026-11-01T00:00+08:00") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _reconcile(args: argparse.Namespace) -> int:
@@ -187,7 +180,7 @@ def _reconcile(args: argparse.Namespace) -> int:
     return 2 if args.dry_run and gaps else 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     keys = sub.add_parser("api-key", help="DMS API keys").add_subparsers(dest="api_key_command", required=True)
     create = keys.add_parser("create", help="print a new key for a dealer's DMS (stored hashed)")
     create.add_argument("--dealer", required=True)
@@ -232,7 +225,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "reconcile",
         help="find ROs accepted by survey-api that have no callback planned in callback-scheduler, re-announce them",
     )
-    reconcile.add_argument("--since", type=_since, help="ROs received from this date or time (default: 40 days ago)")
+    reconcile.add_argument(
+        "--since", type=parse_since, help="ROs received from this date or time (default: 40 days ago)"
+    )
     reconcile.add_argument("--dealer", action="append", default=[], help="only this dealer; repeatable")
     reconcile.add_argument(
         "--dry-run", action="store_true", help="report the gaps, re-announce nothing (exit 2 if any)"

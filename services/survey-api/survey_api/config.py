@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import time
+from datetime import time, timedelta
 from typing import Annotated, Literal, Self
 
 from fastapi import Depends
@@ -14,6 +14,7 @@ from pydantic_settings import SettingsConfigDict
 from csi_shared.settings import ServiceSettings
 from csi_shared.web import app_settings
 from survey_api.notifications.rules import QuietHours
+from survey_api.repair_orders.service import Intake
 from survey_api.surveys.invitations import InvitationPolicy
 
 
@@ -26,6 +27,12 @@ class Settings(ServiceSettings):
     max_body_bytes: int = 64_000
     route_body_limits: dict[str, int] = {"/v1/repair-orders/batch": 2_000_000}
     """A batch of 1000 ROs is about 1.5 MB; everything else, a survey answer or one RO included, needs a few KB."""
+    intake_chunk_size: int = Field(default=100, ge=1)
+    """A batch commits this many ROs at a time: other writers (customers' pages) wait for a chunk, not a batch."""
+    intake_attempts: int = Field(default=6, ge=1)
+    """A chunk that lost a deadlock or race to a concurrent batch is retried; after this many tries, 503."""
+    max_ro_revisions: int = Field(default=20, ge=1)
+    """Corrections of one RO beyond this revision are refused with 409."""
     survey_url_template: str = "http://127.0.0.1:8001/s/{token}"
     """The link in the SMS: the customer's page. Its origin is also the one form posts must come from."""
     notifier: Literal["log", "file", "gateway"] = "log"
@@ -55,6 +62,9 @@ class Settings(ServiceSettings):
     send_retry_base_s: float = 60.0
     """Retries double from this delay (1, 2, 4 … minutes, at most an hour); after the last attempt: undeliverable."""
     invitation_send_time: time = time(10, 0)
+    historic_after_days: int = 14
+    """An RO delivered more than this many days before it reaches the platform is history (a dealer loading its
+    past): stored and announced, but no survey, and callback-scheduler plans no callback (`no_survey_reason`)."""
     """Links go out the day after delivery at this local time: memory is fresh, response rates fall with delay."""
     invitation_check_interval_s: float = 30.0
     """How often the send job plans and sends invitations, reminders, alerts and digests."""
@@ -85,10 +95,16 @@ class Settings(ServiceSettings):
         return QuietHours(self.quiet_hours_start, self.quiet_hours_end)
 
     @property
+    def intake(self) -> Intake:
+        return Intake(self.intake_chunk_size, self.intake_attempts, self.max_ro_revisions)
+
+    @property
     def invitations(self) -> InvitationPolicy:
         # The link secret is derived from the pepper with its own label, so the two never coincide.
         secret = hmac.new(self.api_key_pepper.get_secret_value().encode(), b"survey-link", hashlib.sha256).digest()
-        return InvitationPolicy(self.survey_url_template, self.invitation_send_time, secret)
+        return InvitationPolicy(
+            self.survey_url_template, self.invitation_send_time, secret, timedelta(days=self.historic_after_days)
+        )
 
     @property
     def network_salt(self) -> bytes:

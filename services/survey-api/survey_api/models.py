@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, Time, UniqueConstraint, false, func
@@ -172,6 +173,26 @@ class SurveyResponse(Base):
     contact_to: Mapped[time | None] = mapped_column(Time)
 
 
+class MessageKind(StrEnum):
+    """What a notification message is (`notification_messages.kind`)."""
+
+    INVITATION = "invitation"
+    REMINDER = "reminder"
+    ALERT = "alert"
+    DIGEST = "digest"
+
+
+class MessageStatus(StrEnum):
+    """Where a notification message stands (`notification_messages.status`): pending (to send, perhaps after a failed
+    attempt), sent, delivered, undeliverable, cancelled."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    UNDELIVERABLE = "undeliverable"
+    CANCELLED = "cancelled"
+
+
 class NotificationMessage(Base):
     """One message to one person (an invitation, a reminder): sent at most once, retried with backoff until sent or
     undeliverable. `idempotency_key` is unique and travels to the gateway, so neither a restart nor a retry after a
@@ -183,13 +204,13 @@ class NotificationMessage(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
-    """invitation, reminder, alert."""
+    """A MessageKind."""
     channel: Mapped[str] = mapped_column(String(10))
     recipient: Mapped[str] = mapped_column(String(200))
     dealer_code: Mapped[str] = mapped_column(ForeignKey("dealers.code"), index=True)
     survey_id: Mapped[str | None] = mapped_column(ForeignKey("surveys.id"), index=True)
     status: Mapped[str] = mapped_column(String(20))
-    """pending (to send, perhaps after a failed attempt), sent, delivered, undeliverable, cancelled."""
+    """A MessageStatus."""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
     claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)

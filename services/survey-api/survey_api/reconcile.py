@@ -31,11 +31,13 @@ from csi_shared.events import CoverageReconciled, Envelope
 from csi_shared.settings import ServiceSettings
 from survey_api.models import Dealer, RepairOrder
 from survey_api.repair_orders.service import PRODUCER, announcement
+from survey_api.surveys.rules import is_historic
 
 log = logging.getLogger(__name__)
 
 HISTORY = timedelta(days=14)
-"""An RO delivered this long before it reached the platform is history and plans no callback (DOMAIN.md)."""
+"""An RO delivered this long before it reached the platform is history and plans no callback (DOMAIN.md; the rule is
+`surveys.rules.is_historic`, its setting `historic_after_days`)."""
 SETTLE = timedelta(minutes=10)
 """ROs received this recently may still be on their way to callback-scheduler: the next run checks them."""
 LOOKBACK = timedelta(days=40)
@@ -133,7 +135,7 @@ async def reconcile(
                     )
                 ).all()
             )
-        due = [ro for ro in ros if ro.created_at - ro.delivered_at <= history]
+        due = [ro for ro in ros if not is_historic(ro.delivered_at, ro.created_at, history)]
         have = await planned(dealer.code, [ro.ro_number for ro in due])
         result = DealerReconciled(dealer.code, checked=len(due))
         result.gaps = [

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from survey_api.models import Customer, CustomerVisit, RepairOrder, Vehicle
 from tests.conftest import repair_order
@@ -81,3 +81,50 @@ async def test_the_default_questionnaire(survey: Survey) -> None:
     assert body["items"][0]["text"] == {"zh-CN": "预约服务是否方便", "en": "How easy it was to book the visit"}
     assert {o["code"] for o in body["outcomes"]} == {"overall", "recommend", "return_intent"}
     assert (await survey.client.get("/v1/questionnaires/nope")).status_code == 404
+
+
+async def test_a_batch_commits_in_chunks(survey: Survey) -> None:
+    commits = 0  # of transactions that inserted repair orders
+
+    def inserting(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO REPAIR_ORDERS"):
+            conn.info["inserted_ros"] = True
+
+    def count(conn: Any) -> None:
+        nonlocal commits
+        commits += bool(conn.info.pop("inserted_ros", False))
+
+    engine = survey.app.state.runtime.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", inserting)
+    event.listen(engine, "commit", count)
+    try:
+        items = [repair_order(ro_number=f"RO-{n}") for n in range(250)]
+        response = await survey.client.post(
+            "/v1/repair-orders/batch", json={"items": items}, headers={"X-API-Key": survey.key}
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", inserting)
+        event.remove(engine, "commit", count)
+    assert response.status_code == 200, response.text
+    assert response.json()["summary"]["created"] == 250
+    assert commits == 3  # intake_chunk_size 100: the write lock is given up between chunks
+    assert await _count(survey, RepairOrder) == 250
+
+
+async def test_an_ro_takes_at_most_twenty_revisions(survey: Survey) -> None:
+    headers = {"X-API-Key": survey.key}
+    for mileage in range(20):
+        response = await survey.client.post("/v1/repair-orders", json=repair_order(mileage_km=1000 + mileage),
+                                            headers=headers)  # fmt: skip
+        assert response.status_code in (200, 201)
+    assert response.json()["revision"] == 20
+    refused = await survey.client.post("/v1/repair-orders", json=repair_order(mileage_km=5), headers=headers)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["errors"][0]["field"] == "ro_number"
+    # A replay of what it holds is still fine, and a batch refuses the item alone.
+    assert (
+        await survey.client.post("/v1/repair-orders", json=repair_order(mileage_km=1019), headers=headers)
+    ).status_code == 200
+    batch = await survey.client.post("/v1/repair-orders/batch", headers=headers,
+                                     json={"items": [repair_order(mileage_km=6), repair_order(ro_number="RO-NEW")]})  # fmt: skip
+    assert [r["status"] for r in batch.json()["results"]] == ["rejected", "created"]

@@ -185,6 +185,7 @@ async def test_a_survey_centre_interview_counts_as_a_call_beside_the_call_lists_
     body = {"dealer_code": "D001", "ro_number": "RO-2026-000123", "overall": 7, "recommend": 7,
             "answers": [{"item": "sq_first_time", "score": 7}]}  # fmt: skip
     center = survey.auth("survey_center", region="east")
+    survey.clock.set(datetime(2026, 11, 16, 1, 0, tzinfo=UTC))  # the survey centre calls from the 16th
     assert (await survey.client.post("/v1/survey-responses", json=body, headers=center)).status_code == 201
     async with survey.app.state.runtime.sessions() as session:
         reads = (await session.execute(select(PhoneRead.purpose, PhoneRead.ro_number, PhoneRead.role))).all()

@@ -85,9 +85,42 @@ async def test_an_ro_opened_before_month_n_minus_2_gets_its_callback_but_no_surv
     assert no_phone["no_survey_reason"] == "no_phone"
 
 
+# Settled on the last day of November, delivered in December (a car that waited for a part): November's survey.
+LATE_DELIVERY = {"opened_at": "2026-11-30T09:00:00+08:00", "promised_at": "2026-11-30T17:00:00+08:00",
+                 "settled_at": "2026-11-30T16:00:00+08:00"}  # fmt: skip
+
+
 async def test_an_ro_posted_after_its_window_closed_gets_no_survey(survey: Survey) -> None:
     survey.clock.set(datetime(2026, 12, 16, 0, 0, tzinfo=UTC))  # 16 Dec 08:00 Shanghai: November's window closed
-    assert (await _post(survey))["no_survey_reason"] == "window_closed"
+    body = await _post(survey, **LATE_DELIVERY, delivered_at="2026-12-05T10:00:00+08:00")  # 11 days: not history
+    assert body["no_survey_reason"] == "window_closed"
+
+
+async def test_a_link_whose_send_time_falls_after_the_window_gets_no_survey(survey: Survey) -> None:
+    # Delivered on 15 Dec (the window of November closes at 00:00 on 16 Dec, Shanghai): the link would go out on
+    # 16 Dec at 10:00, after the close, and never be sent. None is made, and the reason is recorded.
+    survey.clock.set(datetime(2026, 12, 15, 5, 0, tzinfo=UTC))  # 15 Dec 13:00 Shanghai: the window is still open
+    late = await _post(survey, **LATE_DELIVERY, delivered_at="2026-12-15T12:00:00+08:00")
+    assert late["no_survey_reason"] == "window_closed"
+    # Delivered on 14 Dec: sent on 15 Dec at 10:00, before the close. 15 Dec 10:00 Shanghai is 02:00 UTC.
+    in_time = await _post(survey, ro_number="RO-2", **LATE_DELIVERY, delivered_at="2026-12-14T12:00:00+08:00")
+    assert in_time["no_survey_reason"] is None
+    assert (await _survey_row(survey)).send_at.isoformat() == "2026-12-15T02:00:00+00:00"
+
+
+async def test_an_ro_delivered_more_than_14_days_before_it_arrives_is_history(survey: Survey) -> None:
+    # The clock: 3 Nov 17:00 Shanghai. Delivered 20 Oct 16:59 is 14 days and 1 minute before: history, no survey
+    # (and callback-scheduler plans no callback from the event's reason). Delivered 20 Oct 17:00 is exactly 14 days:
+    # not more than 14, so not history.
+    october = {"opened_at": "2026-10-20T09:00:00+08:00", "promised_at": "2026-10-20T17:00:00+08:00",
+               "settled_at": "2026-10-20T16:00:00+08:00"}  # fmt: skip
+    old = await _post(survey, **october, delivered_at="2026-10-20T16:59:00+08:00")
+    assert old["no_survey_reason"] == "historic"
+    edge = await _post(survey, ro_number="RO-2", **october, delivered_at="2026-10-20T17:00:00+08:00")
+    assert edge["no_survey_reason"] is None
+    # A customer without a phone is no_phone first, history or not.
+    assert (await _post(survey, ro_number="RO-3", **october, delivered_at="2026-10-20T12:00:00+08:00",
+                        customer={"name": "李雷", "phone": None}))["no_survey_reason"] == "no_phone"  # fmt: skip
 
 
 async def test_a_corrected_settlement_across_the_month_edge_moves_the_survey(survey: Survey) -> None:

@@ -1,10 +1,15 @@
 """Survey links from ROs through the real broker: the page, the answers, the token's life, phone answers."""
 
+from datetime import UTC, datetime
 from typing import Any
+
+from sqlalchemy import update
 
 from csi_dev.broker import LocalBroker
 from csi_dev.testing import read_topic
 from csi_shared.events import Topic, parse_event
+from survey_api.models import Survey as SurveyRow
+from survey_api.privacy.consent import record_opt_out
 from tests.conftest import repair_order
 
 from .conftest import Survey
@@ -153,6 +158,7 @@ async def test_only_the_oem_survey_center_records_phone_answers_never_dealer_sta
         "/v1/survey-responses", json={**body, "ro_number": "NOPE"}, headers=survey.auth("survey_center")
     )
     assert west.status_code == missing.status_code == 404
+    survey.clock.set(datetime(2026, 11, 16, 1, 0, tzinfo=UTC))  # the survey centre calls from the 16th
     ok = await survey.client.post(
         "/v1/survey-responses", json=body, headers=survey.auth("survey_center", region="east")
     )
@@ -183,6 +189,39 @@ async def test_the_survey_centre_calls_the_months_customers_who_have_not_answere
     survey.clock.set(datetime(2026, 12, 15, 16, 0, tzinfo=UTC))  # 16 Dec 00:00 Shanghai: the window has closed
     closed = (await survey.client.get("/v1/survey-center/calls", params={"month": "2026-11"}, headers=center)).json()
     assert closed["items"] == []
+
+
+async def test_the_survey_centre_calls_and_records_only_what_a_link_could_have_asked(survey: Survey) -> None:
+    """Opted out, withheld, no survey at all, or outside the window: never on the call list, never an answer."""
+    opted, withheld = {"name": "王五", "phone": "+8613700137000"}, {"name": "赵六", "phone": "+8613600136000"}
+    await _post_ro(survey)
+    await _post_ro(survey, ro_number="RO-OPTED", customer=opted)
+    await _post_ro(survey, ro_number="RO-WITHHELD", customer=withheld)
+    await _post_ro(survey, ro_number="RO-NONE", customer={"name": "韩梅梅", "phone": None})  # no link
+    async with survey.app.state.runtime.sessions() as session:
+        await record_opt_out(session=session, phone=opted["phone"], source="sms_reply", now=survey.clock.now(),
+                             phone_salt=survey.settings.phone_salt)  # fmt: skip
+        await session.execute(update(SurveyRow).where(SurveyRow.ro_number == "RO-WITHHELD")
+                              .values(withheld_reason="survey_fatigue"))  # fmt: skip
+        await session.commit()
+    center = survey.auth("survey_center", region="east")
+
+    def answer(ro_number: str) -> dict[str, Any]:
+        return {"dealer_code": "D001", "ro_number": ro_number, "answers": ANSWERS, "overall": 7, "recommend": 6}
+
+    early = await survey.client.post("/v1/survey-responses", json=answer("RO-2026-000123"), headers=center)
+    assert early.status_code == 409 and "16" in early.json()["detail"], early.text  # before the window opens
+    survey.clock.set(datetime(2026, 11, 16, 1, 0, tzinfo=UTC))
+    calls = (await survey.client.get("/v1/survey-center/calls", params={"month": "2026-11"}, headers=center)).json()
+    assert [c["ro_number"] for c in calls["items"]] == ["RO-2026-000123"]
+    for ro_number in ("RO-OPTED", "RO-WITHHELD", "RO-NONE"):
+        refused = await survey.client.post("/v1/survey-responses", json=answer(ro_number), headers=center)
+        assert refused.status_code == 409, (ro_number, refused.text)
+    ok = await survey.client.post("/v1/survey-responses", json=answer("RO-2026-000123"), headers=center)
+    assert ok.status_code == 201, ok.text
+    survey.clock.set(datetime(2026, 12, 15, 16, 0, tzinfo=UTC))  # the window has closed
+    late = await survey.client.post("/v1/survey-responses", json=answer("RO-2026-000123"), headers=center)
+    assert late.status_code == 409
 
 
 async def test_corrections_do_not_send_a_second_survey(survey: Survey) -> None:

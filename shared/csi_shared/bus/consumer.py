@@ -15,12 +15,13 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from csi_shared import metrics
+from csi_shared.asyncapi import declared_producers
 from csi_shared.bus.backoff import Backoff, jittered
 from csi_shared.bus.kafka import ensure_topics, new_producer
 from csi_shared.bus.outbox import Outbox, Work
 from csi_shared.clock import Clock
 from csi_shared.db import database_unavailable
-from csi_shared.events import Envelope, MalformedEvent, UnknownEvent, dlq_topic, parse_wanted_event
+from csi_shared.events import EVENTS, Envelope, MalformedEvent, UnknownEvent, dlq_topic, parse_wanted_event
 from csi_shared.logs import correlated
 from csi_shared.settings import ServiceSettings
 from csi_shared.tracing import TRACEPARENT, Tracing
@@ -66,10 +67,23 @@ def runs(events: Sequence[Envelope[Any]], handlers: Mapping[str, Handler | Batch
     return out
 
 
+class UndeclaredSource(MalformedEvent):
+    """An event on a topic, or from a producer, that the catalogue does not declare for its type: a forgery or a
+    misrouted message, dead-lettered rather than believed."""
+
+
+def describe(error: BaseException) -> str:
+    """An error as logs and dead-letter headers may carry it: its kind, and for the event errors (whose text names
+    fields, never values) that text. Any other error's text may quote the customer data it failed on."""
+    if isinstance(error, MalformedEvent | UnknownEvent):
+        return f"{type(error).__name__}: {str(error)[:2000]!r}"
+    return type(error).__name__
+
+
 def _header(record: ConsumerRecord, name: str) -> str | None:
     for key, value in record.headers or ():
         if key == name:
-            return value.decode("latin-1")
+            return bytes(value).decode("latin-1")  # aiokafka is untyped: a header's value is bytes
     return None
 
 
@@ -137,7 +151,8 @@ class ConsumerRunner:
             except Exception as exc:
                 # Nothing of this batch is committed: after reconnecting, the group resumes at the last commit.
                 delay = backoff.next()
-                log.warning("consumer %s failed, reconnecting in %.1fs: %r", self.settings.consumer_group, delay, exc)
+                log.warning("consumer %s failed, reconnecting in %.1fs: %s", self.settings.consumer_group, delay,
+                            describe(exc))  # fmt: skip
                 metrics.CONSUMER_ERRORS.labels(self.settings.service_name).inc()
                 await self._disconnect()
                 await asyncio.sleep(delay)
@@ -148,13 +163,16 @@ class ConsumerRunner:
         if self._consumer is None or now - self._lag_observed_at < LAG_INTERVAL_S:
             return
         self._lag_observed_at = now
-        for tp in self._consumer.assignment():
-            end = self._consumer.highwater(tp)
-            if end is None:  # nothing fetched from this partition yet
-                continue
-            position = await self._consumer.position(tp)
-            metrics.CONSUMER_LAG.labels(self.settings.service_name, self.settings.consumer_group, tp.topic,
-                                        str(tp.partition)).set(max(end - position, 0))  # fmt: skip
+        try:
+            for tp in self._consumer.assignment():
+                end = self._consumer.highwater(tp)
+                if end is None:  # nothing fetched from this partition yet
+                    continue
+                position = await self._consumer.position(tp)
+                metrics.CONSUMER_LAG.labels(self.settings.service_name, self.settings.consumer_group, tp.topic,
+                                            str(tp.partition)).set(max(end - position, 0))  # fmt: skip
+        except Exception:  # a rebalance took the partition away meanwhile: a gauge is never worth a reconnect
+            log.debug("consumer lag not observed", exc_info=True)
 
     async def _connect(self) -> None:
         await ensure_topics(self.settings)
@@ -234,7 +252,21 @@ class ConsumerRunner:
         except MalformedEvent as exc:
             await self._dead_letter(record, exc, "malformed")
             return None
+        if event is not None and (undeclared := self._undeclared(record, event)) is not None:
+            await self._dead_letter(record, undeclared, event.type)
+            return None
         return event
+
+    def _undeclared(self, record: ConsumerRecord, event: Envelope[Any]) -> UndeclaredSource | None:
+        """Whether the catalogue (csi_shared.asyncapi) says this type travels on this topic from this producer.
+        Kafka ACLs per service are what keep a forger off the topic in production; this keeps a consumer from
+        believing what it should never have been sent."""
+        spec = EVENTS[(event.type, event.version)]
+        if record.topic != self.settings.topic(spec.topic.value):
+            return UndeclaredSource(f"{event.type} travels on {spec.topic.value}, not on {record.topic}")
+        if event.producer not in declared_producers(event.type):
+            return UndeclaredSource(f"{event.type} is not sent by {event.producer[:50]!r}")
+        return None
 
     async def _handle_all(self, todo: list[tuple[ConsumerRecord, Envelope[Any]]]) -> None:
         try:
@@ -243,7 +275,7 @@ class ConsumerRunner:
         except Exception as exc:
             if is_transient(exc):
                 raise
-            log.info("batch of %d failed (%r); handling its events one by one", len(todo), exc)
+            log.info("batch of %d failed (%s); handling its events one by one", len(todo), describe(exc))
         for record, event in todo:
             await self._handle_with_retries(record, event)
 
@@ -258,7 +290,12 @@ class ConsumerRunner:
                     raise
                 error = exc
                 log.warning(
-                    "event %s (%s) failed, attempt %d/%d: %r", event.event_id, event.type, attempt + 1, attempts, exc
+                    "event %s (%s) failed, attempt %d/%d: %s",
+                    event.event_id,
+                    event.type,
+                    attempt + 1,
+                    attempts,
+                    describe(exc),
                 )
                 if attempt + 1 < attempts:
                     await asyncio.sleep(jittered(self.settings.consumer_retry_backoff_s * 2**attempt))
@@ -311,7 +348,7 @@ class ConsumerRunner:
     async def _dead_letter(self, record: ConsumerRecord, error: BaseException, event_type: str) -> None:
         assert self._dlq is not None
         headers = [
-            ("error", repr(error)[:4000].encode()),
+            ("error", describe(error).encode()),
             ("original_topic", record.topic.encode()),
             ("original_partition", str(record.partition).encode()),
             ("original_offset", str(record.offset).encode()),
@@ -319,5 +356,5 @@ class ConsumerRunner:
         ]
         await self._dlq.send_and_wait(dlq_topic(record.topic), value=record.value, key=record.key, headers=headers)
         metrics.EVENTS_DEAD_LETTERED.labels(self.settings.service_name, record.topic, event_type).inc()
-        log.error("event at %s/%d@%d sent to the DLQ by %s: %r", record.topic, record.partition, record.offset,
-                  self.settings.consumer_group, error)  # fmt: skip
+        log.error("event at %s/%d@%d sent to the DLQ by %s: %s", record.topic, record.partition, record.offset,
+                  self.settings.consumer_group, describe(error))  # fmt: skip

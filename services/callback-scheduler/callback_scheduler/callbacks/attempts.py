@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func, select
+
 from callback_scheduler.callbacks.questions import is_dissatisfied_answer
-from callback_scheduler.callbacks.rules import after_attempt, is_on_time
+from callback_scheduler.callbacks.rules import FAILED_OUTCOMES, after_attempt, in_calling_hours, is_on_time
 from callback_scheduler.callbacks.service import window_of
 from callback_scheduler.config import Settings
 from callback_scheduler.models import Callback, CallbackAttempt, DataFixTask, Dealer, RepairOrderSeen
@@ -59,6 +61,21 @@ async def record_attempt(
         )
     if reschedule_at is not None and (problem := planned_time_problem(reschedule_at, now, settings.planning_horizon)):
         raise InvalidInput(f"reschedule_at {problem}", [{"field": "reschedule_at", "reason": problem}])
+    tz = ZoneInfo(dealer.time_zone)
+    hours = settings.calling_hours
+    if not in_calling_hours(now, tz, hours):
+        # The register records calls as they are made: a call outside the dealer's calling hours is not one to make.
+        raise InvalidInput(
+            "outside calling hours",
+            [{"field": "made_at", "reason": f"calls are made between {hours.start:%H:%M} and {hours.end:%H:%M}, "
+                                            f"dealer time ({dealer.time_zone})"}],
+        )  # fmt: skip
+    if reschedule_at is not None and not in_calling_hours(reschedule_at, tz, hours):
+        raise InvalidInput(
+            "reschedule_at is outside calling hours",
+            [{"field": "reschedule_at", "reason": f"must be between {hours.start:%H:%M} and {hours.end:%H:%M}, "
+                                                 f"dealer time ({dealer.time_zone})"}],
+        )  # fmt: skip
     if answers and outcome is not CallbackOutcome.REACHED:
         raise InvalidInput(
             "answers need a reached customer",
@@ -69,9 +86,20 @@ async def record_attempt(
         if callback.ro_number
         else None
     )
-    tz = ZoneInfo(dealer.time_zone)
+    # Failed calls since the number was last fixed: calls to a wrong number say nothing about the right one.
+    fixed_at = (
+        await work.session.execute(
+            select(func.max(DataFixTask.closed_at)).where(DataFixTask.callback_id == callback.id)
+        )
+    ).scalar_one_or_none()
+    failed = select(CallbackAttempt.made_at).where(
+        CallbackAttempt.callback_id == callback.id, CallbackAttempt.outcome.in_([o.value for o in FAILED_OUTCOMES])
+    )
+    if fixed_at is not None:
+        failed = failed.where(CallbackAttempt.made_at > fixed_at)
+    failed_at = list((await work.session.execute(failed)).scalars())
     step = after_attempt(
-        outcome=outcome, failed_attempts=callback.failed_attempts, max_attempts=settings.max_attempts,
+        outcome=outcome, failed_at=failed_at, spread=settings.spread,
         planned_at=callback.planned_at, reschedule_at=reschedule_at, now=now,
         retry_after=timedelta(hours=settings.retry_after_hours), window=window_of(seen, settings.calling_hours), tz=tz,
     )  # fmt: skip

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request, Response
@@ -37,6 +37,7 @@ from csi_shared.errors import Forbidden, InvalidInput, NotFound
 from csi_shared.events import CallbackReason, CallbackStatus, PhoneReadOf, PhoneReadPurpose
 from csi_shared.identifiers import DealerCodeFilter, DealerCodeQuery
 from csi_shared.pagination import decode_cursor, encode_cursor
+from csi_shared.phones import mask_phones_in
 from csi_shared.web import DbSession, Now, PhoneShown, RequestWork, record_phone_reads
 
 router = APIRouter(tags=["callbacks"])
@@ -46,6 +47,18 @@ router = APIRouter(tags=["callbacks"])
 
 def _phone(user: Principal, dealer_code: str, phone: str | None) -> str | None:
     return phone if user.sees_phone_numbers_of(dealer_code) else mask_phone(phone)
+
+
+def _text(user: Principal, dealer_code: str, text: str | None) -> str | None:
+    """Free text as this person may see it: a number someone typed into it is masked unless they call customers."""
+    return text if user.sees_phone_numbers_of(dealer_code) else mask_phones_in(text)
+
+
+def _attempt(user: Principal, dealer_code: str, attempt: Any) -> AttemptOut:
+    out = AttemptOut.model_validate(attempt)
+    if user.sees_phone_numbers_of(dealer_code):
+        return out
+    return out.model_copy(update={"note": mask_phones_in(out.note), "issue": mask_phones_in(out.issue)})
 
 
 def _shown(callbacks: Sequence[Callback]) -> list[PhoneShown]:
@@ -72,10 +85,10 @@ def to_out(callback: Callback, user: Principal, now: datetime, attempts: Sequenc
             alternate_phone=_phone(user, callback.dealer_code, callback.alternate_phone),
         ),
         related_ro_number=callback.related_ro_number,
-        note=callback.note,
+        note=_text(user, callback.dealer_code, callback.note),
         completed_at=callback.completed_at,
         on_time=callback.on_time,
-        attempts=[AttemptOut.model_validate(a) for a in attempts],
+        attempts=[_attempt(user, callback.dealer_code, a) for a in attempts],
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -86,6 +88,62 @@ def status_at_planning(*, callback_consent: bool) -> CallbackStatus:
 # --- attempts -------------------------------------------------------------------------------------
 
 
+FAILED_OUTCOMES = frozenset({CallbackOutcome.NO_ANSWER, CallbackOutcome.NOT_OWNER, CallbackOutcome.WRONG_NUMBER})
+"""Calls that reached nobody who may answer: they count towards the attempt limit. A wrong number is one of them: it
+waits for the advisor's data fix (or the full attempts) before the callback counts as unreachable."""
+
+
+@dataclass(frozen=True)
+class Spread:
+    """What "the full attempts" means (DOMAIN, round three): `attempts` failed calls over at least `days` calendar days
+    and `day_parts` parts of the day, on the dealer's calendar. The parts are split at `boundaries` (local times)."""
+
+    attempts: int = 3
+    days: int = 2
+    day_parts: int = 2
+    boundaries: tuple[time, ...] = (time(12, 0), time(18, 0))
+
+    def part(self, moment: datetime, tz: ZoneInfo) -> int:
+        return bisect_right(self.boundaries, moment.astimezone(tz).time())
+
+    def covered(self, failed_at: Sequence[datetime], tz: ZoneInfo) -> tuple[int, int]:
+        """(calendar days, parts of the day) the failed calls were made on."""
+        return (len({t.astimezone(tz).date() for t in failed_at}), len({self.part(t, tz) for t in failed_at}))
+
+    def is_full(self, failed_at: Sequence[datetime], tz: ZoneInfo) -> bool:
+        days, parts = self.covered(failed_at, tz)
+        return len(failed_at) >= self.attempts and days >= self.days and parts >= self.day_parts
+
+
+def in_calling_hours(moment: datetime, tz: ZoneInfo, window: CallingWindow) -> bool:
+    local = moment.astimezone(tz).time()
+    return window.start <= local < window.end
+
+
+def plan_retry(earliest: datetime, tz: ZoneInfo, window: CallingWindow, failed_at: Sequence[datetime],
+               spread: Spread) -> datetime:  # fmt: skip
+    """The next call after a failed one: the first moment inside the window from `earliest`, moved on (to the start of
+    a part of the day or a day not tried yet) while the spread the unreachable rule needs is not reached."""
+    candidate = next_call_time(earliest, tz, window)
+    days, parts = spread.covered(failed_at, tz)
+    if days >= spread.days and parts >= spread.day_parts:
+        return candidate
+    used_days = {t.astimezone(tz).date() for t in failed_at}
+    used_parts = {spread.part(t, tz) for t in failed_at}
+    first_day = candidate.astimezone(tz).date()
+    starts = [datetime.combine(first_day + timedelta(days=k), at, tzinfo=tz)
+              for k in range(3) for at in (time(0), *spread.boundaries)]  # fmt: skip
+    options = sorted({candidate, *(next_call_time(max(s, earliest), tz, window) for s in starts)})
+    for option in options:
+        if option < candidate:
+            continue
+        new_day = days < spread.days and option.astimezone(tz).date() not in used_days
+        new_part = parts < spread.day_parts and spread.part(option, tz) not in used_parts
+        if new_day or new_part:
+            return option
+    return candidate
+
+
 @dataclass(frozen=True)
 class AfterAttempt:
     status: CallbackStatus
@@ -96,8 +154,8 @@ class AfterAttempt:
 def after_attempt(
     *,
     outcome: CallbackOutcome,
-    failed_attempts: int,
-    max_attempts: int,
+    failed_at: Sequence[datetime],
+    spread: Spread,
     planned_at: datetime | None,
     reschedule_at: datetime | None,
     now: datetime,
@@ -105,29 +163,26 @@ def after_attempt(
     window: CallingWindow,
     tz: ZoneInfo,
 ) -> AfterAttempt:
-    """Where a callback stands after one call.
+    """Where a callback stands after one call (`failed_at`: the earlier failed calls' times).
 
     - reached: completed (the answers are recorded);
     - busy_reschedule: the customer has no time now; the call moves to the agreed time and is not a failure;
-    - no_answer, not_owner: a failed attempt (a call that reaches someone other than the customer or the owner is
-      not a callback); after `max_attempts` of them the callback is unreachable, until then it is retried after
-      `retry_after`, at the first moment inside the calling window;
-    - wrong_number: unreachable at once: the number on the RO is wrong and must be fixed at the dealer;
+    - no_answer, not_owner, wrong_number: a failed attempt; the callback is unreachable once the failed calls are the
+      full attempts (`Spread`: 3 calls over 2 days and 2 parts of the day), so three clicks in one minute are not;
+      until then it is retried after `retry_after`, moved to a day or part of the day not tried yet (`plan_retry`);
     - declined: the customer does not want the callback.
     """
     if outcome is CallbackOutcome.REACHED:
-        return AfterAttempt(CallbackStatus.COMPLETED, failed_attempts, planned_at)
+        return AfterAttempt(CallbackStatus.COMPLETED, len(failed_at), planned_at)
     if outcome is CallbackOutcome.DECLINED:
-        return AfterAttempt(CallbackStatus.DECLINED, failed_attempts, planned_at)
-    if outcome is CallbackOutcome.WRONG_NUMBER:
-        return AfterAttempt(CallbackStatus.UNREACHABLE, failed_attempts, planned_at)
+        return AfterAttempt(CallbackStatus.DECLINED, len(failed_at), planned_at)
     if outcome is CallbackOutcome.BUSY_RESCHEDULE:
         assert reschedule_at is not None
-        return AfterAttempt(CallbackStatus.OPEN, failed_attempts, reschedule_at)
-    failed = failed_attempts + 1
-    if failed >= max_attempts:
-        return AfterAttempt(CallbackStatus.UNREACHABLE, failed, planned_at)
-    return AfterAttempt(CallbackStatus.OPEN, failed, next_call_time(now + retry_after, tz, window))
+        return AfterAttempt(CallbackStatus.OPEN, len(failed_at), reschedule_at)
+    failed = [*failed_at, now]
+    if spread.is_full(failed, tz):
+        return AfterAttempt(CallbackStatus.UNREACHABLE, len(failed), planned_at)
+    return AfterAttempt(CallbackStatus.OPEN, len(failed), plan_retry(now + retry_after, tz, window, failed, spread))
 
 
 # --- special callbacks ---------------------------------------------------------------------------

@@ -24,7 +24,10 @@ from callback_scheduler.callbacks.service import Plan, plan_all, remember_dealer
 from callback_scheduler.config import Settings
 from callback_scheduler.models import Callback, CallbackAttempt, CustomerLastVisit, DataFixTask, Dealer, RepairOrderSeen
 from csi_shared.bus.outbox import Work
-from csi_shared.events import CallbackStatus, Envelope, RepairOrderClosed
+from csi_shared.events import CallbackStatus, Envelope, NoSurveyReason, RepairOrderClosed
+
+REPAIR_ORDER_CLOSED = "repair_order.closed"
+"""A first announcement (or a reconciliation's re-announcement); corrections come as `repair_order.corrected`."""
 
 
 async def on_repair_orders(work: Work, events: list[Envelope[RepairOrderClosed]], settings: Settings) -> None:
@@ -192,6 +195,10 @@ async def _visit_callbacks(
     plans = []
     for e in events:
         ro = e.payload
+        if e.type == REPAIR_ORDER_CLOSED and ro.no_survey_reason is NoSurveyReason.HISTORIC:
+            # History a dealer loads (survey-api's rule: delivered more than 14 days before it arrived): stored above
+            # for the dormant and comeback rules, but no callback, which would only be overdue on arrival.
+            continue
         key = (ro.dealer.dealer_code, ro.ro_number)
         due_at, planned_at = _due_and_planned(ro, settings)
         comeback = comebacks.get(key)
@@ -251,8 +258,8 @@ async def _follow_corrections(work: Work, following: dict[str, Plan]) -> None:
 async def _new_numbers(
     work: Work, ros: list[RepairOrderClosed], phones_before: dict[tuple[str, str], str | None], settings: Settings
 ) -> None:
-    """A correction with another phone number closes the RO's data-fix task and reopens the callback the wrong
-    number had ended, planned at the next calling slot."""
+    """A correction with another phone number closes the RO's data-fix task and starts the callback the wrong number
+    held up again (open, or reopened if the attempts had made it unreachable), planned at the next calling slot."""
     changed = {
         (ro.dealer.dealer_code, ro.ro_number): ro
         for ro in ros
@@ -275,7 +282,9 @@ async def _new_numbers(
         callback = await work.session.get(Callback, task.callback_id)
         seen = await work.session.get(RepairOrderSeen, (task.dealer_code, task.ro_number))
         ro = changed[(task.dealer_code, task.ro_number)]
-        if callback is None or callback.status != CallbackStatus.UNREACHABLE:
+        # A wrong number leaves the callback open (a failed attempt) or, after the full attempts, unreachable: either
+        # way it starts again on the new number, the calls to the wrong one no longer counted (attempts.py).
+        if callback is None or callback.status not in (CallbackStatus.UNREACHABLE, CallbackStatus.OPEN):
             continue
         tz = ZoneInfo(ro.dealer.time_zone)
         callback.status, callback.failed_attempts, callback.completed_at, callback.on_time = "open", 0, None, None

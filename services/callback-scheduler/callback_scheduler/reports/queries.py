@@ -20,6 +20,7 @@ from callback_scheduler.models import (
     Dealer,
     RepairOrderSeen,
 )
+from callback_scheduler.reports.outcomes import service_outcomes
 from callback_scheduler.reports.schemas import (
     Compliance,
     CraFigures,
@@ -166,6 +167,7 @@ async def monthly_report(*, session: AsyncSession, dealer: Dealer, month: str, n
         dormant_reasons=dict(dormant_reasons.most_common()),
         low_scoring_questions=low_scores(c.answers or {} for c in callbacks),
         cras=await _cra_figures(session, dealer.code, start, end),
+        outcomes=await service_outcomes(session, dealer_code=dealer.code, month=month, tz=tz),
     )
 
 

@@ -58,7 +58,8 @@ async def get_monthly_report(
 
 def _csv(report: MonthlyReport) -> bytes:
     rows: list[list[Any]] = []
-    sections = ("complaints_by_source", "special_callbacks", "dormant_reasons", "low_scoring_questions", "cras")
+    sections = ("complaints_by_source", "special_callbacks", "dormant_reasons", "low_scoring_questions", "cras",
+                "outcomes")  # fmt: skip
     for key, value in report.model_dump(exclude=set(sections)).items():
         rows.append(["summary", key, value, "", "", ""])
     for section in ("complaints_by_source", "special_callbacks", "dormant_reasons"):
@@ -68,4 +69,9 @@ def _csv(report: MonthlyReport) -> bytes:
         rows.append(["low_scoring_questions", low.question, "", low.answered, low.average, low.low_answers])
     for cra in report.cras:
         rows.append(["cras", cra.made_by, cra.attempts, cra.reached, cra.reach_rate_pct, ""])
+    if report.outcomes is not None:
+        for key, value in report.outcomes.model_dump(exclude={"retention"}).items():
+            rows.append(["outcomes", key, value, "", "", ""])
+        for key, value in report.outcomes.retention.model_dump().items():
+            rows.append(["retention", key, value, "", "", ""])
     return csv_bytes(["section", "name", "value", "answered", "average", "low_answers"], rows)

@@ -19,7 +19,9 @@ class Compliance(BaseModel):
     completed_on_time: int = Field(default=0, description="reached within the 5 days after delivery")
     declined: int = Field(default=0, description="declined at reception or on the call")
     declined_at_reception: int = 0
-    unreachable: int = Field(default=0, description="not reached after the full attempts, or a wrong number")
+    unreachable: int = Field(
+        default=0, description="not reached after the full attempts (3 calls over 2 days and 2 parts of the day)"
+    )
     overdue: int = Field(default=0, description="still open past the deadline")
     open: int = 0
     coverage_pct: float | None = Field(default=None, description="(reached + declined + unreachable) / ROs")
@@ -45,6 +47,27 @@ class CraFigures(BaseModel):
     attempts: int
     reached: int
     reach_rate_pct: float | None
+
+
+class Retention(BaseModel):
+    cohort_month: str = Field(description="The month 12 months before: its customers are the cohort")
+    customers: int = Field(description="Customers with a visit in the cohort month")
+    returned: int = Field(description="Of them, those who came back to this dealer within 12 months of that visit")
+    rate_pct: float | None
+
+
+class ServiceOutcomes(BaseModel):
+    """First-time fix, comebacks and retention, over the ROs delivered in the month (reports/outcomes.py)."""
+
+    ros: int = Field(description="ROs delivered in the month, history included")
+    repair_ros: int = Field(description="ROs with a repair or warranty operation")
+    comebacks: int = Field(description="Visits that were a comeback (the comeback rule, or the DMS's flag)")
+    comeback_rate_pct: float | None = Field(description="comebacks / ROs")
+    repeated_repairs: int = Field(description="Repair ROs that a later comeback repeats")
+    first_time_fix_rate_pct: float | None = Field(
+        description="(repair ROs - repeated) / repair ROs; a comeback up to 30 days later can still lower it"
+    )
+    retention: Retention
 
 
 class MonthlyReport(BaseModel):
@@ -80,3 +103,4 @@ class MonthlyReport(BaseModel):
     dormant_reasons: dict[str, int] = {}
     low_scoring_questions: list[LowScore] = []
     cras: list[CraFigures] = Field(default=[], description="calls made in the month per person, and reach rate")
+    outcomes: ServiceOutcomes | None = Field(default=None, description="first-time fix, comebacks, retention")

@@ -80,7 +80,9 @@ async def read_facts(session: AsyncSession, *, period: str, region: str | None) 
     }
     ro = RepairOrder
     ros: dict[str, list[RoSeen]] = defaultdict(list)
-    query = select(ro.dealer_code, ro.ro_number, ro.phone_hash, ro.phone_masked, ro.customer_key, ro.vin)
+    query = select(
+        ro.dealer_code, ro.ro_number, ro.phone_hash, ro.phone_masked, ro.customer_key, ro.vin, ro.callback_declined
+    )
     for code, *fields in await session.execute(in_region(query, ro.dealer_code).where(ro.period == period)):
         ros[code].append(RoSeen(*fields))
 
@@ -185,6 +187,15 @@ async def dealer_assessment(
     return assessments(read, settings).get(dealer.code)
 
 
+def headline(assessment: Assessment | None) -> str:
+    """The signals of a dealer-period under review in a line: which flagged, the strongest one's sentence."""
+    flagged = sorted((s for s in assessment.signals if s.flagged), key=lambda s: -s.strength) if assessment else []
+    if not flagged:
+        return "Under review: no signal flagged now"
+    codes = ", ".join(s.code for s in flagged)
+    return f"{len(flagged)} integrity signal{'s' if len(flagged) > 1 else ''} ({codes}): {flagged[0].explanation}"[:500]
+
+
 # --- the OEM's actions ------------------------------------------------------------------------------------------
 
 
@@ -203,6 +214,7 @@ async def mark_review(
     row = await dealer_period(session, dealer.code, period)
     assessment = await dealer_assessment(session, dealer, period, settings)
     row.under_review = under_review
+    row.review_headline = headline(assessment) if under_review else None
     row.dirty = True  # score.updated carries the mark
     _audit(session, dealer_code=dealer.code, period=period, action="under_review" if under_review else "review_cleared",
            reason=reason, user=user, at=now)  # fmt: skip

@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from csi_shared.events import ResponseChannel
+from csi_shared.phones import mask_phones_in
 
 SHARED_PHONE = "shared_phone"
 DEALER_NUMBER = "dealer_number"
@@ -30,9 +31,10 @@ STRAIGHT_LINED = "straight_lined"
 ASKED_FOR_PERFECT = "asked_for_perfect"
 CALLBACK_GAP = "callback_gap"
 INDEX_JUMP = "index_jump"
+DECLINED_AT_RECEPTION = "declined_at_reception"
 
 SIGNALS = (SHARED_PHONE, DEALER_NUMBER, LOW_CONTACT_RATE, FAST_ANSWERS, ONE_SOURCE, STRAIGHT_LINED, ASKED_FOR_PERFECT,
-           CALLBACK_GAP, INDEX_JUMP)  # fmt: skip
+           CALLBACK_GAP, INDEX_JUMP, DECLINED_AT_RECEPTION)  # fmt: skip
 
 PERFECT_SCORE_REQUESTS = [
     "满分",
@@ -62,6 +64,9 @@ class IntegrityThresholds(BaseModel):
     shared_phone_min_ros: int = 5
     dealer_number_min_ros: int = 3
     contact_rate_min_gap: float = 0.10
+    declined_min_gap: float = 0.15
+    """ROs whose customer declined a callback at reception: flagged this many points above the region's share (the
+    100% callback rule counts only customers who consented, so declines written in lift a dealer's coverage)."""
     human_seconds_base: float = 5.0
     human_seconds_per_item: float = 1.5
     """Nobody reads and answers faster than base + per item × items answered."""
@@ -100,6 +105,8 @@ class RoSeen:
     phone_masked: str | None
     customer_key: str | None
     vin: str | None
+    callback_declined: bool | None = None
+    """The customer declined a callback at reception; None where scoring did not keep it."""
 
 
 @dataclass(frozen=True)
@@ -172,6 +179,8 @@ class DealerRates:
     """Perfect straight lines, answers with enough items."""
     fast: tuple[int, int]
     """Fast answers, answers timed by the survey page."""
+    declined: tuple[int, int] = (0, 0)
+    """ROs declined a callback at reception, ROs where that is known."""
 
 
 def typical_share(others: Sequence[tuple[int, int]], *, min_trials: int, min_dealers: int) -> float | None:
@@ -280,8 +289,9 @@ def asks_for_perfect_score(comment: str | None, patterns: Sequence[str]) -> bool
 
 
 def _excerpt(comment: str, limit: int = 80) -> str:
-    # Customers type phone numbers into comments now and then: never show one whole.
-    masked = re.sub(r"\d{7,}", lambda m: m.group()[:3] + "****" + m.group()[-2:], comment.strip())
+    # Customers type phone numbers into comments now and then ("139 1111 0013"): never show one whole. The matcher
+    # finds them however typed; any run of 7+ digits it would not call a number is cut too.
+    masked = re.sub(r"\d{7,}", lambda m: m.group()[:3] + "****" + m.group()[-2:], mask_phones_in(comment.strip()) or "")
     return masked if len(masked) <= limit else masked[: limit - 1] + "…"
 
 
@@ -610,6 +620,42 @@ def rates_of(facts: DealerFacts, t: IntegrityThresholds) -> DealerRates:
         contact=(facts.ros_with_phone, facts.ros_total),
         perfect=(sum(1 for a in eligible if is_perfect_straight_line(a, t)), len(eligible)),
         fast=(sum(1 for a in timed if is_fast(a, t)), len(timed)),
+        declined=_declined(facts.ros),
+    )
+
+
+def _declined(ros: Sequence[RoSeen]) -> tuple[int, int]:
+    known = [r.callback_declined for r in ros if r.callback_declined is not None]
+    return sum(known), len(known)
+
+
+def declined_at_reception(ros: Sequence[RoSeen], *, region_share: float | None, t: IntegrityThresholds) -> Signal:
+    """A share of ROs whose customer "declined a callback" at reception far above the rest of the region's: the
+    callback rule counts only customers who consented, so a dealer writing declines in reaches 100% coverage without
+    calling the unhappy. One-sided exact binomial test against the region's typical share, and a minimum gap."""
+    declined, known = _declined(ros)
+    evidence: dict[str, Any] = {"ros": known, "declined": declined, "share": None, "region_share": None}
+    if not known or region_share is None:
+        return Signal(DECLINED_AT_RECEPTION, False, 0.0, "No ROs to compare with the region.", evidence)
+    share = declined / known
+    p = binomial_tail(declined, known, region_share, upper=True)
+    flagged = p < t.alpha and share - region_share >= t.declined_min_gap
+    evidence.update(share=round(share, 3), region_share=round(region_share, 3))
+    return Signal(
+        code=DECLINED_AT_RECEPTION,
+        flagged=flagged,
+        strength=_strength_of_p(p, t.alpha) if flagged else 0.0,
+        explanation=(
+            f"{declined} of {known} customers ({_pct(share)}) declined a callback at reception against "
+            f"{_pct(region_share)} in the rest of the region ({_p(p)}): "
+            + (
+                "declines written in take customers off the callback list and lift the coverage the dealer is paid on."
+                if flagged
+                else "within what chance and the threshold allow."
+            )
+        ),
+        evidence=evidence,
+        p_value=p,
     )
 
 
@@ -646,6 +692,7 @@ def assess(facts: DealerFacts, region: Sequence[DealerRates], *, t: IntegrityThr
         perfect_score_requests(facts.answers, t),
         callback_above_survey(facts.callback_pairs, t),
         index_jump(facts.current, facts.previous, t=t),
+        declined_at_reception(facts.ros, region_share=typical("declined", t.region_min_ros), t=t),
     ]
     return Assessment(facts.dealer_code, risk_score(signals, t.weights), signals)
 

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from csi_shared.db import insert_missing
 from csi_shared.events import ComplaintEscalated, ComplaintOpened, EscalationKind, EscalationTarget, Severity
 from survey_api.dealers.staff import StaffRole, contact, staff_with_role
-from survey_api.models import Dealer, NotificationMessage
+from survey_api.models import Dealer, MessageKind, MessageStatus, NotificationMessage
 from survey_api.notifications.rules import QuietHours
 
 log = logging.getLogger(__name__)
@@ -73,8 +73,8 @@ async def alert_staff(
         return 0
     send_at = now if quiet_exempt else quiet.next_allowed(now, ZoneInfo(dealer.time_zone))
     rows = [
-        {"idempotency_key": f"alert:{event_id}:{p.staff_id}", "kind": "alert", "channel": channel, "recipient": to,
-         "dealer_code": dealer_code, "survey_id": None, "staff_id": p.staff_id, "status": "pending", "attempts": 0,
+        {"idempotency_key": f"alert:{event_id}:{p.staff_id}", "kind": MessageKind.ALERT, "channel": channel, "recipient": to,
+         "dealer_code": dealer_code, "survey_id": None, "staff_id": p.staff_id, "status": MessageStatus.PENDING, "attempts": 0,
          "created_at": now, "next_attempt_at": send_at, "body": text, "quiet_exempt": quiet_exempt}
         for p, (channel, to) in people
     ]  # fmt: skip

@@ -28,7 +28,15 @@ from csi_shared.events import (
     ComplaintOpened,
 )
 from survey_api.dealers.staff import StaffRole, contact, staff_with_role
-from survey_api.models import Dealer, DealerDigest, NotificationMessage, OpenCallback, OpenComplaint
+from survey_api.models import (
+    Dealer,
+    DealerDigest,
+    MessageKind,
+    MessageStatus,
+    NotificationMessage,
+    OpenCallback,
+    OpenComplaint,
+)
 
 DIGEST_TIME = time(8, 30)
 DIGEST_UNTIL = time(21, 0)
@@ -169,9 +177,9 @@ class Digests:
                 if reach is None:
                     continue
                 rows.append({
-                    "idempotency_key": f"digest:{day.isoformat()}:{code}:{person.staff_id}", "kind": "digest",
+                    "idempotency_key": f"digest:{day.isoformat()}:{code}:{person.staff_id}", "kind": MessageKind.DIGEST,
                     "channel": reach[0], "recipient": reach[1], "dealer_code": code, "survey_id": None,
-                    "staff_id": person.staff_id, "status": "pending", "attempts": 0, "created_at": now,
+                    "staff_id": person.staff_id, "status": MessageStatus.PENDING, "attempts": 0, "created_at": now,
                     "next_attempt_at": now, "body": text, "quiet_exempt": True,
                 })  # fmt: skip
         return len(await insert_missing(session, NotificationMessage.__table__, rows, key="idempotency_key"))

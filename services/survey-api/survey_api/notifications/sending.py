@@ -24,7 +24,7 @@ from csi_shared.clock import Clock
 from csi_shared.db import insert_missing
 from csi_shared.dealers import dealer_ref
 from csi_shared.events import NoSurveyReason, SurveyWithheld, make_event
-from survey_api.models import Dealer, NotificationMessage, RepairOrder, Survey, SurveyOptOut
+from survey_api.models import Dealer, MessageKind, MessageStatus, NotificationMessage, RepairOrder, Survey, SurveyOptOut
 from survey_api.notifications.channels import (
     Channel,
     LogChannel,
@@ -115,7 +115,7 @@ class Sender:
                         continue
                     survey.invited_at = now
                     _mark(known, ro.customer_phone, survey.id, invited_at=now)
-                    messages.append(self._message("invitation", survey, ro, dealer, now))
+                    messages.append(self._message(MessageKind.INVITATION, survey, ro, dealer, now))
                 await insert_missing(session, NotificationMessage.__table__, messages, key="idempotency_key")
                 await self.outbox.add(session, *events)
             if len(due) < CHUNK:
@@ -142,7 +142,9 @@ class Sender:
         while True:
             now = self.clock.now()
             async with self.sessions() as session, session.begin():
-                reminded = and_(NotificationMessage.survey_id == Survey.id, NotificationMessage.kind == "reminder")
+                reminded = and_(
+                    NotificationMessage.survey_id == Survey.id, NotificationMessage.kind == MessageKind.REMINDER
+                )
                 due = (
                     await session.execute(
                         select(Survey, RepairOrder, Dealer)
@@ -158,16 +160,18 @@ class Sender:
                         .limit(CHUNK)
                     )
                 ).all()  # fmt: skip
-                messages = [self._message("reminder", survey, ro, dealer, now) for survey, ro, dealer in due]
+                messages = [self._message(MessageKind.REMINDER, survey, ro, dealer, now) for survey, ro, dealer in due]
                 await insert_missing(session, NotificationMessage.__table__, messages, key="idempotency_key")
             if len(due) < CHUNK:
                 return
 
-    def _message(self, kind: str, survey: Survey, ro: RepairOrder, dealer: Dealer, now: datetime) -> dict[str, Any]:
+    def _message(
+        self, kind: MessageKind, survey: Survey, ro: RepairOrder, dealer: Dealer, now: datetime
+    ) -> dict[str, Any]:
         assert ro.customer_phone is not None
         return {
             "idempotency_key": f"{kind}:{survey.id}", "kind": kind, "channel": self.policy.channel_name,
-            "recipient": ro.customer_phone, "dealer_code": dealer.code, "survey_id": survey.id, "status": "pending",
+            "recipient": ro.customer_phone, "dealer_code": dealer.code, "survey_id": survey.id, "status": MessageStatus.PENDING,
             "attempts": 0, "created_at": now,
             "next_attempt_at": self.policy.quiet_hours.next_allowed(now, ZoneInfo(dealer.time_zone)),
         }  # fmt: skip
@@ -185,7 +189,9 @@ class Sender:
                 due = (
                     select(NotificationMessage.id)
                     .where(
-                        NotificationMessage.status == "pending", NotificationMessage.next_attempt_at <= now, unclaimed
+                        NotificationMessage.status == MessageStatus.PENDING,
+                        NotificationMessage.next_attempt_at <= now,
+                        unclaimed,
                     )
                     .order_by(NotificationMessage.next_attempt_at)
                     .limit(CHUNK)
@@ -195,7 +201,11 @@ class Sender:
                     (
                         await session.execute(
                             update(NotificationMessage)
-                            .where(NotificationMessage.id.in_(due), NotificationMessage.status == "pending", unclaimed)
+                            .where(
+                                NotificationMessage.id.in_(due),
+                                NotificationMessage.status == MessageStatus.PENDING,
+                                unclaimed,
+                            )
                             .values(claimed_until=lease)
                             .returning(NotificationMessage.id)
                         )
@@ -216,7 +226,7 @@ class Sender:
             renewed = await session.execute(
                 update(NotificationMessage)
                 .where(NotificationMessage.id == message_id, NotificationMessage.claimed_until == lease,
-                       NotificationMessage.status == "pending")
+                       NotificationMessage.status == MessageStatus.PENDING)
                 .values(claimed_until=now + LEASE)
                 .returning(NotificationMessage.id)
             )  # fmt: skip
@@ -225,7 +235,7 @@ class Sender:
             message = await session.get(NotificationMessage, message_id)
             dealer = await session.get(Dealer, message.dealer_code) if message is not None else None
             assert message is not None and dealer is not None
-            if message.status != "pending":  # a receipt settled it after this sender took the lease
+            if message.status != MessageStatus.PENDING:  # a receipt settled it after this sender took the lease
                 return 0
             if message.survey_id is None:  # a staff alert: its text is stored, only the quiet hours may hold it
                 allowed = message.next_attempt_at if message.quiet_exempt else self._allowed(now, dealer)
@@ -255,11 +265,11 @@ class Sender:
             # A receipt may have come first (the gateway took the message before its answer reached us).
             await session.execute(
                 update(NotificationMessage).where(NotificationMessage.id == message_id,
-                                                  NotificationMessage.status == "pending")
-                .values(status="sent", sent_at=done, attempts=NotificationMessage.attempts + 1,
+                                                  NotificationMessage.status == MessageStatus.PENDING)
+                .values(status=MessageStatus.SENT, sent_at=done, attempts=NotificationMessage.attempts + 1,
                         provider_message_id=provider_id, claimed_until=None, last_error=None)
             )  # fmt: skip
-            if outgoing.kind == "invitation" and survey is not None:
+            if outgoing.kind == MessageKind.INVITATION and survey is not None:
                 await session.execute(
                     update(Survey).where(Survey.id == survey.id, Survey.sent_at.is_(None)).values(sent_at=done)
                 )
@@ -281,7 +291,7 @@ class Sender:
         ).scalar_one()  # fmt: skip
         opted_out = await consent.opted_out_phones(session, {message.recipient}, self.policy.phone_salt)
         if survey.responded_at is not None or survey.expires_at <= now or opted_out:
-            message.status, message.claimed_until = "cancelled", None
+            message.status, message.claimed_until = MessageStatus.CANCELLED, None
             return None
         allowed = self._allowed(now, dealer)
         if allowed > now:
@@ -297,7 +307,7 @@ class Sender:
                                       customer_phone=message.recipient, policy=policy, now=now,
                                       correlation_id=None).payload  # fmt: skip
         body = sms_text(language=survey.language, dealer_name=dealer.name, url=invitation.survey_url,
-                        reminder=message.kind == "reminder")  # fmt: skip
+                        reminder=message.kind == MessageKind.REMINDER)  # fmt: skip
         return OutgoingMessage(idempotency_key=message.idempotency_key, kind=message.kind, to=message.recipient,
                                text=body, dealer_code=dealer.code, ro_number=survey.ro_number, invitation=invitation)  # fmt: skip
 
@@ -307,7 +317,7 @@ class Sender:
         async with self.sessions() as session, session.begin():
             message = await session.get(NotificationMessage, message_id)
             assert message is not None
-            if message.status != "pending":  # a receipt settled it meanwhile
+            if message.status != MessageStatus.PENDING:  # a receipt settled it meanwhile
                 return
             message.attempts += 1
             message.last_error, message.claimed_until = error[:200], None
@@ -323,8 +333,8 @@ async def mark_undeliverable(
     session: AsyncSession, outbox: Outbox, message: NotificationMessage, now: datetime
 ) -> None:
     """A message that will never arrive; an invitation's survey counts as not invited, reason `undeliverable`."""
-    message.status = "undeliverable"
-    if message.kind != "invitation" or message.survey_id is None:
+    message.status = MessageStatus.UNDELIVERABLE
+    if message.kind != MessageKind.INVITATION or message.survey_id is None:
         return
     survey = await session.get(Survey, message.survey_id)
     if survey is None or survey.withheld_reason is not None or survey.responded_at is not None:

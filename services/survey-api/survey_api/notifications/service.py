@@ -8,13 +8,13 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from csi_shared.bus.outbox import Outbox
-from survey_api.models import NotificationMessage, Survey
+from survey_api.models import MessageKind, MessageStatus, NotificationMessage, Survey
 from survey_api.notifications.rules import is_stop_reply
 from survey_api.notifications.schemas import InboundSms, Receipt
 from survey_api.notifications.sending import mark_undeliverable
 from survey_api.privacy import consent
 
-FINAL = frozenset({"delivered", "undeliverable", "cancelled"})
+FINAL = frozenset({MessageStatus.DELIVERED, MessageStatus.UNDELIVERABLE, MessageStatus.CANCELLED})
 
 
 async def record_receipt(*, session: AsyncSession, outbox: Outbox, receipt: Receipt, now: datetime) -> str | None:
@@ -27,9 +27,9 @@ async def record_receipt(*, session: AsyncSession, outbox: Outbox, receipt: Rece
     if message.status in FINAL:
         return message.status
     if receipt.status == "delivered":
-        message.status, message.delivered_at = "delivered", receipt.at or now
+        message.status, message.delivered_at = MessageStatus.DELIVERED, receipt.at or now
         message.sent_at, message.claimed_until = message.sent_at or now, None
-        if message.kind == "invitation" and message.survey_id is not None:
+        if message.kind == MessageKind.INVITATION and message.survey_id is not None:
             # Delivered before the sender heard the gateway's answer: the link went out, its reminder counts from now.
             await session.execute(
                 update(Survey).where(Survey.id == message.survey_id, Survey.sent_at.is_(None)).values(sent_at=now)

@@ -8,7 +8,7 @@ from collections.abc import Collection
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from csi_shared.bus.outbox import Work
@@ -17,6 +17,7 @@ from csi_shared.dealers import dealer_ref
 from csi_shared.events import SurveyContactPreference, TimeWindow
 from csi_shared.privacy import phone_hash
 from survey_api.models import ConsentRecord, Customer, Dealer, SurveyOptOut, SurveyResponse
+from survey_api.privacy.schemas import ConsentHistory, ConsentOut
 
 
 def _window(body: dict[str, Any] | None) -> tuple[Any, Any]:
@@ -134,3 +135,39 @@ async def record_contact_wish(
         ),
         dealer_code=dealer.code,
     )  # fmt: skip
+
+
+async def _hashes(session: AsyncSession, customer_ids: set[str], phone: str | None, salt: bytes) -> set[str]:
+    """The salted hashes of the person's numbers, by which survey opt-outs are found."""
+    phones = {phone} if phone else set()
+    if customer_ids:
+        query = select(Customer.phone).where(Customer.id.in_(list(customer_ids)), Customer.phone.is_not(None))
+        phones |= set((await session.execute(query)).scalars())
+    return {phone_hash(p, salt) for p in phones}
+
+
+async def history(
+    session: AsyncSession, *, customer_ids: set[str], ros: set[tuple[str, str]], phone: str | None, phone_salt: bytes
+) -> ConsentHistory:
+    """A person's consents, oldest first, and the latest of each kind: per dealer for the callback and contact
+    consents (each dealer asked its own), brand-wide for surveys (found by the person's ids, ROs and numbers)."""
+    hashes = await _hashes(session, customer_ids, phone, phone_salt)
+    conditions = [ConsentRecord.customer_id.in_(list(customer_ids))] if customer_ids else []
+    for dealer, ro in ros:
+        conditions.append((ConsentRecord.dealer_code == dealer) & (ConsentRecord.ro_number == ro))
+    if hashes:
+        conditions.append(ConsentRecord.phone_hash.in_(list(hashes)))
+    if not conditions:
+        return ConsentHistory(current={}, history=[])
+    query = select(ConsentRecord).where(or_(*conditions)).order_by(ConsentRecord.given_at, ConsentRecord.id)
+    rows = (await session.execute(query)).scalars()
+    history = [ConsentOut.model_validate(r, from_attributes=True) for r in rows]
+    return ConsentHistory(current={_place(c): c for c in history}, history=history)
+
+
+def _place(consent: ConsentOut) -> str:
+    return (
+        consent.kind
+        if consent.kind == "survey" or consent.dealer_code is None
+        else f"{consent.kind}:{consent.dealer_code}"
+    )

@@ -6,20 +6,16 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
-from sqlalchemy import or_, select
 
 from csi_shared.auth import CurrentUser, Principal, Role, require_role
-from csi_shared.bus.outbox import Work
 from csi_shared.errors import InvalidInput, NotFound
 from csi_shared.identifiers import DealerCodeFilter
-from csi_shared.privacy import phone_hash
 from csi_shared.web import DbSession, RequestWork
 from survey_api.config import AppSettings
-from survey_api.models import ConsentRecord, Customer, ErasureRequest
-from survey_api.privacy import phone_reads, service
+from survey_api.models import ErasureRequest
+from survey_api.privacy import consent, phone_reads, service
 from survey_api.privacy.schemas import (
     ConsentHistory,
-    ConsentOut,
     ErasureRequestOut,
     PersonIn,
     PhoneReadReport,
@@ -108,39 +104,8 @@ async def post_survey_consent(
     await service.record_survey_consent(work, customer_ids=customer_ids, ros=ros, surveys=body.surveys, phone=phone,
                                         phone_salt=settings.phone_salt)  # fmt: skip
     await work.session.commit()
-    return await _history(work, customer_ids, ros, await _hashes(work, customer_ids, phone, settings.phone_salt))
-
-
-async def _hashes(work: Work, customer_ids: set[str], phone: str | None, salt: bytes) -> set[str]:
-    """The salted hashes of the person's numbers, by which survey opt-outs are found."""
-    phones = {phone} if phone else set()
-    if customer_ids:
-        query = select(Customer.phone).where(Customer.id.in_(list(customer_ids)), Customer.phone.is_not(None))
-        phones |= set((await work.session.execute(query)).scalars())
-    return {phone_hash(p, salt) for p in phones}
-
-
-async def _history(work: Work, customer_ids: set[str], ros: set[tuple[str, str]], hashes: set[str]) -> ConsentHistory:
-    """A person's consents, oldest first, and the latest of each kind: per dealer for the callback and contact
-    consents (each dealer asked its own), brand-wide for surveys."""
-    conditions = [ConsentRecord.customer_id.in_(list(customer_ids))] if customer_ids else []
-    for dealer, ro in ros:
-        conditions.append((ConsentRecord.dealer_code == dealer) & (ConsentRecord.ro_number == ro))
-    if hashes:
-        conditions.append(ConsentRecord.phone_hash.in_(list(hashes)))
-    if not conditions:
-        return ConsentHistory(current={}, history=[])
-    query = select(ConsentRecord).where(or_(*conditions)).order_by(ConsentRecord.given_at, ConsentRecord.id)
-    rows = (await work.session.execute(query)).scalars()
-    history = [ConsentOut.model_validate(r, from_attributes=True) for r in rows]
-    return ConsentHistory(current={_place(c): c for c in history}, history=history)
-
-
-def _place(consent: ConsentOut) -> str:
-    return (
-        consent.kind
-        if consent.kind == "survey" or consent.dealer_code is None
-        else f"{consent.kind}:{consent.dealer_code}"
+    return await consent.history(
+        work.session, customer_ids=customer_ids, ros=ros, phone=phone, phone_salt=settings.phone_salt
     )
 
 
@@ -152,4 +117,6 @@ async def post_consent_history(body: PersonIn, work: RequestWork, user: Officer,
     kind, value = body.subject
     customer_ids, ros = await service.resolve(work, kind=kind, value=value)
     phone = value if kind == "phone" else None
-    return await _history(work, customer_ids, ros, await _hashes(work, customer_ids, phone, settings.phone_salt))
+    return await consent.history(
+        work.session, customer_ids=customer_ids, ros=ros, phone=phone, phone_salt=settings.phone_salt
+    )

@@ -29,6 +29,7 @@ from survey_api.models import (
     Customer,
     ErasureProgress,
     ErasureRequest,
+    MessageStatus,
     NotificationMessage,
     PhoneRead,
     RepairOrder,
@@ -197,7 +198,7 @@ async def _erase_messages(session: Any, numbers: set[str], phone_salt: bytes) ->
         return {}
     cancelled = await session.execute(
         update(NotificationMessage).where(NotificationMessage.recipient.in_(list(numbers)),
-                                          NotificationMessage.status == "pending").values(status="cancelled")
+                                          NotificationMessage.status == MessageStatus.PENDING).values(status=MessageStatus.CANCELLED)
     )  # fmt: skip
     erased = await session.execute(
         update(NotificationMessage).where(NotificationMessage.recipient.in_(list(numbers))).values(recipient=ERASED)
@@ -325,7 +326,7 @@ async def retention_batch(work: Work, *, before: datetime, limit: int, salt: byt
     await session.execute(
         update(NotificationMessage)
         .where(NotificationMessage.created_at < before, NotificationMessage.recipient != ERASED,
-               NotificationMessage.status != "pending")
+               NotificationMessage.status != MessageStatus.PENDING)
         .values(recipient=ERASED, body=None)
     )  # fmt: skip
     if not rows:

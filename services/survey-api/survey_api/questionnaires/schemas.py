@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 LANGUAGES = ("zh-CN", "en")
@@ -47,6 +49,12 @@ class Questionnaire(BaseModel):
     factors: list[Factor]
     items: list[Item]
     outcomes: list[Outcome]
+
+    def scale_label(self, end: Literal["min_label", "max_label"], language: str) -> str:
+        """The words at one end of the scale, in a language."""
+        label = self.scale[end]
+        assert isinstance(label, Text), f"the scale's {end} is a text"
+        return label.in_language(language)
 
     def item(self, code: str) -> Item | None:
         return next((i for i in self.items if i.code == code), None)

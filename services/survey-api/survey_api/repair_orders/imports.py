@@ -31,6 +31,7 @@ from csi_shared.errors import DomainError, field_errors
 from csi_shared.exports import csv_bytes, xlsx_rows
 from survey_api.repair_orders import service
 from survey_api.repair_orders.schemas import RepairOrderIn
+from survey_api.repair_orders.service import Intake
 from survey_api.surveys.invitations import InvitationPolicy
 
 JOB = "jobs[]."
@@ -219,6 +220,7 @@ async def import_repair_orders(
     outbox: Outbox,
     clock: Clock,
     invitations: InvitationPolicy,
+    intake: Intake = Intake(),
     source: Path,
     column_map: ColumnMap,
     progress: Progress,
@@ -241,8 +243,9 @@ async def import_repair_orders(
             work = Work(session, outbox, clock, "survey-api", f"import:{source.name}")
             for dealer_code, items in valid.items():
                 try:
-                    outcomes = await service.accept(
-                        work, items=[i for _, i in items], caller_dealer=dealer_code, invitations=invitations
+                    outcomes = await service.accept_and_commit(
+                        work, items=[i for _, i in items], caller_dealer=dealer_code, invitations=invitations,
+                        intake=intake,
                     )
                 except DomainError as exc:  # an unknown dealer: every RO of it
                     outcomes = [exc] * len(items)

@@ -53,6 +53,8 @@ def _is_xml(content_type: str | None) -> bool:
               "known RO (its `revision` one higher)"},
         207: {"model": BatchOut, "description": "A STAR BOD (`application/xml`): a result per RepairOrder, as a batch; "
               "a rejected one names the element of each wrong value"},
+        409: {"description": "A correction of an RO that has reached `max_ro_revisions`"},
+        503: {"description": "Concurrent batches kept winning the same rows; nothing was saved, retry"},
     },
     openapi_extra={
         "requestBody": {
@@ -74,17 +76,17 @@ async def post_repair_order(
         items = star.parse(raw, default_dealer=dealer_code)
         results = await _accept_items(work, settings, dealer_code, [ro for _, ro in items],
                                       where=lambda index, field: star.element_of(items[index][0], field))  # fmt: skip
-        await work.session.commit()
         return JSONResponse(results.model_dump(mode="json"), status_code=207)
     try:
         body = RepairOrderIn.model_validate_json(raw)
     except ValidationError as exc:
         errors = field_errors(exc.errors())
         raise InvalidInput("; ".join(f"{e['field']}: {e['reason']}" for e in errors[:5]), errors) from exc
-    (accepted,) = await service.accept(work, items=[body], caller_dealer=dealer_code, invitations=settings.invitations)
+    (accepted,) = await service.accept_and_commit(
+        work, items=[body], caller_dealer=dealer_code, invitations=settings.invitations, intake=settings.intake
+    )
     if isinstance(accepted, DomainError):
         raise accepted
-    await work.session.commit()
     if accepted.outcome is not service.Outcome.CREATED:
         response.status_code = 200
     return service.view(accepted.repair_order)
@@ -94,7 +96,13 @@ async def post_repair_order(
     "/batch",
     response_model=BatchOut,
     summary="Post up to 1000 closed ROs (DMS); a result per item",
-    responses={413: {"description": "More items than the batch limit"}},
+    responses={
+        413: {"description": "More items than the batch limit"},
+        503: {
+            "description": "Concurrent batches kept winning the same rows: the chunks before stay committed "
+            "(`intake_chunk_size`), a retry replays them unchanged"
+        },
+    },
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -114,9 +122,7 @@ async def post_repair_order_batch(
         raise PayloadTooLarge(
             f"a batch holds at most {settings.max_batch_size} repair orders; this one has {len(body.items)}"
         )
-    results = await _accept_items(work, settings, dealer_code, body.items)
-    await work.session.commit()
-    return results
+    return await _accept_items(work, settings, dealer_code, body.items)
 
 
 async def _accept_items(
@@ -134,9 +140,9 @@ async def _accept_items(
             ro_number = raw.get("ro_number") if isinstance(raw.get("ro_number"), str) else None
             errors = [{**e, "field": where(index, e["field"])} for e in field_errors(exc.errors())]
             results[index] = ItemResult(index=index, ro_number=ro_number, status="rejected", errors=errors)
-    outcomes = await service.accept(
-        work, items=[data for _, data in valid], caller_dealer=dealer_code, invitations=settings.invitations
-    )
+    # Committed chunk by chunk (`intake_chunk_size`).
+    outcomes = await service.accept_and_commit(work, items=[data for _, data in valid], caller_dealer=dealer_code,
+                                               invitations=settings.invitations, intake=settings.intake)  # fmt: skip
     for (index, data), outcome in zip(valid, outcomes, strict=True):
         if isinstance(outcome, DomainError):
             errors = outcome.extra.get("errors") or [{"field": "dealer_code", "reason": outcome.detail}]

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from csi_shared.bus.outbox import Work
+from csi_shared.db import lost_a_race
 from csi_shared.dealers import dealer_ref
-from csi_shared.errors import DomainError, Forbidden, InvalidInput
+from csi_shared.errors import Conflict, DomainError, Forbidden, InvalidInput, Unavailable
 from csi_shared.events import (
     Customer,
     Envelope,
@@ -61,9 +65,70 @@ def view(ro: RepairOrder) -> dict[str, object]:
             "no_survey_reason": ro.no_survey_reason}  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Intake:
+    """How ROs are taken in: chunks that commit on their own, attempts against concurrent writers, revisions."""
+
+    chunk_size: int = 100
+    """A 1,000-RO batch in one transaction held SQLite's write lock for seconds and delayed customers' pages."""
+    attempts: int = 6
+    """A chunk that lost a deadlock or a race to another batch is done again from the start, this many times."""
+    max_revisions: int = 20
+    """Corrections beyond this are refused (409): a DMS rewriting one RO endlessly is a fault or a game."""
+
+
+async def accept_and_commit(
+    work: Work, *, items: Sequence[RepairOrderIn], caller_dealer: str, invitations: InvitationPolicy,
+    intake: Intake = Intake(),
+) -> list[Accepted | DomainError]:  # fmt: skip
+    """`accept` chunk by chunk, each chunk committed. A chunk that lost to a concurrent batch (deadlock,
+    serialization failure, a customer or car inserted meanwhile) is rolled back and done again; after
+    `intake.attempts` tries the request ends with 503 and Retry-After (the chunks before it stay: a retry of the
+    batch replays them unchanged)."""
+    results: list[Accepted | DomainError] = []
+    for start in range(0, max(len(items), 1), intake.chunk_size):
+        chunk = items[start : start + intake.chunk_size]
+        for attempt in range(1, intake.attempts + 1):
+            try:
+                accepted = await accept(work, items=chunk, caller_dealer=caller_dealer, invitations=invitations,
+                                        max_revisions=intake.max_revisions)  # fmt: skip
+                await work.session.commit()
+                # Detached, the committed ROs keep what they hold if a later chunk's rollback expires the session.
+                work.session.expunge_all()
+                break
+            except DBAPIError as exc:
+                await work.session.rollback()
+                if not lost_a_race(exc):
+                    raise
+                if attempt == intake.attempts:
+                    raise Unavailable(
+                        "the repair orders met concurrent changes too often; retry", retry_after=1
+                    ) from exc
+                await asyncio.sleep(random.uniform(0.01, 0.05) * attempt)
+        results += accepted
+    return results
+
+
+async def _claim(work: Work, items: Sequence[RepairOrderIn]) -> None:
+    """Take the ROs', customers' and cars' keys in one order (PostgreSQL advisory locks, sorted, held to the end
+    of the transaction): two batches with the same customers then wait for each other instead of deadlocking or
+    both inserting the same phone. SQLite has a single writer already."""
+    if work.session.get_bind().dialect.name != "postgresql":
+        return
+    names = {f"ro:{i.dealer_code}/{i.ro_number}" for i in items} | {f"vin:{i.vin}" for i in items}
+    names |= {f"phone:{i.customer.phone}" for i in items if i.customer.phone}
+    keys = sorted({int.from_bytes(hashlib.blake2b(n.encode(), digest_size=8).digest(), "big", signed=True)
+                   for n in names})  # fmt: skip
+    # unnest yields the array's order: the locks are taken in ascending key order by every transaction.
+    await work.session.execute(
+        text("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(CAST(:keys AS bigint[])) AS k"), {"keys": keys}
+    )
+
+
 async def accept(
-    work: Work, *, items: Sequence[RepairOrderIn], caller_dealer: str, invitations: InvitationPolicy
-) -> list[Accepted | DomainError]:
+    work: Work, *, items: Sequence[RepairOrderIn], caller_dealer: str, invitations: InvitationPolicy,
+    max_revisions: int = Intake.max_revisions,
+) -> list[Accepted | DomainError]:  # fmt: skip
     """Store posted ROs, a result per item in order. Same dealer + RO number never makes a second RO: an identical
     replay changes nothing, a changed one is a correction. All items go in one pass; if another connection created
     one of the same ROs, customers or cars meanwhile, the items are taken again one at a time."""
@@ -73,7 +138,8 @@ async def accept(
         raise InvalidInput(
             "unknown dealer", [{"field": "dealer_code", "reason": f"dealer {caller_dealer} is not registered"}]
         )
-    args = {"work": work, "dealer": dealer, "invitations": invitations}
+    await _claim(work, items)
+    args = {"work": work, "dealer": dealer, "invitations": invitations, "max_revisions": max_revisions}
     try:
         async with session.begin_nested():
             return await _accept_all(items=items, **args)
@@ -93,7 +159,7 @@ async def accept(
 
 
 async def _accept_all(
-    *, work: Work, items: Sequence[RepairOrderIn], dealer: Dealer, invitations: InvitationPolicy
+    *, work: Work, items: Sequence[RepairOrderIn], dealer: Dealer, invitations: InvitationPolicy, max_revisions: int
 ) -> list[Accepted | DomainError]:
     session, now, correlation_id = work.session, work.clock.now(), work.correlation_id
     # Four queries for the whole set, then memory: new rows go in at the flush, many per statement.
@@ -136,6 +202,9 @@ async def _accept_all(
             results.append(Accepted(Outcome.CREATED, ro))
         elif ro.content_hash == digest:
             results.append(Accepted(Outcome.UNCHANGED, ro))
+        elif ro.revision >= max_revisions:
+            reason = f"repair order {ro.ro_number} has reached {max_revisions} revisions; it takes no more corrections"
+            results.append(Conflict(reason, errors=[{"field": "ro_number", "reason": reason}]))
         else:
             recognised = recognise(session=session, known=known, ro=data, now=now, new_visit=False)
             before = ro.body

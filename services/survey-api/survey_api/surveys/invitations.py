@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,6 +34,8 @@ class InvitationPolicy:
     send_time: time
     """Local time of day, the day after delivery."""
     link_secret: bytes
+    historic_after: timedelta = timedelta(days=14)
+    """An RO delivered longer than this before it reaches the platform is history: no survey, no callback."""
 
 
 def survey_token(secret: bytes, survey_id: str) -> str:
@@ -74,7 +76,9 @@ def invite(
     open, sent the day after delivery at 10:00 dealer time; otherwise why the RO gets none (a customer who asked for
     no more surveys gets none from any dealer)."""
     tz = ZoneInfo(dealer.time_zone)
-    reason = no_survey_reason(phone=customer_phone, opened_at=opened_at, settled_at=ro.settled_at, tz=tz, now=now)
+    reason = no_survey_reason(phone=customer_phone, opened_at=opened_at, settled_at=ro.settled_at, tz=tz, now=now,
+                              delivered_at=ro.delivered_at, send_time=policy.send_time,
+                              historic_after=policy.historic_after)  # fmt: skip
     if reason is not None:
         return reason
     if opted_out:

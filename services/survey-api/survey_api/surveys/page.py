@@ -171,8 +171,8 @@ def _form_page(
         dealer_name=dealer.name, visit_date=survey.visit_date, greeting=polite_address(customer_name, lang),
         switch_url=f"/s/{token}?lang={other}", action=f"/s/{token}", opt_out_action=f"/s/{token}/opt-out", draft_key=survey.id[:8], factors=factors,
         outcomes=outcomes, labels=labels, values=values or {}, errors=errors or {},
-        min_label=questionnaire.scale["min_label"].in_language(lang),  # type: ignore[union-attr]
-        max_label=questionnaire.scale["max_label"].in_language(lang),  # type: ignore[union-attr]
+        min_label=questionnaire.scale_label("min_label", lang),
+        max_label=questionnaire.scale_label("max_label", lang),
     )  # fmt: skip
 
 

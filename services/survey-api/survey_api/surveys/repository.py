@@ -39,7 +39,8 @@ async def unanswered(
         select(Survey, RepairOrder.body, Dealer)
         .join(RepairOrder, (RepairOrder.dealer_code == Survey.dealer_code) & (RepairOrder.ro_number == Survey.ro_number))
         .join(Dealer, Dealer.code == Survey.dealer_code)
-        .where(Survey.settlement_month == month, Survey.responded_at.is_(None), Survey.expires_at > now)
+        .where(Survey.settlement_month == month, Survey.responded_at.is_(None), Survey.expires_at > now,
+               Survey.withheld_reason.is_(None))  # a withheld link was never sent: nobody to follow up
         .order_by(Survey.dealer_code, Survey.ro_number)
     )  # fmt: skip
     if dealer_code is not None:

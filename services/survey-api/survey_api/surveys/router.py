@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Header, Path, Query, Request
 
@@ -13,11 +12,11 @@ from csi_shared.errors import NotFound
 from csi_shared.events import PhoneReadOf, PhoneReadPurpose, ResponseChannel
 from csi_shared.identifiers import DealerCodeFilter
 from csi_shared.web import DbSession, Now, PhoneShown, RequestWork, keep_phone_reads
+from survey_api.config import AppSettings
 from survey_api.dealers.repository import get_dealer
 from survey_api.privacy import phone_reads
 from survey_api.repair_orders import repository as repair_orders
 from survey_api.surveys import repository, service
-from survey_api.surveys.rules import settlement_month
 from survey_api.surveys.schemas import CallList, ResponseIn, ResponseOut, SurveyCenterResponseIn, SurveyView
 
 router = APIRouter(tags=["surveys"])
@@ -76,7 +75,7 @@ async def answer_survey(token: Token, body: ResponseIn, work: RequestWork) -> Re
     summary="Answers the OEM's survey centre took on the phone (never dealer staff)",
 )  # fmt: skip
 async def survey_center_response(
-    request: Request, body: SurveyCenterResponseIn, work: RequestWork, user: CurrentUser
+    request: Request, body: SurveyCenterResponseIn, work: RequestWork, user: CurrentUser, settings: AppSettings
 ) -> ResponseOut:
     """The CSS phone interview of a customer who did not answer their link. Dealer staff may not create, change or
     block a customer's answer: the index counts only what customers told the OEM (DOMAIN.md)."""
@@ -89,9 +88,12 @@ async def survey_center_response(
     if ro is None:
         raise NotFound(f"repair order {body.dealer_code}/{body.ro_number} not found")
     survey = await repository.of_ro(session=session, dealer_code=dealer.code, ro_number=ro.ro_number)
+    reason = await service.why_not_callable(session, survey=survey, phone=ro.customer_phone, dealer=dealer,
+                                            now=work.clock.now(), phone_salt=settings.phone_salt)  # fmt: skip
+    if reason is not None or survey is None:
+        raise service.NotCallable(f"no survey-centre answer for {dealer.code}/{ro.ro_number}: {reason}")
     response = await service.record_response(
-        work, dealer=dealer, ro_number=ro.ro_number, survey=survey,
-        month=survey.settlement_month if survey else settlement_month(ro.settled_at, ZoneInfo(dealer.time_zone)),
+        work, dealer=dealer, ro_number=ro.ro_number, survey=survey, month=survey.settlement_month,
         channel=ResponseChannel.SURVEY_CENTER, data=body, taken_by=user.subject,
     )  # fmt: skip
     # The interview was a call to that number: the phone-read report weighs the call list's reads against these.
@@ -108,7 +110,7 @@ async def survey_center_response(
     summary="The survey centre's call list: the month's ROs whose customer has not answered",
 )  # fmt: skip
 async def survey_center_calls(
-    request: Request, session: DbSession, user: CurrentUser, now: Now, month: Annotated[str, Query(pattern=MONTH_PATTERN)],
+    request: Request, session: DbSession, user: CurrentUser, now: Now, settings: AppSettings, month: Annotated[str, Query(pattern=MONTH_PATTERN)],
     dealer_code: DealerCodeFilter = None, region: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: str | None = None,
 ) -> CallList:  # fmt: skip
@@ -117,7 +119,7 @@ async def survey_center_calls(
     require_role(user, Role.SURVEY_CENTER)
     calls = await service.call_list(
         session=session, user=user, month=month, dealer_code=dealer_code, region=region, now=now, limit=limit,
-        after=cursor,
+        after=cursor, phone_salt=settings.phone_salt,
     )  # fmt: skip
     shown = [PhoneShown(i.dealer_code, PhoneReadOf(ro_number=i.ro_number), True, i.ro_number) for i in calls.items]
     await keep_phone_reads(request, user, purpose=PhoneReadPurpose.SURVEY_CALL, shown=shown, keep=phone_reads.keep)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from csi_shared.calendar import in_css_scope, local_month, survey_closes_at, survey_window
+from csi_shared.calendar import in_css_scope, invitation_send_at, local_month, survey_closes_at, survey_window
 from csi_shared.events import NoSurveyReason
 
-__all__ = ["no_survey_reason", "settlement_month", "survey_link_expiry", "survey_window"]
+__all__ = ["is_historic", "no_survey_reason", "settlement_month", "survey_link_expiry", "survey_window"]
 
 
 def settlement_month(settled_at: datetime, tz: ZoneInfo) -> str:
@@ -22,14 +22,27 @@ def survey_link_expiry(settled_at: datetime, tz: ZoneInfo) -> datetime:
 
 
 def no_survey_reason(
-    *, phone: str | None, opened_at: datetime, settled_at: datetime, tz: ZoneInfo, now: datetime
-) -> NoSurveyReason | None:
-    """Why an RO gets no survey link, or None when it gets one: the customer must be reachable, the car must have
-    come in during months N-2 … N of its settlement month N (the CSS scope), and that month's window must be open."""
+    *, phone: str | None, opened_at: datetime, settled_at: datetime, tz: ZoneInfo, now: datetime,
+    delivered_at: datetime | None = None, send_time: time | None = None, historic_after: timedelta | None = None,
+) -> NoSurveyReason | None:  # fmt: skip
+    """Why an RO gets no survey link, or None when it gets one: the customer must be reachable, the RO must not be
+    history (delivered more than `historic_after` before it reached the platform, `now`), the car must have come in
+    during months N-2 … N of its settlement month N (the CSS scope), and that month's window must be open — at the
+    link's send time too (the day after delivery at `send_time`), or the link would be made and never sent."""
     if not phone:
         return NoSurveyReason.NO_PHONE
+    if delivered_at is not None and historic_after is not None and is_historic(delivered_at, now, historic_after):
+        return NoSurveyReason.HISTORIC
     if not in_css_scope(opened_at, settled_at, tz):
         return NoSurveyReason.OUT_OF_CSS_SCOPE
-    if survey_link_expiry(settled_at, tz) <= now:
+    closes = survey_link_expiry(settled_at, tz)
+    if closes <= now:
+        return NoSurveyReason.WINDOW_CLOSED
+    if delivered_at is not None and send_time is not None and invitation_send_at(delivered_at, tz, send_time) >= closes:
         return NoSurveyReason.WINDOW_CLOSED
     return None
+
+
+def is_historic(delivered_at: datetime, received_at: datetime, after: timedelta) -> bool:
+    """DOMAIN (round three): an RO delivered more than `after` before it reaches the platform is history."""
+    return received_at - delivered_at > after

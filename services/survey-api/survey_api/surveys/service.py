@@ -24,6 +24,7 @@ from csi_shared.events import (
 )
 from csi_shared.pagination import decode_key, encode_key
 from survey_api.models import Dealer, Survey, SurveyResponse
+from survey_api.privacy.consent import opted_out_phones
 from survey_api.questionnaires import catalogue
 from survey_api.questionnaires.schemas import LANGUAGES, Questionnaire
 from survey_api.surveys import repository
@@ -87,8 +88,8 @@ def view(survey: Survey, dealer: Dealer, language: str | None) -> SurveyView:
         scale={
             "min": questionnaire.scale["min"],
             "max": questionnaire.scale["max"],
-            "min_label": questionnaire.scale["min_label"].in_language(lang),  # type: ignore[union-attr]
-            "max_label": questionnaire.scale["max_label"].in_language(lang),  # type: ignore[union-attr]
+            "min_label": questionnaire.scale_label("min_label", lang),
+            "max_label": questionnaire.scale_label("max_label", lang),
         },
         factors=[{"code": f.code, "name": f.name.in_language(lang)} for f in questionnaire.factors],
         items=[
@@ -206,9 +207,37 @@ def _visit_of(survey: Survey | None, now: datetime) -> dict[str, Any]:
     }  # fmt: skip
 
 
+class NotCallable(Conflict):
+    title = "Not for the survey centre"
+
+
+async def why_not_callable(
+    session: AsyncSession, *, survey: Survey | None, phone: str | None, dealer: Dealer, now: datetime, phone_salt: bytes
+) -> str | None:
+    """Why the survey centre may not ask this RO's customer now, or None: the same rules as the links. Only an RO
+    whose survey was or could be sent (not withheld), in its month's window (from the 16th, dealer time), and never
+    a number that opted out of surveys."""
+    if survey is None:
+        return "the repair order has no survey: no link was or could be sent for it"
+    if survey.withheld_reason is not None:
+        return f"its survey was withheld ({survey.withheld_reason})"
+    opens, closes = survey_window(survey.settlement_month, ZoneInfo(dealer.time_zone))
+    if now < opens:
+        return (
+            f"the survey centre calls about {survey.settlement_month} from {opens.isoformat()} (the 16th, dealer time)"
+        )
+    if now >= closes:
+        return f"the survey window of {survey.settlement_month} closed at {closes.isoformat()}"
+    if not phone:
+        return "the repair order has no phone number"
+    if await opted_out_phones(session, {phone}, phone_salt):
+        return "the customer opted out of surveys"
+    return None
+
+
 async def call_list(
     *, session: AsyncSession, user: Principal, month: str, dealer_code: str | None, region: str | None,
-    now: datetime, limit: int, after: str | None,
+    now: datetime, limit: int, after: str | None, phone_salt: bytes,
 ) -> CallList:  # fmt: skip
     """The survey centre's calls for a settlement month: links not answered, in dealers whose window is open now."""
     rows = await repository.unanswered(
@@ -217,11 +246,15 @@ async def call_list(
     )  # fmt: skip
     items: list[CallListItem] = []
     last_key: tuple[str, str] | None = None
+    phones = {body["customer"]["phone"] for _, body, _ in rows if body["customer"].get("phone")}
+    opted_out = await opted_out_phones(session, phones, phone_salt)
     for survey, body, dealer in rows:
         if not user.may_access(dealer.code, dealer.region):
             continue
         opens, closes = survey_window(month, ZoneInfo(dealer.time_zone))
-        if not opens <= now < closes or not body["customer"].get("phone"):
+        phone = body["customer"].get("phone")
+        # The rules of `why_not_callable`, for a page at once (withheld links are left out by the query).
+        if not opens <= now < closes or not phone or phone in opted_out:
             continue
         items.append(CallListItem(
             dealer_code=dealer.code, dealer_name=dealer.name, ro_number=survey.ro_number,

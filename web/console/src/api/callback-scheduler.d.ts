@@ -359,7 +359,7 @@ export interface components {
             declined_at_reception: number;
             /**
              * Unreachable
-             * @description not reached after the full attempts, or a wrong number
+             * @description not reached after the full attempts (3 calls over 2 days and 2 parts of the day)
              * @default 0
              */
             unreachable: number;
@@ -571,6 +571,8 @@ export interface components {
              * @default []
              */
             cras: components["schemas"]["CraFigures"][];
+            /** @description first-time fix, comebacks, retention */
+            outcomes?: components["schemas"]["ServiceOutcomes"] | null;
         };
         /** OpenComplaintOut */
         OpenComplaintOut: {
@@ -638,6 +640,26 @@ export interface components {
                 [key: string]: boolean;
             };
         };
+        /** Retention */
+        Retention: {
+            /**
+             * Cohort Month
+             * @description The month 12 months before: its customers are the cohort
+             */
+            cohort_month: string;
+            /**
+             * Customers
+             * @description Customers with a visit in the cohort month
+             */
+            customers: number;
+            /**
+             * Returned
+             * @description Of them, those who came back to this dealer within 12 months of that visit
+             */
+            returned: number;
+            /** Rate Pct */
+            rate_pct: number | null;
+        };
         /** ScriptQuestion */
         ScriptQuestion: {
             /** Code */
@@ -648,6 +670,43 @@ export interface components {
             text: string;
             /** Choices */
             choices?: string[] | null;
+        };
+        /**
+         * ServiceOutcomes
+         * @description First-time fix, comebacks and retention, over the ROs delivered in the month (reports/outcomes.py).
+         */
+        ServiceOutcomes: {
+            /**
+             * Ros
+             * @description ROs delivered in the month, history included
+             */
+            ros: number;
+            /**
+             * Repair Ros
+             * @description ROs with a repair or warranty operation
+             */
+            repair_ros: number;
+            /**
+             * Comebacks
+             * @description Visits that were a comeback (the comeback rule, or the DMS's flag)
+             */
+            comebacks: number;
+            /**
+             * Comeback Rate Pct
+             * @description comebacks / ROs
+             */
+            comeback_rate_pct: number | null;
+            /**
+             * Repeated Repairs
+             * @description Repair ROs that a later comeback repeats
+             */
+            repeated_repairs: number;
+            /**
+             * First Time Fix Rate Pct
+             * @description (repair ROs - repeated) / repair ROs; a comeback up to 30 days later can still lower it
+             */
+            first_time_fix_rate_pct: number | null;
+            retention: components["schemas"]["Retention"];
         };
         /**
          * VisitOut

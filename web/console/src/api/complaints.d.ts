@@ -254,6 +254,11 @@ export interface components {
             resolution_overdue: boolean;
             /** Resolved At */
             resolved_at: string | null;
+            /**
+             * Resolved By
+             * @description who marked the fix made; someone else must verify it
+             */
+            resolved_by: string | null;
             /** Verified At */
             verified_at: string | null;
             /** Verified By */

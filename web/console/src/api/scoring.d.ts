@@ -484,6 +484,11 @@ export interface components {
              * @default false
              */
             under_review: boolean;
+            /**
+             * Review Headline
+             * @description Under review: the flagged integrity signals in a line; null otherwise
+             */
+            review_headline?: string | null;
             /** @description Rank in the region and the nation, and their index and factor means */
             standing?: components["schemas"]["Standing"] | null;
             /**
@@ -737,6 +742,16 @@ export interface components {
             };
             /** Ranked */
             ranked: components["schemas"]["RankingEntry"][];
+            /**
+             * Hold Out Under Review
+             * @description Whether dealers under review were held out of the ranks
+             */
+            hold_out_under_review: boolean;
+            /**
+             * Held Out
+             * @description Dealers under review, unranked, when held out
+             */
+            held_out: components["schemas"]["RankingEntry"][];
             /** Small Sample */
             small_sample: components["schemas"]["RankingEntry"][];
         };
@@ -789,6 +804,11 @@ export interface components {
              * @description An OEM analyst is reviewing this period's integrity signals
              */
             under_review: boolean;
+            /**
+             * Review Headline
+             * @description Under review: the flagged integrity signals in a line
+             */
+            review_headline: string | null;
         };
         /** Ready */
         Ready: {
@@ -847,7 +867,7 @@ export interface components {
         SignalOut: {
             /**
              * Code
-             * @description One of shared_phone, dealer_number, low_contact_rate, fast_answers, one_source, straight_lined, asked_for_perfect, callback_gap, index_jump
+             * @description One of shared_phone, dealer_number, low_contact_rate, fast_answers, one_source, straight_lined, asked_for_perfect, callback_gap, index_jump, declined_at_reception
              */
             code: string;
             /** Flagged */
@@ -1356,6 +1376,8 @@ export interface operations {
                 /** @description YYYY-MM, the RO settlement month */
                 period: string;
                 region?: string | null;
+                /** @description List dealers under review apart, unranked */
+                hold_out_under_review?: boolean;
                 /** @description month (default); rolling_3m: the period and the two months before; quarter: the quarter to date */
                 span?: components["schemas"]["Span"];
             };

@@ -852,7 +852,7 @@ export interface components {
          * @description Why a closed RO gets no survey link: each RO is in one survey state (dispositions).
          * @enum {string}
          */
-        NoSurveyReason: "no_phone" | "out_of_css_scope" | "window_closed" | "opted_out" | "survey_fatigue" | "undeliverable";
+        NoSurveyReason: "no_phone" | "out_of_css_scope" | "window_closed" | "historic" | "opted_out" | "survey_fatigue" | "undeliverable";
         /**
          * Outcome
          * @description Overall satisfaction and the loyalty questions; asked of everyone, never N/A.
@@ -2209,6 +2209,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A correction of an RO that has reached `max_ro_revisions` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["StateConflict"];
+                };
+            };
             /** @description The body is larger than this route accepts */
             413: {
                 headers: {
@@ -2229,6 +2238,17 @@ export interface operations {
             };
             /** @description Too many requests: retry after `Retry-After` seconds */
             429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Concurrent batches kept winning the same rows; nothing was saved, retry */
+            503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
@@ -2345,6 +2365,17 @@ export interface operations {
             };
             /** @description Too many requests: retry after `Retry-After` seconds */
             429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Concurrent batches kept winning the same rows: the chunks before stay committed (`intake_chunk_size`), a retry replays them unchanged */
+            503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;

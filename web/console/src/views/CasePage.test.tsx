@@ -12,7 +12,7 @@ const complaint = {
   category: "service_quality", description: XSS, status: "action_proposed", customer: { name: XSS, phone: "+86138****8000" },
   opened_at: "2026-11-02T01:00:00Z", first_response_due: "2026-11-03T01:00:00Z", first_response_at: "2026-11-02T02:00:00Z",
   first_response_overdue: false, resolution_due: "2026-11-09T01:00:00Z", resolution_overdue: false, resolved_at: null,
-  verified_at: null, verified_by: null, closed_at: null, escalation_level: 0, resolution_escalation_level: 0, reopened: 0,
+  resolved_by: null, verified_at: null, verified_by: null, closed_at: null, escalation_level: 0, resolution_escalation_level: 0, reopened: 0,
   cause: XSS, corrective_action: "Retrain", preventive_action: "Checklist", supervisor: null, contact: null,
   allowed_actions: ["approve_action"],
 };

@@ -7,7 +7,7 @@ import type { Complaint } from "../api/client";
 const entry = (code: string, rank: number | null, index: number, region: string, name = `Dealer ${code}`): RankingEntry => ({
   dealer_code: code, dealer_name: name, region, rank, percentile: null, index, responses: 40, interval: [index - 10, index + 10],
   factors: {}, status: "provisional", complaints_per_100_ros: rank === null ? null : 1.5, response_rate: null, contact_rate: null,
-  under_review: false,
+  under_review: false, review_headline: null,
 });
 
 describe("the ranking", () => {
