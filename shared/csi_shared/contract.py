@@ -217,7 +217,7 @@ def _declare_operation(operation: dict[str, Any]) -> None:
     parameters = operation.get("parameters", [])
     if parameters or "requestBody" in operation:
         statuses.add(422)
-    # An HTML page (the customer's survey page) answers its own errors as pages; only its input is checked first.
+    # An HTML page (the customer's survey page) answers its errors as pages, except a 422 of its path or form input.
     html = any("text/html" in answer.get("content", {}) for status, answer in responses.items() if status[0] == "2")
     # A path names one object; a dealer_code filter names a dealer that may be unknown or outside the caller's scope.
     named = any(p["in"] == "path" or (p["in"] == "query" and p["name"] == "dealer_code") for p in parameters)
