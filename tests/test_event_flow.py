@@ -98,7 +98,10 @@ async def test_published_events_carry_cloudevents_headers_and_the_window_as_from
     headers = {name: value.decode() for name, value in record.headers}
     assert set(headers) == set(cloudevents.HEADERS)  # as docs/events/asyncapi.json says
     assert (headers["ce_id"], headers["ce_type"], headers["ce_subject"], headers["ce_source"]) == (
-        envelope["event_id"], "repair_order.closed", "D001", "/csi/survey-api"
+        envelope["event_id"],
+        "repair_order.closed",
+        "D001",
+        "/csi/survey-api",
     )
     assert envelope["payload"]["customer"]["preferred_callback_time"] == {"from": "18:00:00", "to": "20:00:00"}
 

@@ -88,7 +88,10 @@ async def test_a_dms_and_a_cra_work_through_the_generated_python_clients(
     corrected = await post.asyncio_detailed(
         client=dms, body=models.RepairOrderIn.from_dict(repair_order(invoice_amount="720.00"))
     )
-    assert corrected.status_code == 200 and (corrected.parsed.revision, corrected.parsed.invoice_amount) == (2, "720.00")
+    assert corrected.status_code == 200 and (corrected.parsed.revision, corrected.parsed.invoice_amount) == (
+        2,
+        "720.00",
+    )
 
     refused = await post.asyncio_detailed(client=dms, body=models.RepairOrderIn.from_dict(repair_order(vin="123")))
     assert refused.status_code == 422 and isinstance(refused.parsed, models.Problem)

@@ -31,7 +31,7 @@ async def test_a_star_bod_becomes_a_callback(platform: Platform) -> None:
     key = await platform.add_dealer("D001")
     second = (EXAMPLE.replace("RO-2026-000123", "RO-STAR-2").replace("LSVAU218XN2183294", "LSVAU2180N2183294")
               .replace("maintenance", "tuning"))  # fmt: skip
-    orders = second[second.index("<RepairOrder>"): second.index("</RepairOrder>") + len("</RepairOrder>")]
+    orders = second[second.index("<RepairOrder>") : second.index("</RepairOrder>") + len("</RepairOrder>")]
     bod = EXAMPLE.replace("</RepairOrder>", "</RepairOrder>" + orders, 1)
     answer = await _post(platform, key, bod)
     assert answer.status_code == 207, answer.text
@@ -39,7 +39,8 @@ async def test_a_star_bod_becomes_a_callback(platform: Platform) -> None:
     assert (first["ro_number"], first["status"], first["revision"]) == ("RO-2026-000123", "created", 1)
     where = "/ProcessRepairOrder/ProcessRepairOrderDataArea/RepairOrder[2]"
     assert rejected["status"] == "rejected" and {e["field"] for e in rejected["errors"]} == {
-        f"{where}/Vehicle/VehicleID", f"{where}/Job[1]/JobTypeString"
+        f"{where}/Vehicle/VehicleID",
+        f"{where}/Job[1]/JobTypeString",
     }
     (callback,) = await eventually(lambda: _callbacks(platform))
     assert callback["ro_number"] == "RO-2026-000123"
@@ -56,8 +57,10 @@ async def test_a_star_bod_becomes_a_callback(platform: Platform) -> None:
         ("<ProcessRepairOrder><unclosed></ProcessRepairOrder>", "/"),
         ("<GetRepairOrder/>", "/GetRepairOrder"),
         ('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><ProcessRepairOrder>&a;</ProcessRepairOrder>', "/"),
-        (EXAMPLE.replace("<VehicleID>LSVAU218XN2183294</VehicleID>", ""),
-         "/ProcessRepairOrder/ProcessRepairOrderDataArea/RepairOrder[1]/Vehicle/VehicleID"),
+        (
+            EXAMPLE.replace("<VehicleID>LSVAU218XN2183294</VehicleID>", ""),
+            "/ProcessRepairOrder/ProcessRepairOrderDataArea/RepairOrder[1]/Vehicle/VehicleID",
+        ),
     ],
 )
 async def test_a_bod_that_cannot_be_read_is_refused_naming_the_element(

@@ -13,7 +13,8 @@ from typing import Any
 
 import yaml
 
-from csi_shared.events import ALL_TOPICS, dlq_topic
+from csi_shared.asyncapi import SERVICES as EVENT_ROLES
+from csi_shared.events import ALL_TOPICS, EVENTS, dlq_topic
 
 BASE = Path(__file__).resolve().parent / "base"
 MONITORING = Path(__file__).resolve().parent / "monitoring"
@@ -57,6 +58,20 @@ SECURITY_CONTEXT = {
 }
 
 
+KAFKA_CA_DIR = "/etc/csi/kafka-ca"
+VOLUMES = {
+    "tmp": {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
+    "conf": {"name": "conf", "emptyDir": {"sizeLimit": "1Mi"}},
+    # The cluster CA that signs the brokers' certificates: Strimzi's `<cluster>-cluster-ca-cert`, copied into the
+    # platform's namespace (deploy/k8s/README.md).
+    "kafka-ca": {"name": "kafka-ca", "secret": {"secretName": "csi-kafka-cluster-ca-cert", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+}  # fmt: skip
+
+
+def kafka_user(svc: Svc) -> str:
+    return f"csi-{svc.name}"
+
+
 def labels(svc: Svc, component: str) -> dict[str, str]:
     return {
         "app.kubernetes.io/name": svc.name,
@@ -77,6 +92,10 @@ def env(svc: Svc) -> list[dict[str, Any]]:
             "name": "CSI_JWT_SECRET",
             "valueFrom": {"secretKeyRef": {"name": "csi-auth", "key": "jwt-secret", "optional": True}},
         },
+        # The service's own Kafka identity: Strimzi's User Operator writes the KafkaUser's password into a Secret of
+        # the same name (kafka_users below).
+        {"name": "CSI_KAFKA_SASL_USERNAME", "value": kafka_user(svc)},
+        {"name": "CSI_KAFKA_SASL_PASSWORD", "valueFrom": {"secretKeyRef": {"name": kafka_user(svc), "key": "password"}}},
     ] + (
         # survey-api's SMS gateway secret (it signs requests, checks webhooks) and its SMTP password (staff e-mail).
         [{"name": "CSI_SURVEY_API_SMS_GATEWAY_SECRET",
@@ -100,8 +119,9 @@ def container(svc: Svc, component: str, command: list[str] | None = None) -> dic
         "ports": [{"name": "http", "containerPort": svc.port}],
         "resources": {"requests": {"cpu": "100m", "memory": "192Mi"}, "limits": {"cpu": "1", "memory": "384Mi"}},
         "securityContext": SECURITY_CONTEXT,
-        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
-    }
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"},
+                         {"name": "kafka-ca", "mountPath": KAFKA_CA_DIR, "readOnly": True}],
+    }  # fmt: skip
     if command:
         c["command"] = command
         c.pop("ports")
@@ -121,7 +141,7 @@ def pod_spec(containers: list[dict[str, Any]], restart: str | None = None) -> di
         "automountServiceAccountToken": False,
         "terminationGracePeriodSeconds": 30,
         "containers": containers,
-        "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}],
+        "volumes": [VOLUMES[name] for name in dict.fromkeys(m["name"] for c in containers for m in c.get("volumeMounts", []))],
     }  # fmt: skip
     if restart:
         spec["restartPolicy"] = restart
@@ -228,7 +248,6 @@ def console_documents() -> list[dict[str, Any]]:
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}, {"name": "conf", "mountPath": "/etc/nginx/conf.d"}],
     }
     pod = pod_spec([container])
-    pod["volumes"].append({"name": "conf", "emptyDir": {"sizeLimit": "1Mi"}})
     return [
         # The identity provider the console signs people in with (authorization code + PKCE), set per overlay.
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"csi-{CONSOLE}", "labels": web},
@@ -255,9 +274,16 @@ def common() -> list[dict[str, Any]]:
     meta = {"labels": {"app.kubernetes.io/part-of": PART_OF}}
     return [
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "csi-common", **meta},
-         "data": {"CSI_KAFKA_BOOTSTRAP_SERVERS": "csi-kafka-kafka-bootstrap.kafka:9092", "CSI_KAFKA_IDEMPOTENT_PRODUCER": "true",
+         # Kafka over TLS with SCRAM-SHA-512 (Strimzi's `tls` listener with scram-sha-512 authentication); topics are
+         # Strimzi's (KafkaTopic), never created by a service.
+         "data": {"CSI_KAFKA_BOOTSTRAP_SERVERS": "csi-kafka-kafka-bootstrap.kafka:9093", "CSI_KAFKA_IDEMPOTENT_PRODUCER": "true",
+                  "CSI_KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "CSI_KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
+                  "CSI_KAFKA_SSL_CAFILE": f"{KAFKA_CA_DIR}/ca.crt", "CSI_KAFKA_CREATE_TOPICS": "false",
                   "CSI_KAFKA_TOPIC_PARTITIONS": "12", "CSI_JWT_ALGORITHM": "HS256", "CSI_JWT_ISSUER": "csi-dev",
-                  "CSI_JWT_AUDIENCE": "csi", "CSI_CORS_ORIGINS": "[]", "CSI_LOG_LEVEL": "INFO"}},
+                  "CSI_JWT_AUDIENCE": "csi", "CSI_CORS_ORIGINS": "[]", "CSI_LOG_LEVEL": "INFO",
+                  # Whose X-Forwarded-For is believed: the pod network, of which only the ingress controller's pods
+                  # reach an API pod (NetworkPolicy apis-from-ingress). Set it to your cluster's pod CIDR.
+                  "CSI_TRUSTED_PROXIES": "10.0.0.0/8"}},
         # Nothing reaches a pod unless a policy below lets it.
         {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "default-deny-ingress", **meta},
          "spec": {"podSelector": {}, "policyTypes": ["Ingress"]}},
@@ -326,12 +352,44 @@ def topics() -> list[dict[str, Any]]:
             (dlq_topic(topic), 3, DLQ_RETENTION_DAYS),
         ):
             docs.append({
-                "apiVersion": "kafka.strimzi.io/v1beta2", "kind": "KafkaTopic",
+                "apiVersion": "kafka.strimzi.io/v1", "kind": "KafkaTopic",
                 "metadata": {"name": name.replace(".", "-"), "labels": {"strimzi.io/cluster": "csi-kafka", "app.kubernetes.io/part-of": PART_OF}},
                 "spec": {"topicName": name, "partitions": partitions, "replicas": 3,
                          "config": {"min.insync.replicas": 2, "retention.ms": retention_days * 86_400_000}},
             })  # fmt: skip
     return docs
+
+
+def topic_acls(svc: Svc) -> tuple[list[str], list[str]]:
+    """What the service writes (the topics of the events it publishes, the DLQs of those it consumes) and what it
+    reads (the topics of the events it consumes, and those DLQs for `csi dlq`), from the AsyncAPI roles table."""
+    roles = EVENT_ROLES[svc.name]
+    topic = {spec.type: spec.topic.value for spec in EVENTS.values()}
+    consumed = sorted({topic[t] for t in roles.receives})
+    writes = sorted({topic[t] for t in roles.sends} | {dlq_topic(t) for t in consumed})
+    reads = sorted({*consumed, *(dlq_topic(t) for t in consumed)})
+    return writes, reads
+
+
+def kafka_users() -> list[dict[str, Any]]:
+    """One identity per service, allowed exactly its own topics and its consumer group: a compromised service cannot
+    forge another's events nor read what it has no use for."""
+    users = []
+    for svc in SERVICES:
+        writes, reads = topic_acls(svc)
+        acls = [
+            *({"resource": {"type": "topic", "name": t, "patternType": "literal"}, "operations": ["Describe", "Write"]}
+              for t in writes),
+            *({"resource": {"type": "topic", "name": t, "patternType": "literal"}, "operations": ["Describe", "Read"]}
+              for t in reads),
+            {"resource": {"type": "group", "name": svc.name, "patternType": "literal"}, "operations": ["Read"]},
+        ]  # fmt: skip
+        users.append({
+            "apiVersion": "kafka.strimzi.io/v1", "kind": "KafkaUser",
+            "metadata": {"name": kafka_user(svc), "labels": {"strimzi.io/cluster": "csi-kafka", **labels(svc, "kafka")}},
+            "spec": {"authentication": {"type": "scram-sha-512"}, "authorization": {"type": "simple", "acls": acls}},
+        })  # fmt: skip
+    return users
 
 
 def monitoring() -> list[dict[str, Any]]:
@@ -362,10 +420,12 @@ def render() -> dict[str, str]:
     files["ingress.yaml"] = yaml.safe_dump_all([ingress(), console_api_ingress()], sort_keys=False)
     files["console.yaml"] = yaml.safe_dump_all(console_documents(), sort_keys=False)
     files["kafka-topics.yaml"] = yaml.safe_dump_all(topics(), sort_keys=False)
+    files["kafka-users.yaml"] = yaml.safe_dump_all(kafka_users(), sort_keys=False)
     files["monitoring.yaml"] = yaml.safe_dump_all(monitoring(), sort_keys=False)
     resources = [
         "common.yaml",
         "kafka-topics.yaml",
+        "kafka-users.yaml",
         "ingress.yaml",
         *[f"{s.name}.yaml" for s in SERVICES],
         "console.yaml",

@@ -8,6 +8,7 @@ same routing and an nginx Deployment serves the files (deploy/k8s); this module 
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from collections.abc import AsyncIterator
@@ -20,7 +21,7 @@ from urllib.parse import urlsplit
 import httpx
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, StreamingResponse
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 from starlette.background import BackgroundTask
 
@@ -39,6 +40,15 @@ _DROP_RESPONSE = {"connection", "keep-alive", "transfer-encoding", "upgrade", "t
 _SERVICE = re.compile(r"^[a-z-]{1,40}$")
 
 
+def is_loopback(host: str | None) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
+
+
 class ConsoleSettings(ServiceSettings):
     """`CSI_CONSOLE_<NAME>`, then `CSI_<NAME>` (so `CSI_DEV_SIGN_IN` and the JWT settings are the services' own)."""
 
@@ -53,6 +63,17 @@ class ConsoleSettings(ServiceSettings):
     dev_sign_in: bool = False
     """POST /dev/sign-in mints a short-lived dev token; `make run` sets CSI_DEV_SIGN_IN=true, nothing else does."""
     dev_token_ttl_s: int = 3600
+
+    @model_validator(mode="after")
+    def _dev_sign_in_on_loopback_only(self) -> ConsoleSettings:
+        # Anyone who reaches the sign-in gets an admin token: it exists on this machine's loopback or not at all.
+        if self.dev_sign_in and not is_loopback(self.host):
+            raise ValueError(
+                f"CSI_DEV_SIGN_IN mints admin tokens for whoever asks: it serves only on loopback, not on "
+                f"{self.host} (set CSI_CONSOLE_HOST=127.0.0.1, or CSI_DEV_SIGN_IN=false)"
+            )
+        return self
+
     oidc_issuer: str | None = None
     oidc_client_id: str | None = None
     oidc_scope: str = "openid profile"
@@ -127,7 +148,9 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
     if settings.dev_sign_in:
 
         @app.post("/dev/sign-in", include_in_schema=False)
-        async def dev_sign_in(body: DevSignIn) -> Response:
+        async def dev_sign_in(body: DevSignIn, request: Request) -> Response:
+            if not is_loopback(request.client.host if request.client else None):
+                return problem(403, "Forbidden", "the dev sign-in answers only to this machine (loopback)")
             dealers = sorted(set(body.dealers))
             if body.role in DEALER_ROLES and (not dealers or body.region):
                 return problem(422, "Invalid input", f"role {body.role} needs one or more dealers and no region")

@@ -34,7 +34,18 @@ def ensure_dev_env() -> Path:
     return path.resolve()
 
 
+def private_files(data_dir: Path) -> None:
+    """Everything `make run` writes from here on (dev secrets, the SQLite databases with customers' names and phones,
+    the SMS outbox, logs) is readable by this user only; files an earlier run left are tightened too."""
+    os.umask(0o077)
+    if data_dir.is_dir():
+        for path in data_dir.rglob("*"):
+            if path.is_file() and not path.is_symlink():
+                path.chmod(0o600)
+
+
 def run_all() -> int:
+    private_files(Path(os.environ.get("CSI_DATA_DIR", "var")))
     env_path = ensure_dev_env()
     os.environ["CSI_ENV_FILE"] = str(env_path)
     # Survey invitations land in var/sms-outbox.jsonl, a dev SMS inbox that `make demo` reads like the customers' phones.
@@ -114,7 +125,8 @@ def run_all() -> int:
         print("\nCSI platform is running (Ctrl-C stops everything):")
         built = (console_settings.dist / "index.html").is_file()
         print(
-            f"  {'console':20} {console.url}   " + ("sign in as any role (dev)" if built else "not built: make console")
+            f"  {'console':20} {console.url}   "
+            + ("sign in as any role (dev; answers on loopback only)" if built else "not built: make console")
         )
         if broker is not None:
             print(f"  {'broker':20} {broker.bootstrap_servers}  (Tansu, memory storage)")

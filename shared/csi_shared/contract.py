@@ -192,7 +192,8 @@ def install_contract(app: FastAPI, models: Sequence[type[BaseModel]] = ()) -> No
 def _declare(document: dict[str, Any], models: Sequence[type[BaseModel]]) -> None:
     components = document.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
-    for model in (Problem, StateConflict, *models):
+    declared: list[type[BaseModel]] = [Problem, StateConflict, *models]
+    for model in declared:
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         for name, inner in schema.pop("$defs", {}).items():
             schemas[name] = inner

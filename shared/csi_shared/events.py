@@ -226,6 +226,11 @@ class RepairOrderClosed(Payload):
 class RepairOrderCorrected(RepairOrderClosed):
     """A DMS re-sent an RO with changed content; same shape, higher revision. Never a new callback or survey."""
 
+    settlement_held: str | None = None
+    """Set when the correction moved `settled_at` into another month after the RO's survey link went out: the month
+    (`YYYY-MM`) the link, and the RO's counts, stay in. A late correction of the settlement time, which the integrity
+    signals count; it neither closes nor moves the link."""
+
 
 class SurveyInvitationCreated(Payload):
     """A single-use survey link for a closed RO's customer, made when survey-api accepted the RO.

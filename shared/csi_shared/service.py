@@ -11,8 +11,9 @@ from pathlib import Path
 
 from csi_shared.settings import ServiceSettings
 
-SERVE_OPTIONS = ("--no-server-header",)
-"""Options every uvicorn serving a service gets (the Dockerfiles' CMD too): no banner naming the server software."""
+SERVE_OPTIONS = ("--no-server-header", "--no-proxy-headers")
+"""Options every uvicorn serving a service gets (the Dockerfiles' CMD too): no banner naming the server software, and
+no forwarded-header rule of uvicorn's own (csi_shared.forwarded decides whose X-Forwarded-For is believed)."""
 
 
 @dataclass(frozen=True)

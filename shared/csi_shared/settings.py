@@ -5,17 +5,19 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import IPvAnyNetwork, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     DotEnvSettingsSource,
     EnvSettingsSource,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
 
+from csi_shared.forwarded import parse_networks
 from csi_shared.logs import LogFormat
 from csi_shared.privacy import privacy_salt
 
@@ -47,6 +49,19 @@ class ServiceSettings(BaseSettings):
     kafka_topic_partitions: int = 6
     kafka_idempotent_producer: bool = False
     kafka_request_timeout_ms: int = 10_000
+    kafka_create_topics: bool = True
+    """Create missing topics (with replication factor 1) at start: right for `make run` and tests. Off in every
+    Kubernetes overlay, where Strimzi owns the topics (KafkaTopic, 3 replicas): a missing one then stops the relay and
+    the consumer with a message naming it instead of being made with one replica."""
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_ssl_cafile: Path | None = None
+    """The cluster CA (PEM) that signs the brokers' certificates; None: the system's CAs."""
+    kafka_ssl_certfile: Path | None = None
+    """A client certificate (PEM) for mutual TLS, with kafka_ssl_keyfile."""
+    kafka_ssl_keyfile: Path | None = None
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
     consumer_group: str = ""
     consumer_batch_size: int = 500
     consumer_session_timeout_ms: int = 10_000
@@ -76,6 +91,9 @@ class ServiceSettings(BaseSettings):
     """The longest a token may live (exp - iat): a leaked token stops working within this, whoever issued it."""
     api_key_pepper: SecretStr
 
+    trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = []
+    """CIDRs (comma-separated) of the proxies whose `X-Forwarded-For` is believed: the ingress's range in Kubernetes,
+    none by default. See csi_shared.forwarded."""
     cors_origins: list[str] = []
     max_body_bytes: int = 1_000_000
     route_body_limits: dict[str, int] = {}
@@ -104,6 +122,11 @@ class ServiceSettings(BaseSettings):
     log_format: LogFormat = "json"
     """JSON lines for deployments; `make run` sets text, one readable line per record for a terminal."""
 
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_networks(cls, value: object) -> object:
+        return parse_networks(value) if isinstance(value, str) else value
+
     @model_validator(mode="after")
     def _derive_defaults(self) -> ServiceSettings:
         if not self.database_url:
@@ -112,6 +135,14 @@ class ServiceSettings(BaseSettings):
             self.database_schema = self.service_name.replace("-", "_")
         if not self.consumer_group:
             self.consumer_group = f"{self.kafka_topic_prefix}{self.service_name}"
+        if self.kafka_security_protocol.startswith("SASL") and not (
+            self.kafka_sasl_username and self.kafka_sasl_password
+        ):
+            raise ValueError(
+                f"kafka_sasl_username and kafka_sasl_password are required with {self.kafka_security_protocol}"
+            )
+        if (self.kafka_ssl_certfile is None) != (self.kafka_ssl_keyfile is None):
+            raise ValueError("kafka_ssl_certfile and kafka_ssl_keyfile go together (a client certificate and its key)")
         if self.jwt_algorithm == "HS256" and self.jwt_secret is None:
             raise ValueError("jwt_secret is required with HS256 (set CSI_JWT_SECRET)")
         if self.jwt_algorithm == "RS256" and not (self.jwt_public_key or self.jwt_jwks_url):

@@ -14,7 +14,7 @@ import pytest
 
 from csi_dev.processes import ServiceFailed, ServiceProcess, wait_until_up
 from csi_dev.testing import JWT_SECRET, PEPPER
-from csi_shared.service import discover
+from csi_shared.service import SERVE_OPTIONS, discover
 
 STUBBORN = """
 import http.server, signal, sys
@@ -80,8 +80,9 @@ def test_waiting_names_the_processes_that_never_answered() -> None:
     assert service.returncode == -signal.SIGTERM
 
 
-def test_every_image_serves_without_a_server_banner() -> None:
+def test_every_image_serves_with_the_serve_options() -> None:
+    """No server banner, and no X-Forwarded-For rule of uvicorn's own (csi_shared.forwarded is the one rule)."""
     root = Path(__file__).resolve().parents[2]
     for dockerfile in root.glob("services/*/Dockerfile"):
         cmd = [line for line in dockerfile.read_text().splitlines() if line.startswith("CMD")]
-        assert cmd and "--no-server-header" in cmd[-1], dockerfile
+        assert cmd and all(f'"{option}"' in cmd[-1] for option in SERVE_OPTIONS), dockerfile

@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callback_scheduler.models import Callback
-from csi_shared.events import CallbackStatus
+from callback_scheduler.callbacks import repository
 
 
 async def callbacks_overdue(session: AsyncSession, now: datetime) -> int:
-    query = select(func.count()).where(Callback.status == CallbackStatus.OPEN.value, Callback.due_at < now)
+    """How many callbacks are overdue now (`rules.is_overdue`, as its SQL twin)."""
+    query = select(func.count()).where(repository.overdue(now))
     return int((await session.execute(query)).scalar_one())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -61,6 +61,9 @@ class NewCase:
     description: str | None = None
     customer_name: str | None = None
     customer_phone: str | None = None
+    heard_at: datetime | None = None
+    """When the customer said it (the survey's submission, the call's completion): the 24-hour clock starts there, not
+    when this service read the event (consumer lag, a restart). None for cases staff open: now."""
 
 
 async def _comebacks_on(work: Work, vin: str | None) -> int:
@@ -74,8 +77,54 @@ async def _comebacks_on(work: Work, vin: str | None) -> int:
     return int((await work.session.execute(query)).scalar_one())
 
 
+ONE_CASE_PER_VISIT = frozenset({ComplaintSource.SURVEY, ComplaintSource.CALLBACK})
+"""The signals that join the visit's case instead of opening another. A case staff open (walk-in, phone, hotline) is
+always its own: they chose to open it."""
+
+
+async def _case_of_visit(work: Work, case: NewCase) -> Complaint | None:
+    """The visit's case still being worked (not closed), if an earlier signal about the same RO opened one."""
+    if case.ro_number is None:
+        return None
+    query = (
+        select(Complaint)
+        .where(Complaint.dealer_code == case.dealer.code, Complaint.ro_number == case.ro_number,
+               Complaint.status != ComplaintStatus.CLOSED.value)
+        .order_by(Complaint.opened_at)
+        .limit(1)
+        .with_for_update()
+    )  # fmt: skip
+    return (await work.session.execute(query)).scalar_one_or_none()
+
+
+async def _add_to_case(work: Work, complaint: Complaint, case: NewCase) -> Complaint | None:
+    """A second signal about the same visit (the survey after the callback, say) joins its case as a history entry
+    (`added`, naming its source) instead of opening a second case; the same signal again adds nothing."""
+    marker = f"[{case.source_ref}]"
+    seen = await work.session.execute(
+        select(HistoryEntry.id).where(
+            HistoryEntry.complaint_id == complaint.id, HistoryEntry.action == "added",
+            HistoryEntry.note.startswith(marker),
+        )
+    )  # fmt: skip
+    if seen.first() is not None:
+        return None
+    now = work.clock.now()
+    work.session.add(HistoryEntry(
+        complaint_id=complaint.id, action="added", from_status=complaint.status, to_status=complaint.status,
+        actor=case.opened_by, role=case.opened_by_role,
+        note=f"{marker} {case.source.value} {case.category}: {case.description or ''}"[:4000], at=now,
+    ))  # fmt: skip
+    complaint.updated_at = now
+    return complaint
+
+
 async def open_case(work: Work, case: NewCase, settings: Settings) -> Complaint | None:
-    """Open a case unless its source already opened one; announce it."""
+    """Open a case unless its source already opened one, or add to the visit's case (one case per visit); announce a
+    new case. Returns the case opened or added to; None when this signal was already recorded."""
+    existing = await _case_of_visit(work, case) if case.source in ONE_CASE_PER_VISIT else None
+    if existing is not None and existing.source_ref != case.source_ref:
+        return await _add_to_case(work, existing, case)
     ro = await work.session.get(RepairOrderSeen, (case.dealer.code, case.ro_number)) if case.ro_number else None
     vin = ro.vin if ro else None
     severity = decide_severity(
@@ -86,6 +135,8 @@ async def open_case(work: Work, case: NewCase, settings: Settings) -> Complaint 
         major_categories=settings.major_categories,
     )
     now = work.clock.now()
+    # Never in the future (a producer's clock ahead of ours) and never before the customer spoke.
+    opened_at = min(case.heard_at, now) if case.heard_at is not None else now
     complaint_id = str(uuid.uuid4())
     values: dict[str, Any] = {
         "id": complaint_id, "source_ref": case.source_ref, "dealer_code": case.dealer.code, "ro_number": case.ro_number,
@@ -93,9 +144,9 @@ async def open_case(work: Work, case: NewCase, settings: Settings) -> Complaint 
         "description": case.description, "status": ComplaintStatus.OPEN.value,
         "customer_name": case.customer_name or (ro.customer_name if ro else None),
         "customer_phone": case.customer_phone or (ro.customer_phone if ro else None),
-        "opened_at": now, "opened_by": case.opened_by,
-        "first_response_due": now + timedelta(hours=settings.first_response_hours),
-        "resolution_due": now + timedelta(days=settings.resolution_target_days),
+        "opened_at": opened_at, "opened_by": case.opened_by,
+        "first_response_due": opened_at + timedelta(hours=settings.first_response_hours),
+        "resolution_due": opened_at + timedelta(days=settings.resolution_target_days),
         "escalation_level": 0, "resolution_escalation_level": 0, "reopened": 0, "updated_at": now,
     }  # fmt: skip
     if not await insert_unless_exists(work.session, Complaint.__table__, values, key="source_ref"):
@@ -107,7 +158,7 @@ async def open_case(work: Work, case: NewCase, settings: Settings) -> Complaint 
     await work.publish(
         ComplaintOpened(
             complaint_id=complaint_id, dealer=dealer_ref(case.dealer), ro_number=case.ro_number, source=case.source,
-            severity=severity, category=case.category, opened_at=now, first_response_due=complaint.first_response_due,
+            severity=severity, category=case.category, opened_at=opened_at, first_response_due=complaint.first_response_due,
         ),
         dealer_code=case.dealer.code,
     )  # fmt: skip
@@ -145,7 +196,7 @@ async def on_survey_response(work: Work, response: SurveyResponseSubmitted, sett
         work,
         NewCase(source_ref=f"survey:{response.response_id}", dealer=dealer, source=ComplaintSource.SURVEY,
                 ro_number=response.ro_number, category=opening.category, channel=response.channel,
-                description=opening.description, opened_by="system"),
+                description=opening.description, opened_by="system", heard_at=response.submitted_at),
         settings,
     )  # fmt: skip
 
@@ -160,7 +211,7 @@ async def on_callback_completed(work: Work, callback: CallbackCompleted, setting
         NewCase(source_ref=f"callback:{callback.callback_id}", dealer=dealer, source=ComplaintSource.CALLBACK,
                 ro_number=callback.ro_number, category=opening.category, channel="callback",
                 description=opening.description, customer_name=callback.customer_name,
-                customer_phone=callback.customer_phone, opened_by="system"),
+                customer_phone=callback.customer_phone, opened_by="system", heard_at=callback.completed_at),
         settings,
     )  # fmt: skip
 

@@ -46,11 +46,15 @@ def survey(response_id: str, overall: int, items: dict[str, int], ro_number: str
 
 
 def callback(
-    callback_id: str, dissatisfied: bool, issue: str | None = None, answers: dict[str, Any] | None = None
+    callback_id: str,
+    dissatisfied: bool,
+    issue: str | None = None,
+    answers: dict[str, Any] | None = None,
+    ro_number: str = "RO-1",
 ) -> CallbackCompleted:
     return CallbackCompleted.model_validate({
-        "callback_id": callback_id, "dealer": DEALER, "ro_number": "RO-1", "vin": "LSVAU218XN2183294", "reason": "post_service",
-        "status": "completed", "completed_at": "2026-11-04T10:00:00+08:00", "on_time": True,
+        "callback_id": callback_id, "dealer": DEALER, "ro_number": ro_number, "vin": "LSVAU218XN2183294", "reason": "post_service",
+        "status": "completed", "completed_at": "2026-11-05T10:00:00+08:00", "on_time": True,
         "answers": answers if answers is not None else {"visit_satisfaction": 3 if dissatisfied else 9}, "issue": issue, "dissatisfied": dissatisfied,
         "customer_name": "李雷", "customer_phone": "+8613800138000",
     })  # fmt: skip

@@ -1,7 +1,7 @@
 """Cases from every unhappy signal, the workflow through the API, SLA escalation, history and reports."""
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,10 +16,9 @@ async def test_dissatisfied_survey_scores_open_one_case_each(complaints: Complai
     # A neutral overall with nothing dissatisfied: callback-scheduler plans the CRA's follow-up call; no case here.
     assert await complaints.feed("survey", survey("s-neutral", 6, {"sq_first_time": 9})) is None
     assert await complaints.feed("survey", survey("s-overall", 4, {"sq_first_time": 9})) is not None
-    assert await complaints.feed("survey", survey("s-item", 9, {"sq_first_time": 4, "sq_condition": 3})) is not None
-    assert (
-        await complaints.feed("survey", survey("s-item", 9, {"sq_first_time": 4, "sq_condition": 3})) is None
-    )  # redelivered
+    item = survey("s-item", 9, {"sq_first_time": 4, "sq_condition": 3}, ro_number="RO-2")  # another visit
+    assert await complaints.feed("survey", item) is not None
+    assert await complaints.feed("survey", item) is None  # redelivered
     cases = sorted(await complaints.list(), key=lambda c: c["category"])  # opened at the same frozen instant
     assert [(c["source"], c["category"]) for c in cases] == [
         ("survey", "overall_satisfaction"),
@@ -30,6 +29,44 @@ async def test_dissatisfied_survey_scores_open_one_case_each(complaints: Complai
     assert len(await complaints.events("complaint.opened")) == 2
 
 
+async def test_the_first_response_clock_starts_when_the_customer_answered(complaints: Complaints) -> None:
+    # The survey was submitted on 5 Nov at 10:00 Shanghai (02:00 UTC); this service reads it 3 hours late (a restart).
+    complaints.clock.advance(timedelta(hours=3))
+    assert await complaints.feed("survey", survey("s-late", 3, {"sq_first_time": 9})) is not None
+    # The callback was completed on 4 Nov at 10:00 Shanghai, read 1 day and 3 hours later: already past its 24 hours.
+    late_call = callback("cb-late", dissatisfied=True, ro_number="RO-2").model_copy(
+        update={"completed_at": datetime(2026, 11, 4, 2, 0, tzinfo=UTC)}
+    )
+    assert await complaints.feed("callback", late_call) is not None
+    cases = {c["source"]: c for c in await complaints.list()}
+    at = datetime.fromisoformat
+    assert at(cases["survey"]["opened_at"]) == datetime(2026, 11, 5, 2, 0, tzinfo=UTC)
+    assert at(cases["survey"]["first_response_due"]) == datetime(2026, 11, 6, 2, 0, tzinfo=UTC)  # not 05:00
+    assert at(cases["callback"]["first_response_due"]) == datetime(2026, 11, 5, 2, 0, tzinfo=UTC)
+    assert cases["callback"]["first_response_overdue"] is True and cases["survey"]["first_response_overdue"] is False
+    (opened, _) = sorted(await complaints.events("complaint.opened"), key=lambda p: p["source"])
+    assert at(opened["first_response_due"]) == datetime(2026, 11, 5, 2, 0, tzinfo=UTC)  # the callback's, announced
+
+
+async def test_a_survey_and_a_callback_about_one_visit_make_one_case(complaints: Complaints) -> None:
+    # The callback on RO-1 opens the case; the survey about the same visit adds to it, and so does a second survey.
+    case = await complaints.feed("callback", callback("cb-1", dissatisfied=True))
+    joined = await complaints.feed("survey", survey("s-1", 3, {"sq_first_time": 2}))
+    assert joined is not None and joined.id == case.id
+    assert (await complaints.feed("survey", survey("s-1", 3, {"sq_first_time": 2}))) is None  # the same answer again
+    (listed,) = await complaints.list()
+    assert listed["source"] == "callback" and len(await complaints.events("complaint.opened")) == 1
+    history = await complaints.client.get(f"/v1/complaints/{case.id}/history", headers=complaints.auth("cra"))
+    added = [h for h in history.json() if h["action"] == "added"]
+    assert len(added) == 1 and added[0]["note"].startswith("[survey:s-1] survey")
+    # Another visit has its own case; staff opening a case on the same RO open their own (they chose to).
+    assert (await complaints.feed("survey", survey("s-2", 3, {}, ro_number="RO-2"))).id != case.id
+    manual = await complaints.client.post("/v1/complaints", headers=complaints.auth("cra"),
+                                          json={"dealer_code": "D001", "ro_number": "RO-1", "category": "price",
+                                                "description": "invoice too high"})  # fmt: skip
+    assert manual.status_code == 201 and manual.json()["id"] != case.id
+
+
 async def test_a_dissatisfied_callback_or_a_raised_issue_opens_a_case(complaints: Complaints) -> None:
     # The scores a callback publishes for the CSI do not open a second case for the same call.
     callback_scores = survey("callback:cb-low", 3, {"callback.repair_quality": 2}).model_copy(
@@ -38,21 +75,19 @@ async def test_a_dissatisfied_callback_or_a_raised_issue_opens_a_case(complaints
     assert await complaints.feed("survey", callback_scores) is None
     assert await complaints.feed("callback", callback("cb-fine", dissatisfied=False)) is None
     assert await complaints.feed("callback", callback("cb-low", dissatisfied=True)) is not None
-    assert (
-        await complaints.feed("callback", callback("cb-issue", dissatisfied=False, issue="noise from the brakes"))
-        is not None
-    )
-    assert (
-        await complaints.feed("callback", callback("cb-issue", dissatisfied=False, issue="noise from the brakes"))
-        is None
-    )
+    issue = callback("cb-issue", dissatisfied=False, issue="noise from the brakes", ro_number="RO-2")
+    assert await complaints.feed("callback", issue) is not None
+    assert await complaints.feed("callback", issue) is None
     # A dissatisfied answer, or an earlier issue still open, opens a case even when the producer did not flag it.
     low_unflagged = callback(
-        "cb-low-unflagged", dissatisfied=False, answers={"visit_satisfaction": 9, "repair_quality": 4}
+        "cb-low-unflagged", dissatisfied=False, answers={"visit_satisfaction": 9, "repair_quality": 4}, ro_number="RO-3"
     )
     assert await complaints.feed("callback", low_unflagged) is not None
     unresolved = callback(
-        "cb-unresolved", dissatisfied=False, answers={"visit_satisfaction": 8, "earlier_issues_resolved": False}
+        "cb-unresolved",
+        dissatisfied=False,
+        answers={"visit_satisfaction": 8, "earlier_issues_resolved": False},
+        ro_number="RO-4",
     )
     assert await complaints.feed("callback", unresolved) is not None
     neutral = callback(
@@ -326,7 +361,7 @@ async def test_reopen_within_30_days_of_resolving(complaints: Complaints) -> Non
 
 async def test_unacknowledged_cases_escalate_once_per_level(complaints: Complaints) -> None:
     await _case(complaints)
-    acknowledged = await complaints.feed("callback", callback("cb-2", dissatisfied=True))
+    acknowledged = await complaints.feed("callback", callback("cb-2", dissatisfied=True, ro_number="RO-2"))
     assert (await complaints.step(acknowledged.id, "cra", "acknowledge")).status_code == 200
     check = complaints.app.state.jobs.escalation_check
     complaints.clock.advance(timedelta(hours=23, minutes=59))
@@ -362,8 +397,8 @@ async def test_cases_not_resolved_in_time_escalate_to_the_general_manager_then_t
     complaints: Complaints,
 ) -> None:
     late = await _case(complaints)
-    on_time = str((await complaints.feed("callback", callback("cb-2", dissatisfied=True))).id)
-    stopped = str((await complaints.feed("callback", callback("cb-3", dissatisfied=True))).id)
+    on_time = str((await complaints.feed("callback", callback("cb-2", dissatisfied=True, ro_number="RO-2"))).id)
+    stopped = str((await complaints.feed("callback", callback("cb-3", dissatisfied=True, ro_number="RO-3"))).id)
     for case in (late, on_time, stopped):
         await _approved(complaints, case)  # acknowledged at once: no first-response escalation in this test
     check = complaints.app.state.jobs.escalation_check
@@ -426,8 +461,8 @@ async def test_the_escalation_levels_follow_the_first_response_setting(complaint
 async def test_monthly_report_figures(complaints: Complaints) -> None:
     # Opened on 5 Nov: a answered in 2 h and resolved after 50 h, b answered after 30 h and reopened, c never answered.
     a = await complaints.feed("survey", survey("a", 3, {}))
-    b = await complaints.feed("callback", callback("b", dissatisfied=True))
-    await complaints.feed("callback", callback("c", dissatisfied=False, issue="rude advisor"))
+    b = await complaints.feed("callback", callback("b", dissatisfied=True, ro_number="RO-2"))
+    await complaints.feed("callback", callback("c", dissatisfied=False, issue="rude advisor", ro_number="RO-3"))
     complaints.clock.advance(timedelta(hours=2))
     await complaints.step(a.id, "cra", "acknowledge")
     for role, action, fields in [("service_manager", "investigate", {}),

@@ -245,7 +245,9 @@ async def record_repair_order(session: AsyncSession, ro: RepairOrderClosed, sett
     nothing. The newest revision's service advisor and job kinds are kept for the breakdown; its customer's phone and
     name as salted hashes (the phone masked beside), and the VIN, for the integrity signals."""
     await remember_dealer(session, ro.dealer)
-    period = local_month(ro.settled_at, ZoneInfo(ro.dealer.time_zone))
+    # A settlement corrected into another month after the survey link went out stays in the link's month.
+    held = getattr(ro, "settlement_held", None)
+    period = held or local_month(ro.settled_at, ZoneInfo(ro.dealer.time_zone))
     row = await session.get(RepairOrder, (ro.dealer.dealer_code, ro.ro_number))
     move = recount(Counted(row.revision, row.period) if row else None, ro.revision, period)
     if move is None:
@@ -258,6 +260,8 @@ async def record_repair_order(session: AsyncSession, ro: RepairOrderClosed, sett
     row.phone_hash, row.phone_masked = (phone_key(phone, salt), mask_phone(phone)) if phone else (None, None)
     row.customer_key, row.vin = customer_key(ro.customer.name, salt), ro.vin
     row.callback_declined = not ro.customer.callback_consent
+    if held is not None:
+        row.late_settlement_corrections = (row.late_settlement_corrections or 0) + 1
     state = await survey_state_of(session, ro.dealer.dealer_code, ro.ro_number)
     state.has_phone = bool(ro.customer.phone)
     state.no_survey_reason = str(ro.no_survey_reason) if ro.no_survey_reason else None

@@ -87,6 +87,8 @@ class RepairOrder(Base):
     """A salted hash of the customer's name as typed on the RO: tells different people on one phone apart."""
     vin: Mapped[str | None] = mapped_column(String(20))
     callback_declined: Mapped[bool | None] = mapped_column(Boolean)
+    late_settlement_corrections: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Corrections that moved the settlement into another month after the survey link went out (the RO stayed)."""
     """The customer said at reception they want no callback (`callback_consent` false); null before it was kept."""
 
 

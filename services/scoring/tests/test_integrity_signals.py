@@ -245,10 +245,10 @@ def test_the_risk_score_is_the_weighted_mean_of_the_strengths() -> None:
     region = [DealerRates(f"D{n:03d}", contact=(95, 100), perfect=(0, 0), fast=(0, 0)) for n in range(2, 6)]
     a = assess(facts, region, t=T)
     assert a.flagged == ["shared_phone", "asked_for_perfect"]
-    # shared phone at its threshold (5 ROs): 0.5; four asking comments, twice the threshold: 1.0; eight others: 0.
-    assert a.risk == risk_score(a.signals, T.weights) == pytest.approx(round(100 * 1.5 / 10, 1))
+    # shared phone at its threshold (5 ROs): 0.5; four asking comments, twice the threshold: 1.0; nine others: 0.
+    assert a.risk == risk_score(a.signals, T.weights) == pytest.approx(round(100 * 1.5 / 11, 1))
     weighted = IntegrityThresholds(weights={"shared_phone": 3.0})
-    assert risk_score(a.signals, weighted.weights) == pytest.approx(round(100 * (3 * 0.5 + 1.0) / 12, 1))
+    assert risk_score(a.signals, weighted.weights) == pytest.approx(round(100 * (3 * 0.5 + 1.0) / 13, 1))
 
 
 def test_customers_declining_callbacks_at_reception_far_above_the_region() -> None:

@@ -58,6 +58,23 @@ async def test_a_correction_across_the_month_edge_in_shanghai_moves_the_ro(scori
     assert card["ros"] == 1
 
 
+async def test_a_settlement_corrected_after_the_link_went_out_stays_in_its_month_and_is_counted(
+    scoring: Scoring,
+) -> None:
+    await scoring.consume(*(repair_order(f"RO-{n}", "2026-11-10T10:00:00+08:00") for n in range(3)))
+    # survey-api held the RO in November: its link had gone out before the settlement was backdated.
+    for n in range(3):
+        late = repair_order(f"RO-{n}", "2026-10-20T10:00:00+08:00", revision=2)
+        await scoring.consume(late.model_copy(update={"settlement_held": "2026-11"}))
+    assert await _ros(scoring) == {"2026-11": (3, True)}
+    oem = scoring.auth("oem_analyst")
+    report = (await scoring.client.get("/v1/integrity", params={"period": "2026-11"}, headers=oem)).json()
+    [dealer] = report["dealers"]
+    [late] = [s for s in dealer["signals"] if s["code"] == "late_settlement_corrections"]
+    assert late["flagged"] and late["evidence"] == {"ros": 3, "late_corrected": 3}
+    assert "late_settlement_corrections" in dealer["flagged"]
+
+
 async def test_redelivered_and_overtaken_revisions_change_nothing(scoring: Scoring) -> None:
     closed = repair_order("RO-1", "2026-11-30T23:30:00+08:00")
     second = repair_order("RO-1", "2026-12-01T00:10:00+08:00", revision=2)

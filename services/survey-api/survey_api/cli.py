@@ -207,9 +207,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     dealer_import.add_argument("file", type=Path)
     dealer_import.set_defaults(func=_dealers_import)
 
-    staff = sub.add_parser("staff", help="dealers' staff directories").add_subparsers(dest="staff_command", required=True)
+    staff = sub.add_parser("staff", help="dealers' staff directories").add_subparsers(
+        dest="staff_command", required=True
+    )
     staff_import = staff.add_parser(
-        "import", help="add or replace staff from a CSV (dealer_code, staff_id, name, role, email, phone, active; or 经销商代码, 工号, …)"
+        "import",
+        help="add or replace staff from a CSV (dealer_code, staff_id, name, role, email, phone, active; or 经销商代码, 工号, …)",
     )
     staff_import.add_argument("file", type=Path)
     staff_import.set_defaults(func=_staff_import)

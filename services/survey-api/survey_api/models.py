@@ -134,6 +134,9 @@ class Survey(Base):
     """A sender's lease: another replica leaves the survey alone until then; a sender that died lets it lapse."""
     invited_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     """When the invitation message was queued (its delivery is the message's); the fatigue rule counts from it."""
+    link_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Bumped when the RO's phone is corrected after the link went out: the old link is retired, a new one (derived
+    from the id and this number) goes to the new phone."""
     withheld_reason: Mapped[str | None] = mapped_column(String(30))
     """Why the link was never sent after all: opted_out, survey_fatigue, undeliverable (a NoSurveyReason)."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

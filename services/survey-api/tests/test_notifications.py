@@ -34,12 +34,17 @@ from survey_api.notifications.rules import (
     sms_text,
     withheld_for_fatigue,
 )
+from survey_api.privacy.consent import opted_out_phones
+from survey_api.questionnaires.catalogue import DEFAULT
 from survey_api.spec import SERVICE
 from tests.conftest import repair_order
 
 SECRET = b"gateway-test-secret"
 SHANGHAI, BERLIN = ZoneInfo("Asia/Shanghai"), ZoneInfo("Europe/Berlin")
 LI, HAN = "+8613800138000", "+8613900139000"
+ANSWERED = {"answers": [{"item": i.code, "score": None if i.na_allowed else 9} for i in DEFAULT.items],
+            "overall": 9, "recommend": 9}  # fmt: skip
+"""Every item answered, as the page (and its JSON twin) require."""
 
 
 # --- the rules, by hand -------------------------------------------------------------------------------------------
@@ -181,7 +186,7 @@ async def test_one_reminder_after_three_days_and_none_after_the_answer(sending: 
     assert await sending.run() == 2
     li = sending.gateway.to(LI)[0]
     token = li.text.split("/s/")[1].split(" ")[0]
-    answers = {"answers": [], "overall": 9, "recommend": 9}
+    answers = ANSWERED
     assert (await sending.client.post(f"/v1/surveys/{token}/responses", json=answers)).status_code == 201
     sending.clock.set(datetime(2026, 11, 6, 1, 59, tzinfo=UTC))
     assert await sending.run() == 0
@@ -318,6 +323,53 @@ async def test_the_survey_page_link_opts_the_phone_out(sending: Sending) -> None
     await sending.post("D002", ro_number="RO-2")  # a later RO of the same phone elsewhere: withheld, opted out
     sending.clock.set(datetime(2026, 12, 20, 4, 0, tzinfo=UTC))
     assert await sending.run() == 0 and len(sending.gateway.sent) == 1
+
+
+async def test_a_phone_corrected_after_the_link_went_out_neither_opts_out_nor_reminds_the_new_number(
+    sending: Sending,
+) -> None:
+    """A dealer posts an RO with a phone it controls, gets the link, corrects the RO to someone else's number: the
+    link it holds is retired (nobody's opt-out), the new number gets a link of its own under the usual rules, and a
+    reminder only ever goes to the number its link was sent to."""
+    own = "+8613300133001"
+    await sending.post("D001", customer={**repair_order()["customer"], "phone": own})
+    sending.clock.set(datetime(2026, 11, 3, 2, 0, tzinfo=UTC))
+    assert await sending.run() == 1
+    old = sending.gateway.to(own)[0].text.split("/s/")[1].split(" ")[0]
+    await sending.post("D001", customer={**repair_order()["customer"], "phone": LI})  # the correction
+    stop = await sending.client.post(f"/s/{old}/opt-out", data={"lang": "en"})
+    assert stop.status_code in (404, 410), stop.text  # the retired link opts nobody out
+    async with sending.app.state.runtime.sessions() as session:
+        assert await opted_out_phones(session, {LI, own}, sending.settings.phone_salt) == set()
+    assert (await sending.client.get(f"/s/{old}")).status_code in (404, 410)
+    sending.clock.set(datetime(2026, 11, 4, 2, 0, tzinfo=UTC))  # the next morning: the new number's own link
+    assert await sending.run() == 1
+    new = sending.gateway.to(LI)[0].text.split("/s/")[1].split(" ")[0]
+    assert new != old and (await sending.client.get(f"/s/{new}")).status_code == 200
+    sending.clock.set(datetime(2026, 11, 7, 2, 0, tzinfo=UTC))  # three days later: one reminder, to that number
+    assert await sending.run() == 1
+    assert ["提醒" in m.text for m in sending.gateway.to(LI)] == [False, True]
+    assert len(sending.gateway.to(own)) == 1
+    # Its opt-out stops the number the link went to.
+    assert (await sending.client.post(f"/s/{new}/opt-out", data={"lang": "en"})).status_code == 200
+    async with sending.app.state.runtime.sessions() as session:
+        assert await opted_out_phones(session, {LI, own}, sending.settings.phone_salt) == {LI}
+
+
+async def test_an_answered_links_opt_out_stops_the_number_it_was_sent_to_not_the_ros_phone_now(
+    sending: Sending,
+) -> None:
+    own = "+8613300133001"
+    await sending.post("D001", customer={**repair_order()["customer"], "phone": own})
+    sending.clock.set(datetime(2026, 11, 3, 2, 0, tzinfo=UTC))
+    assert await sending.run() == 1
+    token = sending.gateway.to(own)[0].text.split("/s/")[1].split(" ")[0]
+    answers = ANSWERED
+    assert (await sending.client.post(f"/v1/surveys/{token}/responses", json=answers)).status_code == 201
+    await sending.post("D001", customer={**repair_order()["customer"], "phone": LI})  # corrected after the answer
+    assert (await sending.client.post(f"/s/{token}/opt-out", data={"lang": "en"})).status_code == 200
+    async with sending.app.state.runtime.sessions() as session:
+        assert await opted_out_phones(session, {LI, own}, sending.settings.phone_salt) == {own}
 
 
 async def test_the_page_says_so_when_there_is_no_number_left_to_stop(sending: Sending) -> None:

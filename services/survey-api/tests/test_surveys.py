@@ -1,15 +1,16 @@
 """Survey links from ROs through the real broker: the page, the answers, the token's life, phone answers."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from csi_dev.broker import LocalBroker
 from csi_dev.testing import read_topic
 from csi_shared.events import Topic, parse_event
 from survey_api.models import Survey as SurveyRow
 from survey_api.privacy.consent import record_opt_out
+from survey_api.questionnaires.catalogue import DEFAULT
 from tests.conftest import repair_order
 
 from .conftest import Survey
@@ -22,6 +23,13 @@ ANSWERS = [
 
 
 OTHER_CUSTOMER = {"name": "韩梅梅", "phone": "+8613900139000"}
+
+
+def complete(score: int = 8) -> dict[str, Any]:
+    """Every item of the questionnaire answered (ANSWERS as they are, N/A where it may be), as the page requires."""
+    given = {a["item"]: a for a in ANSWERS}
+    return {"answers": [given.get(i.code, {"item": i.code, "score": None if i.na_allowed else score})
+                        for i in DEFAULT.items]}  # fmt: skip
 
 
 async def _post_ro(survey: Survey, **overrides: Any) -> Any:
@@ -63,7 +71,7 @@ async def _sent(survey: Survey) -> list[Any]:
 async def test_a_token_is_answered_once_and_then_says_so(survey: Survey) -> None:
     await _post_ro(survey)
     token = await _token(survey)
-    answer = {"answers": ANSWERS, "overall": 8, "recommend": 9, "return_intent": 9, "comment": "快"}
+    answer = {**complete(), "overall": 8, "recommend": 9, "return_intent": 9, "comment": "快"}
     first = await survey.client.post(f"/v1/surveys/{token}/responses", json=answer)
     assert first.status_code == 201, first.text
     assert first.json()["settlement_month"] == "2026-11"
@@ -104,7 +112,8 @@ async def test_answers_are_checked_item_by_item(survey: Survey) -> None:
     bad["answers"] = bad["answers"][:2]
     response = await survey.client.post(f"/v1/surveys/{token}/responses", json=bad)
     fields = {e["field"] for e in response.json()["errors"]}
-    assert fields == {"answers[0].item", "answers[1].score"}
+    assert {f for f in fields if f.startswith("answers[")} == {"answers[0].item", "answers[1].score"}
+    assert "answers.sq_first_time" in fields  # and every item left out, as the page requires them all
     # A flag or a string is not a score: `true` was stored as 1 (and opened a complaint), "9" read as 9.
     for wrong in (True, "9"):
         typed = await survey.client.post(
@@ -115,12 +124,39 @@ async def test_answers_are_checked_item_by_item(survey: Survey) -> None:
     assert (await survey.client.get(f"/v1/surveys/{token}")).status_code == 200
 
 
+async def test_the_json_route_applies_the_pages_rules_and_records_the_visit(
+    survey: Survey, broker: LocalBroker
+) -> None:
+    """`answers: []` was accepted and counted, with no timing or network: three integrity signals went blind."""
+    await _post_ro(survey)
+    token = await _token(survey)
+    empty = await survey.client.post(
+        f"/v1/surveys/{token}/responses", json={"answers": [], "overall": 9, "recommend": 9}
+    )
+    assert empty.status_code == 422, empty.text
+    missing = {e["field"] for e in empty.json()["errors"]}
+    assert missing == {f"answers.{item.code}" for item in DEFAULT.items}
+    survey.clock.advance(timedelta(seconds=90))
+    full = await survey.client.post(f"/v1/surveys/{token}/responses", json={**complete(), "overall": 9, "recommend": 9},
+                                    headers={"User-Agent": "Mozilla/5.0 (iPhone) Safari/604.1"})  # fmt: skip
+    assert full.status_code == 201, full.text
+
+    def answered(records: list[Any]) -> Any:
+        return next((e for e in map(parse_event, (r.value for r in records)) if e.type == "survey.response_submitted"),
+                    None)  # fmt: skip
+
+    records = await read_topic(broker.bootstrap_servers, survey.settings.topic(Topic.SURVEYS), answered)
+    submitted = answered(records).payload
+    assert submitted.seconds_to_submit is not None and submitted.network_hash is not None
+    assert submitted.browser_family is not None
+
+
 async def test_a_response_reaches_the_wire_with_factors_month_region_and_comment(
     survey: Survey, broker: LocalBroker
 ) -> None:
     await _post_ro(survey)
     token = await _token(survey)
-    answer = {"answers": ANSWERS, "overall": 8, "recommend": 9, "comment": "交车很快"}
+    answer = {**complete(), "overall": 8, "recommend": 9, "comment": "交车很快"}
     assert (await survey.client.post(f"/v1/surveys/{token}/responses", json=answer)).status_code == 201
 
     def submitted(records: list[Any]) -> Any:
@@ -133,7 +169,8 @@ async def test_a_response_reaches_the_wire_with_factors_month_region_and_comment
     payload = event.payload
     assert (payload.dealer.dealer_code, payload.dealer.region, payload.settlement_month) == ("D001", "east", "2026-11")
     assert payload.channel == "web" and payload.comment == "交车很快"
-    assert [(a.item, a.factor, a.score) for a in payload.answers] == [
+    given = {a["item"] for a in ANSWERS}
+    assert [(a.item, a.factor, a.score) for a in payload.answers if a.item in given] == [
         ("sa_courtesy", "service_advisor", 9), ("sf_lounge", "service_facility", None), ("sq_first_time", "service_quality", 4)
     ]  # fmt: skip
 
@@ -174,7 +211,7 @@ async def test_the_survey_centre_calls_the_months_customers_who_have_not_answere
     await _post_ro(survey, ro_number="RO-2", customer=OTHER_CUSTOMER)  # another customer: no survey fatigue
     await _post_ro(survey, ro_number="RO-3", customer={"name": "韩梅梅", "phone": None})  # no link: nobody to call
     token = await _token(survey, "RO-2")
-    answered = {"answers": ANSWERS, "overall": 9, "recommend": 9}
+    answered = {**complete(), "overall": 9, "recommend": 9}
     assert (await survey.client.post(f"/v1/surveys/{token}/responses", json=answered)).status_code == 201
     center = survey.auth("survey_center", region="east")
     early = await survey.client.get("/v1/survey-center/calls", params={"month": "2026-11"}, headers=center)
@@ -222,6 +259,35 @@ async def test_the_survey_centre_calls_and_records_only_what_a_link_could_have_a
     survey.clock.set(datetime(2026, 12, 15, 16, 0, tzinfo=UTC))  # the window has closed
     late = await survey.client.post("/v1/survey-responses", json=answer("RO-2026-000123"), headers=center)
     assert late.status_code == 409
+
+
+async def test_a_settlement_corrected_after_the_link_went_out_neither_closes_nor_moves_it(
+    survey: Survey, broker: LocalBroker
+) -> None:
+    async def corrections(n: int) -> list[Any]:
+        def enough(records: list[Any]) -> bool:
+            return (
+                len([e for e in map(parse_event, (r.value for r in records)) if e.type == "repair_order.corrected"])
+                >= n
+            )
+
+        records = await read_topic(broker.bootstrap_servers, survey.settings.topic(Topic.REPAIR_ORDERS), enough)
+        return [e.payload for e in map(parse_event, (r.value for r in records)) if e.type == "repair_order.corrected"]
+
+    await _post_ro(survey)
+    token = await _token(survey)
+    # Backdated into September: its window closed in October, so the link would answer 410 and the RO leave November.
+    await _post_ro(survey, opened_at="2026-09-28T09:10:00+08:00", promised_at=None,
+                   settled_at="2026-09-28T16:40:00+08:00")  # fmt: skip
+    assert (await survey.client.get(f"/v1/surveys/{token}")).status_code == 200
+    async with survey.app.state.runtime.sessions() as session:
+        row = (await session.execute(select(SurveyRow))).scalar_one()
+    assert row.settlement_month == "2026-11"
+    assert [c.settlement_held for c in await corrections(1)] == ["2026-11"]  # recorded, for the integrity signal
+    # Before the link goes out a correction still moves it (the DMS putting a slip right).
+    await _post_ro(survey, ro_number="RO-2", customer=OTHER_CUSTOMER)
+    await _post_ro(survey, ro_number="RO-2", customer=OTHER_CUSTOMER, settled_at="2026-11-02T16:50:00+08:00")
+    assert [c.settlement_held for c in await corrections(2)] == ["2026-11", None]
 
 
 async def test_corrections_do_not_send_a_second_survey(survey: Survey) -> None:

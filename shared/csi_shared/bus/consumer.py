@@ -17,11 +17,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from csi_shared import metrics
 from csi_shared.asyncapi import declared_producers
 from csi_shared.bus.backoff import Backoff, jittered
-from csi_shared.bus.kafka import ensure_topics, new_producer
+from csi_shared.bus.kafka import connection, ensure_topics, new_producer
 from csi_shared.bus.outbox import Outbox, Work
 from csi_shared.clock import Clock
 from csi_shared.db import database_unavailable
-from csi_shared.events import EVENTS, Envelope, MalformedEvent, UnknownEvent, dlq_topic, parse_wanted_event
+from csi_shared.events import (
+    EVENTS,
+    Envelope,
+    MalformedEvent,
+    Payload,
+    UnknownEvent,
+    dlq_topic,
+    parse_wanted_event,
+)
 from csi_shared.logs import correlated
 from csi_shared.settings import ServiceSettings
 from csi_shared.tracing import TRACEPARENT, Tracing
@@ -51,6 +59,13 @@ class Batched:
     """
 
     handle: Callable[[EventContext, list[Envelope[Any]]], Awaitable[None]]
+
+
+def by_payload(registrations: Mapping[type[Payload], Handler | Batched]) -> dict[str, Handler | Batched]:
+    """A service's handlers, registered by the payload class each one receives, as the runner looks them up: by the
+    event type on the wire. Each handler is then declared with its payload (`event: Envelope[ComplaintOpened]`)."""
+    type_of = {spec.payload: spec.type for spec in EVENTS.values()}
+    return {type_of[payload]: handler for payload, handler in registrations.items()}
 
 
 def runs(events: Sequence[Envelope[Any]], handlers: Mapping[str, Handler | Batched]) -> list[list[Envelope[Any]]]:
@@ -178,7 +193,7 @@ class ConsumerRunner:
         await ensure_topics(self.settings)
         consumer = AIOKafkaConsumer(
             *self.topics,
-            bootstrap_servers=self.settings.kafka_bootstrap_servers,
+            **connection(self.settings),
             group_id=self.settings.consumer_group,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
@@ -210,6 +225,13 @@ class ConsumerRunner:
                     await client.stop()
                 except Exception:
                     log.debug("client stop failed", exc_info=True)
+                except asyncio.CancelledError:
+                    # aiokafka lets the cancellation of a fetch that was retrying a lost broker out of stop() (seen
+                    # stopping a worker right after an outage); only a cancellation of this task itself goes on.
+                    task = asyncio.current_task()
+                    if task is not None and task.cancelling():
+                        raise
+                    log.debug("client stop: a fetch was cancelled", exc_info=True)
 
     async def stop(self, grace_s: float = 15.0) -> None:
         """Let the batch in hand finish and commit, then leave the group."""

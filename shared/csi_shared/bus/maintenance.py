@@ -15,7 +15,7 @@ from aiokafka.structs import TopicPartition
 from sqlalchemy import MetaData, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from csi_shared.bus.kafka import new_producer
+from csi_shared.bus.kafka import connection, new_producer
 from csi_shared.bus.tables import inbox_table, outbox_table
 from csi_shared.events import ALL_TOPICS, dlq_topic, parse_event
 from csi_shared.settings import ServiceSettings
@@ -103,7 +103,7 @@ async def read_dead_letters(
 ) -> list[DeadLetter]:
     """Every dead letter now on these topics, oldest first per partition (read without a group: nothing commits)."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+        **connection(settings),
         enable_auto_commit=False,
         request_timeout_ms=settings.kafka_request_timeout_ms + 5_000,
         client_id=f"{settings.service_name}-dlq-reader",

@@ -13,10 +13,7 @@ from callback_scheduler.models import Callback, RepairOrderSeen
 from callback_scheduler.reports.schemas import Retention, ServiceOutcomes
 from csi_shared.calendar import add_months, month_bounds, months_before
 from csi_shared.events import CallbackReason
-
-
-def pct(part: int, whole: int) -> float | None:
-    return round(100.0 * part / whole, 1) if whole else None
+from csi_shared.figures import pct
 
 
 async def service_outcomes(session: AsyncSession, *, dealer_code: str, month: str, tz: ZoneInfo) -> ServiceOutcomes:

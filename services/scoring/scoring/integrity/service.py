@@ -81,7 +81,14 @@ async def read_facts(session: AsyncSession, *, period: str, region: str | None) 
     ro = RepairOrder
     ros: dict[str, list[RoSeen]] = defaultdict(list)
     query = select(
-        ro.dealer_code, ro.ro_number, ro.phone_hash, ro.phone_masked, ro.customer_key, ro.vin, ro.callback_declined
+        ro.dealer_code,
+        ro.ro_number,
+        ro.phone_hash,
+        ro.phone_masked,
+        ro.customer_key,
+        ro.vin,
+        ro.callback_declined,
+        ro.late_settlement_corrections,
     )
     for code, *fields in await session.execute(in_region(query, ro.dealer_code).where(ro.period == period)):
         ros[code].append(RoSeen(*fields))

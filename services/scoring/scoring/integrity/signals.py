@@ -32,9 +32,10 @@ ASKED_FOR_PERFECT = "asked_for_perfect"
 CALLBACK_GAP = "callback_gap"
 INDEX_JUMP = "index_jump"
 DECLINED_AT_RECEPTION = "declined_at_reception"
+LATE_CORRECTIONS = "late_settlement_corrections"
 
 SIGNALS = (SHARED_PHONE, DEALER_NUMBER, LOW_CONTACT_RATE, FAST_ANSWERS, ONE_SOURCE, STRAIGHT_LINED, ASKED_FOR_PERFECT,
-           CALLBACK_GAP, INDEX_JUMP, DECLINED_AT_RECEPTION)  # fmt: skip
+           CALLBACK_GAP, INDEX_JUMP, DECLINED_AT_RECEPTION, LATE_CORRECTIONS)  # fmt: skip
 
 PERFECT_SCORE_REQUESTS = [
     "满分",
@@ -65,6 +66,9 @@ class IntegrityThresholds(BaseModel):
     dealer_number_min_ros: int = 3
     contact_rate_min_gap: float = 0.10
     declined_min_gap: float = 0.15
+    late_correction_min_ros: int = 3
+    """ROs whose settlement time was corrected into another month after their survey link went out: a DMS puts a
+    slip right now and then; a dealer moving ROs (and their answers) between months does it again and again."""
     """ROs whose customer declined a callback at reception: flagged this many points above the region's share (the
     100% callback rule counts only customers who consented, so declines written in lift a dealer's coverage)."""
     human_seconds_base: float = 5.0
@@ -107,6 +111,8 @@ class RoSeen:
     vin: str | None
     callback_declined: bool | None = None
     """The customer declined a callback at reception; None where scoring did not keep it."""
+    late_corrections: int = 0
+    """Corrections that tried to move the settlement into another month after the survey link went out."""
 
 
 @dataclass(frozen=True)
@@ -629,6 +635,30 @@ def _declined(ros: Sequence[RoSeen]) -> tuple[int, int]:
     return sum(known), len(known)
 
 
+def late_settlement_corrections(ros: Sequence[RoSeen], t: IntegrityThresholds) -> Signal:
+    """ROs whose settlement time was corrected into another month after their survey link went out (the link and
+    the RO stayed where they were): backdating or postdating that would have closed a link or moved answers into a
+    better month."""
+    late = [r for r in ros if r.late_corrections]
+    flagged = len(late) >= t.late_correction_min_ros
+    return Signal(
+        code=LATE_CORRECTIONS,
+        flagged=flagged,
+        strength=_strength(len(late) / t.late_correction_min_ros) if flagged else 0.0,
+        explanation=(
+            f"{len(late)} of {len(ros)} ROs had their settlement time corrected into another month after the survey "
+            "link went out: "
+            + (
+                "moving ROs between months after the customer was asked changes which month their answers count in."
+                if flagged
+                else "within what a DMS's occasional fix explains."
+            )
+        ),
+        evidence={"ros": len(ros), "late_corrected": len(late)},
+        examples=[{"ro_number": r.ro_number, "corrections": r.late_corrections} for r in late[:5]],
+    )
+
+
 def declined_at_reception(ros: Sequence[RoSeen], *, region_share: float | None, t: IntegrityThresholds) -> Signal:
     """A share of ROs whose customer "declined a callback" at reception far above the rest of the region's: the
     callback rule counts only customers who consented, so a dealer writing declines in reaches 100% coverage without
@@ -693,6 +723,7 @@ def assess(facts: DealerFacts, region: Sequence[DealerRates], *, t: IntegrityThr
         callback_above_survey(facts.callback_pairs, t),
         index_jump(facts.current, facts.previous, t=t),
         declined_at_reception(facts.ros, region_share=typical("declined", t.region_min_ros), t=t),
+        late_settlement_corrections(facts.ros, t),
     ]
     return Assessment(facts.dealer_code, risk_score(signals, t.weights), signals)
 

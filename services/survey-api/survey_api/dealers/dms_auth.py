@@ -33,7 +33,11 @@ async def _key_dealer(request: Request, session: AsyncSession, settings: Setting
 
 
 async def dms_dealer(
-    request: Request, session: DbSession, settings: AppSettings, now: Now, _: Annotated[Any, Depends(dms_api_key)] = None
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    now: Now,
+    _: Annotated[Any, Depends(dms_api_key)] = None,
 ) -> str:
     return await _key_dealer(request, session, settings, now, note=True)
 

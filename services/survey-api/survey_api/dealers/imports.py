@@ -69,7 +69,12 @@ STAFF_HEADERS = {
     "phone": ("phone", "手机"),
     "active": ("active", "在职"),
 }
-ROLES_ZH = {"回访专员": "cra", "服务顾问": "service_advisor", "服务经理": "service_manager", "总经理": "general_manager"}
+ROLES_ZH = {
+    "回访专员": "cra",
+    "服务顾问": "service_advisor",
+    "服务经理": "service_manager",
+    "总经理": "general_manager",
+}
 YES_NO = {"是": True, "否": False, "true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
 
 

@@ -15,7 +15,13 @@ _ZONES = available_timezones()
 
 
 class DealerIn(Input):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "上海浦东服务中心", "region": "east", "time_zone": "Asia/Shanghai", "phone": "+862150001234"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"name": "上海浦东服务中心", "region": "east", "time_zone": "Asia/Shanghai", "phone": "+862150001234"}
+            ]
+        }
+    )
     name: DealerName
     region: str | None = Field(default=None, max_length=50)
     time_zone: str = "Asia/Shanghai"

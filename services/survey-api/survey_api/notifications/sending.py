@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 
 from csi_shared.bus.outbox import Outbox
 from csi_shared.clock import Clock
@@ -34,7 +35,7 @@ from survey_api.notifications.channels import (
 )
 from survey_api.notifications.rules import PhoneSurvey, QuietHours, retry_delay, sms_text, withheld_for_fatigue
 from survey_api.privacy import consent
-from survey_api.surveys.invitations import InvitationPolicy, invitation_event
+from survey_api.surveys.invitations import InvitationPolicy, invitation_event, message_key
 
 log = logging.getLogger(__name__)
 
@@ -142,15 +143,23 @@ class Sender:
         while True:
             now = self.clock.now()
             async with self.sessions() as session, session.begin():
-                reminded = and_(
-                    NotificationMessage.survey_id == Survey.id, NotificationMessage.kind == MessageKind.REMINDER
-                )
+                # A reminder of this link (one made before a retired link's new one was sent was for the old one).
+                reminded = and_(NotificationMessage.survey_id == Survey.id, NotificationMessage.kind == MessageKind.REMINDER,
+                                NotificationMessage.created_at >= Survey.sent_at)  # fmt: skip
+                # Only to the number the link was sent to: a phone corrected since retired the link, but a reminder
+                # must never carry a link to anyone else whatever happened in between.
+                invitation = aliased(NotificationMessage)
+                went_to = and_(invitation.survey_id == Survey.id, invitation.kind == MessageKind.INVITATION,
+                               invitation.status.in_((MessageStatus.SENT, MessageStatus.DELIVERED)),
+                               invitation.recipient == RepairOrder.customer_phone,
+                               invitation.created_at >= Survey.invited_at)  # fmt: skip
                 due = (
                     await session.execute(
                         select(Survey, RepairOrder, Dealer)
                         .join(RepairOrder, (RepairOrder.dealer_code == Survey.dealer_code)
                               & (RepairOrder.ro_number == Survey.ro_number))
                         .join(Dealer, Dealer.code == Survey.dealer_code)
+                        .join(invitation, went_to)
                         .outerjoin(NotificationMessage, reminded)
                         .outerjoin(SurveyOptOut, SurveyOptOut.phone == RepairOrder.customer_phone)
                         .where(Survey.sent_at <= now - timedelta(days=days), Survey.responded_at.is_(None),
@@ -170,7 +179,7 @@ class Sender:
     ) -> dict[str, Any]:
         assert ro.customer_phone is not None
         return {
-            "idempotency_key": f"{kind}:{survey.id}", "kind": kind, "channel": self.policy.channel_name,
+            "idempotency_key": message_key(kind, survey), "kind": kind, "channel": self.policy.channel_name,
             "recipient": ro.customer_phone, "dealer_code": dealer.code, "survey_id": survey.id, "status": MessageStatus.PENDING,
             "attempts": 0, "created_at": now,
             "next_attempt_at": self.policy.quiet_hours.next_allowed(now, ZoneInfo(dealer.time_zone)),

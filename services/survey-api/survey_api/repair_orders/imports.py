@@ -244,7 +244,10 @@ async def import_repair_orders(
             for dealer_code, items in valid.items():
                 try:
                     outcomes = await service.accept_and_commit(
-                        work, items=[i for _, i in items], caller_dealer=dealer_code, invitations=invitations,
+                        work,
+                        items=[i for _, i in items],
+                        caller_dealer=dealer_code,
+                        invitations=invitations,
                         intake=intake,
                     )
                 except DomainError as exc:  # an unknown dealer: every RO of it

@@ -49,10 +49,16 @@ def _is_xml(content_type: str | None) -> bool:
     response_model=RepairOrderOut,
     summary="Post one closed RO as JSON, or a STAR ProcessRepairOrder BOD as XML (DMS)",
     responses={
-        200: {"model": RepairOrderOut, "description": "A replay (identical: nothing changes) or a correction of a "
-              "known RO (its `revision` one higher)"},
-        207: {"model": BatchOut, "description": "A STAR BOD (`application/xml`): a result per RepairOrder, as a batch; "
-              "a rejected one names the element of each wrong value"},
+        200: {
+            "model": RepairOrderOut,
+            "description": "A replay (identical: nothing changes) or a correction of a "
+            "known RO (its `revision` one higher)",
+        },
+        207: {
+            "model": BatchOut,
+            "description": "A STAR BOD (`application/xml`): a result per RepairOrder, as a batch; "
+            "a rejected one names the element of each wrong value",
+        },
         409: {"description": "A correction of an RO that has reached `max_ro_revisions`"},
         503: {"description": "Concurrent batches kept winning the same rows; nothing was saved, retry"},
     },

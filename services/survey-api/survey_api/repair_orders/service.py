@@ -38,7 +38,15 @@ from survey_api.repair_orders import repository
 from survey_api.repair_orders.customers import load_known, recognise
 from survey_api.repair_orders.schemas import RepairOrderIn
 from survey_api.surveys import repository as surveys
-from survey_api.surveys.invitations import InvitationPolicy, follow_correction, invitation_event, invite
+from survey_api.surveys.invitations import (
+    InvitationPolicy,
+    follow_correction,
+    invitation_event,
+    invite,
+    late_settlement_month,
+    retire_link,
+)
+from survey_api.surveys.repository import cancel_pending_messages
 
 PRODUCER = "survey-api"
 
@@ -217,8 +225,11 @@ async def _accept_all(
             )
             ro.settled_at, ro.delivered_at, ro.body, ro.updated_at = data.settled_at, data.delivered_at, canonical, now
             _consent(session, data, ro, before, now)
-            events += await _survey_follows(work, dealer, data, ro, invitations, ro.customer_id in opted_out)
-            events.append(_event(dealer, data, ro, now, correlation_id, corrected=True))
+            survey = await surveys.of_ro(session=session, dealer_code=dealer.code, ro_number=ro.ro_number)
+            held = late_settlement_month(survey, ro, dealer) if survey is not None else None
+            events += await _survey_follows(work, dealer, data, ro, invitations, ro.customer_id in opted_out,
+                                            phone_before=before.get("customer", {}).get("phone"))  # fmt: skip
+            events.append(_event(dealer, data, ro, now, correlation_id, corrected=True, settlement_held=held))
             results.append(Accepted(Outcome.CORRECTED, ro))
     await session.flush()
     await work.outbox.add(session, *events)
@@ -239,13 +250,23 @@ def _consent(session: AsyncSession, data: RepairOrderIn, ro: RepairOrder, before
 
 
 async def _survey_follows(
-    work: Work, dealer: Dealer, data: RepairOrderIn, ro: RepairOrder, invitations: InvitationPolicy, opted_out: bool
-) -> list[Envelope[Any]]:
+    work: Work, dealer: Dealer, data: RepairOrderIn, ro: RepairOrder, invitations: InvitationPolicy, opted_out: bool,
+    *, phone_before: str | None,
+) -> list[Envelope[Any]]:  # fmt: skip
     """A correction moves the RO's survey with it; an RO that had none gets one if it now qualifies (a phone added,
-    a date put right). The event of a moved survey goes out again so that its send time travels."""
+    a date put right). The event of a moved survey goes out again so that its send time travels. A phone corrected
+    after the link went out retires that link: whoever holds it (the number it went to) can neither answer nor opt
+    anyone out with it, and the new number gets a link of its own."""
     now = work.clock.now()
     survey = await surveys.of_ro(session=work.session, dealer_code=dealer.code, ro_number=ro.ro_number)
     name, phone = data.customer.name, data.customer.phone
+    if (survey is not None and survey.invited_at is not None and survey.responded_at is None
+            and survey.withheld_reason is None and phone != phone_before):  # fmt: skip
+        retire_link(survey, ro, dealer, invitations)
+        await cancel_pending_messages(work.session, survey.id)
+        follow_correction(survey, ro, dealer, invitations)
+        return [invitation_event(survey, dealer, customer_name=name, customer_phone=phone, policy=invitations,
+                                 now=now, correlation_id=work.correlation_id)]  # fmt: skip
     if survey is not None:
         if not follow_correction(survey, ro, dealer, invitations) or survey.withheld_reason is not None:
             return []  # a withheld link stays withheld: its RO counts as not invited, with the reason
@@ -268,8 +289,9 @@ def announcement(dealer: Dealer, ro: RepairOrder, *, now: datetime, correlation_
 
 
 def _event(
-    dealer: Dealer, data: RepairOrderIn, ro: RepairOrder, now: datetime, correlation_id: str | None, *, corrected: bool
-) -> Envelope[Any]:
+    dealer: Dealer, data: RepairOrderIn, ro: RepairOrder, now: datetime, correlation_id: str | None, *, corrected: bool,
+    settlement_held: str | None = None,
+) -> Envelope[Any]:  # fmt: skip
     window = data.customer.preferred_callback_time
     payload_class = RepairOrderCorrected if corrected else RepairOrderClosed
     payload = payload_class(
@@ -299,6 +321,7 @@ def _event(
         currency=data.currency,
         previous_visit_at=ro.previous_visit_at,
         no_survey_reason=NoSurveyReason(ro.no_survey_reason) if ro.no_survey_reason else None,
+        **({"settlement_held": settlement_held} if corrected else {}),
     )
     return make_event(
         payload, producer=PRODUCER, occurred_at=now, dealer_code=dealer.code, correlation_id=correlation_id

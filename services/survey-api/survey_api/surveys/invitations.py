@@ -38,18 +38,38 @@ class InvitationPolicy:
     """An RO delivered longer than this before it reaches the platform is history: no survey, no callback."""
 
 
-def survey_token(secret: bytes, survey_id: str) -> str:
-    """The link's token, derived from the survey id with a server secret: only its hash is stored, yet the sender
-    (and a reminder) can make the link again without the token ever sitting in a table."""
-    digest = hmac.new(secret, f"survey-link:{survey_id}".encode(), hashlib.sha256).digest()
+def survey_token(secret: bytes, survey_id: str, generation: int = 0) -> str:
+    """The link's token, derived from the survey id (and, once a link was retired, its generation) with a server
+    secret: only its hash is stored, yet the sender (and a reminder) can make the link again without the token ever
+    sitting in a table."""
+    label = f"survey-link:{survey_id}" + (f":{generation}" if generation else "")
+    digest = hmac.new(secret, label.encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode()[:32]
+
+
+def message_key(kind: str, survey: Survey) -> str:
+    """The idempotency key of a survey's invitation or reminder: one of each per link (generation)."""
+    generation = survey.link_generation or 0
+    return f"{kind}:{survey.id}" + (f":{generation}" if generation else "")
+
+
+def retire_link(survey: Survey, ro: RepairOrder, dealer: Dealer, policy: InvitationPolicy) -> None:
+    """The RO's phone changed after the link went out (or was queued): that link is dead (its token no longer
+    matches), and a new one is sent to the new number under the usual rules (send time, quiet hours, fatigue,
+    opt-out, all applied by the sender). The survey, its month and its window stay."""
+    survey.link_generation = (survey.link_generation or 0) + 1
+    survey.token_hash = token_hash(survey_token(policy.link_secret, survey.id, survey.link_generation))
+    survey.sent_at = survey.invited_at = survey.send_claimed_until = survey.opened_at = None
+    survey.open_count = 0
+    tz = ZoneInfo(dealer.time_zone)
+    survey.send_at = invitation_send_at(ro.delivered_at, tz, policy.send_time)
 
 
 def invitation_event(
     survey: Survey, dealer: Dealer, *, customer_name: str, customer_phone: str | None, policy: InvitationPolicy,
     now: datetime, correlation_id: str | None,
 ) -> Envelope[Any]:  # fmt: skip
-    token = survey_token(policy.link_secret, survey.id)
+    token = survey_token(policy.link_secret, survey.id, survey.link_generation or 0)
     invitation = SurveyInvitationCreated(
         dealer=dealer_ref(dealer), ro_number=survey.ro_number, token=token, survey_url=policy.url_template.format(token=token),
         expires_at=survey.expires_at, settlement_month=survey.settlement_month, customer_name=customer_name,
@@ -92,6 +112,7 @@ def invite(
         questionnaire_version=questionnaire.version,
         language="zh-CN",
         created_at=now,
+        link_generation=0,
     )
     survey.token_hash = token_hash(survey_token(policy.link_secret, survey.id))
     place_in_time(survey, settled_at=ro.settled_at, delivered_at=ro.delivered_at, tz=tz, policy=policy)
@@ -110,10 +131,21 @@ def place_in_time(
     survey.send_at = invitation_send_at(delivered_at, tz, policy.send_time)
 
 
+def late_settlement_month(survey: Survey, ro: RepairOrder, dealer: Dealer) -> str | None:
+    """The month a sent (or answered) survey keeps when a correction moved the RO's settlement into another month;
+    None when nothing was held."""
+    if survey.responded_at is None and survey.invited_at is None:
+        return None
+    moved_to = settlement_month(ro.settled_at, ZoneInfo(dealer.time_zone))
+    return survey.settlement_month if moved_to != survey.settlement_month else None
+
+
 def follow_correction(survey: Survey, ro: RepairOrder, dealer: Dealer, policy: InvitationPolicy) -> bool:
     """A corrected settlement or delivery moves an unanswered survey: its month, expiry, visit date and, while not
     yet sent, its send time. An answered survey keeps the month it was answered for. True if anything moved."""
-    if survey.responded_at is not None:
+    if survey.responded_at is not None or survey.invited_at is not None:
+        # Answered, or its link went out (or is on its way): no correction closes the link or moves it to another
+        # period; a settlement moved into another month is a late correction (`late_settlement_month`).
         return False
     before = (survey.settlement_month, survey.expires_at, survey.visit_date, survey.send_at)
     sent_at = survey.send_at

@@ -19,9 +19,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from csi_shared.bus.outbox import Work
+from csi_shared.forwarded import client_address
 from csi_shared.limits import RateLimiter, TooManyRequests
 from csi_shared.satisfaction import Verdict, verdict
-from csi_shared.web import RequestWork, writes_on_get
+from csi_shared.web import RequestWork, app_settings, writes_on_get
 from survey_api.config import AppSettings, Settings
 from survey_api.models import Dealer, Survey, SurveyResponse
 from survey_api.privacy import consent as consent_records
@@ -89,7 +90,7 @@ def _redirect(url: str) -> RedirectResponse:
 def _limited(request: Request, token: str, lang: str) -> HTMLResponse | None:
     """Per link and per client address: a page opened or posted too often answers 429 with Retry-After."""
     try:
-        request.app.state.page_limits.take(request.client.host if request.client else "-", token)
+        request.app.state.page_limits.take(client_address(request, app_settings(request).trusted_proxies) or "-", token)
     except TooManyRequests as exc:
         page = _message(lang, 429, TEXTS[lang]["busy_heading"], TEXTS[lang]["busy"])
         page.headers["Retry-After"] = str(exc.extra.get("retry_after", 1))
@@ -196,7 +197,7 @@ async def survey_page(
     survey, dealer = found
     if (page := _state_page(language, survey, dealer, work.clock.now())) is not None:
         return page
-    client = request.client.host if request.client else None
+    client = client_address(request, settings.trusted_proxies)
     await service.record_opening(work, survey, dealer, browser=browser_family(request.headers.get("user-agent")),
                                  network=network_hash(client, settings.network_salt))  # fmt: skip
     await work.session.commit()
@@ -246,7 +247,7 @@ async def survey_post(token: Token, request: Request, work: RequestWork, setting
     try:
         await service.record_response(
             work, dealer=dealer, ro_number=survey.ro_number, survey=survey, month=survey.settlement_month,
-            channel="web", data=read.response, taken_by=None,
+            channel="web", data=read.response, taken_by=None, complete=True,
         )  # fmt: skip
     except service.SurveyAlreadyAnswered:
         return _redirect(thanks)
@@ -342,9 +343,10 @@ async def opt_out_post(token: Token, request: Request, work: RequestWork, settin
     if isinstance(found, Response):
         return found
     survey, dealer, _ = found
-    ro = await ro_repository.get(session=work.session, dealer_code=survey.dealer_code, ro_number=survey.ro_number)
-    phone = ro.customer_phone if ro else None
-    if not phone:  # erased, or anonymised by retention: there is no number left to stop
+    # The number the link was sent to, never the RO's phone now: a dealer that corrected the RO to someone else's
+    # number must not opt them out with the link it received.
+    phone = await repository.sent_to(work.session, survey)
+    if not phone:  # never sent, erased, or anonymised by retention: there is no number left to stop
         return _message(language, 410, t["no_number_heading"], t["no_number"], dealer_name=dealer.name)
     await consent_records.record_opt_out(session=work.session, phone=phone, source="survey_page", now=work.clock.now(),
                                          phone_salt=settings.phone_salt)  # fmt: skip

@@ -6,11 +6,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select, tuple_
+from sqlalchemy import Row, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from survey_api.models import Dealer, RepairOrder, Survey, SurveyResponse
-from survey_api.surveys.invitations import token_hash
+from survey_api.models import (
+    Dealer,
+    MessageKind,
+    MessageStatus,
+    NotificationMessage,
+    RepairOrder,
+    Survey,
+    SurveyResponse,
+)
+from survey_api.surveys.invitations import message_key, token_hash
 
 
 async def by_token(session: AsyncSession, token: str) -> Survey | None:
@@ -27,6 +35,28 @@ async def of_ro(*, session: AsyncSession, dealer_code: str, ro_number: str) -> S
 async def response_of(session: AsyncSession, survey: Survey) -> SurveyResponse | None:
     query = select(SurveyResponse).where(SurveyResponse.survey_id == survey.id)
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def cancel_pending_messages(session: AsyncSession, survey_id: str) -> None:
+    """A retired link's invitation or reminder not sent yet is never sent."""
+    await session.execute(
+        update(NotificationMessage)
+        .where(NotificationMessage.survey_id == survey_id, NotificationMessage.status == MessageStatus.PENDING)
+        .values(status=MessageStatus.CANCELLED, claimed_until=None)
+    )
+
+
+async def sent_to(session: AsyncSession, survey: Survey) -> str | None:
+    """The number this survey's current link was sent to, or None (never sent, or erased since)."""
+    recipient = (
+        await session.execute(
+            select(NotificationMessage.recipient).where(
+                NotificationMessage.idempotency_key == message_key(MessageKind.INVITATION, survey),
+                NotificationMessage.status.in_((MessageStatus.SENT, MessageStatus.DELIVERED)),
+            )
+        )
+    ).scalar_one_or_none()
+    return recipient if recipient and recipient.startswith("+") else None
 
 
 async def unanswered(

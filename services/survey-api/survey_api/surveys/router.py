@@ -18,6 +18,7 @@ from survey_api.privacy import phone_reads
 from survey_api.repair_orders import repository as repair_orders
 from survey_api.surveys import repository, service
 from survey_api.surveys.schemas import CallList, ResponseIn, ResponseOut, SurveyCenterResponseIn, SurveyView
+from survey_api.surveys.visitor import browser_family, network_hash
 
 router = APIRouter(tags=["surveys"])
 
@@ -58,13 +59,21 @@ async def get_survey(
     "/v1/surveys/{token}/responses", status_code=201, response_model=ResponseOut, responses=_ERRORS,
     summary="Answer a survey (customer link; once)",
 )  # fmt: skip
-async def answer_survey(token: Token, body: ResponseIn, work: RequestWork) -> ResponseOut:
+async def answer_survey(
+    request: Request, token: Token, body: ResponseIn, work: RequestWork, settings: AppSettings
+) -> ResponseOut:
+    """The page's rules apply here too: every item answered, and the visit recorded (browser and network of the
+    client; a client that never opened the link counts as opening it now), so the integrity signals see it."""
     survey = await service.open_survey(session=work.session, token=token, now=work.clock.now())
     dealer = await get_dealer(session=work.session, code=survey.dealer_code)
     assert dealer is not None
+    if survey.opened_at is None:
+        client = request.client.host if request.client else None
+        await service.record_opening(work, survey, dealer, browser=browser_family(request.headers.get("user-agent")),
+                                     network=network_hash(client, settings.network_salt))  # fmt: skip
     response = await service.record_response(
         work, dealer=dealer, ro_number=survey.ro_number, survey=survey, month=survey.settlement_month,
-        channel="web", data=body, taken_by=None,
+        channel="web", data=body, taken_by=None, complete=True,
     )  # fmt: skip
     await work.session.commit()
     return ResponseOut.model_validate(response, from_attributes=True)

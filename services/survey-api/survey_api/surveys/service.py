@@ -102,8 +102,9 @@ def view(survey: Survey, dealer: Dealer, language: str | None) -> SurveyView:
     )
 
 
-def check_answers(questionnaire: Questionnaire, data: ResponseIn) -> list[Answer]:
-    """The answers with their factors; every problem named by field."""
+def check_answers(questionnaire: Questionnaire, data: ResponseIn, *, complete: bool = False) -> list[Answer]:
+    """The answers with their factors; every problem named by field. `complete`: the customer's own channels (the
+    page and its JSON twin) answer every item, a score or N/A where it is allowed, as the page requires."""
     errors: list[dict[str, str]] = []
     seen: set[str] = set()
     answers: list[Answer] = []
@@ -130,6 +131,9 @@ def check_answers(questionnaire: Questionnaire, data: ResponseIn) -> list[Answer
             )
             continue
         answers.append(Answer(item=item.code, factor=item.factor, score=answer.score))
+    if complete:
+        errors += [{"field": f"answers.{item.code}", "reason": "every item needs an answer (a score, or null for N/A "
+                    "where it is allowed), as on the survey page"} for item in questionnaire.items if item.code not in seen]  # fmt: skip
     if errors:
         raise InvalidInput("some answers are not valid", errors)
     return answers
@@ -145,6 +149,7 @@ async def record_response(
     channel: str,
     data: ResponseIn,
     taken_by: str | None,
+    complete: bool = False,
 ) -> SurveyResponse:
     """Store one response per RO and publish it for scoring and complaints."""
     session, now = work.session, work.clock.now()
@@ -152,7 +157,7 @@ async def record_response(
         catalogue.get(survey.questionnaire, survey.questionnaire_version) if survey is not None else catalogue.DEFAULT
     )
     assert questionnaire is not None
-    answers = check_answers(questionnaire, data)
+    answers = check_answers(questionnaire, data, complete=complete)
     response = SurveyResponse(
         id=str(uuid.uuid4()),
         survey_id=survey.id if survey is not None else None,

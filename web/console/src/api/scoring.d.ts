@@ -29,7 +29,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The database and the broker are reachable */
+        /**
+         * The database is reachable, and the broker too where this process consumes
+         * @description Both are reported; the broker decides readiness only in a process that consumes. An API process keeps
+         *     accepting writes into its outbox while the broker is down (docs/reliability.md): taking every API pod out of
+         *     service for a broker outage would turn a delay into an outage.
+         */
         get: operations["readyz"];
         put?: never;
         post?: never;
@@ -867,7 +872,7 @@ export interface components {
         SignalOut: {
             /**
              * Code
-             * @description One of shared_phone, dealer_number, low_contact_rate, fast_answers, one_source, straight_lined, asked_for_perfect, callback_gap, index_jump, declined_at_reception
+             * @description One of shared_phone, dealer_number, low_contact_rate, fast_answers, one_source, straight_lined, asked_for_perfect, callback_gap, index_jump, declined_at_reception, late_settlement_corrections
              */
             code: string;
             /** Flagged */
