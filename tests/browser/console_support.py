@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -167,6 +168,18 @@ async def sign_in(browser: Any, site: Site, path: str, role: str, *, dealers: st
     await page.click("#content button[type=submit]")
     await page.wait_for_url(f"**{path.split('?')[0]}*")
     return page
+
+
+# The prefixes of the console's message keys (`category.`, `sc.` …): a visible `prefix.word` is a text nobody wrote.
+_PREFIXES = sorted(
+    set(re.findall(r'^\s*"([a-zA-Z]+)\.[^"]+":', (DIST.parent / "src" / "messages.ts").read_text(), re.M))
+)
+_RAW_KEY = re.compile(rf"\b(?:{'|'.join(_PREFIXES)})\.[A-Za-z_]+\b")
+
+
+async def raw_keys(page: Any) -> list[str]:
+    """The untranslated message keys a person sees on the page (hidden text, such as folded details, not counted)."""
+    return _RAW_KEY.findall(await page.locator("body").inner_text())
 
 
 async def go(page: Any, path: str) -> None:

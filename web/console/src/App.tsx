@@ -20,6 +20,8 @@ const CsiCard = lazy(() => import("./views/CsiCard"));
 const Ranking = lazy(() => import("./views/Ranking"));
 const RegionComplaints = lazy(() => import("./views/RegionComplaints"));
 const Integrity = lazy(() => import("./views/Integrity"));
+const SurveyCenter = lazy(() => import("./views/SurveyCenter"));
+const Privacy = lazy(() => import("./views/Privacy"));
 
 export function App({ config }: { config: ConsoleConfig }) {
   const session = useSession();
@@ -52,6 +54,8 @@ export function App({ config }: { config: ConsoleConfig }) {
                   <Route path="/ranking" element={<Ranking />} />
                   <Route path="/oem/complaints" element={<RegionComplaints />} />
                   <Route path="/integrity" element={<Integrity />} />
+                  <Route path="/survey-center" element={<SurveyCenter />} />
+                  <Route path="/privacy" element={<Privacy />} />
                   <Route path="*" element={<NotFound />} />
                 </Routes>
               </Suspense>

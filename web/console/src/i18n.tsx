@@ -23,6 +23,11 @@ export function labelOf(t: I18n["t"], prefix: string, value: string): string {
   return key in en ? t(key as Key) : value;
 }
 
+/** A region's name: the network's regions in words, any other code as it is. */
+export function regionLabel(t: I18n["t"], code: string | null | undefined): string {
+  return code ? labelOf(t, "regionName", code) : "—";
+}
+
 type I18n = { lang: Lang; setLang: (lang: Lang) => void; t: (key: Key, vars?: Record<string, string | number>) => string };
 const Ctx = createContext<I18n | null>(null);
 

@@ -33,7 +33,7 @@ export type Questionnaire = SurveySchemas["schemas"]["Questionnaire"];
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly problem: { title?: string; detail?: string; errors?: { field: string; reason: string }[] } | undefined,
+    readonly problem: { title?: string; detail?: string; code?: string; errors?: { field: string; reason: string }[] } | undefined,
   ) {
     super(problem?.detail ?? problem?.title ?? `HTTP ${status}`);
   }

@@ -5,9 +5,8 @@ import { useI18n } from "../i18n";
 import type { Key } from "../messages";
 import { Problem } from "../ui/bits";
 import { startSignIn } from "./oidc";
-import { homeOf, isDealerRole, sessionFromToken, signIn, signOutReason, useSession, type Role } from "./session";
+import { homeOf, isDealerRole, ROLES, sessionFromToken, signIn, signOutReason, useSession, type Role } from "./session";
 
-const ROLES: Role[] = ["cra", "service_advisor", "service_manager", "general_manager", "oem_analyst", "admin"];
 const REMEMBER = "csi.dev.signin"; // the form's last values (never the token), for the next dev sign-in
 
 type Form = { role: Role; dealers: string; region: string; subject: string };

@@ -2,7 +2,19 @@
 // person in again, silently with the identity provider's session in production.
 import { useSyncExternalStore } from "react";
 
-export type Role = "service_advisor" | "cra" | "service_manager" | "general_manager" | "oem_analyst" | "admin";
+export type Role =
+  | "service_advisor"
+  | "cra"
+  | "service_manager"
+  | "general_manager"
+  | "oem_analyst"
+  | "survey_center"
+  | "privacy_officer"
+  | "admin";
+/** Every role a token may carry (csi_shared.roles.Role), in the order the sign-in page lists them. */
+export const ROLES: Role[] = [
+  "cra", "service_advisor", "service_manager", "general_manager", "oem_analyst", "survey_center", "privacy_officer", "admin",
+];
 export const DEALER_ROLES: Role[] = ["service_advisor", "cra", "service_manager", "general_manager"];
 
 export type Session = {
@@ -95,6 +107,10 @@ export function homeOf(role: Role): string {
     case "service_manager":
     case "general_manager":
       return "/complaints";
+    case "survey_center":
+      return "/survey-center";
+    case "privacy_officer":
+      return "/privacy";
     default:
       return "/ranking";
   }

@@ -1,7 +1,7 @@
 import type { ReactNode } from "react";
 import { NavLink } from "react-router";
 import { signOut, useSession, type Role } from "../auth/session";
-import { useI18n } from "../i18n";
+import { regionLabel, useI18n } from "../i18n";
 import type { Key } from "../messages";
 
 const NAV: Record<Role, [string, Key][]> = {
@@ -29,6 +29,8 @@ const NAV: Record<Role, [string, Key][]> = {
     ["/oem/complaints", "nav.oemComplaints"],
     ["/integrity", "nav.integrity"],
   ],
+  survey_center: [["/survey-center", "nav.surveyCenter"]],
+  privacy_officer: [["/privacy", "nav.privacy"]],
   admin: [
     ["/ranking", "nav.ranking"],
     ["/oem/complaints", "nav.oemComplaints"],
@@ -39,7 +41,7 @@ const NAV: Record<Role, [string, Key][]> = {
 export function Layout({ children }: { children: ReactNode }) {
   const session = useSession()!;
   const { t, lang, setLang } = useI18n();
-  const scope = session.dealers.length ? session.dealers.join(", ") : session.region ? t("scope.region", { region: session.region }) : t("scope.all");
+  const scope = session.dealers.length ? session.dealers.join(", ") : session.region ? t("scope.region", { region: regionLabel(t, session.region) }) : t("scope.all");
   return (
     <>
       <a className="skip" href="#content">
@@ -48,7 +50,7 @@ export function Layout({ children }: { children: ReactNode }) {
       <header className="top">
         <span className="brand">{t("brand")}</span>
         <nav aria-label={t("nav.label")}>
-          {NAV[session.role].map(([to, key]) => (
+          {(NAV[session.role] ?? []).map(([to, key]) => (
             <NavLink key={to} to={to}>
               {t(key)}
             </NavLink>

@@ -4,7 +4,8 @@ import { useSearchParams } from "react-router";
 import { ApiError } from "../api/client";
 import { useSession } from "../auth/session";
 import { fmtDuration, monthOf } from "../format";
-import { useI18n } from "../i18n";
+import { labelOf, useI18n } from "../i18n";
+import { en, type Key } from "../messages";
 
 export function Loading() {
   const { t } = useI18n();
@@ -16,21 +17,32 @@ export function Loading() {
 }
 
 export function Problem({ error }: { error: unknown }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
+  const problem = error instanceof ApiError ? error.problem : undefined;
   const status = error instanceof ApiError ? error.status : null;
-  const text =
-    status === 404 ? t("error.notFound") : status === 403 ? t("error.forbidden") : error instanceof Error ? error.message : String(error);
+  // The services write `detail` in English for integrators; a person reads the problem's code in their language, and
+  // the English detail only in English (or folded away, for support).
+  const known = problem?.code && `problem.${problem.code}` in en ? t(`problem.${problem.code}` as Key) : null;
+  const generic = status === 404 ? t("error.notFound") : status === 403 ? t("error.forbidden") : status ? t("problem.other", { status }) : null;
+  const english = error instanceof Error ? error.message : String(error);
+  const text = lang === "en" ? (status === 404 || status === 403 ? generic : english) : (known ?? generic ?? t("problem.network"));
   return (
     <div className="problem" role="alert">
       <strong>{t("error.title")}</strong> {text}
-      {error instanceof ApiError && error.problem?.errors?.length ? (
+      {problem?.errors?.length ? (
         <ul>
-          {error.problem.errors.map((e) => (
+          {problem.errors.map((e) => (
             <li key={e.field}>
-              {e.field}: {e.reason}
+              {labelOf(t, "field", e.field)}: {lang === "en" ? e.reason : t("problem.fieldWrong")}
             </li>
           ))}
         </ul>
+      ) : null}
+      {lang !== "en" && text !== english ? (
+        <details className="muted">
+          <summary>{t("problem.technical")}</summary>
+          <span lang="en">{english}</span>
+        </details>
       ) : null}
     </div>
   );

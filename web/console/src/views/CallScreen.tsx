@@ -1,5 +1,6 @@
 // The call screen: the customer, the visit the call is about, the script with its questions, one button per outcome,
-// and a complaint opened from the call. Letters pick an outcome when no field has the focus.
+// and a complaint opened from the call. A letter proposes an outcome when no field has the focus and no text is
+// selected; Enter saves it, Esc drops it, so no stray keystroke closes a call (WCAG 2.1.4).
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { Link, useNavigate, useParams } from "react-router";
@@ -45,9 +46,13 @@ function Call({ callback }: { callback: Callback }) {
   const [note, setNote] = useState("");
   const [issue, setIssue] = useState("");
   const [busyOpen, setBusyOpen] = useState(false);
+  const [proposed, setProposed] = useState<Outcome | null>(null);
   const [complaintOpened, setComplaintOpened] = useState<string | null>(null);
   const context = callback.context;
   const open = callback.status === "open";
+  // Typed but not saved: leaving or reloading the page asks first.
+  const unsaved = open && (Object.values(answers).some((v) => v !== "") || !!note.trim() || !!issue.trim());
+  useLeaveWarning(unsaved);
 
   const record = useMutation({
     mutationFn: async (body: AttemptIn) =>
@@ -56,6 +61,9 @@ function Call({ callback }: { callback: Callback }) {
       client.setQueryData(["callback", callback.id, lang], { ...saved, context: callback.context });
       void client.invalidateQueries({ queryKey: ["worklist"] });
       setBusyOpen(false);
+      setAnswers({});
+      setNote("");
+      setIssue("");
     },
   });
 
@@ -72,20 +80,22 @@ function Call({ callback }: { callback: Callback }) {
   }
 
   function pick(outcome: Outcome) {
+    setProposed(null);
     if (outcome === "busy_reschedule") setBusyOpen(true);
     else submit(outcome);
   }
 
-  // Letters pick an outcome, unless the person is typing.
+  // A letter proposes an outcome, unless the person is typing or has text selected (copying the customer's name).
   useEffect(() => {
     if (!open) return;
     function onKey(event: KeyboardEvent) {
       const target = event.target as HTMLElement;
       if (event.ctrlKey || event.metaKey || event.altKey || target.closest("input, textarea, select, [contenteditable]")) return;
+      if (!globalThis.getSelection()?.isCollapsed) return;
       const hit = OUTCOMES.find((o) => o.key === event.key);
       if (hit && !record.isPending) {
         event.preventDefault();
-        pick(hit.outcome);
+        setProposed(hit.outcome);
       }
     }
     window.addEventListener("keydown", onKey);
@@ -93,7 +103,7 @@ function Call({ callback }: { callback: Callback }) {
   });
 
   const worklist = client.getQueryData<Callback[]>(["worklist", callback.dealer_code, "open"]) ?? [];
-  const next = worklist.find((c) => c.id !== callback.id && c.status === "open");
+  const next = nextCall(worklist, callback);
 
   return (
     <section className="page call">
@@ -104,9 +114,12 @@ function Call({ callback }: { callback: Callback }) {
         <div className="panel customer">
           <h1>{callback.customer.name}</h1>
           <p className="phone" aria-label={t("call.phone")}>
-            {callback.customer.phone ?? "—"}
+            {callback.customer.phone ? <a href={`tel:${callback.customer.phone}`}>{callback.customer.phone}</a> : "—"}
             {callback.customer.alternate_phone ? (
-              <span className="muted"> · {t("call.alternate")} {callback.customer.alternate_phone}</span>
+              <span className="muted">
+                {" "}
+                · {t("call.alternate")} <a href={`tel:${callback.customer.alternate_phone}`}>{callback.customer.alternate_phone}</a>
+              </span>
             ) : null}
           </p>
           <p className="tags">
@@ -200,6 +213,7 @@ function Call({ callback }: { callback: Callback }) {
                   </button>
                 ))}
               </fieldset>
+              {proposed ? <Confirm outcome={proposed} onYes={() => pick(proposed)} onNo={() => setProposed(null)} /> : null}
               {busyOpen ? <Reschedule onSave={(at) => submit("busy_reschedule", at)} onCancel={() => setBusyOpen(false)} /> : null}
               {record.error ? <Problem error={record.error} /> : null}
             </form>
@@ -211,6 +225,69 @@ function Call({ callback }: { callback: Callback }) {
         </div>
       </div>
     </section>
+  );
+}
+
+/** The next call to offer, in the worklist's order: open, and another customer than this one (not the one just
+ *  rescheduled, nor their other callbacks). */
+export function nextCall(worklist: Callback[], current: Callback): Callback | undefined {
+  const same = (c: Callback) =>
+    current.customer.phone ? c.customer.phone === current.customer.phone : c.customer.name === current.customer.name;
+  return worklist.find((c) => c.id !== current.id && c.status === "open" && !same(c));
+}
+
+/** Asks before the page is left (reload, close, another address) while `dirty`, and before an in-app link is followed. */
+function useLeaveWarning(dirty: boolean) {
+  const { t } = useI18n();
+  useEffect(() => {
+    if (!dirty) return;
+    function beforeUnload(event: BeforeUnloadEvent) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+    function onClick(event: MouseEvent) {
+      const link = (event.target as HTMLElement).closest("a[href]");
+      if (!link || link.getAttribute("href")?.startsWith("tel:")) return;
+      if (!globalThis.confirm(t("call.leaveUnsaved"))) {
+        event.preventDefault();
+        event.stopPropagation();
+      }
+    }
+    window.addEventListener("beforeunload", beforeUnload);
+    document.addEventListener("click", onClick, true);
+    return () => {
+      window.removeEventListener("beforeunload", beforeUnload);
+      document.removeEventListener("click", onClick, true);
+    };
+  }, [dirty, t]);
+}
+
+function Confirm({ outcome, onYes, onNo }: { outcome: Outcome; onYes: () => void; onNo: () => void }) {
+  const { t } = useI18n();
+  const yes = useRef<HTMLButtonElement>(null);
+  useEffect(() => yes.current?.focus(), [outcome]);
+  return (
+    <div
+      className="box warn confirm-outcome"
+      role="alertdialog"
+      aria-label={t("call.confirmTitle")}
+      onKeyDown={(e) => {
+        if (e.key === "Escape") {
+          e.preventDefault();
+          onNo();
+        }
+      }}
+    >
+      <p>{t("call.confirm", { outcome: t(`outcome.${outcome}` as Key) })}</p>
+      <div className="row">
+        <button ref={yes} type="button" className="primary" onClick={onYes}>
+          {t("call.confirmYes")} <Kbd>Enter</Kbd>
+        </button>
+        <button type="button" onClick={onNo}>
+          {t("cancel")} <Kbd>Esc</Kbd>
+        </button>
+      </div>
+    </div>
   );
 }
 

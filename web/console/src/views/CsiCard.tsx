@@ -1,6 +1,6 @@
 // A dealer's CSI card: the index with its interval, factors beside region and nation, 12 months of trend, strengths and
 // priorities, the sample and response rate, and the breakdown by service advisor.
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useMemo } from "react";
 import { Link, useParams } from "react-router";
 import { ok, scoringApi } from "../api/client";
@@ -11,17 +11,32 @@ import { useI18n, type Lang } from "../i18n";
 import type { Key } from "../messages";
 import { Badge, Loading, MonthPicker, Problem, usePeriod } from "../ui/bits";
 import { FACTORS, useQuestionnaire } from "./data";
+import { LatestPeriod } from "../ui/LatestPeriod";
 
-export default function CsiCard() {
+function cardQuery(code: string, period: string) {
+  return {
+    queryKey: ["card", code, period],
+    queryFn: async () => ok(await scoringApi.GET("/v1/dealers/{dealer_code}/csi", { params: { path: { dealer_code: code }, query: { period } } })),
+  };
+}
+
+export default function CsiCardPage() {
+  const { code = "" } = useParams();
+  const client = useQueryClient();
+  return (
+    <LatestPeriod key={code} probeKey={["card", code]} hasData={async (p) => (await client.fetchQuery(cardQuery(code, p))).responses > 0}>
+      <CsiCard />
+    </LatestPeriod>
+  );
+}
+
+function CsiCard() {
   const { code = "" } = useParams();
   const { t, lang } = useI18n();
   const session = useSession()!;
   const [period, setPeriod] = usePeriod();
   const oem = !isDealerRole(session.role);
-  const card = useQuery({
-    queryKey: ["card", code, period],
-    queryFn: async () => ok(await scoringApi.GET("/v1/dealers/{dealer_code}/csi", { params: { path: { dealer_code: code }, query: { period } } })),
-  });
+  const card = useQuery(cardQuery(code, period));
   const trend = useQuery({
     queryKey: ["trend", code, period],
     queryFn: async () =>

@@ -5,7 +5,8 @@ import { useState } from "react";
 import { Link } from "react-router";
 import { ok, scoringApi } from "../api/client";
 import type { components } from "../api/scoring";
-import { useI18n } from "../i18n";
+import { regionLabel, useI18n } from "../i18n";
+import { LatestPeriod } from "../ui/LatestPeriod";
 import { Badge, Loading, MonthPicker, Problem, usePeriod } from "../ui/bits";
 
 type DealerIntegrity = components["schemas"]["DealerIntegrity"];
@@ -33,7 +34,7 @@ function DealerRow({ d, period }: { d: DealerIntegrity; period: string }) {
         <Link to={`/dealers/${d.dealer_code}/csi?period=${period}`} className="code">
           {d.dealer_code}
         </Link>{" "}
-        {d.dealer_name} <small className="muted">{d.region ?? "—"}</small>{" "}
+        {d.dealer_name} <small className="muted">{regionLabel(t, d.region)}</small>{" "}
         {d.under_review ? <Badge tone="warn">{t("integrity.underReview")}</Badge> : null}
       </h2>
       <p>
@@ -60,13 +61,26 @@ function DealerRow({ d, period }: { d: DealerIntegrity; period: string }) {
   );
 }
 
-export default function Integrity() {
-  const { t } = useI18n();
-  const [period, setPeriod] = usePeriod();
-  const report = useQuery({
+function integrityQuery(period: string) {
+  return {
     queryKey: ["integrity", period],
     queryFn: async () => ok(await scoringApi.GET("/v1/integrity", { params: { query: { period } } })),
-  });
+  };
+}
+
+export default function IntegrityPage() {
+  const client = useQueryClient();
+  return (
+    <LatestPeriod probeKey={["integrity"]} hasData={async (p) => (await client.fetchQuery(integrityQuery(p))).dealers.some((d) => d.responses > 0)}>
+      <Integrity />
+    </LatestPeriod>
+  );
+}
+
+function Integrity() {
+  const { t } = useI18n();
+  const [period, setPeriod] = usePeriod();
+  const report = useQuery(integrityQuery(period));
   const risky = (report.data?.dealers ?? []).filter((d) => d.flagged.length > 0);
   const quiet = (report.data?.dealers.length ?? 0) - risky.length;
   const shown = risky.slice(0, SHOWN); // riskiest first: the rest wait for the next page of work

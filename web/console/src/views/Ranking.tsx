@@ -5,11 +5,13 @@ import { Link, useNavigate, useSearchParams } from "react-router";
 import { download, type RankingEntry } from "../api/client";
 import { Chart } from "../charts/Chart";
 import { fmtCount, fmtIndex, fmtInterval, fmtPct, histogram } from "../format";
-import { useI18n } from "../i18n";
+import { regionLabel, useI18n } from "../i18n";
 import type { Key } from "../messages";
 import { Badge, Loading, MonthPicker, Problem, usePeriod } from "../ui/bits";
 import { VirtualRows, type RowProps } from "../ui/VirtualRows";
-import { allEntries, useRanking } from "./data";
+import { allEntries, rankingQuery, useRanking } from "./data";
+import { LatestPeriod } from "../ui/LatestPeriod";
+import { useQueryClient } from "@tanstack/react-query";
 import { filterEntries, sortEntries, type Sort, type SortKey } from "./ranking";
 
 const COLUMNS: { key: SortKey; label: Key; num?: boolean }[] = [
@@ -39,7 +41,7 @@ const RankRow = memo(function RankRow({ item }: RowProps<RankingEntry>) {
       <span role="cell" className="name">
         {item.dealer_name}
       </span>
-      <span role="cell">{item.region ?? "—"}</span>
+      <span role="cell">{regionLabel(t, item.region)}</span>
       <span role="cell" className="num">
         <strong>{fmtIndex(item.index)}</strong> <small className="muted">{fmtInterval(item.interval)}</small>
       </span>
@@ -56,7 +58,16 @@ const RankRow = memo(function RankRow({ item }: RowProps<RankingEntry>) {
   );
 });
 
-export default function Ranking() {
+export default function RankingPage() {
+  const client = useQueryClient();
+  return (
+    <LatestPeriod probeKey={["ranking"]} hasData={async (p) => (await client.fetchQuery(rankingQuery(p))).ranked.length > 0}>
+      <Ranking />
+    </LatestPeriod>
+  );
+}
+
+function Ranking() {
   const { t } = useI18n();
   const [period, setPeriod] = usePeriod();
   const [params, setParams] = useSearchParams();
@@ -136,7 +147,7 @@ export default function Ranking() {
             <option value="">{t("ranking.allRegions")}</option>
             {regions.map((r) => (
               <option key={r} value={r}>
-                {r}
+                {regionLabel(t, r)}
               </option>
             ))}
           </select>

@@ -1,21 +1,35 @@
 // Head office: complaints still open, by region and by dealer, for the month's cases.
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useMemo } from "react";
 import { Link } from "react-router";
 import { complaintApi, ok } from "../api/client";
 import { Chart } from "../charts/Chart";
 import { fmtPct } from "../format";
-import { useI18n } from "../i18n";
+import { regionLabel, useI18n } from "../i18n";
+import { LatestPeriod } from "../ui/LatestPeriod";
 import { Loading, MonthPicker, Problem, usePeriod } from "../ui/bits";
 import { allEntries, useRanking } from "./data";
 
-export default function RegionComplaints() {
-  const { t } = useI18n();
-  const [month, setMonth] = usePeriod("month");
-  const report = useQuery({
+function reportQuery(month: string) {
+  return {
     queryKey: ["complaint-report", month],
     queryFn: async () => ok(await complaintApi.GET("/v1/complaints/report", { params: { query: { month } } })),
-  });
+  };
+}
+
+export default function RegionComplaintsPage() {
+  const client = useQueryClient();
+  return (
+    <LatestPeriod name="month" probeKey={["complaint-report"]} hasData={async (m) => (await client.fetchQuery(reportQuery(m))).dealers.length > 0}>
+      <RegionComplaints />
+    </LatestPeriod>
+  );
+}
+
+function RegionComplaints() {
+  const { t } = useI18n();
+  const [month, setMonth] = usePeriod("month");
+  const report = useQuery(reportQuery(month));
   // The complaints service knows dealers by code; their regions come with the ranking.
   const ranking = useRanking(month);
   const regionOf = useMemo(() => new Map((ranking.data ? allEntries(ranking.data) : []).map((e) => [e.dealer_code, e.region ?? "—"])), [ranking.data]);
@@ -83,7 +97,7 @@ export default function RegionComplaints() {
                 <tbody>
                   {byRegion.map(([region, v]) => (
                     <tr key={region}>
-                      <th scope="row">{region}</th>
+                      <th scope="row">{region === "—" ? region : regionLabel(t, region)}</th>
                       <td className="num">{v.open}</td>
                       <td className="num">{v.opened}</td>
                       <td className="num">{v.major}</td>

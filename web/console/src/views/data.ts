@@ -12,17 +12,20 @@ export function useQuestionnaire() {
   });
 }
 
-export function useRanking(period: string, enabled = true) {
-  return useQuery({
+export function rankingQuery(period: string) {
+  return {
     queryKey: ["ranking", period],
-    enabled,
     staleTime: 60_000,
     queryFn: async () => {
       const data = ok(await scoringApi.GET("/v1/csi", { params: { query: { period } } })) as Ranking;
       performance.mark("csi:ranking-data");
       return data;
     },
-  });
+  };
+}
+
+export function useRanking(period: string, enabled = true) {
+  return useQuery({ ...rankingQuery(period), enabled });
 }
 
 /** Every dealer of a ranking, ranked ones first. */
