@@ -42,8 +42,11 @@ def test_every_error_is_a_declared_problem(document: dict[str, Any]) -> None:
     assert "HTTPValidationError" not in schemas and "errors" in schemas["Problem"]["properties"]
     assert {"allowed_actions", "current_status"} <= set(schemas["StateConflict"]["properties"])
     for where, op in _operations(document):
+        page = "text/html" in op["responses"].get("200", {}).get("content", {})
         for status, answer in op["responses"].items():
-            if status[0] in "45":
+            if page and status != "422":  # the customer's survey page answers its errors as pages
+                assert list(answer["content"]) == ["text/html"], (where, status)
+            elif status[0] in "45":
                 (schema,) = answer["content"].values()
                 ref = schema["schema"]["$ref"].rsplit("/", 1)[1]
                 assert list(answer["content"]) == [PROBLEM_JSON], where
@@ -76,3 +79,21 @@ def test_a_problem_body_carries_a_stable_code_and_type() -> None:
     )
     assert body.media_type == PROBLEM_JSON
     assert Conflict.code is None and problem_code(Conflict.status) == "conflict"
+
+
+def test_every_request_body_has_an_example_that_its_schema_accepts(document: dict[str, Any]) -> None:
+    from jsonschema import Draft202012Validator
+
+    for where, op in _operations(document):
+        body = op.get("requestBody", {}).get("content", {}).get("application/json")
+        if body is None:
+            continue
+        schema = body["schema"]
+        ref = next((s["$ref"] for s in (schema, *schema.get("anyOf", [])) if "$ref" in s), "")  # optional bodies too
+        name = ref.rsplit("/", 1)[-1]
+        examples = body.get("examples") or ([body["example"]] if "example" in body else None)
+        examples = examples or document["components"]["schemas"].get(name, {}).get("examples")
+        assert examples, f"{where}: no example"
+        validator = Draft202012Validator({**schema, "components": document["components"]})
+        for example in examples:
+            assert not list(validator.iter_errors(example)), (where, example)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,6 +14,7 @@ from callback_scheduler.models import Callback, inbox
 from csi_dev.broker import LocalBroker
 from csi_dev.testing import eventually, read_topic
 from csi_shared.asyncapi import DEAD_LETTER_HEADERS
+from csi_shared.bus import cloudevents
 from csi_shared.events import RepairOrderClosed, Topic, dlq_topic, make_event
 from tests.conftest import Platform, repair_order
 
@@ -82,6 +84,26 @@ async def test_a_poison_message_goes_to_the_dlq_and_the_consumer_goes_on(
     assert "vin" in errors[1] and "missing" in errors[1]
     assert dict(dead[0].headers)["original_topic"].decode() == topic
     assert {name for name, _ in dead[0].headers} == set(DEAD_LETTER_HEADERS)  # as docs/events/asyncapi.json says
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_published_events_carry_cloudevents_headers_and_the_window_as_from_to(platform: Platform) -> None:
+    key = await platform.add_dealer("D001")
+    posted = await platform.survey.post("/v1/repair-orders", json=repair_order(), headers={"X-API-Key": key})
+    assert posted.status_code == 201
+    topic = platform.survey_settings.topic(Topic.REPAIR_ORDERS)
+    records = await read_topic(platform.survey_settings.kafka_bootstrap_servers, topic, lambda rs: len(rs) >= 1)
+    (record,) = [r for r in records if b"repair_order.closed" in r.value]
+    envelope = json.loads(record.value)
+    headers = {name: value.decode() for name, value in record.headers}
+    assert set(headers) == set(cloudevents.HEADERS)  # as docs/events/asyncapi.json says
+    assert (headers["ce_id"], headers["ce_type"], headers["ce_subject"], headers["ce_source"]) == (
+        envelope["event_id"],
+        "repair_order.closed",
+        "D001",
+        "/csi/survey-api",
+    )
+    assert envelope["payload"]["customer"]["preferred_callback_time"] == {"from": "18:00:00", "to": "20:00:00"}
 
 
 async def test_an_event_is_taken_only_from_the_topic_and_producer_the_catalogue_declares(

@@ -230,11 +230,12 @@ async def test_retention_anonymises_old_ros_in_every_service_twice_over_and_keep
     await _ok(await p.survey.post("/v1/repair-orders", json=recent, headers={"X-API-Key": key}), 201)
     cra = p.auth("cra", dealers=["D001"])
 
-    async def both_planned() -> Any:
+    async def recent_planned() -> Any:
+        # The 2022 RO is history (delivered years before it arrived): stored everywhere, but no callback.
         body = await _ok(await p.callbacks.get("/v1/callbacks", params={"dealer_code": "D001"}, headers=cra))
-        return len(body["items"]) == 2
+        return [c["ro_number"] for c in body["items"]] == ["RO-OTHER"]
 
-    await eventually(both_planned)
+    await eventually(recent_planned)
 
     async def everywhere() -> Any:
         # Every service has the old RO (by its number: the services' own retention jobs run in the background too,

@@ -92,12 +92,15 @@ async def test_lost_events_are_found_and_every_ro_gets_its_callback(
         assert (
             await platform.survey.post("/v1/repair-orders", json=repair_order("D001", number), headers=dms)
         ).status_code == 201
-    # History: delivered 20 days before it reached the platform. It plans no callback (DOMAIN.md), so reconciliation
-    # must not count it as a gap (callback-scheduler plans it today; its callback is deleted below to make sure).
+    # History: delivered 20 days before it reached the platform. It plans no callback (DOMAIN.md: survey-api marks it
+    # `historic`, callback-scheduler plans nothing), so reconciliation must not count it as a gap either.
     old = repair_order("D001", "RO-OLD", opened_at="2026-10-26T09:00:00+08:00", promised_at="2026-10-26T17:00:00+08:00",
                        settled_at="2026-10-26T16:00:00+08:00", delivered_at="2026-10-26T17:00:00+08:00")  # fmt: skip
     assert (await platform.survey.post("/v1/repair-orders", json=old, headers=dms)).status_code == 201
-    await eventually(lambda: _has(platform, {"RO-1", "RO-3", "RO-OLD"}))
+    await eventually(lambda: _has(platform, {"RO-1", "RO-3"}))
+    assert "RO-OLD" not in await _planned(platform.callbacks_app)
+    assert (await platform.survey.get("/v1/repair-orders/D001/RO-OLD", headers=platform.auth("cra", dealers=["D001"]))
+            ).json()["no_survey_reason"] == "historic"  # fmt: skip
 
     # Lost downstream: RO-1's callback and its RO are gone from callback-scheduler (a restored backup, an operator).
     async with platform.callbacks_app.state.runtime.sessions() as session, session.begin():

@@ -1,5 +1,5 @@
-"""Schemathesis against each service's own OpenAPI, authenticated as an admin (and a DMS key): no 5xx, and the
-responses match the documented schemas. Bounded: a few examples per operation."""
+"""Schemathesis against each service's own OpenAPI, authenticated as an admin (and a DMS key): no 5xx, and every
+response's status, media type and body are the documented ones. Bounded: a few examples per operation."""
 
 from __future__ import annotations
 
@@ -10,13 +10,19 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from csi_dev.testing import PEPPER, Databases, bearer, make_settings
 from csi_shared.auth import Role
 
 SERVICES = ["survey-api", "callback-scheduler", "scoring", "complaints"]
 EXAMPLES = 15
+# Every answer's status is declared for its operation, its media type too, and its body matches (csi_shared.contract).
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
 def _app(service: str, url: str, broker: Any, prefix: str) -> Any:
@@ -65,7 +71,7 @@ def test_no_server_errors_and_responses_match_the_schema(
             derandomize=True,
         )
         def check(case: Any) -> None:
-            case.call_and_validate(headers=headers, checks=[not_a_server_error, response_schema_conformance])
+            case.call_and_validate(headers=headers, checks=CHECKS)
 
         try:
             check()

@@ -35,19 +35,20 @@ async def test_posted_repair_order_becomes_a_post_service_callback(platform: Pla
 
 async def test_deadline_follows_the_dealers_time_zone(platform: Platform) -> None:
     key = await platform.add_dealer("D002", tz="Europe/Berlin")
-    # 23:30 in Berlin on 31 Jan is already 1 Feb in Shanghai: the Berlin calendar decides.
+    # 23:30 in Berlin on 10 Nov is already 11 Nov in Shanghai: the Berlin calendar decides. (Recent enough that the
+    # RO is not history, which plans no callback.)
     ro = repair_order(
         "D002",
         "RO-B-1",
-        opened_at="2026-01-31T08:00:00+01:00",
-        settled_at="2026-01-31T18:00:00+01:00",
-        delivered_at="2026-01-31T23:30:00+01:00",
+        opened_at="2026-11-10T08:00:00+01:00",
+        settled_at="2026-11-10T18:00:00+01:00",
+        delivered_at="2026-11-10T23:30:00+01:00",
         promised_at=None,
     )
     response = await platform.survey.post("/v1/repair-orders", json=ro, headers={"X-API-Key": key})
     assert response.status_code == 201, response.text
     items = await eventually(lambda: _callbacks(platform, "D002"))
-    assert items[0]["due_at"] == "2026-02-05T22:59:59Z"  # 5 Feb 23:59:59 CET
+    assert items[0]["due_at"] == "2026-11-15T22:59:59Z"  # 15 Nov 23:59:59 CET
 
 
 async def test_replay_and_correction_never_make_a_second_callback(platform: Platform) -> None:

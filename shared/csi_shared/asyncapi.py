@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
+from csi_shared.bus import cloudevents
 from csi_shared.events import EVENTS, Envelope, EventSpec, Topic, dlq_topic, envelope_of
 from csi_shared.settings import ServiceSettings
 
@@ -192,12 +193,12 @@ def _listing(names: list[str]) -> str:
 def _schemas() -> dict[str, Any]:
     """The envelope of every event type and version, with its payload, as JSON Schemas under components/schemas.
 
-    The schema of what travels: `model_dump_json()` of the envelope, as the outbox writes it (field names, not
-    aliases; decimals as strings).
+    The schema of what travels: `model_dump_json()` of the envelope, as the outbox writes it (field names, except
+    where a model serializes by alias, as a time window's `from` and `to`; decimals as strings).
     """
     specs = list(EVENTS.values())
     envelopes: list[tuple[type[BaseModel], JsonSchemaMode]] = [(envelope_of(spec), "serialization") for spec in specs]
-    refs, defs = models_json_schema(envelopes, by_alias=False, ref_template=SCHEMAS + "{model}")
+    refs, defs = models_json_schema(envelopes, by_alias=True, ref_template=SCHEMAS + "{model}")
     shared = defs.get("$defs", {})
     schemas: dict[str, Any] = {}
     for spec, key in zip(specs, envelopes, strict=True):
@@ -228,6 +229,16 @@ def _message(spec: EventSpec) -> dict[str, Any]:
             f"Produced by {_listing(producers)}; consumed by {_listing(consumers)}."
         ),
         "contentType": "application/json",
+        "headers": {
+            "type": "object",
+            "description": "CloudEvents (Kafka binding, binary mode): the envelope's identity, repeated for tooling; "
+            "`traceparent` (W3C trace context) too when tracing is on.",
+            "properties": {
+                **{name: {"type": "string", "description": text} for name, text in cloudevents.HEADERS.items()},
+                "traceparent": {"type": "string", "description": "The publishing span (W3C), when tracing is on."},
+            },
+            "required": list(cloudevents.HEADERS),
+        },
         "payload": {"$ref": SCHEMAS + message_id(spec)},
         "correlationId": {
             "description": "The request id that caused this event.",

@@ -9,6 +9,7 @@ typed `Problem` for every error instead of crashing on an undeclared answer.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI
@@ -173,24 +174,26 @@ def operation_id(route: APIRoute) -> str:
     return route.name
 
 
-def install_contract(app: FastAPI) -> None:
-    """Make `app.openapi()` return the declared contract (called once by `build_app`)."""
+def install_contract(app: FastAPI, models: Sequence[type[BaseModel]] = ()) -> None:
+    """Make `app.openapi()` return the declared contract (called once by `build_app`). `models` are request bodies a
+    route reads itself (one address, two content types) and declares by reference: FastAPI would not list them."""
     plain = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             document = plain()
-            _declare(document)
+            _declare(document, models)
             app.openapi_schema = document
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _declare(document: dict[str, Any]) -> None:
+def _declare(document: dict[str, Any], models: Sequence[type[BaseModel]]) -> None:
     components = document.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
-    for model in (Problem, StateConflict):
+    declared: list[type[BaseModel]] = [Problem, StateConflict, *models]
+    for model in declared:
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         for name, inner in schema.pop("$defs", {}).items():
             schemas[name] = inner
@@ -215,14 +218,20 @@ def _declare_operation(operation: dict[str, Any]) -> None:
     parameters = operation.get("parameters", [])
     if parameters or "requestBody" in operation:
         statuses.add(422)
-    # An HTML page (the customer's survey page) answers its own errors as pages; only its input is checked first.
+    # An HTML page (the customer's survey page) answers its errors as pages, except a 422 of its path or form input.
     html = any("text/html" in answer.get("content", {}) for status, answer in responses.items() if status[0] == "2")
-    if any(parameter["in"] == "path" for parameter in parameters) and not html:
+    # A path names one object; a dealer_code filter names a dealer that may be unknown or outside the caller's scope.
+    named = any(p["in"] == "path" or (p["in"] == "query" and p["name"] == "dealer_code") for p in parameters)
+    if named:
         statuses.add(404)
     if "requestBody" in operation and not html:
         statuses.add(413)
     for status in sorted(statuses):
         declared = responses.get(str(status), {})
+        if html and status != 422:  # the page explains it to the customer, in their language
+            responses[str(status)] = {"description": declared.get("description") or DESCRIPTIONS.get(status, "Error"),
+                                      "content": {"text/html": {"schema": {"type": "string"}}}}  # fmt: skip
+            continue
         schema = "StateConflict" if status == 409 else "Problem"
         description = declared.get("description")
         answer: dict[str, Any] = {

@@ -154,7 +154,10 @@ class NoSurveyReason(StrEnum):
 
 
 class TimeWindow(Payload):
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+    """A time of day window, `{"from": "18:00:00", "to": "20:00:00"}` as in the REST API. Events written before it
+    travelled as `{"start", "end"}`: those names are still read, so a consumer can take either during the transition."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True, serialize_by_alias=True)
     start: time = Field(alias="from")
     end: time = Field(alias="to")
 
@@ -566,7 +569,9 @@ class Envelope(BaseModel, Generic[P]):
     """One event on the wire: what happened (`type`, `version`), when, which service produced it, for which dealer
     (`dealer_code`, also the Kafka message key) and the typed `payload`. Consumers drop an `event_id` seen before."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    # Every field is on the wire (the outbox writes them all), so the published schema requires them all: a consumer
+    # deduplicates on `event_id` and may count on it.
+    model_config = ConfigDict(extra="ignore", frozen=True, json_schema_serialization_defaults_required=True)
 
     event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
     type: str

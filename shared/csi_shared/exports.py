@@ -29,6 +29,15 @@ def csv_text(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> str:
     return out.getvalue()
 
 
+BOM = "\ufeff"
+
+
+def csv_bytes(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> bytes:
+    """A CSV download: UTF-8 with a byte-order mark, without which Excel on a zh-CN Windows reads the file as GBK and
+    shows Chinese names as mojibake (tools that read UTF-8 skip the mark)."""
+    return (BOM + csv_text(header, rows)).encode()
+
+
 def xlsx_bytes(title: str, header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> bytes:
     """An Excel workbook of one sheet, every cell made safe (openpyxl stores any text starting with `=` as a formula)."""
     from openpyxl import Workbook
@@ -43,3 +52,14 @@ def xlsx_bytes(title: str, header: Sequence[Any], rows: Iterable[Sequence[Any]])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def xlsx_rows(path: Any) -> list[list[Any]]:
+    """The cells of a workbook's first sheet, row by row (values, not formulas): how DMS exports are read."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        return [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        book.close()

@@ -50,7 +50,14 @@ class FastJSON(Response):
         return orjson.dumps(content)
 
 
-def build_app(*, title: str, runtime: Runtime, routers: Sequence[APIRouter], version: str = API_VERSION) -> FastAPI:
+def build_app(
+    *,
+    title: str,
+    runtime: Runtime,
+    routers: Sequence[APIRouter],
+    version: str = API_VERSION,
+    body_models: Sequence[type[BaseModel]] = (),
+) -> FastAPI:
     """A service's app around its runtime; the lifespan starts and stops the runtime."""
 
     @asynccontextmanager
@@ -79,7 +86,7 @@ def build_app(*, title: str, runtime: Runtime, routers: Sequence[APIRouter], ver
     app.state.person_limiter = RateLimiter(runtime.settings.person_requests_per_s, runtime.settings.person_burst)
     app.state.phone_reads = ReadThrottle(timedelta(seconds=runtime.settings.phone_read_window_s))
     install_error_handlers(app)
-    install_contract(app)
+    install_contract(app, body_models)
     app.include_router(_health_router())
     for router in routers:
         app.include_router(router)

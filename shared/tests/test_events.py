@@ -1,13 +1,16 @@
-from datetime import UTC, datetime
+import json
+from datetime import UTC, datetime, time
 
 import pytest
 
+from csi_shared import asyncapi
 from csi_shared.events import (
     ALL_TOPICS,
     EVENTS,
     CallbackReason,
     CallbackScheduled,
     MalformedEvent,
+    TimeWindow,
     Topic,
     UnknownEvent,
     json_schemas,
@@ -72,3 +75,17 @@ def test_every_core_event_of_the_design_is_in_the_catalogue() -> None:
     }
     schemas = json_schemas()
     assert schemas["repair_order.closed.v1"]["properties"]["payload"]
+
+
+def test_a_callback_window_travels_as_from_to_and_the_old_start_end_is_still_read() -> None:
+    window = TimeWindow(start=time(18), end=time(20))
+    assert json.loads(window.model_dump_json()) == {"from": "18:00:00", "to": "20:00:00"}  # as in the REST API
+    assert TimeWindow.model_validate({"start": "18:00", "end": "20:00"}) == window  # events written before
+    assert TimeWindow.model_validate({"from": "18:00", "to": "20:00"}) == window
+
+
+def test_the_published_schema_requires_the_event_id_consumers_deduplicate_on() -> None:
+    document = json.loads(asyncapi.render())
+    for spec in EVENTS.values():
+        assert "event_id" in document["components"]["schemas"][asyncapi.message_id(spec)]["required"], spec.type
+    assert list(document["components"]["schemas"]["TimeWindow"]["properties"]) == ["from", "to"]

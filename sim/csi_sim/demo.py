@@ -290,11 +290,17 @@ async def wait_for_links(started: float) -> None:
     )
 
 
-async def show(p: Platform, network: list[Dealer], period: str, ros_posted: int) -> None:
+async def show(p: Platform, network: list[Dealer], period: str, ros_posted: int, csi_period: str | None = None) -> None:
+    """What the users look at. `csi_period`: the settlement month the ranking and the card show, the one with most of
+    the simulated ROs (run early in a month, the current month has only a few days of answers, nobody is ranked in it);
+    callbacks and complaints are shown for `period`, the month the simulation's calls and cases happen in."""
     oem = p.token(Role.OEM_ANALYST)
-    ranking = await p.call("scoring", "GET", "/v1/csi", params={"period": period}, headers=oem)
+    csi_period = csi_period or period
+    ranking = await p.call("scoring", "GET", "/v1/csi", params={"period": csi_period}, headers=oem)
     ranked = ranking["ranked"]
-    say(f"\n== OEM ranking, {period} (provisional until the 15th of next month; min sample {ranking['min_sample']}) ==")
+    say(
+        f"\n== OEM ranking, {csi_period} (provisional until the 15th of next month; min sample {ranking['min_sample']}) =="
+    )
     say(f"  national average {ranking['national_average']}; regions {ranking['regional_averages']}")
     rows = [
         [
@@ -312,7 +318,9 @@ async def show(p: Platform, network: list[Dealer], period: str, ros_posted: int)
     if ranking["small_sample"]:
         small = [f"{e['dealer_code']} (n={e['responses']})" for e in ranking["small_sample"]]
         say(f"  under the minimum sample, not ranked: {', '.join(small)}")
-    rolling = await p.call("scoring", "GET", "/v1/csi", params={"period": period, "span": "rolling_3m"}, headers=oem)
+    rolling = await p.call(
+        "scoring", "GET", "/v1/csi", params={"period": csi_period, "span": "rolling_3m"}, headers=oem
+    )
     say(
         f"  rolling three months ({rolling['months'][0]} – {rolling['months'][-1]}): {len(rolling['ranked'])} ranked, "
         f"{len(rolling['small_sample'])} under the minimum sample; national average {rolling['national_average']}"
@@ -320,8 +328,8 @@ async def show(p: Platform, network: list[Dealer], period: str, ros_posted: int)
 
     dealer = ranked[len(ranked) // 2]["dealer_code"] if ranked else network[0].code
     manager = p.token(Role.SERVICE_MANAGER, dealers=[dealer])
-    card = await p.call("scoring", "GET", f"/v1/dealers/{dealer}/csi", params={"period": period}, headers=manager)
-    say(f"\n== {dealer}'s CSI card, {period}: {card['index']} (n={card['responses']}, {card['status']}) ==")
+    card = await p.call("scoring", "GET", f"/v1/dealers/{dealer}/csi", params={"period": csi_period}, headers=manager)
+    say(f"\n== {dealer}'s CSI card, {csi_period}: {card['index']} (n={card['responses']}, {card['status']}) ==")
     standing = card["standing"]
     region, nation = standing["region"] or {"index": None, "factors": {}, "dealers": 0}, standing["nation"]
     say(
@@ -344,11 +352,12 @@ async def show(p: Platform, network: list[Dealer], period: str, ros_posted: int)
         f"  loyalty (top-box recommend/return): {card['loyalty']}; complaints per 100 ROs: {card['complaints_per_100_ros']}"
     )
     months = [add_months(period, -1), period]
+    trend_months = sorted({add_months(csi_period, -1), csi_period, period})
     trend = await p.call(
         "scoring",
         "GET",
         f"/v1/dealers/{dealer}/csi/trend",
-        params={"from": months[0], "to": months[-1]},
+        params={"from": trend_months[0], "to": trend_months[-1]},
         headers=manager,
     )
     say("  trend: " + ", ".join(f"{t['period']} {t['index']} (n={t['responses']})" for t in trend["trend"]))
@@ -564,7 +573,7 @@ async def run() -> int:
             6
         )  # score.updated is throttled and item importance refreshes every few seconds under make run
 
-        await show(p, network, now.strftime("%Y-%m"), total)
+        await show(p, network, now.strftime("%Y-%m"), total, csi_period=integrity_period(all_ros, network))
         await show_integrity(p, network, integrity_period(all_ros, network))
         say(f"\nDone in {time.monotonic() - started:.0f}s. Look further:")
         for name, url in URLS.items():

@@ -100,7 +100,7 @@ async def test_compliance_and_the_monthly_report(scheduler: Scheduler) -> None:
     as_csv = await scheduler.client.get("/v1/reports/monthly", params={"dealer_code": "D001", "month": "2026-11", "format": "csv"},
                                         headers=scheduler.cra())  # fmt: skip
     assert as_csv.headers["content-type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(as_csv.text)))
+    rows = list(csv.reader(io.StringIO(as_csv.text.removeprefix("\ufeff"))))
     assert ["summary", "ros", "5", "", "", ""] in rows
     assert ["low_scoring_questions", "repair_quality", "", "2", "4.5", "1"] in rows
 
@@ -171,7 +171,7 @@ async def test_a_caller_name_never_becomes_a_formula_in_the_monthly_csv(schedule
     assert called.status_code == 201, called.text
     as_csv = await scheduler.client.get("/v1/reports/monthly", params={"dealer_code": "D001", "month": "2026-11", "format": "csv"},
                                         headers=scheduler.cra())  # fmt: skip
-    cras = [row for row in csv.reader(io.StringIO(as_csv.text)) if row[0] == "cras"]
+    cras = [row for row in csv.reader(io.StringIO(as_csv.text.removeprefix("\ufeff"))) if row[0] == "cras"]
     assert cras == [["cras", "'=cmd|' /C calc'!A0", "1", "0", "0.0", ""]]
 
 

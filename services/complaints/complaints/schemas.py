@@ -31,6 +31,20 @@ class CustomerIn(Input):
 
 
 class ComplaintIn(Input):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "dealer_code": "D001",
+                    "ro_number": "RO-2026-000123",
+                    "channel": "phone",
+                    "category": "waiting_time",
+                    "severity": "normal",
+                    "description": "交车比承诺晚了两小时",
+                }
+            ]
+        }
+    )
     dealer_code: DealerCode
     ro_number: RoNumber | None = None
     channel: Literal["phone", "walk_in", "email", "wechat", "hotline", "other"] = "phone"
@@ -41,6 +55,18 @@ class ComplaintIn(Input):
 
 
 class StepIn(Input):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "action": "propose_action",
+                    "cause": "parts arrived late",
+                    "corrective_action": "apologised; free car wash",
+                    "preventive_action": "check parts stock at booking",
+                }
+            ]
+        }
+    )
     action: Action
     note: str | None = Field(default=None, max_length=4000)
     cause: str | None = Field(default=None, max_length=2000)

@@ -13,7 +13,7 @@ from csi_shared.calendar import MONTH_PATTERN
 from csi_shared.contract import CSV, XLSX, file_content
 from csi_shared.dealers import dealers_in_scope
 from csi_shared.errors import InvalidInput, NotFound
-from csi_shared.exports import csv_text, xlsx_bytes
+from csi_shared.exports import csv_bytes, xlsx_bytes
 from csi_shared.identifiers import DealerCodeFilter, DealerCodePath
 from csi_shared.web import DbSession, FastJSON, Now
 from scoring import service
@@ -107,6 +107,16 @@ async def get_ranking(
     )
 
 
+EXPORT_HEADERS_ZH = {
+    "rank": "排名", "percentile": "百分位", "dealer_code": "经销商代码", "dealer_name": "经销商名称", "region": "大区",
+    "index": "CSI指数", "interval_low": "置信区间下限", "interval_high": "置信区间上限", "responses": "有效问卷数",
+    "small_sample": "样本不足", "service_initiation": "服务启动", "service_advisor": "服务顾问", "service_facility": "服务设施",
+    "vehicle_pickup": "交车", "service_quality": "服务质量", "complaints_per_100_ros": "每百单投诉数",
+    "response_rate": "问卷回收率", "contact_rate": "回访接通率", "status": "状态", "under_review": "审查中",
+}  # fmt: skip
+"""The export's column names for `lang=zh-CN` (the values stay as they are: codes, numbers, true/false)."""
+
+
 @router.get(
     "/v1/csi/export",
     summary="The ranking as CSV or Excel (OEM)",
@@ -120,7 +130,7 @@ async def get_ranking(
 )
 async def export(
     period: Period, settings: AppSettings, now: Now, session: DbSession, user: CurrentUser, region: str | None = None,
-    format: Literal["csv", "xlsx"] = "csv", span: SpanQuery = Span.MONTH,
+    format: Literal["csv", "xlsx"] = "csv", span: SpanQuery = Span.MONTH, lang: Literal["en", "zh-CN"] = "en",
 ) -> Response:  # fmt: skip
     scope = _oem_region(user, region)
     data = await service.ranking(
@@ -128,6 +138,7 @@ async def export(
     )
     header = ["rank", "percentile", "dealer_code", "dealer_name", "region", "index", "interval_low", "interval_high", "responses",
               "small_sample", *FACTORS, "complaints_per_100_ros", "response_rate", "contact_rate", "status", "under_review"]  # fmt: skip
+    labels = [EXPORT_HEADERS_ZH[h] for h in header] if lang == "zh-CN" else header
     rows = []
     for small, entries in ((False, data["ranked"]), (True, data["small_sample"])):
         for e in entries:
@@ -140,12 +151,12 @@ async def export(
     name = re.sub(r"[^A-Za-z0-9._-]", "_", f"csi-{label}{'-' + scope if scope else ''}")
     if format == "csv":
         return Response(
-            csv_text(header, rows),
+            csv_bytes(labels, rows),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
     return Response(
-        xlsx_bytes(f"CSI {label}", header, rows),
+        xlsx_bytes(f"CSI {label}", labels, rows),
         media_type=XLSX,
         headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
     )

@@ -74,7 +74,7 @@ async def test_ranking_scope(scoring: Scoring) -> None:
 async def test_exports(scoring: Scoring) -> None:
     await _network(scoring)
     as_csv = await scoring.client.get("/v1/csi/export", params={"period": "2026-11"}, headers=scoring.auth("admin"))
-    rows = list(csv.DictReader(io.StringIO(as_csv.text)))
+    rows = list(csv.DictReader(io.StringIO(as_csv.text.removeprefix("\ufeff"))))
     assert [(r["rank"], r["dealer_code"], r["index"], r["small_sample"]) for r in rows] == [
         ("1", "D001", "1000.0", "False"), ("2", "D003", "777.8", "False"), ("3", "D002", "444.4", "False"), ("", "D004", "1000.0", "True")
     ]  # fmt: skip
@@ -85,6 +85,11 @@ async def test_exports(scoring: Scoring) -> None:
     values = list(sheet.iter_rows(values_only=True))
     assert values[0][:3] == ("rank", "percentile", "dealer_code") and values[1][2] == "D001" and values[1][5] == 1000.0
     assert len(values) == 5
+    # Excel on a zh-CN Windows: UTF-8 with a byte-order mark, and the column names in Chinese when asked.
+    assert as_csv.content.startswith(b"\xef\xbb\xbf")
+    params = {"period": "2026-11", "lang": "zh-CN"}
+    zh = await scoring.client.get("/v1/csi/export", params=params, headers=scoring.auth("admin"))
+    assert next(csv.reader(io.StringIO(zh.text.removeprefix("\ufeff"))))[:3] == ["排名", "百分位", "经销商代码"]
 
 
 async def test_trend(scoring: Scoring) -> None:
@@ -190,7 +195,7 @@ async def test_a_dealer_name_never_becomes_a_formula_in_an_export(scoring: Scori
         await scoring.feed(response(f"h{n}", {"sq_first_time": (Q, 9)}, dealer=hostile))
     params = {"period": "2026-11"}
     as_csv = await scoring.client.get("/v1/csi/export", params=params, headers=scoring.auth("admin"))
-    (row,) = list(csv.DictReader(io.StringIO(as_csv.text)))
+    (row,) = list(csv.DictReader(io.StringIO(as_csv.text.removeprefix("\ufeff"))))
     assert row["dealer_name"] == "'" + name
     as_xlsx = await scoring.client.get(
         "/v1/csi/export", params={**params, "format": "xlsx"}, headers=scoring.auth("admin")

@@ -25,6 +25,7 @@ from survey_api.privacy import service as privacy_service
 from survey_api.privacy.router import router as privacy_router
 from survey_api.questionnaires.router import router as questionnaires_router
 from survey_api.repair_orders.router import router as repair_orders_router
+from survey_api.repair_orders.schemas import RepairOrderIn
 from survey_api.slo import links_unsent_past_send_time
 from survey_api.surveys.page import PageLimits
 from survey_api.surveys.page import router as page_router
@@ -70,7 +71,7 @@ def create_app(
     )
     routers = [dealers_router, repair_orders_router, questionnaires_router, surveys_router, page_router,
                notifications_router, privacy_router]  # fmt: skip
-    app = build_app(title="CSI survey-api", runtime=runtime, routers=routers)
+    app = build_app(title="CSI survey-api", runtime=runtime, routers=routers, body_models=[RepairOrderIn])
     # The survey page's stylesheet and script: same origin, so the page loads nothing from elsewhere.
     app.mount("/static", PageAssets(directory=Path(__file__).parent / "static"), name="static")
     app.state.dms_rate_limiter = RateLimiter(settings.dms_requests_per_s, settings.dms_burst)

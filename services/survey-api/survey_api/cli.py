@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from csi_shared.cli import parse_since
 from csi_shared.db import create_engine, create_session_factory
@@ -74,6 +75,76 @@ def _dealers_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dealers_import(args: argparse.Namespace) -> int:
+    from survey_api.dealers.imports import import_dealers
+
+    async def work(session, _settings):  # type: ignore[no-untyped-def]
+        return await import_dealers(session=session, source=args.file)
+
+    summary = asyncio.run(_with_session(work))
+    print(f"dealers: {summary.added} added, {summary.updated} updated, {len(summary.rejected)} rejected")
+    for line, code, reason in summary.rejected[:20]:
+        print(f"  line {line} {code}: {reason}")
+    return 1 if summary.rejected else 0
+
+
+def _staff_import(args: argparse.Namespace) -> int:
+    from survey_api.dealers.imports import import_staff
+
+    async def work(session, _settings):  # type: ignore[no-untyped-def]
+        return await import_staff(session=session, source=args.file, now=datetime.now(UTC))
+
+    summary = asyncio.run(_with_session(work))
+    print(f"staff: {summary.added} added, {summary.updated} updated, {len(summary.rejected)} rejected")
+    for line, who, reason in summary.rejected[:20]:
+        print(f"  line {line} {who}: {reason}")
+    return 1 if summary.rejected else 0
+
+
+def _repair_orders_import(args: argparse.Namespace) -> int:
+    import sys
+
+    from csi_shared.clock import SystemClock
+    from csi_shared.runtime import Runtime
+    from survey_api.models import Base
+    from survey_api.repair_orders import imports
+
+    source: Path = args.file
+    column_map = imports.ColumnMap.load(imports.map_path(args.map))
+    progress = imports.Progress(args.resume_file or source.with_name(source.name + ".progress.json"), source)
+
+    def bar(done: int, total: int) -> None:
+        filled = int(30 * done / total) if total else 30
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} ROs")
+        sys.stderr.flush()
+
+    async def run():  # type: ignore[no-untyped-def]
+        settings = Settings(run_background=False)
+        # The events go to the outbox table: the running survey-api's relay publishes them.
+        runtime = Runtime(settings, metadata=Base.metadata)
+        try:
+            return await imports.import_repair_orders(
+                sessions=runtime.sessions, outbox=runtime.outbox, clock=SystemClock(),
+                invitations=settings.invitations, intake=settings.intake, source=source, column_map=column_map, progress=progress,
+                on_progress=bar,
+            )  # fmt: skip
+        finally:
+            await runtime.stop()
+
+    summary = asyncio.run(run())
+    sys.stderr.write("\n")
+    taken = ", ".join(f"{n} {outcome}" for outcome, n in sorted(summary.outcomes.items())) or "none taken"
+    print(f"{source.name}: {summary.ros} RO(s), {summary.skipped} done before (resume), {taken}, "
+          f"{len({(r.line, r.ro_number) for r in summary.rejected})} rejected")  # fmt: skip
+    if summary.rejected:
+        rejects = source.with_name(source.name + ".rejected.csv")
+        imports.write_rejects(rejects, summary.rejected)
+        for r in summary.rejected[:20]:
+            print(f"  line {r.line} {r.ro_number}: {r.field}: {r.reason}")
+        print(f"every rejected row, with its reason: {rejects}")
+    return 1 if summary.rejected else 0
+
+
 def _reconcile(args: argparse.Namespace) -> int:
     from collections import Counter
 
@@ -130,6 +201,28 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add.add_argument("--region")
     add.add_argument("--tz", default="Asia/Shanghai")
     add.set_defaults(func=_dealers_add)
+    dealer_import = dealers.add_parser(
+        "import", help="add or update dealers from a CSV (code, name, region, time_zone, phone; or 经销商代码, …)"
+    )
+    dealer_import.add_argument("file", type=Path)
+    dealer_import.set_defaults(func=_dealers_import)
+
+    staff = sub.add_parser("staff", help="dealers' staff directories").add_subparsers(
+        dest="staff_command", required=True
+    )
+    staff_import = staff.add_parser(
+        "import",
+        help="add or replace staff from a CSV (dealer_code, staff_id, name, role, email, phone, active; or 经销商代码, 工号, …)",
+    )
+    staff_import.add_argument("file", type=Path)
+    staff_import.set_defaults(func=_staff_import)
+
+    ros = sub.add_parser("repair-orders", help="repair orders").add_subparsers(dest="ro_command", required=True)
+    ro_import = ros.add_parser("import", help="ROs from a DMS export (CSV or XLSX) through a column map")
+    ro_import.add_argument("file", type=Path)
+    ro_import.add_argument("--map", required=True, help="a map's YAML file, or a shipped one by name: cn-dms")
+    ro_import.add_argument("--resume-file", type=Path, help="default: FILE.progress.json")
+    ro_import.set_defaults(func=_repair_orders_import)
 
     reconcile = sub.add_parser(
         "reconcile",

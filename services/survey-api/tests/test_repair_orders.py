@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 
+from survey_api.dealers.service import create_api_key
 from tests.conftest import repair_order
 
 from .conftest import Survey
@@ -92,6 +93,23 @@ async def test_reading_an_ro_respects_scope(survey: Survey) -> None:
     # Another dealer's user cannot tell an existing RO from a missing one.
     assert other.status_code == missing.status_code == 404
     assert other.json()["detail"].replace("RO-2026-000123", "X") == missing.json()["detail"].replace("NOPE", "X")
+
+
+async def test_a_dms_key_reads_back_its_own_dealers_ro_only(survey: Survey) -> None:
+    assert (await _post(survey, repair_order())).status_code == 201
+    assert (await _post(survey, repair_order(invoice_amount="720.00"))).status_code == 200
+    path = "/v1/repair-orders/D001/RO-2026-000123"
+    mine = await survey.client.get(path, headers={"X-API-Key": survey.key})
+    assert mine.status_code == 200 and (mine.json()["revision"], mine.json()["invoice_amount"]) == (2, "720.00")
+    assert mine.json()["customer"]["phone"] == "+86138****8000"  # the DMS holds the number; a leaked key shows none
+    async with survey.app.state.runtime.sessions() as session:
+        other_key = await create_api_key(session=session, dealer_code="D002", pepper="test-pepper")
+        await session.commit()
+    other = await survey.client.get(path, headers={"X-API-Key": other_key})
+    missing = await survey.client.get("/v1/repair-orders/D002/RO-2026-000123", headers={"X-API-Key": survey.key})
+    assert other.status_code == missing.status_code == 404
+    bogus = await survey.client.get(path, headers={"X-API-Key": "csi_not-a-key"})
+    assert bogus.status_code == 401 and bogus.json()["code"] == "unauthorized"
 
 
 async def test_only_oem_roles_register_dealers(survey: Survey) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy import delete, event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from csi_shared import metrics
+from csi_shared.bus import cloudevents
 from csi_shared.bus.backoff import Backoff
 from csi_shared.bus.kafka import ensure_topics, new_producer
 from csi_shared.bus.outbox import PENDING_FLAG, Outbox
@@ -122,13 +123,16 @@ class OutboxRelay:
         assert self._producer is not None
         futures = []
         for row in rows:
+            headers = cloudevents.headers_for(row.body)
             if self.tracing is None or not self.tracing.enabled or row.traceparent is None:
-                futures.append(await self._producer.send(row.topic, value=row.body.encode(), key=row.key.encode()))
+                futures.append(
+                    await self._producer.send(row.topic, value=row.body.encode(), key=row.key.encode(), headers=headers)
+                )
                 continue
             # The relay's span continues the one that wrote the row; the consumer continues the relay's.
             with self.tracing.span(f"publish {row.topic}", kind="producer", traceparent=row.traceparent,
                                    attributes={"messaging.destination.name": row.topic}):  # fmt: skip
-                headers = [(TRACEPARENT, (current_traceparent() or row.traceparent).encode())]
+                headers.append((TRACEPARENT, (current_traceparent() or row.traceparent).encode()))
                 futures.append(
                     await self._producer.send(row.topic, value=row.body.encode(), key=row.key.encode(), headers=headers)
                 )

@@ -17,6 +17,13 @@ __all__ = ["CallbackAnswers"]
 
 
 class AttemptIn(Input):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"outcome": "reached", "note": "satisfied", "answers": {"visit_satisfaction": 9, "problem_fixed": True}}
+            ]
+        }
+    )
     outcome: CallbackOutcome
     note: str | None = Field(default=None, max_length=2000)
     reschedule_at: AwareDatetime | None = None
@@ -44,6 +51,17 @@ class AttemptOut(BaseModel):
 
 
 class QualityTrackingIn(Input):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "dealer_code": "D001",
+                    "ro_number": "RO-2026-000123",
+                    "note": "customer asked for a call about the noise",
+                }
+            ]
+        }
+    )
     dealer_code: DealerCode
     ro_number: RoNumber
     note: str | None = Field(default=None, max_length=1000)

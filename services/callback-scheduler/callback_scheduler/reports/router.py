@@ -14,7 +14,7 @@ from csi_shared.auth import CurrentUser
 from csi_shared.calendar import MONTH_PATTERN
 from csi_shared.contract import CSV, file_content
 from csi_shared.dealers import dealer_in_scope, dealers_in_scope
-from csi_shared.exports import csv_text
+from csi_shared.exports import csv_bytes
 from csi_shared.identifiers import DealerCodeFilter, DealerCodeQuery
 from csi_shared.web import DbSession, Now
 
@@ -56,7 +56,7 @@ async def get_monthly_report(
     )
 
 
-def _csv(report: MonthlyReport) -> str:
+def _csv(report: MonthlyReport) -> bytes:
     rows: list[list[Any]] = []
     sections = ("complaints_by_source", "special_callbacks", "dormant_reasons", "low_scoring_questions", "cras",
                 "outcomes")  # fmt: skip
@@ -74,4 +74,4 @@ def _csv(report: MonthlyReport) -> str:
             rows.append(["outcomes", key, value, "", "", ""])
         for key, value in report.outcomes.retention.model_dump().items():
             rows.append(["retention", key, value, "", "", ""])
-    return csv_text(["section", "name", "value", "answered", "average", "low_answers"], rows)
+    return csv_bytes(["section", "name", "value", "answered", "average", "low_answers"], rows)

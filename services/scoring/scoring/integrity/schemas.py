@@ -50,6 +50,9 @@ class IntegrityReport(Schema):
 
 
 class ReviewIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"under_review": True, "reason": "answers from the dealer's own numbers"}]}
+    )
     under_review: bool
     reason: str = Field(min_length=3, max_length=2000)
 
@@ -69,6 +72,9 @@ class ReviewOut(Schema):
 
 
 class ExclusionIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"excluded": True, "reason": "answered from the service desk's phone"}]}
+    )
     excluded: bool = Field(description="true takes the answer out of the index, false counts it again")
     reason: str = Field(min_length=3, max_length=2000)
 
@@ -89,6 +95,9 @@ class KnownNumberIn(Schema):
 
 
 class KnownNumbersIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"numbers": [{"phone": "+862150001234", "label": "reception"}]}]}
+    )
     numbers: list[KnownNumberIn] = Field(max_length=500)
 
 

@@ -22,7 +22,10 @@ router = APIRouter(prefix="/v1/dealers", tags=["dealers"])
 DealerCode = DealerCodePath
 
 
-@router.put("/{dealer_code}", response_model=DealerOut, summary="Create or update a dealer (admin, OEM)")
+@router.put(
+    "/{dealer_code}", response_model=DealerOut, summary="Create or update a dealer (admin, OEM)",
+    responses={201: {"model": DealerOut, "description": "A new dealer"}},
+)  # fmt: skip
 async def put_dealer(
     dealer_code: DealerCode, body: DealerIn, session: DbSession, user: CurrentUser, response: Response
 ) -> DealerOut:

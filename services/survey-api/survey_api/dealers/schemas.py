@@ -15,6 +15,13 @@ _ZONES = available_timezones()
 
 
 class DealerIn(Input):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"name": "上海浦东服务中心", "region": "east", "time_zone": "Asia/Shanghai", "phone": "+862150001234"}
+            ]
+        }
+    )
     name: DealerName
     region: str | None = Field(default=None, max_length=50)
     time_zone: str = "Asia/Shanghai"
@@ -47,6 +54,7 @@ class ApiKeyOut(BaseModel):
 
 
 class ApiKeyIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"expires_in_days": 365}]})
     expires_in_days: int | None = Field(default=None, ge=1, le=3650, strict=True, description="none: until revoked")
 
 

@@ -35,6 +35,19 @@ class StaffRole(StrEnum):
 
 
 class StaffIn(Input):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "张伟",
+                    "role": "cra",
+                    "email": "zhang.wei@dealer.example",
+                    "phone": "+8613800138001",
+                    "active": True,
+                }
+            ]
+        }
+    )
     name: PersonName
     role: StaffRole
     email: str | None = Field(default=None, max_length=200, pattern=EMAIL_PATTERN)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from csi_shared.limits import Input
 from csi_shared.phones import normalise_phone
@@ -14,6 +14,8 @@ from survey_api.repair_orders.vin import vin_problem
 
 class PersonIn(Input):
     """A person, found by the phone number on their ROs or by their car's VIN: one of the two."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"phone": "+8613800138000"}]})
 
     phone: str | None = Field(default=None, max_length=32, description="Any form; normalised to E.164 as stored.")
     vin: str | None = Field(default=None, min_length=1, max_length=17)
@@ -47,6 +49,8 @@ class PersonIn(Input):
 class SurveyConsentIn(PersonIn):
     """The customer's wish about surveys from any dealer of the brand: `false` for none (an opt-out), `true` to have
     them again."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"phone": "+8613800138000", "surveys": False}]})
 
     surveys: bool = Field(strict=True)
 

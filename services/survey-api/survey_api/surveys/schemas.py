@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from csi_shared.identifiers import DealerCode, RoNumber
 from csi_shared.limits import Input
@@ -20,6 +20,18 @@ class AnswerIn(Input):
 
 
 class ResponseIn(Input):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "answers": [{"item": "service_advisor", "score": 9}],
+                    "overall": 9,
+                    "recommend": 10,
+                    "comment": "服务很好",
+                }
+            ]
+        }
+    )
     answers: list[AnswerIn] = Field(max_length=100)
     overall: Score
     recommend: Score
@@ -29,6 +41,21 @@ class ResponseIn(Input):
 
 class SurveyCenterResponseIn(ResponseIn):
     """Answers the OEM's survey centre took on the phone for one RO (CSS phone interview)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "answers": [{"item": "service_advisor", "score": 8}],
+                    "overall": 8,
+                    "recommend": 9,
+                    "dealer_code": "D001",
+                    "ro_number": "RO-2026-000123",
+                    "channel": "survey_center",
+                }
+            ]
+        }
+    )
 
     dealer_code: DealerCode
     ro_number: RoNumber

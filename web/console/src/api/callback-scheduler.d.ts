@@ -160,7 +160,17 @@ export interface components {
              */
             status: "ok";
         };
-        /** AttemptIn */
+        /**
+         * AttemptIn
+         * @example {
+         *       "answers": {
+         *         "problem_fixed": true,
+         *         "visit_satisfaction": 9
+         *       },
+         *       "note": "satisfied",
+         *       "outcome": "reached"
+         *     }
+         */
         AttemptIn: {
             outcome: components["schemas"]["CallbackOutcome"];
             /** Note */
@@ -604,7 +614,14 @@ export interface components {
             /** Dissatisfied */
             dissatisfied: boolean;
         };
-        /** QualityTrackingIn */
+        /**
+         * QualityTrackingIn
+         * @example {
+         *       "dealer_code": "D001",
+         *       "note": "customer asked for a call about the noise",
+         *       "ro_number": "RO-2026-000123"
+         *     }
+         */
         QualityTrackingIn: {
             /** Dealer Code */
             dealer_code: string;
@@ -941,6 +958,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
@@ -1243,6 +1269,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
@@ -1299,6 +1334,15 @@ export interface operations {
             };
             /** @description Outside the caller's role or dealer scope */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1363,6 +1407,15 @@ export interface operations {
             };
             /** @description Outside the caller's role or dealer scope */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -186,7 +186,17 @@ export interface components {
              */
             open: number;
         };
-        /** ComplaintIn */
+        /**
+         * ComplaintIn
+         * @example {
+         *       "category": "waiting_time",
+         *       "channel": "phone",
+         *       "dealer_code": "D001",
+         *       "description": "交车比承诺晚了两小时",
+         *       "ro_number": "RO-2026-000123",
+         *       "severity": "normal"
+         *     }
+         */
         ComplaintIn: {
             /** Dealer Code */
             dealer_code: string;
@@ -476,7 +486,15 @@ export interface components {
          * @enum {string}
          */
         Severity: "normal" | "major";
-        /** StepIn */
+        /**
+         * StepIn
+         * @example {
+         *       "action": "propose_action",
+         *       "cause": "parts arrived late",
+         *       "corrective_action": "apologised; free car wash",
+         *       "preventive_action": "check parts stock at booking"
+         *     }
+         */
         StepIn: {
             action: components["schemas"]["Action"];
             /** Note */
@@ -707,6 +725,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
@@ -844,6 +871,15 @@ export interface operations {
             };
             /** @description Outside the caller's role or dealer scope */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -592,7 +592,13 @@ export interface components {
             /** Dealers */
             dealers: components["schemas"]["DealerDispositions"][];
         };
-        /** ExclusionIn */
+        /**
+         * ExclusionIn
+         * @example {
+         *       "excluded": true,
+         *       "reason": "answered from the service desk's phone"
+         *     }
+         */
         ExclusionIn: {
             /**
              * Excluded
@@ -684,7 +690,17 @@ export interface components {
             /** Set At */
             set_at: string | null;
         };
-        /** KnownNumbersIn */
+        /**
+         * KnownNumbersIn
+         * @example {
+         *       "numbers": [
+         *         {
+         *           "label": "reception",
+         *           "phone": "+862150001234"
+         *         }
+         *       ]
+         *     }
+         */
         KnownNumbersIn: {
             /** Numbers */
             numbers: components["schemas"]["KnownNumberIn"][];
@@ -812,7 +828,13 @@ export interface components {
                 [key: string]: boolean;
             };
         };
-        /** ReviewIn */
+        /**
+         * ReviewIn
+         * @example {
+         *       "reason": "answers from the dealer's own numbers",
+         *       "under_review": true
+         *     }
+         */
         ReviewIn: {
             /** Under Review */
             under_review: boolean;
@@ -1428,6 +1450,7 @@ export interface operations {
                 format?: "csv" | "xlsx";
                 /** @description month (default); rolling_3m: the period and the two months before; quarter: the quarter to date */
                 span?: components["schemas"]["Span"];
+                lang?: "en" | "zh-CN";
             };
             header?: never;
             path?: never;
@@ -1519,6 +1542,15 @@ export interface operations {
             };
             /** @description Outside the caller's role or dealer scope */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1642,6 +1674,15 @@ export interface operations {
             };
             /** @description Outside the caller's role or dealer scope */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1953,6 +1994,15 @@ export interface operations {
             };
             /** @description Outside the caller's role or dealer scope */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

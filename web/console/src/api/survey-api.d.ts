@@ -123,7 +123,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Post one closed RO (DMS) */
+        /** Post one closed RO as JSON, or a STAR ProcessRepairOrder BOD as XML (DMS) */
         post: operations["post_repair_order"];
         delete?: never;
         options?: never;
@@ -155,7 +155,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One RO */
+        /** One RO (staff in scope, or the DMS of its own dealer with its key) */
         get: operations["get_repair_order"];
         put?: never;
         post?: never;
@@ -457,13 +457,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** AdvisorIn */
-        AdvisorIn: {
-            /** Id */
-            id: string;
-            /** Name */
-            name: string;
-        };
         /** AdvisorOut */
         AdvisorOut: {
             /** Id */
@@ -490,7 +483,12 @@ export interface components {
              */
             score?: number | null;
         };
-        /** ApiKeyIn */
+        /**
+         * ApiKeyIn
+         * @example {
+         *       "expires_in_days": 365
+         *     }
+         */
         ApiKeyIn: {
             /**
              * Expires In Days
@@ -600,19 +598,6 @@ export interface components {
             /** Link Opened */
             link_opened: boolean;
         };
-        /** CallbackWindowIn */
-        CallbackWindowIn: {
-            /**
-             * From
-             * Format: time
-             */
-            from: string;
-            /**
-             * To
-             * Format: time
-             */
-            to: string;
-        };
         /** CallbackWindowOut */
         CallbackWindowOut: {
             /**
@@ -671,29 +656,6 @@ export interface components {
              */
             recorded_at: string;
         };
-        /** CustomerIn */
-        CustomerIn: {
-            /** Name */
-            name: string;
-            /** Phone */
-            phone?: string | null;
-            /**
-             * Alternate Phone
-             * @description e.g. a landline, given at reception
-             */
-            alternate_phone?: string | null;
-            /**
-             * Is Owner
-             * @default true
-             */
-            is_owner: boolean;
-            /**
-             * Callback Consent
-             * @default true
-             */
-            callback_consent: boolean;
-            preferred_callback_time?: components["schemas"]["CallbackWindowIn"] | null;
-        };
         /** CustomerOut */
         CustomerOut: {
             /** Name */
@@ -711,7 +673,15 @@ export interface components {
             callback_consent: boolean;
             preferred_callback_time: components["schemas"]["CallbackWindowOut"] | null;
         };
-        /** DealerIn */
+        /**
+         * DealerIn
+         * @example {
+         *       "name": "上海浦东服务中心",
+         *       "phone": "+862150001234",
+         *       "region": "east",
+         *       "time_zone": "Asia/Shanghai"
+         *     }
+         */
         DealerIn: {
             /** Name */
             name: string;
@@ -728,7 +698,15 @@ export interface components {
              */
             phone?: string | null;
         };
-        /** DealerOut */
+        /**
+         * DealerOut
+         * @example {
+         *       "name": "上海浦东服务中心",
+         *       "phone": "+862150001234",
+         *       "region": "east",
+         *       "time_zone": "Asia/Shanghai"
+         *     }
+         */
         DealerOut: {
             /** Name */
             name: string;
@@ -806,6 +784,11 @@ export interface components {
         /**
          * InboundSms
          * @description A customer's reply to one of our texts.
+         * @example {
+         *       "from": "+8613800138000",
+         *       "received_at": "2026-11-03T10:05:00+08:00",
+         *       "text": "TD"
+         *     }
          */
         InboundSms: {
             /** From */
@@ -858,19 +841,6 @@ export interface components {
             /** Na Allowed */
             na_allowed: boolean;
         };
-        /** JobIn */
-        JobIn: {
-            /** Op Code */
-            op_code: string;
-            /**
-             * Description
-             * @default
-             */
-            description: string;
-            kind: components["schemas"]["JobKind"];
-            /** Comeback */
-            comeback?: boolean | null;
-        };
         /**
          * JobKind
          * @enum {string}
@@ -909,6 +879,9 @@ export interface components {
         /**
          * PersonIn
          * @description A person, found by the phone number on their ROs or by their car's VIN: one of the two.
+         * @example {
+         *       "phone": "+8613800138000"
+         *     }
          */
         PersonIn: {
             /**
@@ -1027,6 +1000,12 @@ export interface components {
         /**
          * Receipt
          * @description A delivery receipt: the handset got the message, or the network gave up on it. Sent again at will.
+         * @example {
+         *       "at": "2026-11-03T10:00:05+08:00",
+         *       "idempotency_key": "inv-8f3c2a",
+         *       "message_id": "gw-123456",
+         *       "status": "delivered"
+         *     }
          */
         Receipt: {
             /** Idempotency Key */
@@ -1047,87 +1026,6 @@ export interface components {
         ReceiptAck: {
             /** Message Status */
             message_status: string;
-        };
-        /**
-         * RepairOrderIn
-         * @example {
-         *       "currency": "CNY",
-         *       "customer": {
-         *         "callback_consent": true,
-         *         "is_owner": true,
-         *         "name": "王芳",
-         *         "phone": "+8613800138000",
-         *         "preferred_callback_time": {
-         *           "from": "10:00",
-         *           "to": "12:00"
-         *         }
-         *       },
-         *       "dealer_code": "D001",
-         *       "delivered_at": "2026-11-02T17:05:00+08:00",
-         *       "estimate_amount": "1280.00",
-         *       "invoice_amount": "1180.50",
-         *       "jobs": [
-         *         {
-         *           "comeback": false,
-         *           "description": "10,000 km service",
-         *           "kind": "maintenance",
-         *           "op_code": "M10"
-         *         }
-         *       ],
-         *       "mileage_km": 45210,
-         *       "opened_at": "2026-11-02T09:10:00+08:00",
-         *       "plate": "沪A12345",
-         *       "promised_at": "2026-11-02T17:00:00+08:00",
-         *       "ro_number": "RO-2026-000123",
-         *       "service_advisor": {
-         *         "id": "SA07",
-         *         "name": "李明"
-         *       },
-         *       "settled_at": "2026-11-02T16:30:00+08:00",
-         *       "vin": "LSVAU218XN2183294"
-         *     }
-         */
-        RepairOrderIn: {
-            /** Dealer Code */
-            dealer_code: string;
-            /** Ro Number */
-            ro_number: string;
-            /** Vin */
-            vin: string;
-            /** Plate */
-            plate?: string | null;
-            /** Mileage Km */
-            mileage_km?: number | null;
-            /**
-             * Opened At
-             * Format: date-time
-             */
-            opened_at: string;
-            /** Promised At */
-            promised_at?: string | null;
-            /**
-             * Settled At
-             * Format: date-time
-             */
-            settled_at: string;
-            /**
-             * Delivered At
-             * Format: date-time
-             */
-            delivered_at: string;
-            service_advisor?: components["schemas"]["AdvisorIn"] | null;
-            customer: components["schemas"]["CustomerIn"];
-            /** Jobs */
-            jobs: components["schemas"]["JobIn"][];
-            /** Estimate Amount */
-            estimate_amount?: number | string | null;
-            /** Invoice Amount */
-            invoice_amount?: number | string | null;
-            /**
-             * Currency
-             * @default CNY
-             */
-            currency: string;
         };
         /**
          * RepairOrderOut
@@ -1194,7 +1092,20 @@ export interface components {
             updated_at: string;
             no_survey_reason?: components["schemas"]["NoSurveyReason"] | null;
         };
-        /** ResponseIn */
+        /**
+         * ResponseIn
+         * @example {
+         *       "answers": [
+         *         {
+         *           "item": "service_advisor",
+         *           "score": 9
+         *         }
+         *       ],
+         *       "comment": "服务很好",
+         *       "overall": 9,
+         *       "recommend": 10
+         *     }
+         */
         ResponseIn: {
             /** Answers */
             answers: components["schemas"]["AnswerIn"][];
@@ -1248,7 +1159,16 @@ export interface components {
                 [key: string]: number;
             };
         };
-        /** StaffIn */
+        /**
+         * StaffIn
+         * @example {
+         *       "active": true,
+         *       "email": "zhang.wei@dealer.example",
+         *       "name": "张伟",
+         *       "phone": "+8613800138001",
+         *       "role": "cra"
+         *     }
+         */
         StaffIn: {
             /** Name */
             name: string;
@@ -1298,6 +1218,19 @@ export interface components {
         /**
          * SurveyCenterResponseIn
          * @description Answers the OEM's survey centre took on the phone for one RO (CSS phone interview).
+         * @example {
+         *       "answers": [
+         *         {
+         *           "item": "service_advisor",
+         *           "score": 8
+         *         }
+         *       ],
+         *       "channel": "survey_center",
+         *       "dealer_code": "D001",
+         *       "overall": 8,
+         *       "recommend": 9,
+         *       "ro_number": "RO-2026-000123"
+         *     }
          */
         SurveyCenterResponseIn: {
             /** Answers */
@@ -1325,6 +1258,10 @@ export interface components {
          * SurveyConsentIn
          * @description The customer's wish about surveys from any dealer of the brand: `false` for none (an opt-out), `true` to have
          *     them again.
+         * @example {
+         *       "phone": "+8613800138000",
+         *       "surveys": false
+         *     }
          */
         SurveyConsentIn: {
             /**
@@ -1483,6 +1420,167 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** AdvisorIn */
+        AdvisorIn: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+        };
+        /** CallbackWindowIn */
+        CallbackWindowIn: {
+            /**
+             * From
+             * Format: time
+             */
+            from: string;
+            /**
+             * To
+             * Format: time
+             */
+            to: string;
+        };
+        /** CustomerIn */
+        CustomerIn: {
+            /** Name */
+            name: string;
+            /**
+             * Phone
+             * @default null
+             */
+            phone: string | null;
+            /**
+             * Alternate Phone
+             * @description e.g. a landline, given at reception
+             * @default null
+             */
+            alternate_phone: string | null;
+            /**
+             * Is Owner
+             * @default true
+             */
+            is_owner: boolean;
+            /**
+             * Callback Consent
+             * @default true
+             */
+            callback_consent: boolean;
+            /** @default null */
+            preferred_callback_time: components["schemas"]["CallbackWindowIn"] | null;
+        };
+        /** JobIn */
+        JobIn: {
+            /** Op Code */
+            op_code: string;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            kind: components["schemas"]["JobKind"];
+            /**
+             * Comeback
+             * @default null
+             */
+            comeback: boolean | null;
+        };
+        /**
+         * RepairOrderIn
+         * @example {
+         *       "currency": "CNY",
+         *       "customer": {
+         *         "callback_consent": true,
+         *         "is_owner": true,
+         *         "name": "王芳",
+         *         "phone": "+8613800138000",
+         *         "preferred_callback_time": {
+         *           "from": "10:00",
+         *           "to": "12:00"
+         *         }
+         *       },
+         *       "dealer_code": "D001",
+         *       "delivered_at": "2026-11-02T17:05:00+08:00",
+         *       "estimate_amount": "1280.00",
+         *       "invoice_amount": "1180.50",
+         *       "jobs": [
+         *         {
+         *           "comeback": false,
+         *           "description": "10,000 km service",
+         *           "kind": "maintenance",
+         *           "op_code": "M10"
+         *         }
+         *       ],
+         *       "mileage_km": 45210,
+         *       "opened_at": "2026-11-02T09:10:00+08:00",
+         *       "plate": "沪A12345",
+         *       "promised_at": "2026-11-02T17:00:00+08:00",
+         *       "ro_number": "RO-2026-000123",
+         *       "service_advisor": {
+         *         "id": "SA07",
+         *         "name": "李明"
+         *       },
+         *       "settled_at": "2026-11-02T16:30:00+08:00",
+         *       "vin": "LSVAU218XN2183294"
+         *     }
+         */
+        RepairOrderIn: {
+            /** Dealer Code */
+            dealer_code: string;
+            /** Ro Number */
+            ro_number: string;
+            /** Vin */
+            vin: string;
+            /**
+             * Plate
+             * @default null
+             */
+            plate: string | null;
+            /**
+             * Mileage Km
+             * @default null
+             */
+            mileage_km: number | null;
+            /**
+             * Opened At
+             * Format: date-time
+             */
+            opened_at: string;
+            /**
+             * Promised At
+             * @default null
+             */
+            promised_at: string | null;
+            /**
+             * Settled At
+             * Format: date-time
+             */
+            settled_at: string;
+            /**
+             * Delivered At
+             * Format: date-time
+             */
+            delivered_at: string;
+            /** @default null */
+            service_advisor: components["schemas"]["AdvisorIn"] | null;
+            customer: components["schemas"]["CustomerIn"];
+            /** Jobs */
+            jobs: components["schemas"]["JobIn"][];
+            /**
+             * Estimate Amount
+             * @default null
+             */
+            estimate_amount: number | string | null;
+            /**
+             * Invoice Amount
+             * @default null
+             */
+            invoice_amount: number | string | null;
+            /**
+             * Currency
+             * @default CNY
+             */
+            currency: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -1629,6 +1727,15 @@ export interface operations {
         responses: {
             /** @description Successful Response */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DealerOut"];
+                };
+            };
+            /** @description A new dealer */
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2006,6 +2113,63 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["RepairOrderIn"];
+                /**
+                 * @example <?xml version="1.0" encoding="UTF-8"?>
+                 *     <ProcessRepairOrder xmlns="http://www.starstandard.org/STAR/5" releaseID="5.4.4">
+                 *       <ApplicationArea>
+                 *         <Sender>
+                 *           <CreatorNameCode>DMS</CreatorNameCode>
+                 *           <SenderNameCode>DMS</SenderNameCode>
+                 *           <DealerNumberID>D001</DealerNumberID>
+                 *         </Sender>
+                 *         <CreationDateTime>2026-11-02T17:10:00+08:00</CreationDateTime>
+                 *         <BODID>6f1c2a64-8f0e-4d8e-9a51-2c0b8f7d1e01</BODID>
+                 *       </ApplicationArea>
+                 *       <ProcessRepairOrderDataArea>
+                 *         <Process/>
+                 *         <RepairOrder>
+                 *           <RepairOrderHeader>
+                 *             <DocumentIdentificationGroup>
+                 *               <DocumentIdentification>
+                 *                 <DocumentID>RO-2026-000123</DocumentID>
+                 *               </DocumentIdentification>
+                 *             </DocumentIdentificationGroup>
+                 *             <RepairOrderOpenedDate>2026-11-02T09:10:00+08:00</RepairOrderOpenedDate>
+                 *             <PromisedDeliveryDateTime>2026-11-02T17:00:00+08:00</PromisedDeliveryDateTime>
+                 *             <RepairOrderCompletedDate>2026-11-02T16:30:00+08:00</RepairOrderCompletedDate>
+                 *             <VehicleDeliveryDateTime>2026-11-02T17:05:00+08:00</VehicleDeliveryDateTime>
+                 *             <InDistanceMeasure unitCode="KMT">45210</InDistanceMeasure>
+                 *             <CustomerParty>
+                 *               <SpecifiedPerson>
+                 *                 <GivenName>王芳</GivenName>
+                 *                 <TelephoneCommunication>
+                 *                   <CompleteNumber>+8613800138000</CompleteNumber>
+                 *                 </TelephoneCommunication>
+                 *               </SpecifiedPerson>
+                 *             </CustomerParty>
+                 *             <ServiceAdvisorParty>
+                 *               <SpecifiedPerson>
+                 *                 <ID>SA07</ID>
+                 *                 <GivenName>李明</GivenName>
+                 *               </SpecifiedPerson>
+                 *             </ServiceAdvisorParty>
+                 *           </RepairOrderHeader>
+                 *           <Vehicle>
+                 *             <VehicleID>LSVAU218XN2183294</VehicleID>
+                 *             <LicensePlateID>沪A12345</LicensePlateID>
+                 *           </Vehicle>
+                 *           <Job>
+                 *             <JobNumberString>1</JobNumberString>
+                 *             <OperationID>M10</OperationID>
+                 *             <OperationName>10,000 km service</OperationName>
+                 *             <JobTypeString>maintenance</JobTypeString>
+                 *             <RepeatRepairIndicator>false</RepeatRepairIndicator>
+                 *           </Job>
+                 *         </RepairOrder>
+                 *       </ProcessRepairOrderDataArea>
+                 *     </ProcessRepairOrder>
+                 */
+                "application/xml": string;
             };
         };
         responses: {
@@ -2025,6 +2189,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RepairOrderOut"];
+                };
+            };
+            /** @description A STAR BOD (`application/xml`): a result per RepairOrder, as a batch; a rejected one names the element of each wrong value */
+            207: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchOut"];
                 };
             };
             /** @description No credentials, or credentials that are not valid */
@@ -2590,6 +2763,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
@@ -2636,6 +2818,15 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
             /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
@@ -2660,6 +2851,15 @@ export interface operations {
         responses: {
             /** @description Successful Response */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2703,6 +2903,15 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
             /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
@@ -2734,6 +2943,15 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
             /** @description Invalid input: `errors` names each field */
             422: {
                 headers: {
@@ -2758,6 +2976,15 @@ export interface operations {
         responses: {
             /** @description Successful Response */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3052,6 +3279,15 @@ export interface operations {
             };
             /** @description Outside the caller's role or dealer scope */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or outside the caller's scope (the two are not told apart) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
