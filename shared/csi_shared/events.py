@@ -151,6 +151,10 @@ class NoSurveyReason(StrEnum):
     """The customer was surveyed in the last 30 days, or a later RO of theirs gets the survey (the latest RO wins)."""
     UNDELIVERABLE = "undeliverable"
     """The SMS could not be delivered: the gateway refused it, or every retry failed."""
+    NOT_MOBILE = "not_mobile"
+    """The phone is not a mobile number of a region the brand operates in (a landline, +882, a number abroad): no SMS."""
+    DAILY_CAP = "daily_cap"
+    """The dealer had already sent its daily cap of survey invitations (`survey_sms_daily_cap`) that local day."""
 
 
 class TimeWindow(Payload):

@@ -27,6 +27,12 @@ COVERAGE_REPAIRED = Counter(
     "records each dealer's reconciliation)",
     ["service"],
 )
+SURVEY_SMS_REFUSED = Counter(
+    "csi_survey_sms_refused_total",
+    "Survey invitations refused before sending: `not_mobile` (not a mobile number of the brand's regions) or "
+    "`daily_cap` (the dealer's daily cap reached)",
+    ["service", "reason"],
+)
 CONSUMER_LAG = Gauge(
     "csi_consumer_lag",
     "Events on a partition not yet consumed by the group",

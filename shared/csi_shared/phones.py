@@ -18,6 +18,23 @@ def normalise_phone(raw: str, default_region: str = "CN") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+SMS_NUMBER_TYPES = frozenset({phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE})
+"""What an SMS can reach: a mobile number, or one libphonenumber cannot tell from a fixed line (US/CA plans)."""
+
+
+def is_mobile_in(e164: str, regions: frozenset[str] | set[str]) -> bool:
+    """Whether a survey SMS may go to this number: a mobile number of one of the brand's regions (ISO codes such as
+    "CN"). A landline, a satellite or non-geographic number (+882) or a number abroad is refused: a DMS key must not
+    be able to make the platform text anyone in the world."""
+    try:
+        number = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return False
+    return (
+        phonenumbers.region_code_for_number(number) in regions and phonenumbers.number_type(number) in SMS_NUMBER_TYPES
+    )
+
+
 def typed_forms(e164: str) -> re.Pattern[str] | None:
     """The ways a person types this number in free text: with or without +86 / 0086 / the trunk 0, with spaces or
     dashes between the digits (a complaint's "call me on 137 0013 7000"). None for a value that is not a number."""

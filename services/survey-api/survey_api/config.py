@@ -58,6 +58,11 @@ class Settings(ServiceSettings):
     """One reminder this many days after the invitation if the link was neither answered nor opted out; 0: none."""
     survey_fatigue_days: int = Field(default=30, ge=0)
     """At most one survey per customer (phone) in this many days across the brand's dealers; 0 switches it off."""
+    sms_regions: frozenset[str] = frozenset({"CN"})
+    """The regions (ISO codes) the brand operates in: survey links go only to mobile numbers of these regions."""
+    survey_sms_daily_cap: int = Field(default=2000, ge=0)
+    """At most this many survey invitations per dealer per local day; the rest are refused (`daily_cap` on the RO,
+    `csi_survey_sms_refused_total`). A reminder only follows an invitation that went out, so it needs no cap of its own."""
     send_max_attempts: int = Field(default=6, ge=1)
     send_retry_base_s: float = 60.0
     """Retries double from this delay (1, 2, 4 … minutes, at most an hour); after the last attempt: undeliverable."""

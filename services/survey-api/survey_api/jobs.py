@@ -30,7 +30,7 @@ class Jobs:
         policy = SendingPolicy(
             invitations=s.invitations, quiet_hours=s.quiet_hours, reminder_after_days=s.reminder_after_days,
             fatigue_days=s.survey_fatigue_days, max_attempts=s.send_max_attempts, retry_base_s=s.send_retry_base_s,
-            channel_name="sms", phone_salt=s.phone_salt,
+            channel_name="sms", phone_salt=s.phone_salt, sms_regions=s.sms_regions, daily_cap=s.survey_sms_daily_cap,
         )  # fmt: skip
         return Sender(sessions=self.sessions, outbox=self.outbox, clock=self.clock, channel=self.channel,
                       email=self.email, policy=policy)  # fmt: skip

@@ -148,3 +148,34 @@ async def test_a_correction_that_adds_the_phone_brings_the_survey(survey: Survey
     fixed = await _post(survey)
     assert fixed["no_survey_reason"] is None
     assert await _send(survey) == [RO]
+
+
+async def test_links_go_only_to_mobile_numbers_of_the_brands_regions(survey: Survey) -> None:
+    phones = {"RO-MOBILE": "+8613800138000", "RO-LANDLINE": "+861062345678", "RO-SATELLITE": "+881612345678",
+              "RO-US": "+12025550123"}  # fmt: skip
+    for ro, phone in phones.items():
+        await _post(survey, ro_number=ro, customer={"name": "李雷", "phone": phone})
+    survey.clock.set(datetime(2026, 11, 3, 2, 0, tzinfo=UTC))
+    assert await _send(survey) == ["RO-MOBILE"]
+    for ro in ("RO-LANDLINE", "RO-SATELLITE", "RO-US"):
+        response = await survey.client.get(f"/v1/repair-orders/D001/{ro}", headers={"X-API-Key": survey.key})
+        assert response.json()["no_survey_reason"] == "not_mobile", ro
+
+
+async def test_a_dealer_sends_at_most_its_daily_cap_of_invitations(survey: Survey) -> None:
+    jobs = survey.app.state.jobs
+    capped = Jobs(settings=survey.settings.model_copy(update={"survey_sms_daily_cap": 2}), sessions=jobs.sessions,
+                  clock=survey.clock, channel=survey.notifier, outbox=jobs.outbox)  # fmt: skip
+    for n in range(3):
+        await _post(survey, ro_number=f"RO-{n}", customer={"name": "李雷", "phone": f"+861380013800{n}"})
+    survey.clock.set(datetime(2026, 11, 3, 2, 0, tzinfo=UTC))
+    await capped.send_due_invitations()
+    assert len(survey.notifier.sent) == 2
+    refused = await survey.client.get("/v1/repair-orders/D001/RO-2", headers={"X-API-Key": survey.key})
+    assert refused.json()["no_survey_reason"] == "daily_cap"
+    # The next local day the dealer may send again.
+    await _post(survey, ro_number="RO-3", customer={"name": "李雷", "phone": "+8613800138003"},
+                delivered_at="2026-11-03T17:05:00+08:00", settled_at="2026-11-03T16:40:00+08:00")  # fmt: skip
+    survey.clock.set(datetime(2026, 11, 4, 2, 0, tzinfo=UTC))
+    await capped.send_due_invitations()
+    assert len(survey.notifier.sent) == 3

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select, text, update
+from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
@@ -25,6 +25,8 @@ from csi_shared.clock import Clock
 from csi_shared.db import insert_missing
 from csi_shared.dealers import dealer_ref
 from csi_shared.events import NoSurveyReason, SurveyWithheld, make_event
+from csi_shared.metrics import SURVEY_SMS_REFUSED
+from csi_shared.phones import is_mobile_in
 from survey_api.models import Dealer, MessageKind, MessageStatus, NotificationMessage, RepairOrder, Survey, SurveyOptOut
 from survey_api.notifications.channels import (
     Channel,
@@ -58,6 +60,10 @@ class SendingPolicy:
     channel_name: str
     phone_salt: bytes = b""
     """The salt of the hashed opt-outs an erasure leaves (`opt_out_keys`)."""
+    sms_regions: frozenset[str] = frozenset({"CN"})
+    """Survey links go only to mobile numbers of these regions (`is_mobile_in`)."""
+    daily_cap: int = 2000
+    """Invitations per dealer per local day; the rest are refused (`daily_cap`)."""
 
 
 class Sender:
@@ -105,16 +111,22 @@ class Sender:
                 phones = {ro.customer_phone for _, ro, _ in due if ro.customer_phone}
                 opted_out = await consent.opted_out_phones(session, phones, self.policy.phone_salt)
                 known = await _surveys_of_phones(session, phones, now)
+                sent_today = await _invitations_today(session, {dealer for _, _, dealer in due}, now)
                 events = []
                 messages = []
                 for survey, ro, dealer in due:
                     reason = self._reason_to_withhold(survey, ro, opted_out, known, now)
+                    if reason is None and sent_today[dealer.code] >= self.policy.daily_cap:
+                        reason = NoSurveyReason.DAILY_CAP
+                    if reason in (NoSurveyReason.NOT_MOBILE, NoSurveyReason.DAILY_CAP):
+                        SURVEY_SMS_REFUSED.labels(PRODUCER, reason).inc()
                     if reason is not None:
                         survey.withheld_reason = ro.no_survey_reason = reason.value
                         events.append(_withheld(survey, dealer, reason, now))
                         _mark(known, ro.customer_phone, survey.id, invited_at=None)
                         continue
                     survey.invited_at = now
+                    sent_today[dealer.code] += 1
                     _mark(known, ro.customer_phone, survey.id, invited_at=now)
                     messages.append(self._message(MessageKind.INVITATION, survey, ro, dealer, now))
                 await insert_missing(session, NotificationMessage.__table__, messages, key="idempotency_key")
@@ -128,6 +140,8 @@ class Sender:
         phone = ro.customer_phone
         if not phone:
             return NoSurveyReason.NO_PHONE
+        if not is_mobile_in(phone, self.policy.sms_regions):
+            return NoSurveyReason.NOT_MOBILE
         if phone in opted_out:
             return NoSurveyReason.OPTED_OUT
         mine = next(s for s in known[phone] if s.survey_id == survey.id)
@@ -366,6 +380,22 @@ def _withheld(survey: Survey, dealer: Dealer, reason: NoSurveyReason, now: datet
 async def _planning_lock(session: AsyncSession) -> None:
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PLANNING_LOCK})
+
+
+async def _invitations_today(session: AsyncSession, dealers: set[Dealer], now: datetime) -> dict[str, int]:
+    """The invitations each dealer has made since its local midnight: what the daily cap counts."""
+    out: dict[str, int] = {}
+    for dealer in dealers:
+        tz = ZoneInfo(dealer.time_zone)
+        midnight = now.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+        out[dealer.code] = (
+            await session.execute(
+                select(func.count()).select_from(NotificationMessage)
+                .where(NotificationMessage.dealer_code == dealer.code, NotificationMessage.kind == MessageKind.INVITATION,
+                       NotificationMessage.created_at >= midnight.astimezone(now.tzinfo))
+            )
+        ).scalar_one()  # fmt: skip
+    return out
 
 
 async def _surveys_of_phones(session: AsyncSession, phones: set[str], now: datetime) -> dict[str, list[PhoneSurvey]]:

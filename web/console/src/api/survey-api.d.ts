@@ -861,7 +861,7 @@ export interface components {
          * @description Why a closed RO gets no survey link: each RO is in one survey state (dispositions).
          * @enum {string}
          */
-        NoSurveyReason: "no_phone" | "out_of_css_scope" | "window_closed" | "historic" | "opted_out" | "survey_fatigue" | "undeliverable";
+        NoSurveyReason: "no_phone" | "out_of_css_scope" | "window_closed" | "historic" | "opted_out" | "survey_fatigue" | "undeliverable" | "not_mobile" | "daily_cap";
         /**
          * Outcome
          * @description Overall satisfaction and the loyalty questions; asked of everyone, never N/A.
