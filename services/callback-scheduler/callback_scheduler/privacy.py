@@ -58,6 +58,7 @@ async def erase(
         Target(DataFixTask, ro_keys(DataFixTask, ros), Fields(dropped=("wrong_phone",))),
     ]
     counts = await erase_rows(work.session, targets, outbox=outbox, salt=salt)
+    counts["alternate_phones_dropped"] = await _drop_alternates(work, phone_hashes, phone_salt)
     # Nobody plans another call (dormant, comeback, quality tracking) to a person whose number is gone: as if they had
     # declined callbacks at reception.
     visits = or_(ro_keys(CustomerLastVisit, ros), CustomerLastVisit.customer_id.in_(list(customer_ids)))
@@ -65,6 +66,25 @@ async def erase(
     seen = or_(ro_keys(RepairOrderSeen, ros), RepairOrderSeen.customer_id.in_(list(customer_ids)))
     await work.session.execute(update(RepairOrderSeen).where(seen).values(callback_consent=False))
     return counts
+
+
+async def _drop_alternates(work: Work, phone_hashes: Collection[str], phone_salt: bytes) -> int:
+    """One of the numbers may be only the alternate of someone else's RO (a spouse's phone): it leaves that callback
+    and RO, whose customer stays. Found by computing each alternate's hash; a rare request."""
+    if not phone_hashes:
+        return 0
+    wanted, dropped = set(phone_hashes), 0
+    for model in (Callback, RepairOrderSeen):
+        rows = await work.session.execute(
+            select(model.alternate_phone).where(model.alternate_phone.is_not(None)).distinct()
+        )
+        numbers = [n for n in rows.scalars() if n != ERASED and phone_hash(n, phone_salt) in wanted]
+        if numbers:
+            done = await work.session.execute(
+                update(model).where(model.alternate_phone.in_(numbers)).values(alternate_phone=None)
+            )
+            dropped += done.rowcount or 0  # type: ignore[attr-defined]
+    return dropped
 
 
 async def _callbacks_to_numbers(work: Work, phone_hashes: Collection[str], phone_salt: bytes) -> list[str]:

@@ -156,3 +156,24 @@ async def test_a_hotline_cases_follow_up_is_erased_by_the_persons_number(schedul
     assert erased["customer"] == {"name": "[erased]", "phone": None, "alternate_phone": None}
     [done] = await scheduler.events("customer.erasure_completed")
     assert done["payload"]["counts"]["callbacks"] == 1
+
+
+async def test_erasing_a_number_that_was_only_an_ros_alternate_drops_that_number_and_keeps_the_customer(
+    scheduler: Scheduler,
+) -> None:
+    from csi_shared.events import CustomerErasureRequested
+    from csi_shared.privacy import phone_hash
+
+    customer = {"customer_id": "C1", "name": "李雷", "phone": "+8613800138000", "alternate_phone": "+862155557777"}
+    await scheduler.feed(ro_payload(customer=customer))
+    [call] = await scheduler.callbacks()
+    assert call["customer"]["alternate_phone"] == "+862155557777"
+    salt = scheduler.settings.phone_salt
+    await scheduler.handle(CustomerErasureRequested.model_validate({
+        "request_id": "r1", "ros": [], "customer_ids": [], "requested_at": "2026-11-07T10:00:00+08:00",
+        "phone_hashes": [phone_hash("+862155557777", salt)],
+    }))  # fmt: skip
+    [kept] = await scheduler.callbacks()
+    assert kept["customer"] == {"name": "李雷", "phone": "+8613800138000", "alternate_phone": None}
+    [done] = await scheduler.events("customer.erasure_completed")
+    assert done["payload"]["counts"]["alternate_phones_dropped"] == 2  # the callback and the RO it came from

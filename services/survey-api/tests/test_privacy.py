@@ -65,7 +65,9 @@ async def test_an_erased_customer_gets_no_survey_link_and_the_event_names_no_one
     assert "李雷" not in unsent and "13800138000" not in unsent and "LSVAU218XN2183294" not in unsent
 
 
-async def test_a_person_is_found_by_the_alternate_number_an_ro_carried(quiet: Survey) -> None:
+async def test_erasing_a_number_that_was_only_an_ros_alternate_erases_that_number_not_the_customer(
+    quiet: Survey,
+) -> None:
     survey = quiet
     ro = repair_order(ro_number="RO-7")
     ro["customer"] = {**ro["customer"], "phone": "+8613500135000", "alternate_phone": "021 5555 7777"}
@@ -75,10 +77,19 @@ async def test_a_person_is_found_by_the_alternate_number_an_ro_carried(quiet: Su
     officer = survey.auth("privacy_officer")
     erased = await survey.client.post("/v1/privacy/erasure-requests", json={"phone": "021-5555-7777"}, headers=officer)
     assert erased.status_code == 202, erased.text
-    assert (erased.json()["ros"], erased.json()["customers"]) == (1, 1)
+    # The number belongs to nobody the platform knows: no person and no RO of theirs is erased.
+    assert (erased.json()["ros"], erased.json()["customers"]) == (0, 0)
     kept = await survey.client.get("/v1/repair-orders/D001/RO-7", headers=survey.auth("cra", dealers=["D001"]))
     customer = kept.json()["customer"]
-    assert customer["name"] == "[erased]" and customer["phone"] is None and customer.get("alternate_phone") is None
+    assert customer["name"] == ro["customer"]["name"] and customer["phone"] == "+8613500135000"
+    assert customer.get("alternate_phone") is None and kept.json()["vin"] == ro["vin"]
+    (event,) = await outbox_events(survey.app, "customer.erasure_requested")
+    assert event["payload"]["customer_ids"] == [] and event["payload"]["ros"] == []
+    assert event["dealer_code"] == "D001" and len(event["payload"]["phone_hashes"]) == 1
+    assert "13500135000" not in str(event) and "55557777" not in str(event)
+    # Asked again: nothing of the number is left, the first request answers.
+    again = await survey.client.post("/v1/privacy/erasure-requests", json={"phone": "02155557777"}, headers=officer)
+    assert again.json()["id"] == erased.json()["id"]
 
 
 async def test_an_erasure_request_names_one_person_by_a_valid_phone_or_vin(survey: Survey) -> None:

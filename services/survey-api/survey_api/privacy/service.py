@@ -63,17 +63,14 @@ def subject_hash(kind: str, value: str, salt: bytes) -> str:
 
 
 async def resolve(work: Work, *, kind: str, value: str) -> tuple[set[str], set[tuple[str, str]]]:
-    """The person's customer ids and all their ROs: by phone (the customer, and ROs that carried the number), or by
-    VIN (the car's ROs and owners, then everything of those owners)."""
+    """The person's customer ids and all their ROs: by phone (the customer known by it and their ROs), or by VIN
+    (the car's ROs and owners, then everything of those owners). A number that is only the alternate an RO carried
+    (a spouse's phone, a landline) belongs to nobody the platform knows: it finds no person (`alternates_of`)."""
     session = work.session
     if kind == "phone":
-        # The number may be the one the customer is known by, or the alternate (a landline) an RO carried; a rare
-        # request, so the stored bodies are searched rather than indexed.
-        alternate = RepairOrder.body[("customer", "alternate_phone")].as_string() == value
         known_by = select(Customer.id).where(Customer.phone == value)
-        carried = select(RepairOrder.customer_id).where(alternate)
-        ids = {i for i in (await session.execute(known_by.union(carried))).scalars() if i}
-        direct = or_(RepairOrder.customer_phone == value, alternate)
+        ids = {i for i in (await session.execute(known_by)).scalars() if i}
+        direct = RepairOrder.customer_phone == value
     else:
         owners = select(RepairOrder.customer_id).where(RepairOrder.vin == value)
         cars = select(Vehicle.customer_id).where(Vehicle.vin == value)
@@ -83,6 +80,25 @@ async def resolve(work: Work, *, kind: str, value: str) -> tuple[set[str], set[t
         or_(direct, RepairOrder.customer_id.in_(list(ids)) if ids else false())
     )
     return ids, {(d, r) for d, r in (await session.execute(query)).all()}
+
+
+async def alternates_of(work: Work, number: str, *, besides: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The other ROs that carried this number as the alternate; a rare request, so the stored bodies are searched
+    rather than indexed."""
+    alternate = RepairOrder.body[("customer", "alternate_phone")].as_string() == number
+    rows = await work.session.execute(select(RepairOrder.dealer_code, RepairOrder.ro_number).where(alternate))
+    return {(d, r) for d, r in rows.all()} - set(besides)
+
+
+async def drop_alternate(work: Work, ros: Collection[tuple[str, str]]) -> int:
+    """The alternate number leaves these ROs; the rest of each (its customer, the car, the survey) is someone else's
+    and stays."""
+    rows = (await work.session.execute(select(RepairOrder).where(ro_keys(RepairOrder, ros)))).scalars()
+    dropped = 0
+    for ro in rows:
+        ro.body = {**ro.body, "customer": {**ro.body["customer"], "alternate_phone": None}}
+        dropped += 1
+    return dropped
 
 
 def _values_of_bodies(bodies: list[dict[str, Any]], salt: bytes) -> PersonalValues:
@@ -143,7 +159,8 @@ async def request_erasure(
     session, now = work.session, work.clock.now()
     digest = subject_hash(kind, value, salt)
     customer_ids, ros = await resolve(work, kind=kind, value=value)
-    if not ros and not customer_ids:
+    alternate_only = await alternates_of(work, value, besides=ros) if kind == "phone" else set()
+    if not ros and not customer_ids and not alternate_only:
         earlier = (
             await session.execute(
                 select(ErasureRequest)
@@ -159,6 +176,8 @@ async def request_erasure(
     by_dealer: dict[str, list[str]] = {}
     for dealer_code, ro_number in sorted(ros):
         by_dealer.setdefault(dealer_code, []).append(ro_number)
+    for dealer_code, _ in sorted(alternate_only):  # the other services drop the number there too (by its hash)
+        by_dealer.setdefault(dealer_code, [])
     parts = by_dealer or {NO_DEALER: []}
     request = ErasureRequest(
         id=str(uuid.uuid4()), subject_kind=kind, subject_hash=digest, requested_by=requested_by, requested_at=now,
@@ -168,6 +187,7 @@ async def request_erasure(
     await session.flush()
     numbers = await _numbers(work, customer_ids=customer_ids, ros=ros) | ({value} if kind == "phone" else set())
     counts = await erase_own(work, customer_ids=customer_ids, ros=ros, salt=salt)
+    counts["alternate_phones_dropped"] = await drop_alternate(work, alternate_only)
     # A link not sent yet never goes: the person asked to be forgotten, not surveyed.
     withheld = await session.execute(
         update(Survey).where(ro_keys(Survey, ros), Survey.sent_at.is_(None)).values(send_at=None)
