@@ -241,17 +241,14 @@ class SurveyInvitationCreated(Payload):
 
     None is made when the customer has no phone or the RO's survey window has already closed. survey-api sends the
     link at `send_at` (outside quiet hours), unless it is withheld then (`survey.withheld`: opt-out, fatigue,
-    undeliverable); `token` is the secret part of `survey_url`.
+    undeliverable). It carries no link, token, name or number: its one consumer (scoring) counts invitations and
+    needs none of them, and a live link on a topic would let anyone who reads the topic answer in the customer's name.
     """
 
     dealer: DealerRef
     ro_number: str
-    token: str
-    survey_url: str
     expires_at: AwareDatetime
     settlement_month: str
-    customer_name: str
-    customer_phone: str | None = None
     language: str = "zh-CN"
     send_at: AwareDatetime | None = Field(
         default=None, description="When the link goes out: the day after delivery at 10:00 dealer time."

@@ -10,12 +10,12 @@ from csi_dev.broker import LocalBroker
 from csi_dev.testing import Databases, bearer, make_settings, serve
 from csi_shared.auth import Role
 from csi_shared.clock import FrozenClock
-from csi_shared.events import SurveyInvitationCreated
 from survey_api.app import create_app
 from survey_api.config import Settings
 from survey_api.dealers.service import create_api_key
 from survey_api.notifications.channels import OutgoingMessage
 from survey_api.spec import SERVICE
+from survey_api.surveys.invitations import SurveyLink
 
 
 class RecordingNotifier:
@@ -26,7 +26,7 @@ class RecordingNotifier:
         self.messages: list[OutgoingMessage] = []
 
     @property
-    def sent(self) -> list[SurveyInvitationCreated]:
+    def sent(self) -> list[SurveyLink]:
         """The invitations sent (not the reminders), as the links the customers got."""
         return [m.invitation for m in self.messages if m.kind == "invitation" and m.invitation is not None]
 

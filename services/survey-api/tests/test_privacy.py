@@ -1,5 +1,6 @@
 """survey-api's part of an erasure: its own copy, a link not yet sent, the request event carrying keys only."""
 
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -237,3 +238,17 @@ async def test_survey_apis_own_reads_of_full_numbers_are_recorded_once_in_the_wi
     assert reads == [
         ("repair_order", "cra", "RO-2026-000123", True), ("survey_call", "survey_center", "RO-2026-000123", False),
     ]  # fmt: skip
+
+
+async def test_the_invitation_event_carries_no_link_token_name_or_number(quiet: Survey) -> None:
+    survey = quiet
+    posted = await survey.client.post("/v1/repair-orders", json=repair_order(), headers={"X-API-Key": survey.key})
+    assert posted.status_code == 201, posted.text
+    survey.clock.set(datetime(2026, 11, 3, 2, 0, tzinfo=UTC))
+    await survey.app.state.jobs.send_due_invitations()
+    (link,) = survey.notifier.sent  # the SMS gets the link ...
+    (event,) = await outbox_events(survey.app, "survey.invitation_created")
+    on_the_bus = json.dumps(event, ensure_ascii=False)  # ... the topic does not
+    for value in (link.token, link.survey_url, "李雷", "13800138000"):
+        assert value not in on_the_bus, value
+    assert {"token", "survey_url", "customer_name", "customer_phone"}.isdisjoint(event["payload"])

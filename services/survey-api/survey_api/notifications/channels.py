@@ -24,7 +24,7 @@ from typing import Any, Protocol
 import httpx
 
 from csi_shared.auth import mask_phone
-from csi_shared.events import SurveyInvitationCreated
+from survey_api.surveys.invitations import SurveyLink
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class OutgoingMessage:
     text: str
     dealer_code: str
     ro_number: str | None = None
-    invitation: SurveyInvitationCreated | None = None
+    invitation: SurveyLink | None = None
     """For invitations and reminders: the link as the file outbox writes it (`make demo` reads it)."""
 
 

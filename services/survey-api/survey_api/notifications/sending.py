@@ -37,7 +37,7 @@ from survey_api.notifications.channels import (
 )
 from survey_api.notifications.rules import PhoneSurvey, QuietHours, retry_delay, sms_text, withheld_for_fatigue
 from survey_api.privacy import consent
-from survey_api.surveys.invitations import InvitationPolicy, invitation_event, message_key
+from survey_api.surveys.invitations import InvitationPolicy, message_key, survey_link
 
 log = logging.getLogger(__name__)
 
@@ -326,9 +326,8 @@ class Sender:
         self, message: NotificationMessage, survey: Survey, ro: RepairOrder, dealer: Dealer, now: datetime
     ) -> OutgoingMessage:
         policy = self.policy.invitations
-        invitation = invitation_event(survey, dealer, customer_name=ro.body["customer"]["name"],
-                                      customer_phone=message.recipient, policy=policy, now=now,
-                                      correlation_id=None).payload  # fmt: skip
+        invitation = survey_link(survey, dealer, customer_name=ro.body["customer"]["name"],
+                                 customer_phone=message.recipient, policy=policy)  # fmt: skip
         body = sms_text(language=survey.language, dealer_name=dealer.name, url=invitation.survey_url,
                         reminder=message.kind == MessageKind.REMINDER)  # fmt: skip
         return OutgoingMessage(idempotency_key=message.idempotency_key, kind=message.kind, to=message.recipient,

@@ -199,7 +199,7 @@ async def _accept_all(
             )  # fmt: skip
             session.add(ro)
             _consent(session, data, ro, None, now)
-            invitation = invite(dealer=dealer, ro=ro, opened_at=data.opened_at, customer_name=data.customer.name,
+            invitation = invite(dealer=dealer, ro=ro, opened_at=data.opened_at,
                                 customer_phone=data.customer.phone, policy=invitations, now=now,
                                 correlation_id=correlation_id, opted_out=ro.customer_id in opted_out)  # fmt: skip
             ro.no_survey_reason = invitation.value if isinstance(invitation, NoSurveyReason) else None
@@ -259,20 +259,18 @@ async def _survey_follows(
     anyone out with it, and the new number gets a link of its own."""
     now = work.clock.now()
     survey = await surveys.of_ro(session=work.session, dealer_code=dealer.code, ro_number=ro.ro_number)
-    name, phone = data.customer.name, data.customer.phone
+    phone = data.customer.phone
     if (survey is not None and survey.invited_at is not None and survey.responded_at is None
             and survey.withheld_reason is None and phone != phone_before):  # fmt: skip
         retire_link(survey, ro, dealer, invitations)
         await cancel_pending_messages(work.session, survey.id)
         follow_correction(survey, ro, dealer, invitations)
-        return [invitation_event(survey, dealer, customer_name=name, customer_phone=phone, policy=invitations,
-                                 now=now, correlation_id=work.correlation_id)]  # fmt: skip
+        return [invitation_event(survey, dealer, now=now, correlation_id=work.correlation_id)]
     if survey is not None:
         if not follow_correction(survey, ro, dealer, invitations) or survey.withheld_reason is not None:
             return []  # a withheld link stays withheld: its RO counts as not invited, with the reason
-        return [invitation_event(survey, dealer, customer_name=name, customer_phone=phone, policy=invitations,
-                                 now=now, correlation_id=work.correlation_id)]  # fmt: skip
-    invitation = invite(dealer=dealer, ro=ro, opened_at=data.opened_at, customer_name=name, customer_phone=phone,
+        return [invitation_event(survey, dealer, now=now, correlation_id=work.correlation_id)]
+    invitation = invite(dealer=dealer, ro=ro, opened_at=data.opened_at, customer_phone=phone,
                         policy=invitations, now=now, correlation_id=work.correlation_id, opted_out=opted_out)  # fmt: skip
     if isinstance(invitation, NoSurveyReason):
         ro.no_survey_reason = invitation.value

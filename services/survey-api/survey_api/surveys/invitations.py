@@ -65,15 +65,33 @@ def retire_link(survey: Survey, ro: RepairOrder, dealer: Dealer, policy: Invitat
     survey.send_at = invitation_send_at(ro.delivered_at, tz, policy.send_time)
 
 
-def invitation_event(
-    survey: Survey, dealer: Dealer, *, customer_name: str, customer_phone: str | None, policy: InvitationPolicy,
-    now: datetime, correlation_id: str | None,
-) -> Envelope[Any]:  # fmt: skip
+class SurveyLink(SurveyInvitationCreated):
+    """The invitation as the SMS channel needs it: the link and whom it goes to. In process only (the sender makes it
+    again from the survey id at send time); the event on the bus is `SurveyInvitationCreated`, without these."""
+
+    token: str
+    survey_url: str
+    customer_name: str
+    customer_phone: str | None = None
+
+
+def survey_link(
+    survey: Survey, dealer: Dealer, *, customer_name: str, customer_phone: str | None, policy: InvitationPolicy
+) -> SurveyLink:
     token = survey_token(policy.link_secret, survey.id, survey.link_generation or 0)
-    invitation = SurveyInvitationCreated(
+    return SurveyLink(
         dealer=dealer_ref(dealer), ro_number=survey.ro_number, token=token, survey_url=policy.url_template.format(token=token),
         expires_at=survey.expires_at, settlement_month=survey.settlement_month, customer_name=customer_name,
         customer_phone=customer_phone, language=survey.language, send_at=survey.send_at,
+    )  # fmt: skip
+
+
+def invitation_event(survey: Survey, dealer: Dealer, *, now: datetime, correlation_id: str | None) -> Envelope[Any]:
+    """`survey.invitation_created`: that the RO has a link, when it goes out and until when it is open; no personal
+    data (docs/privacy.md, "What the bus carries")."""
+    invitation = SurveyInvitationCreated(
+        dealer=dealer_ref(dealer), ro_number=survey.ro_number, expires_at=survey.expires_at,
+        settlement_month=survey.settlement_month, language=survey.language, send_at=survey.send_at,
     )  # fmt: skip
     return make_event(
         invitation, producer=PRODUCER, occurred_at=now, dealer_code=dealer.code, correlation_id=correlation_id
@@ -85,7 +103,6 @@ def invite(
     dealer: Dealer,
     ro: RepairOrder,
     opened_at: datetime,
-    customer_name: str,
     customer_phone: str | None,
     policy: InvitationPolicy,
     now: datetime,
@@ -116,8 +133,7 @@ def invite(
     )
     survey.token_hash = token_hash(survey_token(policy.link_secret, survey.id))
     place_in_time(survey, settled_at=ro.settled_at, delivered_at=ro.delivered_at, tz=tz, policy=policy)
-    event = invitation_event(survey, dealer, customer_name=customer_name, customer_phone=customer_phone, policy=policy,
-                             now=now, correlation_id=correlation_id)  # fmt: skip
+    event = invitation_event(survey, dealer, now=now, correlation_id=correlation_id)
     return survey, event
 
 
