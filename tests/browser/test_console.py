@@ -193,6 +193,13 @@ async def test_period_pages_open_on_the_latest_month_with_data_and_say_which(con
     await page.wait_for_url("**/csi?period=*")
     card_period = page.url.split("period=")[1][:7]
     await page.locator(f".latest-period:has-text('{card_period}')").wait_for()
+    # The service manager's callback report likewise: the dealer's latest month with repair orders.
+    manager = await sign_in(browser, site, "/reports", "service_manager", dealers="D001")
+    await manager.wait_for_url("**/reports?month=*")
+    month = manager.url.split("month=")[1][:7]
+    await manager.locator(f".latest-period:has-text('{month}')").wait_for()
+    assert await manager.locator("input[type=month]").input_value() == month
+    assert healthy(manager) == []
     # A period asked for in the address is kept, without the notice.
     await go(page, "/ranking?period=2026-01")
     await page.locator("input[type=month]").wait_for()
