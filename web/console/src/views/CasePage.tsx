@@ -7,6 +7,7 @@ import { fmtDateTime } from "../format";
 import { labelOf, useI18n } from "../i18n";
 import type { Key } from "../messages";
 import { Badge, Countdown, Loading, Problem } from "../ui/bits";
+import { CaseDescription } from "./CaseDescription";
 
 /** The fields each step asks for; the service requires the ones marked. */
 const FIELDS: Partial<Record<Action, { name: keyof StepIn; required: boolean }[]>> = {
@@ -51,7 +52,7 @@ export default function CasePage() {
           {c.description ? (
             <>
               <h2>{t("complaint.description")}</h2>
-              <p className="user-text">{c.description}</p>
+              <CaseDescription source={c.source} description={c.description} />
             </>
           ) : null}
           {c.cause || c.corrective_action || c.preventive_action ? (
