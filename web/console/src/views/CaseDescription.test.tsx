@@ -4,7 +4,7 @@ import { render } from "@testing-library/react";
 import { afterEach, expect, it, vi } from "vitest";
 import { I18nProvider, type Lang } from "../i18n";
 import { readGenerated } from "./caseDescription";
-import { CaseDescription } from "./CaseDescription";
+import { CaseDescription, HistoryNote } from "./CaseDescription";
 
 afterEach(() => vi.unstubAllGlobals());
 
@@ -44,4 +44,22 @@ it("keeps typed descriptions and anything off the grammar as written", () => {
   expect(readGenerated("callback", "something else")).toBeNull();
   expect(readGenerated("survey", "survey (web): overall None")).toMatchObject({ overall: "None", low: [], comment: null });
   expect(shown("en", "callback", "low answers: visit_satisfaction=3")).toBe("Low answers: Visit satisfaction 3");
+});
+
+it("says the timeline's opening and added notes in Chinese too", () => {
+  vi.stubGlobal("fetch", vi.fn(async () => new Response("{}", { status: 503, headers: { "Content-Type": "application/json" } })));
+  const { container } = render(
+    <I18nProvider lang="zh-CN">
+      <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
+        <HistoryNote action="open" source="callback" note="low answers: visit_satisfaction=3" />
+        <HistoryNote action="added" source="callback" note="[survey:r1] survey callback_dissatisfied: survey (web): overall 3" />
+        <HistoryNote action="acknowledge" source="callback" note="low answers: typed by a person" />
+      </QueryClientProvider>
+    </I18nProvider>,
+  );
+  const text = container.textContent ?? "";
+  expect(text).toContain("到店满意度 3 分");
+  expect(text).toContain("问卷答复（客户链接）：总体 3 分");
+  expect(text).not.toMatch(/survey \(|\[survey:r1\]|visit_satisfaction/);
+  expect(text).toContain("low answers: typed by a person");
 });

@@ -56,3 +56,23 @@ function SurveyDescription({ d }: { d: Extract<ReturnType<typeof readGenerated>,
     </ul>
   );
 }
+
+// A second signal about the same visit joins the case as an `added` entry whose note the service writes as
+// "[source_ref] <source> <category>: <description>" (complaints/cases.py, _add_to_case).
+const ADDED = /^\[[^\]]*\] (manual|survey|callback|hotline) ([\w-]+): ([\s\S]*)$/;
+
+/** A timeline entry's note: the opening one is the case's description, an added one a second signal's. */
+export function HistoryNote({ action, source, note }: { action: string; source: string; note: string }) {
+  const { t } = useI18n();
+  if (action === "open") return <CaseDescription source={source} description={note} />;
+  const added = action === "added" ? ADDED.exec(note) : null;
+  if (!added) return <p className="user-text">{note}</p>;
+  return (
+    <>
+      <p>
+        {labelOf(t, "source", added[1])} · {labelOf(t, "category", added[2])}
+      </p>
+      <CaseDescription source={added[1]} description={added[3]} />
+    </>
+  );
+}
