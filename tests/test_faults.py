@@ -26,7 +26,7 @@ from survey_api.app import create_app as create_survey_app
 from survey_api.config import Settings as SurveySettings
 from survey_api.models import Dealer, RepairOrder, outbox
 from survey_api.spec import SERVICE as SURVEY
-from tests.conftest import Platform, repair_order
+from tests.conftest import Platform, platform_clock, repair_order
 
 SLOW_QUERY = {  # a couple of seconds of work inside the database, during which the request is cancelled
     "sqlite": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 20000000) SELECT count(*) FROM c",
@@ -112,7 +112,7 @@ async def test_database_connections_dropped_mid_request_fail_cleanly_and_leave_n
     settings = make_settings(
         SurveySettings, database_url=proxied, broker=broker, topic_prefix=topic_prefix, run_background=False
     )
-    app = create_survey_app(settings)
+    app = create_survey_app(settings, clock=platform_clock())  # the ROs' dates are recent on this clock
     try:
         async with serve(app) as client:
             from csi_dev.testing import bearer

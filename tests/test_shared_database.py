@@ -19,7 +19,7 @@ from csi_shared.migrations import upgrade
 from csi_shared.service import discover
 from scoring.config import Settings as ScoringSettings
 from survey_api.config import Settings as SurveySettings
-from tests.conftest import repair_order
+from tests.conftest import platform_clock, repair_order
 
 SETTINGS = {"survey-api": SurveySettings, "callback-scheduler": CallbackSettings, "scoring": ScoringSettings,
             "complaints": ComplaintSettings}  # fmt: skip
@@ -46,6 +46,7 @@ async def test_the_whole_flow_on_one_shared_postgresql_database(
     require_postgres()
     url = databases.empty("postgres")
     specs = {spec.name: spec for spec in discover()}
+    clock = platform_clock()  # one clock for the four services, on which the RO is recent (not history)
     apps: dict[str, Any] = {}
     for name, settings_cls in SETTINGS.items():
         schema = name.replace("-", "_")
@@ -54,7 +55,7 @@ async def test_the_whole_flow_on_one_shared_postgresql_database(
         settings = make_settings(settings_cls, database_url=url, database_schema=schema, broker=broker,
                                  topic_prefix=topic_prefix, **extra)  # fmt: skip
         module = __import__(specs[name].app_factory.split(":")[0], fromlist=["create_app"])
-        apps[name] = module.create_app(settings)
+        apps[name] = module.create_app(settings, clock=clock)
     async with AsyncExitStack() as stack:
         clients = {name: await stack.enter_async_context(serve(app)) for name, app in apps.items()}
         survey_settings = apps["survey-api"].state.settings

@@ -258,10 +258,16 @@ async def test_a_complaint_from_a_call_is_acknowledged_proposed_approved_and_ver
     approve = gm.locator("form.step:has(h3:has-text('批准措施'))")
     await approve.locator("input").fill("sup-qian")
     await approve.locator("button[type=submit]").click()
-    for step in ("标记已处理", "核实措施已落实"):
-        button = gm.locator(f"form.step button[type=submit]:has-text('{step}')")
-        await button.click()
-        await button.wait_for(state="detached")
+    await gm.locator(".page-head .badge:has-text('措施已批准')").wait_for()
+    # The service manager marks the fix made; the general manager verifies it (nobody verifies their own work).
+    manager = await sign_in(browser, site, f"/complaints/{case}", "service_manager", dealers="D001", subject="sm-wang")
+    resolve = manager.locator("form.step button[type=submit]:has-text('标记已处理')")
+    await resolve.click()
+    await resolve.wait_for(state="detached")
+    gm = await sign_in(browser, site, f"/complaints/{case}", "general_manager", dealers="D001", subject="gm-zhao")
+    verify = gm.locator("form.step button[type=submit]:has-text('核实措施已落实')")
+    await verify.click()
+    await verify.wait_for(state="detached")
     await gm.locator(".page-head .badge:has-text('已核实')").wait_for()
     await gm.locator(".timeline li").nth(6).wait_for()  # opened, and six steps
     assert await gm.locator(".timeline li").count() == 7
