@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -154,7 +155,7 @@ async def test_a_case_opened_by_a_callback_reads_as_chinese(console_site: Site, 
     callback = next(c for c in site.callbacks["D002"] if c["customer"]["name"] == "刘洋")
     cra = site.auth("cra", dealers=["D002"])
     made = site.api.post(f"/api/callback-scheduler/v1/callbacks/{callback['id']}/attempts", headers=cra,
-                         json={"outcome": "reached", "issue": "刹车异响还在"})  # fmt: skip
+                         json={"outcome": "reached", "issue": "刹车异响还在", "answers": {"visit_satisfaction": 3}})  # fmt: skip
     assert made.status_code == 201, made.text
     manager = site.auth("service_manager", dealers=["D002"])
 
@@ -165,7 +166,11 @@ async def test_a_case_opened_by_a_callback_reads_as_chinese(console_site: Site, 
     case = await eventually(opened, timeout=30)
     page = await sign_in(browser, site, f"/complaints/{case}", "service_manager", dealers="D002")
     await page.locator(".timeline").wait_for()
-    assert "回访中反映的问题" in await page.locator("body").inner_text()
+    body = await page.locator("body").inner_text()
+    assert "回访中反映的问题" in body
+    # The description the service generated ("callback issue: ...; low answers: visit_satisfaction=3") reads as Chinese.
+    assert "到店满意度 3 分" in body and "刹车异响还在" in body
+    assert "low answers" not in body and "visit_satisfaction" not in body and "callback issue" not in body
     assert await raw_keys(page) == []
     await go(page, "/complaints")
     await page.locator("table.desk").wait_for()
@@ -185,6 +190,10 @@ async def test_period_pages_open_on_the_latest_month_with_data_and_say_which(con
     await go(page, "/integrity")
     await page.wait_for_url("**/integrity?period=*")
     await page.locator(".latest-period").wait_for()
+    # Its signals are said in Chinese from their figures, not as scoring's English sentence.
+    signal = page.locator("li.panel ul li").first
+    await signal.wait_for()
+    assert not re.search(r"\b(ROs?|answers|region|of)\b", await signal.inner_text()), await signal.inner_text()
     await go(page, "/oem/complaints")
     await page.wait_for_url("**/oem/complaints?month=*")
     await page.locator(".latest-period").wait_for()
@@ -193,6 +202,13 @@ async def test_period_pages_open_on_the_latest_month_with_data_and_say_which(con
     await page.wait_for_url("**/csi?period=*")
     card_period = page.url.split("period=")[1][:7]
     await page.locator(f".latest-period:has-text('{card_period}')").wait_for()
+    # The service manager's callback report likewise: the dealer's latest month with repair orders.
+    manager = await sign_in(browser, site, "/reports", "service_manager", dealers="D001")
+    await manager.wait_for_url("**/reports?month=*")
+    month = manager.url.split("month=")[1][:7]
+    await manager.locator(f".latest-period:has-text('{month}')").wait_for()
+    assert await manager.locator("input[type=month]").input_value() == month
+    assert healthy(manager) == []
     # A period asked for in the address is kept, without the notice.
     await go(page, "/ranking?period=2026-01")
     await page.locator("input[type=month]").wait_for()

@@ -7,6 +7,7 @@ import { fmtDateTime } from "../format";
 import { labelOf, useI18n } from "../i18n";
 import type { Key } from "../messages";
 import { Badge, Countdown, Loading, Problem } from "../ui/bits";
+import { CaseDescription, HistoryNote } from "./CaseDescription";
 
 /** The fields each step asks for; the service requires the ones marked. */
 const FIELDS: Partial<Record<Action, { name: keyof StepIn; required: boolean }[]>> = {
@@ -51,7 +52,7 @@ export default function CasePage() {
           {c.description ? (
             <>
               <h2>{t("complaint.description")}</h2>
-              <p className="user-text">{c.description}</p>
+              <CaseDescription source={c.source} description={c.description} />
             </>
           ) : null}
           {c.cause || c.corrective_action || c.preventive_action ? (
@@ -76,7 +77,7 @@ export default function CasePage() {
                 <small className="muted">
                   {fmtDateTime(h.at, lang)} · {h.actor} ({labelOf(t, h.action === "open" ? "source" : "role", h.role)})
                 </small>
-                {h.note ? <p className="user-text">{h.note}</p> : null}
+                {h.note ? <HistoryNote action={h.action} source={c.source} note={h.note} /> : null}
               </li>
             ))}
           </ol>

@@ -8,6 +8,7 @@ import type { components } from "../api/scoring";
 import { regionLabel, useI18n } from "../i18n";
 import { LatestPeriod } from "../ui/LatestPeriod";
 import { Badge, Loading, MonthPicker, Problem, usePeriod } from "../ui/bits";
+import { signalName, signalText } from "./signalText";
 
 type DealerIntegrity = components["schemas"]["DealerIntegrity"];
 
@@ -44,8 +45,8 @@ function DealerRow({ d, period }: { d: DealerIntegrity; period: string }) {
       <ul>
         {flagged.map((s) => (
           <li key={s.code}>
-            {/* Rendered as text: the sentence and evidence come from data, never as markup. */}
-            <strong>{s.code}</strong> ({t("integrity.part", { n: s.part.toFixed(1) })}): {s.explanation}
+            {/* Said from the signal's code and figures in the reader's language; rendered as text, never markup. */}
+            <strong>{signalName(t, s.code)}</strong> ({t("integrity.part", { n: s.part.toFixed(1) })}): {signalText(t, s)}
           </li>
         ))}
       </ul>

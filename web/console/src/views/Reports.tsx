@@ -1,23 +1,43 @@
 // The service manager's month: callback compliance (the 100% rule) and the monthly callback report, with charts.
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { callbackApi, download, ok, type MonthlyReport } from "../api/client";
 import { Chart } from "../charts/Chart";
 import { fmtCount, fmtPct } from "../format";
 import { useI18n } from "../i18n";
 import type { Key } from "../messages";
+import { LatestPeriod } from "../ui/LatestPeriod";
 import { DealerPicker, Loading, MonthPicker, Problem, useDealer, usePeriod } from "../ui/bits";
 
-export default function Reports() {
+function complianceQuery(dealer: string | undefined, month: string) {
+  return {
+    queryKey: ["compliance", dealer, month],
+    queryFn: async () => ok(await callbackApi.GET("/v1/compliance", { params: { query: { dealer_code: dealer, month } } })),
+  };
+}
+
+export default function ReportsPage() {
+  const client = useQueryClient();
+  const [dealer] = useDealer();
+  // A month "has data" once the dealer had repair orders in it: the callbacks follow from them.
+  return (
+    <LatestPeriod
+      key={dealer}
+      name="month"
+      probeKey={["compliance", dealer]}
+      hasData={async (m) => !!dealer && (await client.fetchQuery(complianceQuery(dealer, m))).total.ros > 0}
+    >
+      <Reports />
+    </LatestPeriod>
+  );
+}
+
+function Reports() {
   const { t, lang } = useI18n();
   const [dealer, setDealer] = useDealer();
   const [month, setMonth] = usePeriod("month");
   const [downloadError, setDownloadError] = useState<unknown>(null);
-  const compliance = useQuery({
-    queryKey: ["compliance", dealer, month],
-    enabled: !!dealer,
-    queryFn: async () => ok(await callbackApi.GET("/v1/compliance", { params: { query: { dealer_code: dealer, month } } })),
-  });
+  const compliance = useQuery({ ...complianceQuery(dealer, month), enabled: !!dealer });
   const report = useQuery({
     queryKey: ["monthly", dealer, month],
     enabled: !!dealer,
