@@ -138,7 +138,7 @@ export interface components {
          * Action
          * @enum {string}
          */
-        Action: "acknowledge" | "investigate" | "propose_action" | "approve_action" | "resolve" | "verify" | "confirm" | "close" | "reopen";
+        Action: "acknowledge" | "investigate" | "propose_action" | "approve_action" | "resolve" | "verify" | "confirm" | "close" | "reopen" | "settle_minor";
         /** Alive */
         Alive: {
             /**
@@ -483,9 +483,11 @@ export interface components {
         };
         /**
          * Severity
+         * @description `minor`: one low item and nothing else, which the service manager may answer and close in one step;
+         *     `normal` and `major` cases take the corrective-action path; `major` ones get a follow-up call after closing.
          * @enum {string}
          */
-        Severity: "normal" | "major";
+        Severity: "minor" | "normal" | "major";
         /**
          * StepIn
          * @example {
