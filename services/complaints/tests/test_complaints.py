@@ -216,6 +216,9 @@ async def test_a_minor_case_is_answered_and_closed_in_one_step_by_the_service_ma
         "service_manager",
     )
     assert history[-1]["note"].startswith("called: the car was ready")
+    report = await complaints.client.get("/v1/complaints/report", params={"dealer_code": "D001", "month": "2026-11"},
+                                         headers=complaints.auth("service_manager"))  # fmt: skip
+    assert (report.json()["total"]["minor"], report.json()["total"]["settled_in_one_step"]) == (1, 1)
     # A normal case has no one-step close: 409 naming the steps allowed now.
     normal = await _case(complaints)
     refused = await complaints.step(normal, "service_manager", "settle_minor", note="sorry")
@@ -525,6 +528,7 @@ async def test_monthly_report_figures(complaints: Complaints) -> None:
                                         headers=complaints.auth("service_manager"))).json()  # fmt: skip
     (row,) = body["dealers"]
     assert row["opened"] == 3 and row["by_source"] == {"callback": 2, "survey": 1}
+    assert (row["major"], row["minor"], row["settled_in_one_step"]) == (0, 1, 0)  # b: one low answer, not settled
     assert row["first_response_in_time_pct"] == 33.3
     assert row["median_hours_to_resolve"] == 50.0 and row["resolved_within_target_pct"] == 100.0
     assert row["escalations"] == {"level_1": 1, "level_2": 1, "level_3": 0}

@@ -163,6 +163,16 @@ export interface components {
             /** Major */
             major: number;
             /**
+             * Minor
+             * @description one low item and nothing else (a case that became normal is not counted)
+             */
+            minor: number;
+            /**
+             * Settled In One Step
+             * @description minor cases the dealer answered and closed in one step
+             */
+            settled_in_one_step: number;
+            /**
              * First Response In Time Pct
              * @description acknowledged by their first-response deadline, % of opened
              */
@@ -379,6 +389,16 @@ export interface components {
             };
             /** Major */
             major: number;
+            /**
+             * Minor
+             * @description one low item and nothing else (a case that became normal is not counted)
+             */
+            minor: number;
+            /**
+             * Settled In One Step
+             * @description minor cases the dealer answered and closed in one step
+             */
+            settled_in_one_step: number;
             /**
              * First Response In Time Pct
              * @description acknowledged by their first-response deadline, % of opened
