@@ -237,6 +237,7 @@ REQUIRED = {
     Action.APPROVE_ACTION: ("supervisor",),
     Action.REOPEN: ("note",),
     Action.SETTLE_MINOR: ("note",),  # the response given to the customer, kept in the history
+    Action.CLOSE_NO_CONTACT: ("note",),  # why the case closes unanswered
 }
 
 
@@ -258,9 +259,11 @@ async def take_step(
         raise Forbidden("only the dealer's own staff work its complaints")
     supervisor = is_named_supervisor(user.subject, complaint.supervisor)
     resolver = user.subject == complaint.resolved_by
+    declined = complaint.contact_consent is False
     allowed = allowed_actions(complaint.status, user.role, complaint.resolved_at, now, supervisor=supervisor,
-                              resolver=resolver, severity=complaint.severity)  # fmt: skip
-    if not possible(action, complaint.status, complaint.resolved_at, now, severity=complaint.severity):
+                              resolver=resolver, severity=complaint.severity, declined=declined)  # fmt: skip
+    if not possible(action, complaint.status, complaint.resolved_at, now, severity=complaint.severity,
+                    declined=declined):  # fmt: skip
         raise IllegalStep(
             f"cannot {action} a complaint that is {complaint.status}",
             allowed_actions=allowed,
@@ -306,6 +309,8 @@ async def take_step(
         # figures count the case like any other.
         complaint.first_response_at = complaint.first_response_at or now
         complaint.resolved_at, complaint.resolved_by, complaint.closed_at = now, user.subject, now
+    elif action is Action.CLOSE_NO_CONTACT:
+        complaint.closed_at = now  # never resolved: nobody could be answered; the report counts it apart
     elif action is Action.REOPEN:
         complaint.reopened += 1
         if complaint.severity == Severity.MINOR:
@@ -315,7 +320,7 @@ async def take_step(
         complaint.closed_at = complaint.verified_at = complaint.verified_by = None
     work.session.add(HistoryEntry(complaint_id=complaint.id, action=action.value, from_status=before, to_status=complaint.status,
                                   actor=user.subject, role=user.role.value, note=fields.get("note"), at=now))  # fmt: skip
-    if action in (Action.CLOSE, Action.SETTLE_MINOR):
+    if action in (Action.CLOSE, Action.SETTLE_MINOR, Action.CLOSE_NO_CONTACT):
         await work.publish(
             ComplaintClosed(
                 complaint_id=complaint.id, dealer=dealer_ref(dealer), ro_number=complaint.ro_number, vin=complaint.vin,

@@ -35,6 +35,7 @@ class Action(StrEnum):
     CLOSE = "close"
     REOPEN = "reopen"
     SETTLE_MINOR = "settle_minor"
+    CLOSE_NO_CONTACT = "close_no_contact"
 
 
 S = ComplaintStatus
@@ -69,6 +70,13 @@ STEPS: dict[Action, Step] = {
     # response recorded (issue 26). Not once a corrective action is proposed: that path is then under way. The
     # general manager, above him, may too. Only for minor cases: see `possible`.
     Action.SETTLE_MINOR: Step(frozenset({S.OPEN, S.ACKNOWLEDGED, S.INVESTIGATING}), S.CLOSED, frozenset({SM, GM})),
+    # A customer who declined contact cannot be answered or asked to confirm: the general manager closes the case with
+    # a reason, unresolved, and the report counts it apart (issue 26). Only when the customer declined: see `possible`.
+    Action.CLOSE_NO_CONTACT: Step(
+        frozenset({S.OPEN, S.ACKNOWLEDGED, S.INVESTIGATING, S.ACTION_PROPOSED, S.ACTION_APPROVED}),
+        S.CLOSED,
+        frozenset({GM}),
+    ),
 }
 STATES = tuple(ComplaintStatus)
 REOPEN_WINDOW = timedelta(days=30)
@@ -88,14 +96,18 @@ def may(role: Role, action: Action | str, *, supervisor: bool = False, resolver:
 
 
 def possible(
-    action: Action | str, status: str, resolved_at: datetime | None, now: datetime, *, severity: str | None = None
-) -> bool:
-    """Whether the step can be taken from this state now, whoever asks; `severity` the case's."""
+    action: Action | str, status: str, resolved_at: datetime | None, now: datetime, *, severity: str | None = None,
+    declined: bool = False,
+) -> bool:  # fmt: skip
+    """Whether the step can be taken from this state now, whoever asks; `severity` the case's, `declined`: the customer
+    declined contact."""
     step = STEPS[Action(action)]
     if status not in step.from_states:
         return False
     if action == Action.SETTLE_MINOR:
         return severity == Severity.MINOR
+    if action == Action.CLOSE_NO_CONTACT:
+        return declined
     if action == Action.REOPEN:
         return resolved_at is not None and now - resolved_at <= REOPEN_WINDOW
     return True
@@ -103,9 +115,9 @@ def possible(
 
 def allowed_actions(
     status: str, role: Role, resolved_at: datetime | None, now: datetime, *, supervisor: bool = False,
-    resolver: bool = False, severity: str | None = None,
+    resolver: bool = False, severity: str | None = None, declined: bool = False,
 ) -> list[Action]:  # fmt: skip
     """The steps this caller may take now."""
     return [a for a in STEPS
             if may(role, a, supervisor=supervisor, resolver=resolver)
-            and possible(a, status, resolved_at, now, severity=severity)]  # fmt: skip
+            and possible(a, status, resolved_at, now, severity=severity, declined=declined)]  # fmt: skip

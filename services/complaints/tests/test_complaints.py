@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 
 from csi_dev.testing import POSTGRES_ONLY
+from csi_shared.events import SurveyContactPreference
 
-from .conftest import START, Complaints, callback, ro, survey
+from .conftest import DEALER, START, Complaints, callback, ro, survey
 
 
 async def test_dissatisfied_survey_scores_open_one_case_each(complaints: Complaints) -> None:
@@ -223,6 +224,31 @@ async def test_a_minor_case_is_answered_and_closed_in_one_step_by_the_service_ma
     normal = await _case(complaints)
     refused = await complaints.step(normal, "service_manager", "settle_minor", note="sorry")
     assert refused.status_code == 409 and refused.json()["allowed_actions"] == ["acknowledge"]
+
+
+async def test_the_general_manager_closes_a_case_whose_customer_declined_contact_with_a_reason(
+    complaints: Complaints,
+) -> None:
+    case = (await complaints.feed("survey", survey("s-1", 3, {"sq_first_time": 2}))).id
+    refused = await complaints.step(case, "general_manager", "close_no_contact", note="declined")
+    assert refused.status_code == 409  # nobody said the customer declined
+    await complaints.feed("contact", SurveyContactPreference.model_validate({
+        "response_id": "s-1", "dealer": DEALER, "ro_number": "RO-1", "contact_consent": False,
+        "given_at": "2026-11-05T10:05:00+08:00",
+    }))  # fmt: skip
+    assert (await complaints.step(case, "service_manager", "close_no_contact", note="x")).status_code == 403
+    no_reason = await complaints.step(case, "general_manager", "close_no_contact")
+    assert no_reason.status_code == 422 and no_reason.json()["errors"][0]["field"] == "note"
+    done = await complaints.step(case, "general_manager", "close_no_contact", note="customer declined any call")
+    assert done.status_code == 200 and done.json()["status"] == "closed" and done.json()["resolved_at"] is None
+    assert len(await complaints.events("complaint.closed")) == 1
+    complaints.clock.advance(timedelta(days=9))
+    await complaints.app.state.jobs.escalation_check()  # closed: no resolution ladder
+    assert await complaints.events("complaint.escalated") == []  # neither ladder runs on a closed case
+    report = await complaints.client.get("/v1/complaints/report", params={"dealer_code": "D001", "month": "2026-11"},
+                                         headers=complaints.auth("general_manager"))  # fmt: skip
+    total = report.json()["total"]
+    assert (total["closed_no_contact"], total["resolved"], total["open"]) == (1, 0, 0)
 
 
 async def test_a_second_signal_or_a_reopen_makes_a_minor_case_normal(complaints: Complaints) -> None:

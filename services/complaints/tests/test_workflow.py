@@ -42,6 +42,7 @@ WHO = {
     "close": {Role.CRA, Role.SERVICE_MANAGER, Role.GENERAL_MANAGER, Role.ADMIN},
     "reopen": {Role.CRA, Role.SERVICE_MANAGER, Role.GENERAL_MANAGER, Role.ADMIN},
     "settle_minor": {Role.SERVICE_MANAGER, Role.GENERAL_MANAGER, Role.ADMIN},
+    "close_no_contact": {Role.GENERAL_MANAGER, Role.ADMIN},
 }
 
 
@@ -114,3 +115,13 @@ def test_the_service_manager_is_offered_the_one_step_close_on_a_minor_case() -> 
     ]
     assert allowed_actions("open", Role.SERVICE_MANAGER, None, NOW, severity="normal") == [Action.ACKNOWLEDGE]
     assert allowed_actions("open", Role.CRA, None, NOW, severity="minor") == [Action.ACKNOWLEDGE]
+
+
+@pytest.mark.parametrize("status", STATES)
+def test_a_case_whose_customer_declined_contact_is_closed_unresolved_before_it_is_resolved(status: str) -> None:
+    assert possible("close_no_contact", status, None, NOW, declined=True) == (
+        status in {"open", "acknowledged", "investigating", "action_proposed", "action_approved"}
+    )
+    assert not possible("close_no_contact", status, None, NOW, declined=False)
+    assert Action.CLOSE_NO_CONTACT in allowed_actions("open", Role.GENERAL_MANAGER, None, NOW, declined=True)
+    assert Action.CLOSE_NO_CONTACT not in allowed_actions("open", Role.SERVICE_MANAGER, None, NOW, declined=True)

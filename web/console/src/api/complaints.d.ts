@@ -138,7 +138,7 @@ export interface components {
          * Action
          * @enum {string}
          */
-        Action: "acknowledge" | "investigate" | "propose_action" | "approve_action" | "resolve" | "verify" | "confirm" | "close" | "reopen" | "settle_minor";
+        Action: "acknowledge" | "investigate" | "propose_action" | "approve_action" | "resolve" | "verify" | "confirm" | "close" | "reopen" | "settle_minor" | "close_no_contact";
         /** Alive */
         Alive: {
             /**
@@ -172,6 +172,11 @@ export interface components {
              * @description minor cases the dealer answered and closed in one step
              */
             settled_in_one_step: number;
+            /**
+             * Closed No Contact
+             * @description closed unresolved by the general manager: the customer declined contact
+             */
+            closed_no_contact: number;
             /**
              * First Response In Time Pct
              * @description acknowledged by their first-response deadline, % of opened
@@ -399,6 +404,11 @@ export interface components {
              * @description minor cases the dealer answered and closed in one step
              */
             settled_in_one_step: number;
+            /**
+             * Closed No Contact
+             * @description closed unresolved by the general manager: the customer declined contact
+             */
+            closed_no_contact: number;
             /**
              * First Response In Time Pct
              * @description acknowledged by their first-response deadline, % of opened

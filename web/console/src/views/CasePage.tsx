@@ -18,6 +18,7 @@ const FIELDS: Partial<Record<Action, { name: keyof StepIn; required: boolean }[]
   approve_action: [{ name: "supervisor", required: true }],
   reopen: [{ name: "note", required: true }],
   settle_minor: [{ name: "note", required: true }], // the response given to the customer
+  close_no_contact: [{ name: "note", required: true }], // why it closes unanswered
 };
 
 export default function CasePage() {
