@@ -108,6 +108,10 @@ class ComplaintSource(StrEnum):
 
 
 class Severity(StrEnum):
+    """`minor`: one low item and nothing else, which the service manager may answer and close in one step;
+    `normal` and `major` cases take the corrective-action path; `major` ones get a follow-up call after closing."""
+
+    MINOR = "minor"
     NORMAL = "normal"
     MAJOR = "major"
 

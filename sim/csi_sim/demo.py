@@ -411,6 +411,10 @@ async def show(p: Platform, network: list[Dealer], period: str, ros_posted: int,
         f"  this month: opened {total['opened']} by source {total['by_source']}, "
         f"first response within {figures['first_response_hours']:g} h {total['first_response_in_time_pct']}%"
     )
+    tiers = {"major": total["major"], "minor": total["minor"]}
+    tiers["normal"] = total["opened"] - tiers["major"] - tiers["minor"]
+    say(f"  cases per tier: {tiers['minor']} minor ({total['settled_in_one_step']} answered and closed in one step), "
+        f"{tiers['normal']} normal, {tiers['major']} major; closed without contact {total['closed_no_contact']}")  # fmt: skip
     ladder = ", ".join(
         f"{e['after_opening_hours']:g} h the {e['to'].replace('_', ' ').replace('oem', 'OEM')}"
         for e in figures["escalation_schedule"]

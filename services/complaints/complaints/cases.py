@@ -58,6 +58,8 @@ class NewCase:
     ro_number: str | None = None
     channel: str | None = None
     severity: Severity | None = None
+    minor: bool = False
+    """The rules found one low item and nothing else (`rules.Opening.minor`)."""
     description: str | None = None
     customer_name: str | None = None
     customer_phone: str | None = None
@@ -116,6 +118,9 @@ async def _add_to_case(work: Work, complaint: Complaint, case: NewCase) -> Compl
         note=f"{marker} {case.source.value} {case.category}: {case.description or ''}"[:4000], at=now,
     ))  # fmt: skip
     complaint.updated_at = now
+    if complaint.severity == Severity.MINOR:
+        # A second unhappy signal about the visit is more than one low item: no more one-step close.
+        complaint.severity = Severity.NORMAL.value
     return complaint
 
 
@@ -133,6 +138,7 @@ async def open_case(work: Work, case: NewCase, settings: Settings) -> Complaint 
         source=case.source,
         comebacks=await _comebacks_on(work, vin),
         major_categories=settings.major_categories,
+        minor=case.minor,
     )
     now = work.clock.now()
     # Never in the future (a producer's clock ahead of ours) and never before the customer spoke.
@@ -196,7 +202,8 @@ async def on_survey_response(work: Work, response: SurveyResponseSubmitted, sett
         work,
         NewCase(source_ref=f"survey:{response.response_id}", dealer=dealer, source=ComplaintSource.SURVEY,
                 ro_number=response.ro_number, category=opening.category, channel=response.channel,
-                description=opening.description, opened_by="system", heard_at=response.submitted_at),
+                description=opening.description, opened_by="system", heard_at=response.submitted_at,
+                minor=opening.minor),
         settings,
     )  # fmt: skip
 
@@ -211,7 +218,8 @@ async def on_callback_completed(work: Work, callback: CallbackCompleted, setting
         NewCase(source_ref=f"callback:{callback.callback_id}", dealer=dealer, source=ComplaintSource.CALLBACK,
                 ro_number=callback.ro_number, category=opening.category, channel="callback",
                 description=opening.description, customer_name=callback.customer_name,
-                customer_phone=callback.customer_phone, opened_by="system", heard_at=callback.completed_at),
+                customer_phone=callback.customer_phone, opened_by="system", heard_at=callback.completed_at,
+                minor=opening.minor),
         settings,
     )  # fmt: skip
 
@@ -228,6 +236,8 @@ REQUIRED = {
     Action.PROPOSE_ACTION: ("cause", "corrective_action", "preventive_action"),
     Action.APPROVE_ACTION: ("supervisor",),
     Action.REOPEN: ("note",),
+    Action.SETTLE_MINOR: ("note",),  # the response given to the customer, kept in the history
+    Action.CLOSE_NO_CONTACT: ("note",),  # why the case closes unanswered
 }
 
 
@@ -249,9 +259,11 @@ async def take_step(
         raise Forbidden("only the dealer's own staff work its complaints")
     supervisor = is_named_supervisor(user.subject, complaint.supervisor)
     resolver = user.subject == complaint.resolved_by
+    declined = complaint.contact_consent is False
     allowed = allowed_actions(complaint.status, user.role, complaint.resolved_at, now, supervisor=supervisor,
-                              resolver=resolver)  # fmt: skip
-    if not possible(action, complaint.status, complaint.resolved_at, now):
+                              resolver=resolver, severity=complaint.severity, declined=declined)  # fmt: skip
+    if not possible(action, complaint.status, complaint.resolved_at, now, severity=complaint.severity,
+                    declined=declined):  # fmt: skip
         raise IllegalStep(
             f"cannot {action} a complaint that is {complaint.status}",
             allowed_actions=allowed,
@@ -292,13 +304,23 @@ async def take_step(
         complaint.verified_at, complaint.verified_by = now, user.subject
     elif action is Action.CLOSE:
         complaint.closed_at = now
+    elif action is Action.SETTLE_MINOR:
+        # Answered, resolved and closed at once: each moment is recorded so the report's response and resolution
+        # figures count the case like any other.
+        complaint.first_response_at = complaint.first_response_at or now
+        complaint.resolved_at, complaint.resolved_by, complaint.closed_at = now, user.subject, now
+    elif action is Action.CLOSE_NO_CONTACT:
+        complaint.closed_at = now  # never resolved: nobody could be answered; the report counts it apart
     elif action is Action.REOPEN:
         complaint.reopened += 1
+        if complaint.severity == Severity.MINOR:
+            # The one-step answer did not settle it: the corrective-action path this time.
+            complaint.severity = Severity.NORMAL.value
         # The fix is to be made again, so it is to be checked again: the earlier check stays in the history.
         complaint.closed_at = complaint.verified_at = complaint.verified_by = None
     work.session.add(HistoryEntry(complaint_id=complaint.id, action=action.value, from_status=before, to_status=complaint.status,
                                   actor=user.subject, role=user.role.value, note=fields.get("note"), at=now))  # fmt: skip
-    if action is Action.CLOSE:
+    if action in (Action.CLOSE, Action.SETTLE_MINOR, Action.CLOSE_NO_CONTACT):
         await work.publish(
             ComplaintClosed(
                 complaint_id=complaint.id, dealer=dealer_ref(dealer), ro_number=complaint.ro_number, vin=complaint.vin,

@@ -37,9 +37,10 @@ DEADLINES = (
     Deadline(EscalationKind.FIRST_RESPONSE, Complaint.first_response_due, Complaint.escalation_level,
              Complaint.status == ComplaintStatus.OPEN, "no first response"),
     # Resolving it once stops this clock for good: a reopened case was resolved in its time (or late, and escalated
-    # then); the reopen shows in the history and the monthly reopened %.
+    # then); the reopen shows in the history and the monthly reopened %. A case closed unresolved (the customer declined
+    # contact) has nobody left to resolve it for.
     Deadline(EscalationKind.RESOLUTION, Complaint.resolution_due, Complaint.resolution_escalation_level,
-             Complaint.resolved_at.is_(None), "not resolved"),
+             Complaint.resolved_at.is_(None) & Complaint.closed_at.is_(None), "not resolved"),
 )  # fmt: skip
 
 

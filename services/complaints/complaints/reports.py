@@ -50,6 +50,12 @@ def figures(complaints: Sequence[Complaint]) -> ComplaintFigures:
         by_source=dict(sorted(Counter(c.source for c in complaints).items())),
         by_category=dict(sorted(Counter(c.category for c in complaints).items())),
         major=sum(1 for c in complaints if c.severity == "major"),
+        minor=sum(1 for c in complaints if c.severity == "minor"),
+        # A minor case settled at once: resolved and closed in the same step, the corrective path skipped.
+        settled_in_one_step=sum(
+            1 for c in complaints if c.severity == "minor" and c.closed_at is not None and c.closed_at == c.resolved_at
+        ),
+        closed_no_contact=sum(1 for c in complaints if c.closed_at is not None and c.resolved_at is None),
         first_response_in_time_pct=pct(responded_in_time, opened),
         resolved=len(resolved),
         median_hours_to_resolve=round(statistics.median(hours), 1) if hours else None,

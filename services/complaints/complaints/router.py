@@ -58,7 +58,8 @@ def to_out(c: Complaint, user: Principal, now: datetime) -> ComplaintOut:
         preventive_action=text(c.preventive_action),
         supervisor=c.supervisor, contact=_contact(c),
         allowed_actions=allowed_actions(c.status, user.role, c.resolved_at, now, supervisor=is_named_supervisor(user.subject, c.supervisor),
-                                        resolver=user.subject == c.resolved_by),
+                                        resolver=user.subject == c.resolved_by, severity=c.severity,
+                                        declined=c.contact_consent is False),
     )  # fmt: skip
 
 

@@ -30,6 +30,8 @@ class Opening:
 
     category: str
     description: str
+    minor: bool = False
+    """One low item (or callback answer) and nothing else: the case may be answered and closed in one step."""
 
 
 def survey_opens_case(scores: Iterable[int | None], overall: int | None) -> bool:
@@ -50,7 +52,9 @@ def case_from_survey(response: SurveyResponseSubmitted) -> Opening | None:
         description += "; low items: " + ", ".join(f"{a.item}={a.score}" for a in low_items)
     if response.comment:
         description += f"; comment: {response.comment}"
-    return Opening(category=worst.factor if worst else "overall_satisfaction", description=description)
+    # One low item with the overall outside the dissatisfied levels; a comment explains that item, it is no second one.
+    minor = len(low_items) == 1 and not is_dissatisfied(response.overall)
+    return Opening(category=worst.factor if worst else "overall_satisfaction", description=description, minor=minor)
 
 
 def scored_answers(answers: Mapping[str, object]) -> dict[str, int]:
@@ -86,6 +90,10 @@ def case_from_callback(callback: CallbackCompleted) -> Opening | None:
     return Opening(
         category="callback_issue" if _raised(callback.issue) else "callback_dissatisfied",
         description="; ".join(p for p in parts if p) or "the callback recorded the customer as dissatisfied",
+        # An issue raised or an earlier one unresolved is more than one low answer: the corrective-action path.
+        minor=len(low) == 1
+        and not _raised(callback.issue)
+        and callback.answers.get("earlier_issues_resolved") is not False,
     )
 
 
@@ -105,8 +113,11 @@ def decide_severity(
     source: ComplaintSource,
     comebacks: int,
     major_categories: Collection[str],
+    minor: bool = False,
 ) -> Severity:
-    """Major when staff say so, for a safety-related category, a second comeback on the car, or an OEM hotline case."""
+    """Major when staff say so, for a safety-related category, a second comeback on the car, or an OEM hotline case.
+    Otherwise minor when staff say so, or when the rules found one low item and nothing else (`minor`) and staff did
+    not ask for more; normal otherwise."""
     if (
         requested == Severity.MAJOR
         or category in major_categories
@@ -114,6 +125,8 @@ def decide_severity(
         or source == ComplaintSource.HOTLINE
     ):
         return Severity.MAJOR
+    if requested == Severity.MINOR or (minor and requested is None):
+        return Severity.MINOR
     return Severity.NORMAL
 
 

@@ -162,6 +162,11 @@ class ComplaintFigures(BaseModel):
     by_source: dict[str, int]
     by_category: dict[str, int]
     major: int
+    minor: int = Field(description="one low item and nothing else (a case that became normal is not counted)")
+    settled_in_one_step: int = Field(description="minor cases the dealer answered and closed in one step")
+    closed_no_contact: int = Field(
+        description="closed unresolved by the general manager: the customer declined contact"
+    )
     first_response_in_time_pct: float | None = Field(
         description="acknowledged by their first-response deadline, % of opened"
     )

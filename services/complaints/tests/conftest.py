@@ -88,6 +88,8 @@ class Complaints:
                 return await cases.on_survey_response(work, payload, self.settings)
             if kind == "callback":
                 return await cases.on_callback_completed(work, payload, self.settings)
+            if kind == "contact":
+                return await cases.on_contact_preference(work, payload)
             return await cases.on_comeback_detected(work, "D001", payload)
 
     async def events(self, event_type: str) -> list[dict[str, Any]]:

@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 
 from csi_dev.testing import POSTGRES_ONLY
+from csi_shared.events import SurveyContactPreference
 
-from .conftest import START, Complaints, callback, ro, survey
+from .conftest import DEALER, START, Complaints, callback, ro, survey
 
 
 async def test_dissatisfied_survey_scores_open_one_case_each(complaints: Complaints) -> None:
@@ -183,8 +184,83 @@ def case_view(items: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 async def _case(c: Complaints) -> str:
-    case = await c.feed("callback", callback("cb-1", dissatisfied=True))
+    """A normal case (two low answers): the corrective-action path."""
+    case = await c.feed(
+        "callback", callback("cb-1", dissatisfied=True, answers={"visit_satisfaction": 3, "reception": 4})
+    )
     return str(case.id)
+
+
+async def test_a_minor_case_is_answered_and_closed_in_one_step_by_the_service_manager(complaints: Complaints) -> None:
+    # One low item and nothing else: minor. The service manager answers the customer and closes the case at once.
+    case = (await complaints.feed("survey", survey("s-minor", 8, {"sq_first_time": 4, "sq_time": 9}))).id
+    (listed,) = await complaints.list()
+    assert listed["severity"] == "minor" and listed["allowed_actions"] == ["acknowledge", "settle_minor"]
+    assert (await complaints.list(severity="minor"))[0]["id"] == case
+    assert (await complaints.step(case, "cra", "settle_minor", note="sorry")).status_code == 403
+    no_response = await complaints.step(case, "service_manager", "settle_minor")
+    assert no_response.status_code == 422 and no_response.json()["errors"][0]["field"] == "note"
+    complaints.clock.advance(timedelta(hours=3))
+    done = await complaints.step(case, "service_manager", "settle_minor",
+                                 note="called: the car was ready 40 min late; apologised, next wash free")  # fmt: skip
+    assert done.status_code == 200, done.text
+    body = done.json()
+    assert body["status"] == "closed" and body["allowed_actions"] == ["reopen"]  # within 30 days, as any case
+    assert body["first_response_at"] == body["resolved_at"] and body["first_response_overdue"] is False
+    (closed,) = await complaints.events("complaint.closed")
+    assert closed["severity"] == "minor"
+    history = (await complaints.client.get(f"/v1/complaints/{case}/history", headers=complaints.auth("cra"))).json()
+    assert [(h["action"], h["from_status"], h["to_status"], h["role"]) for h in history][-1] == (
+        "settle_minor",
+        "open",
+        "closed",
+        "service_manager",
+    )
+    assert history[-1]["note"].startswith("called: the car was ready")
+    report = await complaints.client.get("/v1/complaints/report", params={"dealer_code": "D001", "month": "2026-11"},
+                                         headers=complaints.auth("service_manager"))  # fmt: skip
+    assert (report.json()["total"]["minor"], report.json()["total"]["settled_in_one_step"]) == (1, 1)
+    # A normal case has no one-step close: 409 naming the steps allowed now.
+    normal = await _case(complaints)
+    refused = await complaints.step(normal, "service_manager", "settle_minor", note="sorry")
+    assert refused.status_code == 409 and refused.json()["allowed_actions"] == ["acknowledge"]
+
+
+async def test_the_general_manager_closes_a_case_whose_customer_declined_contact_with_a_reason(
+    complaints: Complaints,
+) -> None:
+    case = (await complaints.feed("survey", survey("s-1", 3, {"sq_first_time": 2}))).id
+    refused = await complaints.step(case, "general_manager", "close_no_contact", note="declined")
+    assert refused.status_code == 409  # nobody said the customer declined
+    await complaints.feed("contact", SurveyContactPreference.model_validate({
+        "response_id": "s-1", "dealer": DEALER, "ro_number": "RO-1", "contact_consent": False,
+        "given_at": "2026-11-05T10:05:00+08:00",
+    }))  # fmt: skip
+    assert (await complaints.step(case, "service_manager", "close_no_contact", note="x")).status_code == 403
+    no_reason = await complaints.step(case, "general_manager", "close_no_contact")
+    assert no_reason.status_code == 422 and no_reason.json()["errors"][0]["field"] == "note"
+    done = await complaints.step(case, "general_manager", "close_no_contact", note="customer declined any call")
+    assert done.status_code == 200 and done.json()["status"] == "closed" and done.json()["resolved_at"] is None
+    assert len(await complaints.events("complaint.closed")) == 1
+    complaints.clock.advance(timedelta(days=9))
+    await complaints.app.state.jobs.escalation_check()  # closed: no resolution ladder
+    assert await complaints.events("complaint.escalated") == []  # neither ladder runs on a closed case
+    report = await complaints.client.get("/v1/complaints/report", params={"dealer_code": "D001", "month": "2026-11"},
+                                         headers=complaints.auth("general_manager"))  # fmt: skip
+    total = report.json()["total"]
+    assert (total["closed_no_contact"], total["resolved"], total["open"]) == (1, 0, 0)
+
+
+async def test_a_second_signal_or_a_reopen_makes_a_minor_case_normal(complaints: Complaints) -> None:
+    case = (await complaints.feed("callback", callback("cb-1", dissatisfied=True))).id  # one low answer: minor
+    assert (await complaints.list())[0]["severity"] == "minor"
+    await complaints.feed("survey", survey("s-1", 8, {"sq_first_time": 4}))  # the same visit, unhappy again
+    assert (await complaints.list())[0]["severity"] == "normal"
+    other = (await complaints.feed("survey", survey("s-2", 8, {"sq_first_time": 4}, ro_number="RO-2"))).id
+    assert (await complaints.step(other, "service_manager", "settle_minor", note="apologised")).status_code == 200
+    reopened = await complaints.step(other, "cra", "reopen", note="customer called again")
+    assert reopened.status_code == 200 and reopened.json()["severity"] == "normal"
+    assert case != other
 
 
 async def test_the_whole_workflow_by_the_right_people(complaints: Complaints) -> None:
@@ -478,6 +554,7 @@ async def test_monthly_report_figures(complaints: Complaints) -> None:
                                         headers=complaints.auth("service_manager"))).json()  # fmt: skip
     (row,) = body["dealers"]
     assert row["opened"] == 3 and row["by_source"] == {"callback": 2, "survey": 1}
+    assert (row["major"], row["minor"], row["settled_in_one_step"]) == (0, 1, 0)  # b: one low answer, not settled
     assert row["first_response_in_time_pct"] == 33.3
     assert row["median_hours_to_resolve"] == 50.0 and row["resolved_within_target_pct"] == 100.0
     assert row["escalations"] == {"level_1": 1, "level_2": 1, "level_3": 0}

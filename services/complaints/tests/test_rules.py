@@ -122,6 +122,9 @@ def test_the_case_a_callback_opens() -> None:
         (None, "price", ComplaintSource.SURVEY, 1, Severity.NORMAL),
         (None, "price", ComplaintSource.CALLBACK, 2, Severity.MAJOR),  # the car's second comeback
         (None, "price", ComplaintSource.HOTLINE, 0, Severity.MAJOR),  # the customer went to the OEM
+        (Severity.MINOR, "price", ComplaintSource.MANUAL, 0, Severity.MINOR),  # staff may call a case minor
+        (Severity.MINOR, "safety", ComplaintSource.MANUAL, 0, Severity.MAJOR),  # ... but never a major one
+        (Severity.MINOR, "price", ComplaintSource.CALLBACK, 2, Severity.MAJOR),
     ],
 )
 def test_severity(
@@ -133,6 +136,49 @@ def test_severity(
         )
         is severity
     )
+
+
+@pytest.mark.parametrize(
+    ("overall", "items", "minor"),
+    [
+        (8, {"sq_first_time": 4, "sq_time": 9}, True),  # one low item, nothing else
+        (6, {"sq_first_time": 3}, True),  # a neutral overall is not a second complaint
+        (8, {"sq_first_time": 4, "sq_condition": 3}, False),  # two low items
+        (4, {"sq_first_time": 3}, False),  # a low overall as well
+        (3, {"sq_first_time": 8}, False),  # a low overall alone
+    ],
+)
+def test_a_survey_case_is_minor_for_one_low_item_and_nothing_else(overall: int, items: dict, minor: bool) -> None:
+    opening = case_from_survey(survey("s1", overall, items))
+    assert opening is not None and opening.minor is minor
+
+
+@pytest.mark.parametrize(
+    ("answers", "issue", "minor"),
+    [
+        ({"visit_satisfaction": 4, "reception": 9}, None, True),
+        ({"visit_satisfaction": 4, "reception": 2}, None, False),  # two low answers
+        ({"visit_satisfaction": 4}, "noise from the brakes", False),  # an issue raised
+        ({"visit_satisfaction": 4, "earlier_issues_resolved": False}, None, False),  # an earlier issue unresolved
+        ({"visit_satisfaction": 8}, "noise from the brakes", False),
+    ],
+)
+def test_a_callback_case_is_minor_for_one_low_answer_and_nothing_else(
+    answers: dict[str, Any], issue: str | None, minor: bool
+) -> None:
+    opening = case_from_callback(callback("cb-1", dissatisfied=True, issue=issue, answers=answers))
+    assert opening is not None and opening.minor is minor
+
+
+def test_a_case_the_rules_find_minor_is_minor_unless_a_major_rule_applies() -> None:
+    def decide(**kw: Any) -> Severity:
+        args = {"requested": None, "category": "price", "source": ComplaintSource.SURVEY, "comebacks": 0} | kw
+        return decide_severity(**args, major_categories=["safety"], minor=True)
+
+    assert decide() is Severity.MINOR
+    assert decide(category="safety") is Severity.MAJOR
+    assert decide(comebacks=2) is Severity.MAJOR
+    assert decide(requested=Severity.NORMAL) is Severity.NORMAL  # staff may say it is more than minor
 
 
 # --- escalation -----------------------------------------------------------------------------------

@@ -41,6 +41,8 @@ WHO = {
     "confirm": {Role.CRA, Role.ADMIN},
     "close": {Role.CRA, Role.SERVICE_MANAGER, Role.GENERAL_MANAGER, Role.ADMIN},
     "reopen": {Role.CRA, Role.SERVICE_MANAGER, Role.GENERAL_MANAGER, Role.ADMIN},
+    "settle_minor": {Role.SERVICE_MANAGER, Role.GENERAL_MANAGER, Role.ADMIN},
+    "close_no_contact": {Role.GENERAL_MANAGER, Role.ADMIN},
 }
 
 
@@ -87,3 +89,39 @@ def test_allowed_actions_for_the_caller() -> None:
     assert allowed_actions("resolved", Role.SERVICE_ADVISOR, NOW, NOW, supervisor=True) == ["verify"]
     assert allowed_actions("verified", Role.CRA, NOW, NOW) == ["confirm", "reopen"]
     assert allowed_actions("open", Role.OEM_ANALYST, None, NOW) == []
+
+
+# --- a minor case is answered and closed in one step (issue 26 item 13) ---------------------------
+
+
+@pytest.mark.parametrize("status", STATES)
+def test_a_minor_case_is_settled_in_one_step_until_the_corrective_path_starts(status: str) -> None:
+    assert possible("settle_minor", status, None, NOW, severity="minor") == (
+        status in {"open", "acknowledged", "investigating"}
+    )
+    assert STEPS[Action.SETTLE_MINOR].to_state == "closed"
+
+
+@pytest.mark.parametrize("severity", ["normal", "major", None])
+def test_normal_and_major_cases_keep_the_corrective_action_path(severity: str | None) -> None:
+    for status in ("open", "acknowledged", "investigating"):
+        assert not possible("settle_minor", status, None, NOW, severity=severity)
+
+
+def test_the_service_manager_is_offered_the_one_step_close_on_a_minor_case() -> None:
+    assert allowed_actions("open", Role.SERVICE_MANAGER, None, NOW, severity="minor") == [
+        Action.ACKNOWLEDGE,
+        Action.SETTLE_MINOR,
+    ]
+    assert allowed_actions("open", Role.SERVICE_MANAGER, None, NOW, severity="normal") == [Action.ACKNOWLEDGE]
+    assert allowed_actions("open", Role.CRA, None, NOW, severity="minor") == [Action.ACKNOWLEDGE]
+
+
+@pytest.mark.parametrize("status", STATES)
+def test_a_case_whose_customer_declined_contact_is_closed_unresolved_before_it_is_resolved(status: str) -> None:
+    assert possible("close_no_contact", status, None, NOW, declined=True) == (
+        status in {"open", "acknowledged", "investigating", "action_proposed", "action_approved"}
+    )
+    assert not possible("close_no_contact", status, None, NOW, declined=False)
+    assert Action.CLOSE_NO_CONTACT in allowed_actions("open", Role.GENERAL_MANAGER, None, NOW, declined=True)
+    assert Action.CLOSE_NO_CONTACT not in allowed_actions("open", Role.SERVICE_MANAGER, None, NOW, declined=True)

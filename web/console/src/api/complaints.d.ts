@@ -138,7 +138,7 @@ export interface components {
          * Action
          * @enum {string}
          */
-        Action: "acknowledge" | "investigate" | "propose_action" | "approve_action" | "resolve" | "verify" | "confirm" | "close" | "reopen";
+        Action: "acknowledge" | "investigate" | "propose_action" | "approve_action" | "resolve" | "verify" | "confirm" | "close" | "reopen" | "settle_minor" | "close_no_contact";
         /** Alive */
         Alive: {
             /**
@@ -162,6 +162,21 @@ export interface components {
             };
             /** Major */
             major: number;
+            /**
+             * Minor
+             * @description one low item and nothing else (a case that became normal is not counted)
+             */
+            minor: number;
+            /**
+             * Settled In One Step
+             * @description minor cases the dealer answered and closed in one step
+             */
+            settled_in_one_step: number;
+            /**
+             * Closed No Contact
+             * @description closed unresolved by the general manager: the customer declined contact
+             */
+            closed_no_contact: number;
             /**
              * First Response In Time Pct
              * @description acknowledged by their first-response deadline, % of opened
@@ -380,6 +395,21 @@ export interface components {
             /** Major */
             major: number;
             /**
+             * Minor
+             * @description one low item and nothing else (a case that became normal is not counted)
+             */
+            minor: number;
+            /**
+             * Settled In One Step
+             * @description minor cases the dealer answered and closed in one step
+             */
+            settled_in_one_step: number;
+            /**
+             * Closed No Contact
+             * @description closed unresolved by the general manager: the customer declined contact
+             */
+            closed_no_contact: number;
+            /**
              * First Response In Time Pct
              * @description acknowledged by their first-response deadline, % of opened
              */
@@ -483,9 +513,11 @@ export interface components {
         };
         /**
          * Severity
+         * @description `minor`: one low item and nothing else, which the service manager may answer and close in one step;
+         *     `normal` and `major` cases take the corrective-action path; `major` ones get a follow-up call after closing.
          * @enum {string}
          */
-        Severity: "normal" | "major";
+        Severity: "minor" | "normal" | "major";
         /**
          * StepIn
          * @example {

@@ -18,6 +18,8 @@ const FIELDS: Partial<Record<Action, { name: keyof StepIn; required: boolean }[]
   ],
   approve_action: [{ name: "supervisor", required: true }],
   reopen: [{ name: "note", required: true }],
+  settle_minor: [{ name: "note", required: true }], // the response given to the customer
+  close_no_contact: [{ name: "note", required: true }], // why it closes unanswered
 };
 
 export default function CasePage() {
@@ -45,6 +47,7 @@ export default function CasePage() {
         </h1>
         <Badge tone="info">{t(`cstatus.${c.status}` as Key)}</Badge>
         {c.severity === "major" ? <Badge tone="bad">{t("severity.major")}</Badge> : null}
+        {c.severity === "minor" ? <Badge tone="plain">{t("severity.minor")}</Badge> : null}
       </div>
       <div className="case-grid">
         <div className="panel">

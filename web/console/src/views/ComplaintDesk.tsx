@@ -89,6 +89,12 @@ export default function ComplaintDesk() {
                               <Badge tone="bad">{t("severity.major")}</Badge>
                             </>
                           ) : null}
+                          {c.severity === "minor" ? (
+                            <>
+                              {" "}
+                              <Badge tone="plain">{t("severity.minor")}</Badge>
+                            </>
+                          ) : null}
                           {c.escalation_level > 0 ? (
                             <>
                               {" "}

@@ -11,8 +11,11 @@ export function nextDeadline(c: Pick<Complaint, "first_response_at" | "first_res
   return null;
 }
 
-/** Most urgent first: the nearest (or most overdue) deadline, major before normal on a tie, cases without a running
- * clock last (oldest first). */
+/** Tie-break rank: major before normal before minor. */
+const SEVERITY_RANK: Record<string, number> = { major: 0, normal: 1, minor: 2 };
+
+/** Most urgent first: the nearest (or most overdue) deadline, major before normal before minor on a tie, cases without
+ * a running clock last (oldest first). */
 export function byUrgency(a: Complaint, b: Complaint): number {
   const da = nextDeadline(a);
   const db = nextDeadline(b);
@@ -21,7 +24,7 @@ export function byUrgency(a: Complaint, b: Complaint): number {
   if (da && db) {
     const diff = new Date(da.due).getTime() - new Date(db.due).getTime();
     if (diff !== 0) return diff;
-    if (a.severity !== b.severity) return a.severity === "major" ? -1 : 1;
+    if (a.severity !== b.severity) return (SEVERITY_RANK[a.severity] ?? 1) - (SEVERITY_RANK[b.severity] ?? 1);
   }
   return new Date(a.opened_at).getTime() - new Date(b.opened_at).getTime();
 }

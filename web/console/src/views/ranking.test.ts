@@ -44,4 +44,10 @@ describe("the complaint desk's order", () => {
     const d = complaint({ id: "d", first_response_at: "x", resolved_at: "y" });
     expect([d, a, b, c].sort(byUrgency).map((x) => x.id)).toEqual(["c", "b", "a", "d"]);
   });
+  it("puts a minor case after a normal one on a tie, whichever comes first", () => {
+    const minor = complaint({ id: "m", severity: "minor" });
+    const normal = complaint({ id: "n" });
+    expect([minor, normal].sort(byUrgency).map((x) => x.id)).toEqual(["n", "m"]);
+    expect([normal, minor].sort(byUrgency).map((x) => x.id)).toEqual(["n", "m"]);
+  });
 });
