@@ -114,6 +114,7 @@ def _may_name(editor: Role, place: StaffRole) -> bool:
 @router.put(
     "/{dealer_code}/staff/{staff_id}", response_model=StaffOut,
     summary="Create or update a person of the dealer's staff directory (managers; the OEM region's contact: OEM)",
+    responses={201: {"model": StaffOut, "description": "A new person in the directory"}},
 )  # fmt: skip
 async def put_staff(
     dealer_code: DealerCode, staff_id: StaffIdPath, body: StaffIn, session: DbSession, user: CurrentUser, now: Now,

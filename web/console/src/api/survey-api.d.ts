@@ -2045,6 +2045,15 @@ export interface operations {
                     "application/json": components["schemas"]["StaffOut"];
                 };
             };
+            /** @description A new person in the directory */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffOut"];
+                };
+            };
             /** @description No credentials, or credentials that are not valid */
             401: {
                 headers: {
