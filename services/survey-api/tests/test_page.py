@@ -169,3 +169,15 @@ async def test_a_link_opened_too_often_is_slowed_down(survey: Survey) -> None:
     link = await _link(survey)
     statuses = [(await survey.client.get(link)).status_code for _ in range(25)]
     assert statuses[:20] == [200] * 20 and 429 in statuses[20:]
+
+
+async def test_the_page_says_who_collects_the_answers_why_how_long_and_how_to_opt_out(survey: Survey) -> None:
+    link = await _link(survey)
+    months = survey.settings.retention_months
+    for lang, words in (("zh-CN", ("Dealer D001 和其所属汽车品牌", f"{months} 个月后匿名化", "退订调查短信")),
+                        ("en", ("run by Dealer D001 and its car brand", f"anonymised {months} months", "Stop survey"))):  # fmt: skip
+        text = (await survey.client.get(link, params={"lang": lang})).text
+        assert '<a href="#privacy">' in text and 'id="privacy"' in text
+        notice = text[text.index('id="privacy"') :]
+        assert all(w in notice for w in words), (lang, notice)
+        assert notice.index("</section>") < notice.index('action="' + link + '/opt-out"')  # the opt-out follows it

@@ -172,6 +172,7 @@ def _form_page(
         dealer_name=dealer.name, visit_date=survey.visit_date, greeting=polite_address(customer_name, lang),
         switch_url=f"/s/{token}?lang={other}", action=f"/s/{token}", opt_out_action=f"/s/{token}/opt-out", draft_key=survey.id[:8], factors=factors,
         outcomes=outcomes, labels=labels, values=values or {}, errors=errors or {},
+        retention_months=app_settings(request).retention_months,
         min_label=questionnaire.scale_label("min_label", lang),
         max_label=questionnaire.scale_label("max_label", lang),
     )  # fmt: skip

@@ -41,6 +41,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "foreign": "这个表单只能从调查页面提交。请重新打开短信中的链接。",
         "too_large_heading": "内容过长",
         "too_large": "提交的内容过长，请缩短意见后重试。",
+        "privacy_link": "我们如何使用您的信息",
+        "privacy_heading": "个人信息说明",
+        "privacy_who": "本调查由 {dealer} 和其所属汽车品牌开展，您的回答由二者收集和使用。",
+        "privacy_why": "我们用您的回答改进服务：打分偏低的项目由经销商跟进处理。未经您同意，您的信息不会提供给第三方。",
+        "privacy_kept": "您的姓名、手机号和车牌号在车辆交付 {months} 个月后匿名化，只保留评分和统计数据。",
+        "privacy_opt_out": "如不想再收到满意度调查，请点击下方“退订调查短信”。是否回答本调查由您决定。",
         "opt_out_hint": "不想再收到满意度调查？",
         "opt_out": "退订调查短信",
         "opted_out_heading": "已退订",
@@ -85,6 +91,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "foreign": "The survey can only be sent from its own page. Please open the link from your message again.",
         "too_large_heading": "Too long",
         "too_large": "What you sent is too long; please shorten the comment and try again.",
+        "privacy_link": "How we use your information",
+        "privacy_heading": "Your information",
+        "privacy_who": "This survey is run by {dealer} and its car brand; both collect and use your answers.",
+        "privacy_why": "We use your answers to improve the service: the dealer follows up low scores. Your information "
+        "is not given to anyone else without your consent.",
+        "privacy_kept": "Your name, phone number and number plate are anonymised {months} months after the car was "
+        "handed back; only scores and counts are kept.",
+        "privacy_opt_out": "To get no more satisfaction surveys, use “Stop survey messages” below. Answering this "
+        "survey is your choice.",
         "opt_out_hint": "Rather not get satisfaction surveys?",
         "opt_out": "Stop survey messages",
         "opted_out_heading": "You will get no more surveys",
