@@ -181,3 +181,25 @@ async def test_the_page_says_who_collects_the_answers_why_how_long_and_how_to_op
         notice = text[text.index('id="privacy"') :]
         assert all(w in notice for w in words), (lang, notice)
         assert notice.index("</section>") < notice.index('action="' + link + '/opt-out"')  # the opt-out follows it
+
+
+async def test_the_thank_you_page_says_what_happens_next_and_how_to_reach_the_dealer(survey: Survey) -> None:
+    from csi_dev.testing import bearer
+    from csi_shared.auth import Role
+
+    dealer = {"name": "Dealer D001", "region": "east", "phone": "+862150001234"}
+    put = await survey.client.put("/v1/dealers/D001", json=dealer, headers=bearer(Role.ADMIN, settings=survey.settings))
+    assert put.status_code == 200, put.text
+    for n, answers, expected in (
+        (1, _answers(q_sq_first_time="3"), "会在 24 小时内跟进处理"),  # a low answer: the complaint's deadline
+        (2, _answers(overall="5"), "客服可能会致电"),  # neutral overall: the CRA's follow-up call
+        (3, _answers(), "您无需再做任何事"),
+    ):
+        customer = repair_order()["customer"] | {"phone": f"+861380013800{n}"}  # three customers: no fatigue rule
+        link = await _link(survey, ro_number=f"RO-T{n}", customer=customer)
+        posted = await survey.client.post(link, data=answers)
+        thanks = (await survey.client.get(posted.headers["location"])).text
+        assert expected in thanks and "Dealer D001" in thanks, (n, thanks)
+        assert '<a href="tel:+862150001234">+862150001234</a>' in thanks
+    english = (await survey.client.get(posted.headers["location"].replace("zh-CN", "en"))).text
+    assert "nothing more you need to do" in english and "Questions? Contact Dealer D001" in english

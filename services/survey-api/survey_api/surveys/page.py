@@ -281,8 +281,19 @@ async def _answered_survey(
     return survey, dealer, await repository.response_of(work.session, survey)
 
 
+def _verdict(response: SurveyResponse) -> Verdict:
+    return verdict((a.get("score") for a in response.answers), response.overall)
+
+
 def _dissatisfied(response: SurveyResponse) -> bool:
-    return verdict((a.get("score") for a in response.answers), response.overall) is Verdict.COMPLAINT
+    return _verdict(response) is Verdict.COMPLAINT
+
+
+PROMISED_RESPONSE_HOURS = 24
+"""What the thank-you page promises after a low answer: the complaint case it opens is due a first response within
+this many hours (DOMAIN.md; complaints' `first_response_hours` setting, which this must not outrun)."""
+
+NEXT_STEP = {Verdict.COMPLAINT: "next_complaint", Verdict.FOLLOW_UP: "next_follow_up", Verdict.NONE: "next_none"}
 
 
 @router.get("/s/{token}/thanks", response_class=HTMLResponse, summary="The thank-you page after an answer")
@@ -300,8 +311,11 @@ async def thanks_page(
         return _redirect(f"/s/{token}?lang={language}")
     # When an answer is in the dissatisfied levels, ask whether the dealer may call about it, and when.
     ask = _dissatisfied(response) and response.contact_consent is None
+    # Not a dead end: what happens to the answer now, and how to reach the dealer.
+    next_step = t[NEXT_STEP[_verdict(response)]].format(dealer=dealer.name, hours=PROMISED_RESPONSE_HOURS)
     return html("thanks.html", lang=language, t=t, title=t["thanks_heading"], dealer_name=dealer.name,
-                ask_contact=ask, contact_saved=saved, contact_action=f"/s/{token}/contact")  # fmt: skip
+                dealer_phone=dealer.phone, next_step=next_step, ask_contact=ask, contact_saved=saved,
+                contact_action=f"/s/{token}/contact")  # fmt: skip
 
 
 WINDOWS = {"09:00-12:00": (time(9), time(12)), "12:00-18:00": (time(12), time(18)), "18:00-20:00": (time(18), time(20))}

@@ -18,6 +18,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "submit": "提交",
         "thanks_heading": "感谢您的评价",
         "thanks": "您的意见已收到，我们会认真改进。",
+        "next_complaint": "您有评分偏低的项目：{dealer} 已收到通知，会在 {hours} 小时内跟进处理。",
+        "next_follow_up": "{dealer} 的客服可能会致电，了解我们可以如何做得更好。",
+        "next_none": "您的评价会转给 {dealer} 和品牌，用于改进服务，您无需再做任何事。",
+        "dealer_contact": "如有问题，请联系 {dealer}：",
         "contact_question": "您对部分服务不满意。是否同意经销商就此与您电话联系？",
         "contact_yes": "同意联系我",
         "contact_no": "不用联系",
@@ -68,6 +72,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "submit": "Send",
         "thanks_heading": "Thank you for your answers",
         "thanks": "We have received them and will use them to do better.",
+        "next_complaint": "Some of your answers were low: {dealer} has been told and will respond within {hours} "
+        "hours.",
+        "next_follow_up": "Customer care at {dealer} may call you to hear how we could do better.",
+        "next_none": "Your answers go to {dealer} and the brand to improve the service; there is nothing more you need "
+        "to do.",
+        "dealer_contact": "Questions? Contact {dealer}: ",
         "contact_question": "You were not satisfied with part of the service. May the dealer call you about it?",
         "contact_yes": "Yes, call me",
         "contact_no": "No, thank you",
