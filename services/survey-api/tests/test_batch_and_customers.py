@@ -80,6 +80,7 @@ async def test_the_default_questionnaire(survey: Survey) -> None:
     ]  # fmt: skip
     assert body["items"][0]["text"] == {"zh-CN": "预约服务是否方便", "en": "How easy it was to book the visit"}
     assert {o["code"] for o in body["outcomes"]} == {"overall", "recommend", "return_intent"}
+    assert body["scale"]["recommend.max_label"] == {"zh-CN": "非常可能", "en": "Very likely"}  # not "satisfied"
     assert (await survey.client.get("/v1/questionnaires/nope")).status_code == 404
 
 

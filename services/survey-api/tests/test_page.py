@@ -203,3 +203,20 @@ async def test_the_thank_you_page_says_what_happens_next_and_how_to_reach_the_de
         assert '<a href="tel:+862150001234">+862150001234</a>' in thanks
     english = (await survey.client.get(posted.headers["location"].replace("zh-CN", "en"))).text
     assert "nothing more you need to do" in english and "Questions? Contact Dealer D001" in english
+
+
+async def test_the_likelihood_questions_end_in_likely_and_unlikely_not_in_satisfied(survey: Survey) -> None:
+    link = await _link(survey)
+
+    def ends(text: str, name: str) -> str:
+        start = text.index(f'id="{name}"')
+        return text[start : text.index("</fieldset>", start)]
+
+    zh = (await survey.client.get(link)).text
+    assert "1 = 非常不满意" in ends(zh, "overall") and "10 = 非常满意" in ends(zh, "overall")
+    assert "1 = 非常不满意" in ends(zh, item_field(CSI_V1.items[0].code))
+    for name in ("recommend", "return_intent"):
+        assert "1 = 非常不可能" in ends(zh, name) and "10 = 非常可能" in ends(zh, name) and "满意" not in ends(zh, name)
+    en = (await survey.client.get(link, params={"lang": "en"})).text
+    assert "1 = Very unlikely, 10 = Very likely" in ends(en, "recommend")
+    assert "1 = Very dissatisfied, 10 = Very satisfied" in ends(en, "overall")

@@ -21,6 +21,11 @@ CSI_V1 = Questionnaire(
         "max": 10,
         "min_label": _t("非常不满意", "Very dissatisfied"),
         "max_label": _t("非常满意", "Very satisfied"),
+        # The recommend and come-back questions ask how likely, not how satisfied: their ends say so.
+        "recommend.min_label": _t("非常不可能", "Very unlikely"),
+        "recommend.max_label": _t("非常可能", "Very likely"),
+        "return_intent.min_label": _t("非常不可能", "Very unlikely"),
+        "return_intent.max_label": _t("非常可能", "Very likely"),
     },
     factors=[
         Factor(code="service_initiation", name=_t("服务启动", "Service initiation")),

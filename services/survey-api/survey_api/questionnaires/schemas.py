@@ -50,9 +50,10 @@ class Questionnaire(BaseModel):
     items: list[Item]
     outcomes: list[Outcome]
 
-    def scale_label(self, end: Literal["min_label", "max_label"], language: str) -> str:
-        """The words at one end of the scale, in a language."""
-        label = self.scale[end]
+    def scale_label(self, end: Literal["min_label", "max_label"], language: str, question: str | None = None) -> str:
+        """The words at one end of the scale, in a language: a question's own (`scale["<code>.min_label"]`, as the
+        likelihood questions have: "very unlikely" is not "very dissatisfied") if it has them, else the scale's."""
+        label = self.scale.get(f"{question}.{end}", self.scale[end]) if question else self.scale[end]
         assert isinstance(label, Text), f"the scale's {end} is a text"
         return label.in_language(language)
 

@@ -161,8 +161,13 @@ def _form_page(
         for f in questionnaire.factors
     ]
     outcomes = [
-        {"code": o.code, "text": o.text.in_language(lang), "required": o.required} for o in questionnaire.outcomes
-    ]
+        {
+            "code": o.code, "text": o.text.in_language(lang), "required": o.required,
+            "min_label": questionnaire.scale_label("min_label", lang, o.code),
+            "max_label": questionnaire.scale_label("max_label", lang, o.code),
+        }
+        for o in questionnaire.outcomes
+    ]  # fmt: skip
     labels = {item["field"]: item["text"] for f in factors for item in f["questions"]}
     labels.update({o["code"]: o["text"] for o in outcomes})
     labels["comment"] = t["comment"]

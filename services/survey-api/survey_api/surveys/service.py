@@ -97,7 +97,14 @@ def view(survey: Survey, dealer: Dealer, language: str | None) -> SurveyView:
             for i in questionnaire.items
         ],
         outcomes=[
-            {"code": o.code, "text": o.text.in_language(lang), "required": o.required} for o in questionnaire.outcomes
+            {
+                "code": o.code,
+                "text": o.text.in_language(lang),
+                "required": o.required,
+                "min_label": questionnaire.scale_label("min_label", lang, o.code),
+                "max_label": questionnaire.scale_label("max_label", lang, o.code),
+            }
+            for o in questionnaire.outcomes
         ],
     )
 
