@@ -220,3 +220,25 @@ async def test_the_likelihood_questions_end_in_likely_and_unlikely_not_in_satisf
     en = (await survey.client.get(link, params={"lang": "en"})).text
     assert "1 = Very unlikely, 10 = Very likely" in ends(en, "recommend")
     assert "1 = Very dissatisfied, 10 = Very satisfied" in ends(en, "overall")
+
+
+async def test_the_page_promises_the_median_time_its_own_timing_shows_and_no_time_without_enough_answers(
+    survey: Survey,
+) -> None:
+    from datetime import timedelta
+
+    from survey_api.surveys.duration import AT_LEAST
+
+    first = await _link(survey)
+    page = (await survey.client.get(first)).text
+    assert "请为以下 25 个问题打分" in page and "分钟" not in page  # nothing measured yet: no time promised
+    for n in range(AT_LEAST):
+        customer = repair_order()["customer"] | {"phone": f"+86139001390{n:02d}"}
+        link = await _link(survey, ro_number=f"RO-D{n}", customer=customer)
+        assert (await survey.client.get(link)).status_code == 200  # the opening starts the page's clock
+        survey.clock.advance(timedelta(seconds=90 + 30 * n))  # 1.5 to 11 minutes; the median is 375 s
+        assert (await survey.client.post(link, data=_answers())).status_code == 303
+    zh = (await survey.client.get(first)).text
+    assert "一半在 7 分钟内完成" in zh and "3 分钟" not in zh
+    en = (await survey.client.get(first, params={"lang": "en"})).text
+    assert "rate these 25 questions" in en and "took 7 minutes or less" in en

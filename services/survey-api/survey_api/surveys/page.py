@@ -28,7 +28,7 @@ from survey_api.models import Dealer, Survey, SurveyResponse
 from survey_api.privacy import consent as consent_records
 from survey_api.questionnaires import catalogue
 from survey_api.repair_orders import repository as ro_repository
-from survey_api.surveys import repository, service
+from survey_api.surveys import duration, repository, service
 from survey_api.surveys.form import item_field, read_form
 from survey_api.surveys.invitations import token_hash
 from survey_api.surveys.page_texts import TEXTS, language_of
@@ -141,8 +141,8 @@ def _state_page(lang: str, survey: Survey, dealer: Dealer, now: datetime) -> HTM
     return None
 
 
-def _form_page(
-    request: Request, token: str, lang: str, survey: Survey, dealer: Dealer, customer_name: str | None,
+async def _form_page(
+    request: Request, work: Work, token: str, lang: str, survey: Survey, dealer: Dealer,
     values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
 ) -> HTMLResponse:  # fmt: skip
     t = TEXTS[lang]
@@ -171,10 +171,13 @@ def _form_page(
     labels = {item["field"]: item["text"] for f in factors for item in f["questions"]}
     labels.update({o["code"]: o["text"] for o in outcomes})
     labels["comment"] = t["comment"]
+    minutes = await duration.median_minutes(work.session, survey.questionnaire, survey.questionnaire_version)
     other = "en" if lang == "zh-CN" else "zh-CN"
     return html(
         "form.html", 422 if errors else 200, lang=lang, t=t, title=t["title"].format(dealer=dealer.name),
-        dealer_name=dealer.name, visit_date=survey.visit_date, greeting=polite_address(customer_name, lang),
+        dealer_name=dealer.name, visit_date=survey.visit_date,
+        greeting=polite_address(await _customer_name(work, survey), lang),
+        question_count=len(questionnaire.items) + len(questionnaire.outcomes), minutes=minutes,
         switch_url=f"/s/{token}?lang={other}", action=f"/s/{token}", opt_out_action=f"/s/{token}/opt-out", draft_key=survey.id[:8], factors=factors,
         outcomes=outcomes, labels=labels, values=values or {}, errors=errors or {},
         retention_months=app_settings(request).retention_months,
@@ -207,7 +210,7 @@ async def survey_page(
     await service.record_opening(work, survey, dealer, browser=browser_family(request.headers.get("user-agent")),
                                  network=network_hash(client, settings.network_salt))  # fmt: skip
     await work.session.commit()
-    return _form_page(request, token, language, survey, dealer, await _customer_name(work, survey))
+    return await _form_page(request, work, token, language, survey, dealer)
 
 
 async def _form_body(request: Request) -> dict[str, str] | None:
@@ -248,8 +251,8 @@ async def survey_post(token: Token, request: Request, work: RequestWork, setting
     assert questionnaire is not None
     read = read_form(questionnaire, form, language)
     if read.response is None:
-        return _form_page(request, token, language, survey, dealer, await _customer_name(work, survey),
-                          values=read.values, errors=read.errors)  # fmt: skip
+        return await _form_page(request, work, token, language, survey, dealer, values=read.values,
+                                errors=read.errors)  # fmt: skip
     try:
         await service.record_response(
             work, dealer=dealer, ro_number=survey.ro_number, survey=survey, month=survey.settlement_month,

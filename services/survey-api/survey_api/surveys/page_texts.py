@@ -9,7 +9,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "title": "{dealer} 客户满意度调查",
         "switch": "English",
         "heading": "客户满意度调查",
-        "intro": "感谢您于 {date} 到店维修保养。请为以下各项打分（1 = 非常不满意，10 = 非常满意），大约需要 3 分钟。",
+        "intro": "感谢您于 {date} 到店维修保养。请为以下 {count} 个问题打分（1 = 非常不满意，10 = 非常满意）。",
+        "duration": "最近作答的客户中，一半在 {minutes} 分钟内完成。",
         "fix": "请完成以下问题：",
         "overall_heading": "总体评价",
         "optional": "（选填）",
@@ -62,8 +63,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "title": "{dealer} customer satisfaction survey",
         "switch": "中文",
         "heading": "Customer satisfaction survey",
-        "intro": "Thank you for your visit on {date}. Please rate each point (1 = very dissatisfied, 10 = very satisfied); "
-        "it takes about 3 minutes.",
+        "intro": "Thank you for your visit on {date}. Please rate these {count} questions (1 = very dissatisfied, "
+        "10 = very satisfied).",
+        "duration": "Half of the customers who answered lately took {minutes} minutes or less.",
         "fix": "Please complete these questions:",
         "overall_heading": "Overall",
         "optional": "(optional)",
