@@ -27,6 +27,7 @@ from survey_api.questionnaires.router import router as questionnaires_router
 from survey_api.repair_orders.router import router as repair_orders_router
 from survey_api.repair_orders.schemas import RepairOrderIn
 from survey_api.slo import links_unsent_past_send_time
+from survey_api.surveys.duration import MedianMinutes
 from survey_api.surveys.page import PageLimits
 from survey_api.surveys.page import router as page_router
 from survey_api.surveys.router import router as surveys_router
@@ -76,5 +77,6 @@ def create_app(
     app.mount("/static", PageAssets(directory=Path(__file__).parent / "static"), name="static")
     app.state.dms_rate_limiter = RateLimiter(settings.dms_requests_per_s, settings.dms_burst)
     app.state.page_limits = PageLimits(settings)
+    app.state.page_duration = MedianMinutes()
     app.state.jobs = jobs
     return app

@@ -7,6 +7,7 @@ never a guessed figure; with too few answers to say, it promises nothing and sta
 from __future__ import annotations
 
 import math
+from datetime import datetime, timedelta
 from statistics import median
 
 from sqlalchemy import select
@@ -19,6 +20,9 @@ SAMPLE = 500
 
 AT_LEAST = 20
 """Fewer timed answers than this give no figure: one slow or quick customer would make the promise."""
+
+FRESH_FOR = timedelta(minutes=10)
+"""A median is read again after this long: every opening of the page must not sort the latest answers again."""
 
 
 async def median_minutes(session: AsyncSession, questionnaire: str, version: int) -> int | None:
@@ -42,3 +46,18 @@ async def median_minutes(session: AsyncSession, questionnaire: str, version: int
     if len(seconds) < AT_LEAST:
         return None
     return max(1, math.ceil(median(seconds) / 60))
+
+
+class MedianMinutes:
+    """`median_minutes` per questionnaire version, kept FRESH_FOR in this process (one per app, on its state)."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[str, int], tuple[datetime, int | None]] = {}
+
+    async def get(self, session: AsyncSession, questionnaire: str, version: int, now: datetime) -> int | None:
+        known = self._known.get((questionnaire, version))
+        if known is not None and now - known[0] < FRESH_FOR:
+            return known[1]
+        minutes = await median_minutes(session, questionnaire, version)
+        self._known[(questionnaire, version)] = (now, minutes)
+        return minutes

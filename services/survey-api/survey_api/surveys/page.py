@@ -28,7 +28,7 @@ from survey_api.models import Dealer, Survey, SurveyResponse
 from survey_api.privacy import consent as consent_records
 from survey_api.questionnaires import catalogue
 from survey_api.repair_orders import repository as ro_repository
-from survey_api.surveys import duration, repository, service
+from survey_api.surveys import repository, service
 from survey_api.surveys.form import item_field, read_form
 from survey_api.surveys.invitations import token_hash
 from survey_api.surveys.page_texts import TEXTS, language_of
@@ -171,7 +171,9 @@ async def _form_page(
     labels = {item["field"]: item["text"] for f in factors for item in f["questions"]}
     labels.update({o["code"]: o["text"] for o in outcomes})
     labels["comment"] = t["comment"]
-    minutes = await duration.median_minutes(work.session, survey.questionnaire, survey.questionnaire_version)
+    minutes = await request.app.state.page_duration.get(
+        work.session, survey.questionnaire, survey.questionnaire_version, work.clock.now()
+    )
     other = "en" if lang == "zh-CN" else "zh-CN"
     return html(
         "form.html", 422 if errors else 200, lang=lang, t=t, title=t["title"].format(dealer=dealer.name),
