@@ -254,9 +254,14 @@ async def test_a_complaint_from_a_call_is_acknowledged_proposed_approved_and_ver
     assert await manager.locator("form.step").count() == 0, "approving is the general manager's step"
     assert healthy(manager) == []
 
+    # The general manager names the supervisor from the dealer's staff directory, not by typing an id.
+    put = site.api.put("/api/survey-api/v1/dealers/D001/staff/sup-qian", headers=site.auth("admin"),
+                       json={"name": "钱主管", "role": "service_manager", "phone": "+8613900139077"})  # fmt: skip
+    assert put.status_code in (200, 201), put.text
     gm = await sign_in(browser, site, f"/complaints/{case}", "general_manager", dealers="D001", subject="gm-zhao")
     approve = gm.locator("form.step:has(h3:has-text('批准措施'))")
-    await approve.locator("input").fill("sup-qian")
+    await approve.locator("select option:has-text('钱主管')").wait_for(state="attached")
+    await approve.locator("select").select_option("sup-qian")
     await approve.locator("button[type=submit]").click()
     await gm.locator(".page-head .badge:has-text('措施已批准')").wait_for()
     # The service manager marks the fix made; the general manager verifies it (nobody verifies their own work).
