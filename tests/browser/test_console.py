@@ -254,9 +254,14 @@ async def test_a_complaint_from_a_call_is_acknowledged_proposed_approved_and_ver
     assert await manager.locator("form.step").count() == 0, "approving is the general manager's step"
     assert healthy(manager) == []
 
+    # The general manager names the supervisor from the dealer's staff directory, not by typing an id.
+    put = site.api.put("/api/survey-api/v1/dealers/D001/staff/sup-qian", headers=site.auth("admin"),
+                       json={"name": "钱主管", "role": "service_manager", "phone": "+8613900139077"})  # fmt: skip
+    assert put.status_code in (200, 201), put.text
     gm = await sign_in(browser, site, f"/complaints/{case}", "general_manager", dealers="D001", subject="gm-zhao")
     approve = gm.locator("form.step:has(h3:has-text('批准措施'))")
-    await approve.locator("input").fill("sup-qian")
+    await approve.locator("select option:has-text('钱主管')").wait_for(state="attached")
+    await approve.locator("select").select_option("sup-qian")
     await approve.locator("button[type=submit]").click()
     await gm.locator(".page-head .badge:has-text('措施已批准')").wait_for()
     # The service manager marks the fix made; the general manager verifies it (nobody verifies their own work).
@@ -329,6 +334,36 @@ async def test_an_oem_analyst_ranks_filters_exports_and_drills_down(
     await page.locator(".tile.big .tile-value").wait_for()
     assert await page.locator(".tile.big .tile-value").inner_text() != "—"
     await page.locator(".chart canvas").first.wait_for()
+    assert healthy(page) == []
+
+
+async def test_a_general_manager_of_two_dealers_switches_the_card_keeping_the_month(
+    console_site: Site, browser: Any
+) -> None:
+    site = console_site
+    first = site.ranked_dealer
+    second = "X0001" if first != "X0001" else "X0002"  # another of scoring's seeded dealers
+    page = await sign_in(browser, site, f"/dealers/{first}/csi?period=2026-10", "general_manager",
+                         dealers=f"{first},{second}")  # fmt: skip
+    await page.locator(f".page-head h1:has-text('{first}')").wait_for()
+    await page.select_option(".page-head select", second)
+    await page.wait_for_url(f"**/dealers/{second}/csi?period=2026-10")
+    await page.locator(f".page-head h1:has-text('{second}')").wait_for()
+    assert await page.locator("input[type=month]").input_value() == "2026-10"
+    assert healthy(page) == []
+
+
+async def test_region_complaints_lead_to_the_dealers_complaints(console_site: Site, browser: Any) -> None:
+    site = console_site
+    opened = site.api.post("/api/complaints/v1/complaints", headers=site.auth("cra", dealers=["D002"]),
+                           json={"dealer_code": "D002", "category": "price", "description": "for head office"})  # fmt: skip
+    assert opened.status_code == 201, opened.text
+    page = await sign_in(browser, site, "/oem/complaints", "oem_analyst")
+    await page.get_by_role("link", name="D002", exact=True).click()
+    await page.wait_for_url("**/complaints?dealer=D002")
+    await page.locator("table.desk tbody tr").first.wait_for()
+    rows = await page.locator("table.desk tbody tr").all_inner_texts()
+    assert rows and all("D002" in row for row in rows), rows
     assert healthy(page) == []
 
 

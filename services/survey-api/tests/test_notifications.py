@@ -559,6 +559,21 @@ async def test_the_staff_directory_is_kept_by_managers_and_the_oem_names_its_con
     assert (await _staff(sending, "GM01", "general_manager", GM, as_role="oem_analyst")).status_code == 200
 
 
+async def test_the_directory_is_listed_to_the_dealers_managers_for_naming_a_supervisor(sending: Sending) -> None:
+    await _directory(sending)
+    assert (await _staff(sending, "CRA9", "cra", "+8613900139009", active=False)).status_code == 201
+    manager = bearer(Role.GENERAL_MANAGER, dealers=["D001"], settings=sending.settings)
+    listed = await sending.client.get("/v1/dealers/D001/staff", headers=manager)
+    assert listed.status_code == 200, listed.text
+    people = listed.json()
+    assert [p["staff_id"] for p in people] == ["GM01", "OEM-E", "SM01", "CRA9"]  # the people still there first
+    assert all(p["phone"] is None or "*" in p["phone"] for p in people)  # masked
+    other = bearer(Role.GENERAL_MANAGER, dealers=["D002"], settings=sending.settings)
+    assert (await sending.client.get("/v1/dealers/D001/staff", headers=other)).status_code == 404
+    cra = bearer(Role.CRA, dealers=["D001"], settings=sending.settings)
+    assert (await sending.client.get("/v1/dealers/D001/staff", headers=cra)).status_code == 403
+
+
 async def test_a_major_complaint_reaches_the_service_manager_once(sending: Sending) -> None:
     await _directory(sending)
     at = datetime(2026, 11, 3, 6, 0, tzinfo=UTC)  # 14:00 Shanghai

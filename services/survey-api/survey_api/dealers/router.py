@@ -111,6 +111,18 @@ def _may_name(editor: Role, place: StaffRole) -> bool:
     return True
 
 
+@router.get(
+    "/{dealer_code}/staff", response_model=list[StaffOut],
+    summary="A dealer's staff directory (its managers, e.g. to name a complaint's supervisor; the OEM)",
+)  # fmt: skip
+async def list_staff(dealer_code: DealerCode, session: DbSession, user: CurrentUser) -> list[StaffOut]:
+    require_role(user, *STAFF_EDITORS)
+    dealer = await repository.get_dealer(session=session, code=dealer_code)
+    if dealer is None or not user.may_access(dealer.code, dealer.region):
+        raise NotFound(f"dealer {dealer_code} not found")
+    return [staff.view(member) for member in await staff.directory(session=session, dealer_code=dealer_code)]
+
+
 @router.put(
     "/{dealer_code}/staff/{staff_id}", response_model=StaffOut,
     summary="Create or update a person of the dealer's staff directory (managers; the OEM region's contact: OEM)",

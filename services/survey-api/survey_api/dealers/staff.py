@@ -99,6 +99,16 @@ async def put_staff(
     return member, created
 
 
+async def directory(*, session: AsyncSession, dealer_code: str) -> list[StaffMember]:
+    """A dealer's whole directory, the people still there first, then by role and id (a stable order for pickers)."""
+    query = (
+        select(StaffMember)
+        .where(StaffMember.dealer_code == dealer_code)
+        .order_by(StaffMember.active.desc(), StaffMember.role, StaffMember.staff_id)
+    )
+    return list((await session.execute(query)).scalars())
+
+
 async def staff_with_role(*, session: AsyncSession, dealer_code: str, role: StaffRole) -> list[StaffMember]:
     """The active people of a dealer with a role, in a stable order."""
     query = (

@@ -16,6 +16,12 @@ const complaint = {
   cause: XSS, corrective_action: "Retrain", preventive_action: "Checklist", supervisor: null, contact: null,
   allowed_actions: ["approve_action"],
 };
+const person = { dealer_code: "D001", email: null, phone: null, updated_at: "2026-11-01T00:00:00Z" };
+const staff = [
+  { ...person, staff_id: "GM01", name: "赵总", role: "general_manager", active: true },
+  { ...person, staff_id: "OEM-E", name: "East office", role: "oem_region", active: true },
+  { ...person, staff_id: "SM02", name: "Left", role: "service_manager", active: false },
+];
 const history = [{ action: "acknowledge", from_status: "open", to_status: "acknowledged", actor: "u1", role: "cra", note: XSS, at: "2026-11-02T02:00:00Z" }];
 
 afterEach(() => vi.unstubAllGlobals());
@@ -24,7 +30,7 @@ it("offers the allowed step with its required field, and renders typed text lite
   vi.stubGlobal(
     "fetch",
     vi.fn(async (request: Request) => {
-      const body = request.url.endsWith("/history") ? history : complaint;
+      const body = request.url.endsWith("/history") ? history : request.url.endsWith("/staff") ? staff : complaint;
       return new Response(JSON.stringify(body), { status: 200, headers: { "Content-Type": "application/json" } });
     }),
   );
@@ -41,7 +47,12 @@ it("offers the allowed step with its required field, and renders typed text lite
   );
   await screen.findByRole("heading", { name: "Approve the action" });
   expect(screen.getByRole("button", { name: "Approve the action" })).toBeTruthy();
-  expect(screen.getByLabelText(/Supervisor/)).toHaveProperty("required", true);
+  // The supervisor is picked from the dealer's directory: its active people, not the OEM's contact nor who left.
+  const supervisor = (await screen.findByLabelText(/Supervisor/)) as HTMLSelectElement;
+  expect(supervisor.tagName).toBe("SELECT");
+  expect(supervisor.required).toBe(true);
+  expect([...supervisor.options].map((o) => o.value)).toEqual(["", "GM01"]);
+  expect(supervisor.options[1].textContent).toBe("赵总 · General manager (GM01)");
   for (const other of ["Acknowledge", "Mark resolved", "Verify the action was done", "Close", "Reopen"]) {
     expect(screen.queryByRole("button", { name: other })).toBeNull();
   }

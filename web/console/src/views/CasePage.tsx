@@ -2,7 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Link, useParams } from "react-router";
-import { complaintApi, ok, type Action, type Complaint, type StepIn } from "../api/client";
+import { complaintApi, ok, surveyApi, type Action, type Complaint, type StepIn } from "../api/client";
 import { fmtDateTime } from "../format";
 import { labelOf, useI18n } from "../i18n";
 import type { Key } from "../messages";
@@ -177,7 +177,7 @@ function Step({ complaint, action }: { complaint: Complaint; action: Action }) {
                 {required ? " *" : ""}
               </span>
               {name === "supervisor" ? (
-                <input required={required} maxLength={100} value={values[name] ?? ""} onChange={(e) => setValues({ ...values, [name]: e.target.value })} />
+                <SupervisorPicker dealer={complaint.dealer_code} required={required} value={values[name] ?? ""} onChange={(v) => setValues({ ...values, [name]: v })} />
               ) : (
                 <textarea required={required} rows={2} maxLength={2000} value={values[name] ?? ""} onChange={(e) => setValues({ ...values, [name]: e.target.value })} />
               )}
@@ -203,5 +203,29 @@ function Step({ complaint, action }: { complaint: Complaint; action: Action }) {
       </div>
       {step.error ? <Problem error={step.error} /> : null}
     </form>
+  );
+}
+
+/** The supervisor is picked from the dealer's staff directory (their id is what the complaint records, and what lets
+ * them verify the action later); a dealer whose directory is empty or unreadable still gets a field to type the id. */
+function SupervisorPicker({ dealer, required, value, onChange }: { dealer: string; required: boolean; value: string; onChange: (v: string) => void }) {
+  const { t } = useI18n();
+  const directory = useQuery({
+    queryKey: ["staff", dealer],
+    staleTime: 300_000,
+    queryFn: async () => ok(await surveyApi.GET("/v1/dealers/{dealer_code}/staff", { params: { path: { dealer_code: dealer } } })),
+  });
+  const people = (directory.data ?? []).filter((p) => p.active && p.role !== "oem_region");
+  if (directory.isPending) return <Loading />;
+  if (people.length === 0) return <input required={required} maxLength={100} value={value} onChange={(e) => onChange(e.target.value)} />;
+  return (
+    <select required={required} value={value} onChange={(e) => onChange(e.target.value)}>
+      <option value="">{t("case.pickSupervisor")}</option>
+      {people.map((p) => (
+        <option key={p.staff_id} value={p.staff_id}>
+          {p.name} · {labelOf(t, "role", p.role)} ({p.staff_id})
+        </option>
+      ))}
+    </select>
   );
 }

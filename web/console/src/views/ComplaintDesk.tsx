@@ -7,7 +7,7 @@ import { fmtDateTime } from "../format";
 import { useI18n } from "../i18n";
 import type { Key } from "../messages";
 import { Badge, Countdown, DealerPicker, Loading, Problem, useDealer } from "../ui/bits";
-import { byUrgency, nextDeadline } from "./complaints";
+import { byUrgency, nextDeadline, waitsForYou } from "./complaints";
 
 export function useComplaints(dealer: string | undefined) {
   return useQuery({
@@ -37,7 +37,7 @@ export default function ComplaintDesk() {
     () => (list.data ?? []).filter((c) => showClosed || c.status !== "closed").sort(byUrgency),
     [list.data, showClosed],
   );
-  const mine = rows.filter((c) => c.allowed_actions.length > 0).length;
+  const mine = rows.filter(waitsForYou).length;
   return (
     <section className="page">
       <div className="page-head">

@@ -2,14 +2,14 @@
 // priorities, the sample and response rate, and the breakdown by service advisor.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useMemo } from "react";
-import { Link, useParams } from "react-router";
+import { Link, useNavigate, useParams } from "react-router";
 import { ok, scoringApi } from "../api/client";
 import { isDealerRole, useSession } from "../auth/session";
 import { Chart } from "../charts/Chart";
 import { addMonths, fmtCount, fmtIndex, fmtInterval, fmtPct } from "../format";
 import { useI18n, type Lang } from "../i18n";
 import type { Key } from "../messages";
-import { Badge, Loading, MonthPicker, Problem, usePeriod } from "../ui/bits";
+import { Badge, DealerPicker, Loading, MonthPicker, Problem, usePeriod } from "../ui/bits";
 import { FACTORS, useQuestionnaire } from "./data";
 import { LatestPeriod } from "../ui/LatestPeriod";
 
@@ -35,6 +35,7 @@ function CsiCard() {
   const { t, lang } = useI18n();
   const session = useSession()!;
   const [period, setPeriod] = usePeriod();
+  const navigate = useNavigate();
   const oem = !isDealerRole(session.role);
   const card = useQuery(cardQuery(code, period));
   const trend = useQuery({
@@ -107,6 +108,8 @@ function CsiCard() {
           {c.dealer_name} <span className="muted">({c.dealer_code})</span>{" "}
           <Badge tone={c.status === "final" ? "ok" : "warn"}>{t(`pstatus.${c.status}` as Key)}</Badge>
         </h1>
+        {/* A manager of several dealers moves between their cards, keeping the month (the picker hides for one). */}
+        <DealerPicker value={code} onChange={(d) => navigate(`/dealers/${d}/csi?period=${period}`)} />
         <MonthPicker label={t("period")} value={period} onChange={setPeriod} />
       </div>
       {c.small_sample ? (

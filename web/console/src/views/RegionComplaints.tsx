@@ -114,7 +114,7 @@ function RegionComplaints() {
                   {dealers.map((d) => (
                     <tr key={d.dealer_code}>
                       <th scope="row">
-                        <Link to={`/dealers/${d.dealer_code}/csi?period=${month}`}>{d.dealer_code}</Link>
+                        <Link to={`/complaints?dealer=${d.dealer_code}`}>{d.dealer_code}</Link>
                       </th>
                       <td>{regionOf.get(d.dealer_code) ?? "—"}</td>
                       <td className="num">{t("oemc.openN", { n: d.open })}</td>

@@ -28,3 +28,9 @@ export function byUrgency(a: Complaint, b: Complaint): number {
   }
   return new Date(a.opened_at).getTime() - new Date(b.opened_at).getTime();
 }
+
+/** A case waits for the caller when it is still open and they may take a step on it; a closed case's only step is
+ * "reopen", which is the caller's choice rather than work waiting for them, so closed cases never count. */
+export function waitsForYou(c: Pick<Complaint, "status" | "allowed_actions">): boolean {
+  return c.status !== "closed" && c.allowed_actions.length > 0;
+}
