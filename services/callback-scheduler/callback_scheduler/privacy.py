@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import false, or_, select, update
+from sqlalchemy.engine import CursorResult
 
 from callback_scheduler.models import (
     Callback,
@@ -83,7 +85,7 @@ async def _drop_alternates(work: Work, phone_hashes: Collection[str], phone_salt
             done = await work.session.execute(
                 update(model).where(model.alternate_phone.in_(numbers)).values(alternate_phone=None)
             )
-            dropped += done.rowcount or 0  # type: ignore[attr-defined]
+            dropped += cast("CursorResult[Any]", done).rowcount or 0
     return dropped
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -124,8 +124,8 @@ def card(dealer: Dealer, period: str, row: DealerPeriod | SpanFigures | None, it
         status=periods.status(period, tz, now),
         index=_round(row.csi_index if row else None),
         responses=responses,
-        interval=(_round(row.interval_low), _round(row.interval_high))  # type: ignore[arg-type]
-        if row and row.interval_low is not None
+        interval=(_round(row.interval_low), _round(row.interval_high))
+        if row and row.interval_low is not None and row.interval_high is not None
         else None,
         factors={
             f: FactorFigure(index=_round(v.get("index")), responses=v.get("responses", 0)) for f, v in factors.items()
@@ -419,7 +419,7 @@ async def breakdown(
 def _breakdown_group(g: GroupFigures, settings: Settings) -> BreakdownGroup:
     return BreakdownGroup(
         key=g.key, name=g.name, ros=g.ros, responses=g.responses, index=_round(g.index),
-        interval=(_round(g.interval[0]), _round(g.interval[1])) if g.interval else None,  # type: ignore[arg-type]
+        interval=(_round(g.interval[0]), _round(g.interval[1])) if g.interval else None,
         factors={f: FactorFigure(index=_round(i), responses=n) for f, (i, n) in g.factors.items()},
         small_sample=g.responses < settings.min_sample,
         callback_satisfaction=CallbackSatisfaction(
@@ -433,6 +433,10 @@ def _mean(values: Sequence[float | None]) -> float | None:
     return sum(present) / len(present) if present else None
 
 
+@overload
+def _round(value: float) -> float: ...
+@overload
+def _round(value: float | None) -> float | None: ...
 def _round(value: float | None) -> float | None:
     # Indices are shown to one decimal. round(x * 10) / 10 is what the ranking does inline for 24,000 values a read:
     # 2.5x faster than round(x, 1), and the same answer on a million random indices.

@@ -62,7 +62,8 @@ class SpanFigures:
     factors: dict[str, dict[str, float | int | None]] = field(default_factory=dict)
 
     def factor_index(self, factor: str) -> float | None:
-        return self.factors.get(factor, {}).get("index")  # type: ignore[return-value]
+        index = self.factors.get(factor, {}).get("index")
+        return float(index) if index is not None else None
 
 
 _SUMMED = ("responses", "csi_sum", "csi_sumsq", "overall_n", "overall_sum", "loyalty_n", "loyalty_top", "ros",

@@ -103,11 +103,13 @@ def standing_among(
         if region is not None and row_region == region:
             own_region.add(1, index or 0.0, pairs)
     own = next((r for r in ranked_rows if r[0] == dealer_code), None)
+    own_index = own[2] if own is not None else None  # never None for a ranked row
     rank_nation = rank_region = None
-    if own is not None:
-        rank_nation = 1 + sum(1 for r in ranked_rows if r[2] > own[2])  # type: ignore[operator]
+    if own is not None and own_index is not None:
+        above = [r for r in ranked_rows if r[2] is not None and r[2] > own_index]
+        rank_nation = 1 + len(above)
         if region is not None:
-            rank_region = 1 + sum(1 for r in ranked_rows if r[1] == region and r[2] > own[2])  # type: ignore[operator]
+            rank_region = 1 + sum(1 for r in above if r[1] == region)
     return {
         "ranked": own is not None,
         "rank_in_region": rank_region,

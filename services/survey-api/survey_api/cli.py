@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from csi_shared.cli import parse_since
 from csi_shared.db import create_engine, create_session_factory
@@ -13,8 +17,16 @@ from survey_api.config import Settings
 from survey_api.dealers import repository, service
 from survey_api.dealers.schemas import DealerIn
 
+if TYPE_CHECKING:
+    from survey_api.dealers.imports import DealerSummary
+    from survey_api.models import ApiKey, Dealer
+    from survey_api.reconcile import DealerReconciled
+    from survey_api.repair_orders.imports import Summary
 
-async def _with_session(work):  # type: ignore[no-untyped-def]
+T = TypeVar("T")
+
+
+async def _with_session(work: Callable[[AsyncSession, Settings], Awaitable[T]]) -> T:
     settings = Settings()
     engine = create_engine(settings.database_url, schema=settings.database_schema)
     try:
@@ -29,7 +41,7 @@ async def _with_session(work):  # type: ignore[no-untyped-def]
 def _api_key_create(args: argparse.Namespace) -> int:
     expires_at = datetime.now(UTC) + timedelta(days=args.expires_in_days) if args.expires_in_days else None
 
-    async def work(session, settings):  # type: ignore[no-untyped-def]
+    async def work(session: AsyncSession, settings: Settings) -> str:
         return await service.create_api_key(
             session=session, dealer_code=args.dealer, pepper=settings.api_key_pepper.get_secret_value(),
             expires_at=expires_at,
@@ -40,7 +52,7 @@ def _api_key_create(args: argparse.Namespace) -> int:
 
 
 def _api_key_list(args: argparse.Namespace) -> int:
-    async def work(session, _settings):  # type: ignore[no-untyped-def]
+    async def work(session: AsyncSession, _settings: Settings) -> list[ApiKey]:
         return await repository.keys_of(session=session, dealer_code=args.dealer)
 
     def when(moment: datetime | None) -> str:
@@ -54,20 +66,21 @@ def _api_key_list(args: argparse.Namespace) -> int:
 
 
 def _api_key_revoke(args: argparse.Namespace) -> int:
-    async def work(session, _settings):  # type: ignore[no-untyped-def]
+    async def work(session: AsyncSession, _settings: Settings) -> ApiKey:
         return await service.revoke_api_key(
             session=session, dealer_code=args.dealer, prefix=args.prefix, now=datetime.now(UTC)
         )
 
     key = asyncio.run(_with_session(work))
-    print(f"key {key.prefix} of {args.dealer} revoked at {key.revoked_at.isoformat(timespec='seconds')}")
+    revoked = key.revoked_at.isoformat(timespec="seconds") if key.revoked_at is not None else "-"
+    print(f"key {key.prefix} of {args.dealer} revoked at {revoked}")
     return 0
 
 
 def _dealers_add(args: argparse.Namespace) -> int:
     data = DealerIn(name=args.name, region=args.region, time_zone=args.tz)
 
-    async def work(session, _settings):  # type: ignore[no-untyped-def]
+    async def work(session: AsyncSession, _settings: Settings) -> tuple[Dealer, bool]:
         return await service.put_dealer(session=session, code=args.code, data=data)
 
     _, created = asyncio.run(_with_session(work))
@@ -78,7 +91,7 @@ def _dealers_add(args: argparse.Namespace) -> int:
 def _dealers_import(args: argparse.Namespace) -> int:
     from survey_api.dealers.imports import import_dealers
 
-    async def work(session, _settings):  # type: ignore[no-untyped-def]
+    async def work(session: AsyncSession, _settings: Settings) -> DealerSummary:
         return await import_dealers(session=session, source=args.file)
 
     summary = asyncio.run(_with_session(work))
@@ -91,7 +104,7 @@ def _dealers_import(args: argparse.Namespace) -> int:
 def _staff_import(args: argparse.Namespace) -> int:
     from survey_api.dealers.imports import import_staff
 
-    async def work(session, _settings):  # type: ignore[no-untyped-def]
+    async def work(session: AsyncSession, _settings: Settings) -> DealerSummary:
         return await import_staff(session=session, source=args.file, now=datetime.now(UTC))
 
     summary = asyncio.run(_with_session(work))
@@ -118,7 +131,7 @@ def _repair_orders_import(args: argparse.Namespace) -> int:
         sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} ROs")
         sys.stderr.flush()
 
-    async def run():  # type: ignore[no-untyped-def]
+    async def run() -> Summary:
         settings = Settings(run_background=False)
         # The events go to the outbox table: the running survey-api's relay publishes them.
         runtime = Runtime(settings, metadata=Base.metadata)
@@ -153,7 +166,7 @@ def _reconcile(args: argparse.Namespace) -> int:
     from survey_api.models import Base
     from survey_api.reconcile import CallbackSchedulerDatabase, planned_visits, reconcile
 
-    async def run():  # type: ignore[no-untyped-def]
+    async def run() -> list[DealerReconciled]:
         runtime = Runtime(Settings(run_background=False), metadata=Base.metadata)
         callbacks = CallbackSchedulerDatabase()
         engine = create_engine(callbacks.database_url, pool_size=2, schema=callbacks.database_schema)

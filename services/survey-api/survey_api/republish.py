@@ -23,37 +23,46 @@ from survey_api.repair_orders.service import announcement
 CHUNK = 500
 
 
-async def republish(
-    sessions: async_sessionmaker[AsyncSession],
-    settings: ServiceSettings,
-    *,
-    event_type: str,
-    since: datetime,
-    dealers: Sequence[str] = (),
-    clock: Clock,
-) -> int:
-    """Announce every RO received or corrected from `since` (of these dealers) as `repair_order.closed` with its
-    latest content; one transaction per chunk of ROs. Returns how many."""
-    if event_type not in republish.types:  # type: ignore[attr-defined]
-        raise ValueError(f"survey-api republishes {sorted(republish.types)}, not {event_type}")  # type: ignore[attr-defined]
-    box = Outbox(outbox, topic_prefix=settings.kafka_topic_prefix)
-    correlation_id = f"republish-{clock.now():%Y%m%dT%H%M%S}"
-    query = select(RepairOrder).where(RepairOrder.updated_at >= since).order_by(RepairOrder.id)
-    if dealers:
-        query = query.where(RepairOrder.dealer_code.in_(list(dealers)))
-    count, after = 0, 0
-    while True:
-        async with sessions() as session, session.begin():
-            ros = list((await session.execute(query.where(RepairOrder.id > after).limit(CHUNK))).scalars())
-            if not ros:
-                return count
-            codes = {ro.dealer_code for ro in ros}
-            known = {d.code: d for d in (await session.execute(select(Dealer).where(Dealer.code.in_(codes)))).scalars()}
-            events: list[Any] = [
-                announcement(known[ro.dealer_code], ro, now=clock.now(), correlation_id=correlation_id) for ro in ros
-            ]
-            await box.add(session, *events)
-        count, after = count + len(ros), ros[-1].id
+class Republisher:
+    """The shape `csi events republish` calls: an async callable with the event types it can announce."""
+
+    types = frozenset({"repair_order.closed"})
+
+    async def __call__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        settings: ServiceSettings,
+        *,
+        event_type: str,
+        since: datetime,
+        dealers: Sequence[str] = (),
+        clock: Clock,
+    ) -> int:
+        """Announce every RO received or corrected from `since` (of these dealers) as `repair_order.closed` with its
+        latest content; one transaction per chunk of ROs. Returns how many."""
+        if event_type not in self.types:
+            raise ValueError(f"survey-api republishes {sorted(self.types)}, not {event_type}")
+        box = Outbox(outbox, topic_prefix=settings.kafka_topic_prefix)
+        correlation_id = f"republish-{clock.now():%Y%m%dT%H%M%S}"
+        query = select(RepairOrder).where(RepairOrder.updated_at >= since).order_by(RepairOrder.id)
+        if dealers:
+            query = query.where(RepairOrder.dealer_code.in_(list(dealers)))
+        count, after = 0, 0
+        while True:
+            async with sessions() as session, session.begin():
+                ros = list((await session.execute(query.where(RepairOrder.id > after).limit(CHUNK))).scalars())
+                if not ros:
+                    return count
+                codes = {ro.dealer_code for ro in ros}
+                known = {
+                    d.code: d for d in (await session.execute(select(Dealer).where(Dealer.code.in_(codes)))).scalars()
+                }
+                events: list[Any] = [
+                    announcement(known[ro.dealer_code], ro, now=clock.now(), correlation_id=correlation_id)
+                    for ro in ros
+                ]
+                await box.add(session, *events)
+            count, after = count + len(ros), ros[-1].id
 
 
-republish.types = frozenset({"repair_order.closed"})  # type: ignore[attr-defined]
+republish = Republisher()

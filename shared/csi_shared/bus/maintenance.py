@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from aiokafka.structs import TopicPartition
 from sqlalchemy import MetaData, delete, func, select
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from csi_shared.bus.kafka import connection, new_producer
@@ -58,7 +60,7 @@ async def prune_inbox(sessions: async_sessionmaker[AsyncSession], *, now: dateti
     """Forget the ids of events processed before `now - keep`; returns how many."""
     async with sessions() as session, session.begin():
         result = await session.execute(delete(INBOX).where(INBOX.c.processed_at < now - keep))
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return int(cast("CursorResult[Any]", result).rowcount or 0)
 
 
 @dataclass(frozen=True)

@@ -148,8 +148,9 @@ async def read_facts(session: AsyncSession, *, period: str, region: str | None) 
 def _month(row: DealerPeriod | None) -> MonthFigures | None:
     if row is None:
         return None
-    interval = (row.interval_low, row.interval_high) if row.interval_low is not None else None
-    return MonthFigures(row.period, row.csi_index, interval, row.responses)  # type: ignore[arg-type]
+    low, high = row.interval_low, row.interval_high
+    interval = (low, high) if low is not None and high is not None else None
+    return MonthFigures(row.period, row.csi_index, interval, row.responses)
 
 
 def assessments(read: Sequence[DealerRead], settings: Settings) -> dict[str, Assessment]:

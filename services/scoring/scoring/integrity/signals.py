@@ -291,7 +291,7 @@ def is_perfect_straight_line(answer: AnswerSeen, t: IntegrityThresholds) -> bool
 
 def asks_for_perfect_score(comment: str | None, patterns: Sequence[str]) -> bool:
     """Whether a comment says the customer was asked for a perfect score."""
-    return bool(comment) and any(re.search(p, comment, re.IGNORECASE) for p in patterns)  # type: ignore[arg-type]
+    return comment is not None and comment != "" and any(re.search(p, comment, re.IGNORECASE) for p in patterns)
 
 
 def _excerpt(comment: str, limit: int = 80) -> str:

@@ -7,9 +7,10 @@ import hmac
 import uuid
 from collections.abc import Collection
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import delete, false, func, or_, select, update
+from sqlalchemy.engine import CursorResult
 
 from csi_shared.asyncapi import SERVICES
 from csi_shared.bus.outbox import Work
@@ -192,7 +193,7 @@ async def request_erasure(
     withheld = await session.execute(
         update(Survey).where(ro_keys(Survey, ros), Survey.sent_at.is_(None)).values(send_at=None)
     )
-    counts["surveys_withheld"] = withheld.rowcount or 0  # type: ignore[attr-defined]
+    counts["surveys_withheld"] = cast("CursorResult[Any]", withheld).rowcount or 0
     counts |= await _erase_messages(session, numbers, phone_salt)
     session.add(ErasureProgress(request_id=request.id, service=SERVICE, completed_at=now, counts=counts,
                                 parts_done=len(parts)))  # fmt: skip

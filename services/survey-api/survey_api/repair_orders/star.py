@@ -55,9 +55,10 @@ def _local(tag: str) -> str:
 
 def _find(element: Element, path: str) -> Element | None:
     for step in path.split("/"):
-        element = next((child for child in element if _local(child.tag) == step), None)  # type: ignore[assignment]
-        if element is None:
+        found = next((child for child in element if _local(child.tag) == step), None)
+        if found is None:
             return None
+        element = found
     return element
 
 
