@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 from csi_dev.ports import free_port
+
+T = TypeVar("T")
 
 
 class TcpProxy:
@@ -26,7 +30,7 @@ class TcpProxy:
         before they reach the target: a fault that lands mid-transaction every time, without guessing a delay."""
         self._cut_on = marker
 
-    def _call(self, coro):  # type: ignore[no-untyped-def]
+    def _call(self, coro: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=10)
 
     def restore(self) -> None:

@@ -13,7 +13,7 @@ import re
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, TextIO
 
 from csi_shared.tracing import current_trace_id
 
@@ -101,14 +101,19 @@ class TextFormatter(logging.Formatter):
 LogFormat = Literal["json", "text"]
 
 
+class _Handler(logging.StreamHandler[TextIO]):
+    """The one handler configure_logging installs; `_csi` finds it again on a second call."""
+
+    _csi = True
+
+
 def configure_logging(level: str = "INFO", *, log_format: LogFormat = "json", service: str = "") -> None:
     """One line per record on stderr for the whole process: JSON (deployments) or text (a terminal, `make run`);
     safe to call more than once."""
     root = logging.getLogger()
     handler = next((h for h in root.handlers if getattr(h, "_csi", False)), None)
     if handler is None:
-        handler = logging.StreamHandler(sys.stderr)
-        handler._csi = True  # type: ignore[attr-defined]
+        handler = _Handler(sys.stderr)
         root.addHandler(handler)
     handler.setFormatter(TextFormatter(service) if log_format == "text" else JsonFormatter())
     root.setLevel(level.upper())

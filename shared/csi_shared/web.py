@@ -201,18 +201,19 @@ class RequestContextMiddleware:
 F = TypeVar("F")
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
+_WRITES_ON_GET: set[object] = set()  # the endpoints marked by writes_on_get
 
 
 def writes_on_get(endpoint: F) -> F:
     """Mark a GET endpoint that writes (the survey page records its opening): its transaction takes the write lock
     from the start, as every other write does, instead of upgrading a read (which SQLite may refuse at once)."""
-    endpoint.writes_on_get = True  # type: ignore[attr-defined]
+    _WRITES_ON_GET.add(endpoint)
     return endpoint
 
 
 def _reads_only(request: Request) -> bool:
     endpoint = getattr(request.scope.get("route"), "endpoint", None)
-    return request.method in READ_ONLY_METHODS and not getattr(endpoint, "writes_on_get", False)
+    return request.method in READ_ONLY_METHODS and endpoint not in _WRITES_ON_GET
 
 
 async def _db_session(request: Request) -> AsyncIterator[AsyncSession]:

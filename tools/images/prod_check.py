@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import SecretStr
 
 from csi_dev.broker import LocalBroker
 from csi_dev.ports import free_port
@@ -221,7 +222,7 @@ def drive(base: str, env: dict[str, str], jwt_secret: str, pepper: str, inbox: P
     """The README's flow through nginx: a dealer, a DMS key, an RO posted, its callback on the CRA's worklist, the
     customer's survey link answered on the survey page, and the dealer's CSI card counting the answer."""
     survey_image = f"localhost/csi/survey-api:{TAG}"
-    settings = ServiceSettings(jwt_secret=jwt_secret, api_key_pepper=pepper)  # type: ignore[arg-type]
+    settings = ServiceSettings(jwt_secret=SecretStr(jwt_secret), api_key_pepper=SecretStr(pepper))
     admin = {"Authorization": "Bearer " + mint_token(settings, subject="prod-check", role=Role.ADMIN,
                                                       now=datetime.now(UTC))}  # fmt: skip
     status, body = http("PUT", f"{base}/api/survey-api/v1/dealers/D001",

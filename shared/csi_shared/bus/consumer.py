@@ -150,9 +150,10 @@ class ConsumerRunner:
         backoff = Backoff(0.1, MAX_BACKOFF_S)
         while not self._stopping:
             try:
-                if self._consumer is None:
-                    await self._connect()
-                batch = await self._consumer.getmany(timeout_ms=500, max_records=self.settings.consumer_batch_size)  # type: ignore[union-attr]
+                consumer = self._consumer
+                if consumer is None:
+                    consumer = await self._connect()
+                batch = await consumer.getmany(timeout_ms=500, max_records=self.settings.consumer_batch_size)
                 if batch:
                     self._busy = True
                     try:
@@ -189,7 +190,7 @@ class ConsumerRunner:
         except Exception:  # a rebalance took the partition away meanwhile: a gauge is never worth a reconnect
             log.debug("consumer lag not observed", exc_info=True)
 
-    async def _connect(self) -> None:
+    async def _connect(self) -> AIOKafkaConsumer:
         await ensure_topics(self.settings)
         consumer = AIOKafkaConsumer(
             *self.topics,
@@ -214,6 +215,7 @@ class ConsumerRunner:
         self._consumer, self._dlq = consumer, dlq
         self.connected = True
         log.info("consumer %s subscribed to %s", self.settings.consumer_group, self.topics)
+        return consumer
 
     async def _disconnect(self) -> None:
         self.connected = False

@@ -126,8 +126,8 @@ TEXTS: dict[str, dict[str, str]] = {
 
 def language_of(asked: str | None, accept_language: str | None) -> str:
     """`lang` if given, else the first language the browser asks for; zh-CN by default."""
-    if asked in LANGUAGES:
-        return asked  # type: ignore[return-value]
+    if asked is not None and asked in LANGUAGES:
+        return asked
     if accept_language:
         first = accept_language.split(",")[0].split(";")[0].strip().lower()
         if first.startswith("en"):
