@@ -96,7 +96,7 @@ _FIELD_TYPES: dict[Kind, Any] = {
     Kind.TEXT: (Annotated[str | None, Field(default=None, max_length=2000)], None),
 }
 
-CallbackAnswers = create_model(  # type: ignore[call-overload]
+CallbackAnswers = create_model(  # type: ignore[call-overload]  # fields built from the question list
     "CallbackAnswers",
     __base__=Input,
     __doc__="The callback questions (scores 1-10, yes/no, a reason, text); null or absent when not asked. "

@@ -27,7 +27,7 @@ class AttemptIn(Input):
     outcome: CallbackOutcome
     note: str | None = Field(default=None, max_length=2000)
     reschedule_at: AwareDatetime | None = None
-    answers: CallbackAnswers | None = None  # type: ignore[valid-type]
+    answers: CallbackAnswers | None = None  # type: ignore[valid-type]  # a model made at runtime
     issue: str | None = Field(default=None, max_length=2000, description="what the customer raised; opens a complaint")
     alternate_phone: str | None = Field(
         default=None, max_length=32, description="another number the customer gave on the call, e.g. a landline"
