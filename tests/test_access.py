@@ -26,6 +26,7 @@ ACCESS: dict[tuple[str, str, str], str] = {
     ("survey", "POST", "/v1/dealers/{dealer_code}/api-keys"): "admin",
     ("survey", "GET", "/v1/dealers/{dealer_code}/api-keys"): "admin",
     ("survey", "DELETE", "/v1/dealers/{dealer_code}/api-keys/{prefix}"): "admin",
+    ("survey", "GET", "/v1/dealers/{dealer_code}/staff"): "dealer_write",  # managers name supervisors from it
     ("survey", "PUT", "/v1/dealers/{dealer_code}/staff/{staff_id}"): "dealer_write",
     ("survey", "POST", "/v1/repair-orders"): "dms",
     ("survey", "POST", "/v1/repair-orders/batch"): "dms",
